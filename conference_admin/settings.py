@@ -1,0 +1,167 @@
+"""Settings for Conference Admin.
+
+Every environment variable is read here and nowhere else (see `.env.example`).
+Two profiles: the embedded default (SQLite, local-memory cache, the bundled Twilio
+simulator) and `production` (DJANGO_PROFILE=production), which requires its variables.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PROFILE = os.environ.get("DJANGO_PROFILE", "default")
+IS_PRODUCTION = PROFILE == "production"
+
+
+def env(name, default=None, *, required_in_production=False):
+    value = os.environ.get(name)
+    if value not in (None, ""):
+        return value
+    if required_in_production and IS_PRODUCTION:
+        raise ImproperlyConfigured(
+            f"{name} must be set when DJANGO_PROFILE=production (see .env.example)."
+        )
+    return default
+
+
+def env_bool(name, default):
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_list(name, default):
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG", not IS_PRODUCTION)
+# The fallback key only ever serves the local default profile; production must set its own.
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY",
+    "insecure-local-only-key-for-the-default-profile",
+    required_in_production=True,
+)
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", [] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_PROFILE=production.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "conference_admin.simulator",
+    "conference_admin.dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "conference_admin.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "conference_admin.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", required_in_production=True),
+        conn_max_age=60,
+    )
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REDIS_URL = env("REDIS_URL", None)
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "conference-list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("DJANGO_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Twilio -----------------------------------------------------------------------------
+# The default profile talks to the bundled simulator; production defaults to Twilio itself.
+TWILIO_API_BASE_URL = env(
+    "TWILIO_API_BASE_URL", "https://api.twilio.com" if IS_PRODUCTION else "http://127.0.0.1:8001"
+)
+# A made-up account SID for the simulator; not a credential.
+SIMULATOR_DEMO_ACCOUNT_SID = "AC00000000000000000000000000000000"
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", SIMULATOR_DEMO_ACCOUNT_SID, required_in_production=True)
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
+TWILIO_API_KEY_SID = env("TWILIO_API_KEY_SID", "")
+TWILIO_API_KEY_SECRET = env("TWILIO_API_KEY_SECRET", "")
+if IS_PRODUCTION and not (TWILIO_AUTH_TOKEN or (TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)):
+    raise ImproperlyConfigured(
+        "Set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET, for DJANGO_PROFILE=production."
+    )
+TWILIO_CONNECT_TIMEOUT = float(env("TWILIO_CONNECT_TIMEOUT", "3.05"))
+TWILIO_READ_TIMEOUT = float(env("TWILIO_READ_TIMEOUT", "10"))
+# Upper bound on one client call including its retries and backoff.
+TWILIO_TOTAL_TIMEOUT = float(env("TWILIO_TOTAL_TIMEOUT", "20"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+}
