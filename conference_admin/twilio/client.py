@@ -1,0 +1,360 @@
+"""A small client for Twilio's Conference and Participant REST endpoints.
+
+It knows nothing of Django: it takes a base URL, credentials and timeouts, and
+funnels every call through `_request()`, which applies the retry policy and maps
+every failure onto `conference_admin.twilio.errors`.
+
+Retry policy (what is safe to send twice):
+- any method: a connection that could not be opened (nothing was sent);
+- GET and DELETE: also read timeouts, dropped connections, 429 and 5xx;
+- POST (create and update): also 429, because Twilio rejected it unprocessed;
+- never a POST after a timeout or a 5xx: its outcome is unknown.
+All attempts of one call, backoff included, fit within `total_timeout`.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Unpack
+from urllib.parse import quote, urljoin
+
+import requests
+
+from .errors import TwilioApiError, TwilioError, TwilioInvalidResponse, TwilioTimeout, TwilioTransportError, TwilioUnreachable
+from .params import (
+    CreateParticipantParams,
+    ListConferencesParams,
+    ListParticipantsParams,
+    UpdateConferenceParams,
+    UpdateParticipantParams,
+    encode,
+)
+from .resources import Conference, Page, Participant
+
+DEFAULT_BASE_URL = "https://api.twilio.com"
+API_VERSION = "2010-04-01"
+USER_AGENT = "conference-admin/1.0"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 3
+    backoff_base: float = 0.25
+    backoff_cap: float = 2.0
+
+    def backoff(self, attempt: int) -> float:
+        # Full jitter keeps several dashboard processes from retrying in lockstep.
+        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+
+@dataclass
+class _Attempt:
+    """What one try produced: a response, or the transport error that stopped it."""
+
+    response: requests.Response | None = None
+    error: TwilioTransportError | None = None
+
+
+class TwilioClient:
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str | None = None,
+        api_key_sid: str | None = None,
+        api_key_secret: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        total_timeout: float = 20.0,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if api_key_sid and api_key_secret:
+            self._auth = (api_key_sid, api_key_secret)
+        elif auth_token:
+            self._auth = (account_sid, auth_token)
+        else:
+            raise ValueError("TwilioClient needs an auth token, or an API key SID and secret")
+        self.account_sid = account_sid
+        self.base_url = base_url.rstrip("/")
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.total_timeout = total_timeout
+        self.retry = retry
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._local = threading.local()
+
+    # --- conferences --------------------------------------------------------------------
+
+    def list_conferences(self, *, limit: int | None = None, **filters: Unpack[ListConferencesParams]) -> list[Conference]:
+        return list(self.iter_conferences(limit=limit, **filters))
+
+    def iter_conferences(self, *, limit: int | None = None, **filters: Unpack[ListConferencesParams]) -> Iterator[Conference]:
+        first = self.page_conferences(**filters)
+        return self._iterate(first, Conference, "conferences", limit)
+
+    def page_conferences(self, **filters: Unpack[ListConferencesParams]) -> Page[Conference]:
+        query = encode(ListConferencesParams, filters)
+        payload, _ = self._request("GET", self._account_path("Conferences.json"), params=query)
+        return _page(payload, Conference, "conferences")
+
+    def fetch_conference(self, conference_sid: str) -> Conference:
+        payload, request_id = self._request("GET", self._conference_path(conference_sid, ".json"))
+        return Conference.from_api(payload, request_id=request_id)
+
+    def update_conference(self, conference_sid: str, **params: Unpack[UpdateConferenceParams]) -> Conference:
+        body = encode(UpdateConferenceParams, params)
+        payload, request_id = self._request("POST", self._conference_path(conference_sid, ".json"), data=body)
+        return Conference.from_api(payload, request_id=request_id)
+
+    # --- participants -------------------------------------------------------------------
+
+    def create_participant(
+        self, conference_sid: str, *, from_: str, to: str, **params: Unpack[CreateParticipantParams]
+    ) -> Participant:
+        """Dial `to` into the conference. `conference_sid` may also be a friendly name."""
+        if not isinstance(from_, str) or not isinstance(to, str):
+            raise TypeError("from_ and to must be strings")
+        body = [("From", from_), ("To", to), *encode(CreateParticipantParams, params)]
+        payload, request_id = self._request(
+            "POST", self._conference_path(conference_sid, "/Participants.json"), data=body, create=True
+        )
+        return Participant.from_api(payload, request_id=request_id)
+
+    def fetch_participant(self, conference_sid: str, call_sid_or_label: str) -> Participant:
+        payload, request_id = self._request("GET", self._participant_path(conference_sid, call_sid_or_label))
+        return Participant.from_api(payload, request_id=request_id)
+
+    def update_participant(
+        self, conference_sid: str, call_sid_or_label: str, **params: Unpack[UpdateParticipantParams]
+    ) -> Participant:
+        body = encode(UpdateParticipantParams, params)
+        payload, request_id = self._request("POST", self._participant_path(conference_sid, call_sid_or_label), data=body)
+        return Participant.from_api(payload, request_id=request_id)
+
+    def delete_participant(self, conference_sid: str, call_sid_or_label: str) -> str | None:
+        """Remove the participant; returns Twilio's request id."""
+        _, request_id = self._request("DELETE", self._participant_path(conference_sid, call_sid_or_label))
+        return request_id
+
+    def list_participants(
+        self, conference_sid: str, *, limit: int | None = None, **filters: Unpack[ListParticipantsParams]
+    ) -> list[Participant]:
+        return list(self.iter_participants(conference_sid, limit=limit, **filters))
+
+    def iter_participants(
+        self, conference_sid: str, *, limit: int | None = None, **filters: Unpack[ListParticipantsParams]
+    ) -> Iterator[Participant]:
+        first = self.page_participants(conference_sid, **filters)
+        return self._iterate(first, Participant, "participants", limit)
+
+    def page_participants(self, conference_sid: str, **filters: Unpack[ListParticipantsParams]) -> Page[Participant]:
+        query = encode(ListParticipantsParams, filters)
+        payload, _ = self._request("GET", self._conference_path(conference_sid, "/Participants.json"), params=query)
+        return _page(payload, Participant, "participants")
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _iterate(self, page: Page, resource: type, key: str, limit: int | None) -> Iterator:
+        yielded = 0
+        while True:
+            for record in page.records:
+                if limit is not None and yielded >= limit:
+                    return
+                yielded += 1
+                yield record
+            if not page.next_page_uri:
+                return
+            payload, _ = self._request("GET", urljoin(self.base_url + "/", page.next_page_uri.lstrip("/")))
+            page = _page(payload, resource, key)
+
+    def _account_path(self, tail: str) -> str:
+        return f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/{tail}"
+
+    def _conference_path(self, conference_sid: str, tail: str) -> str:
+        # A create may name the conference by friendly name, so it is encoded like a label.
+        return self._account_path(f"Conferences/{quote(conference_sid, safe='')}{tail}")
+
+    def _participant_path(self, conference_sid: str, call_sid_or_label: str) -> str:
+        return self._conference_path(conference_sid, f"/Participants/{quote(call_sid_or_label, safe='')}.json")
+
+    @property
+    def _session(self) -> requests.Session:
+        # One session per thread: connection reuse without sharing a Session across threads.
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.auth = self._auth
+            session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+            self._local.session = session
+        return session
+
+    def close(self) -> None:
+        session = getattr(self._local, "session", None)
+        if session is not None:
+            session.close()
+            self._local.session = None
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        data: list[tuple[str, str]] | None = None,
+        create: bool = False,
+    ) -> tuple[dict[str, Any], str | None]:
+        deadline = self._monotonic() + self.total_timeout
+        idempotent = method in ("GET", "DELETE")
+        earlier_outcome_unknown = False
+        attempt_number = 0
+        while True:
+            attempt = self._attempt(method, url, params, data, deadline)
+            attempt_number += 1
+            if attempt.error is not None:
+                error = attempt.error
+                retryable = not error.outcome_unknown or idempotent
+                wait = self.retry.backoff(attempt_number)
+                if not retryable or not self._may_retry(attempt_number, deadline, wait):
+                    raise error
+                earlier_outcome_unknown = earlier_outcome_unknown or error.outcome_unknown
+                self._sleep(wait)
+                continue
+            response = attempt.response
+            assert response is not None
+            if response.status_code < 400:
+                return self._parse_success(method, url, response)
+            error = _api_error(method, url, response, earlier_outcome_unknown)
+            wait = self._retry_wait(error, attempt_number, idempotent)
+            if wait is None or not self._may_retry(attempt_number, deadline, wait):
+                raise error
+            self._sleep(wait)
+
+    def _attempt(self, method, url, params, data, deadline) -> _Attempt:
+        remaining = max(0.05, deadline - self._monotonic())
+        timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+        try:
+            return _Attempt(response=self._session.request(method, url, params=params, data=data, timeout=timeout))
+        except requests.exceptions.ConnectTimeout as exc:
+            return _Attempt(error=_chain(TwilioUnreachable(f"Could not connect to Twilio in time ({exc.__class__.__name__})", method=method, url=url), exc))
+        except requests.exceptions.ReadTimeout as exc:
+            return _Attempt(error=_chain(TwilioTimeout("Twilio did not answer in time", outcome_unknown=method != "GET", method=method, url=url), exc))
+        except requests.exceptions.ConnectionError as exc:
+            if _never_connected(exc):
+                return _Attempt(error=_chain(TwilioUnreachable("Twilio is unreachable (connection refused)", method=method, url=url), exc))
+            return _Attempt(error=_chain(TwilioTransportError("The connection to Twilio dropped", outcome_unknown=method != "GET", method=method, url=url), exc))
+        except requests.exceptions.RequestException as exc:
+            raise TwilioError(f"Request to Twilio failed: {exc}", method=method, url=url) from exc
+
+    def _retry_wait(self, error: TwilioApiError, attempt_number: int, idempotent: bool) -> float | None:
+        """Seconds to wait before trying again, or None when this error must not be retried."""
+        if error.is_rate_limited:
+            backoff = self.retry.backoff(attempt_number)
+            return max(error.retry_after or 0.0, backoff)
+        if idempotent and error.status >= 500:
+            return self.retry.backoff(attempt_number)
+        return None
+
+    def _may_retry(self, attempt_number: int, deadline: float, wait: float) -> bool:
+        return attempt_number < self.retry.max_attempts and self._monotonic() + wait < deadline
+
+    def _parse_success(self, method: str, url: str, response: requests.Response) -> tuple[dict[str, Any], str | None]:
+        request_id = response.headers.get("Twilio-Request-Id")
+        if response.status_code == 204 or method == "DELETE":
+            return {}, request_id
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise TwilioInvalidResponse(
+                f"Twilio answered HTTP {response.status_code} with a body that is not JSON",
+                method=method, url=url, request_id=request_id,
+            ) from exc
+        if not isinstance(payload, dict):
+            raise TwilioInvalidResponse("Twilio answered with unexpected JSON", method=method, url=url, request_id=request_id)
+        return payload, request_id
+
+
+def _chain(error: TwilioError, cause: BaseException) -> TwilioError:
+    error.__cause__ = cause
+    return error
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when the socket never opened (refused, DNS), so the request was not sent."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = type(current).__name__
+        if name in ("NewConnectionError", "NameResolutionError", "ConnectionRefusedError"):
+            return True
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException) and id(reason) not in seen:
+            current = reason
+            continue
+        current = current.__cause__ or current.__context__ or (current.args[0] if current.args and isinstance(current.args[0], BaseException) else None)
+    return False
+
+
+def _api_error(method: str, url: str, response: requests.Response, earlier_outcome_unknown: bool) -> TwilioApiError:
+    request_id = response.headers.get("Twilio-Request-Id")
+    retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and ("code" in body or "message" in body):
+        code = body.get("code")
+        return TwilioApiError(
+            str(body.get("message") or f"HTTP {response.status_code}"),
+            status=response.status_code,
+            code=code if isinstance(code, int) else None,
+            more_info=body.get("more_info"),
+            request_id=request_id,
+            retry_after=retry_after,
+            retried_after_unknown_outcome=earlier_outcome_unknown,
+            method=method,
+            url=url,
+        )
+    return TwilioApiError(
+        f"Twilio answered HTTP {response.status_code} {response.reason or ''}".strip(),
+        status=response.status_code,
+        request_id=request_id,
+        retry_after=retry_after,
+        retried_after_unknown_outcome=earlier_outcome_unknown,
+        method=method,
+        url=url,
+    )
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _page(payload: dict[str, Any], resource: type, key: str) -> Page:
+    records = payload.get(key)
+    if not isinstance(records, list):
+        raise TwilioInvalidResponse(f"Twilio's list answer has no '{key}' list", method="GET")
+    return Page(
+        records=tuple(resource.from_api(item) for item in records if isinstance(item, dict)),
+        page=int(payload.get("page") or 0),
+        page_size=int(payload.get("page_size") or len(records)),
+        start=int(payload.get("start") or 0),
+        end=int(payload.get("end") or 0),
+        uri=payload.get("uri"),
+        first_page_uri=payload.get("first_page_uri"),
+        next_page_uri=payload.get("next_page_uri"),
+        previous_page_uri=payload.get("previous_page_uri"),
+    )

@@ -1,0 +1,98 @@
+"""Typed, immutable views of Twilio's JSON resources.
+
+Built with `from_api()`, which ignores keys it does not know so a new Twilio field
+never breaks the dashboard.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Generic, TypeVar
+
+
+def parse_rfc2822(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class _FromApi:
+    __slots__ = ()
+    _DATE_FIELDS: tuple[str, ...] = ("date_created", "date_updated")
+
+    @classmethod
+    def from_api(cls, payload: dict[str, Any], *, request_id: str | None = None):
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in payload.items() if key in known}
+        for name in cls._DATE_FIELDS:
+            if name in values:
+                values[name] = parse_rfc2822(values[name])
+        values["request_id"] = request_id
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Participant(_FromApi):
+    call_sid: str
+    conference_sid: str | None = None
+    account_sid: str | None = None
+    label: str | None = None
+    status: str | None = None
+    muted: bool | None = None
+    hold: bool | None = None
+    coaching: bool | None = None
+    call_sid_to_coach: str | None = None
+    end_conference_on_exit: bool | None = None
+    start_conference_on_enter: bool | None = None
+    queue_time: str | None = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+    uri: str | None = None
+    # Twilio-Request-Id of the response this came from; not part of the resource's identity.
+    request_id: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def identifier(self) -> str:
+        """The name a supervisor knows this participant by: its label, else its call SID."""
+        return self.label or self.call_sid
+
+
+@dataclass(frozen=True, slots=True)
+class Conference(_FromApi):
+    sid: str
+    account_sid: str | None = None
+    friendly_name: str | None = None
+    status: str | None = None
+    region: str | None = None
+    api_version: str | None = None
+    reason_conference_ended: str | None = None
+    call_sid_ending_conference: str | None = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+    uri: str | None = None
+    subresource_uris: dict[str, str] | None = None
+    request_id: str | None = field(default=None, compare=False, repr=False)
+
+
+ResourceT = TypeVar("ResourceT", Participant, Conference)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[ResourceT]):
+    """One page of a list envelope; follow `next_page_uri`, never build a PageToken."""
+
+    records: tuple[ResourceT, ...]
+    page: int
+    page_size: int
+    start: int
+    end: int
+    uri: str | None
+    first_page_uri: str | None
+    next_page_uri: str | None
+    previous_page_uri: str | None
