@@ -1,0 +1,51 @@
+"""Shared fixtures: a real simulator HTTP server and Django settings pointing at it."""
+
+import os
+import secrets
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses
+# that unless told it is fine (it is: the tests are synchronous).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+TEST_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+TEST_AUTH_TOKEN = secrets.token_hex(16)
+
+
+@pytest.fixture(scope="session")
+def simulator_server():
+    from conference_admin.simulator.engine import ManualClock, Simulator
+    from conference_admin.simulator.server import start_simulator
+
+    simulator = Simulator(account_sid=TEST_ACCOUNT_SID, auth_token=TEST_AUTH_TOKEN, clock=ManualClock(), seed=7)
+    server = start_simulator(simulator)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def simulator(simulator_server, settings):
+    """The running simulator, emptied, with the dashboard's settings pointed at it."""
+    simulator_server.simulator.reset()
+    settings.TWILIO_API_BASE_URL = simulator_server.base_url
+    settings.TWILIO_ACCOUNT_SID = TEST_ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = TEST_AUTH_TOKEN
+    settings.TWILIO_API_KEY_SID = ""
+    settings.TWILIO_API_KEY_SECRET = ""
+    return simulator_server.simulator
+
+
+@pytest.fixture
+def twilio_client(simulator_server):
+    from conference_admin.twilio import TwilioClient
+
+    client = TwilioClient(
+        account_sid=TEST_ACCOUNT_SID,
+        auth_token=TEST_AUTH_TOKEN,
+        base_url=simulator_server.base_url,
+        read_timeout=5,
+        total_timeout=10,
+    )
+    yield client
+    client.close()
