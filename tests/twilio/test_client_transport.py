@@ -1,0 +1,301 @@
+"""The client's retry, timeout and error rules, against a scripted HTTP server."""
+
+import base64
+import threading
+import time
+from datetime import timezone
+
+import pytest
+
+from conference_admin.twilio import (
+    RetryPolicy,
+    TwilioApiError,
+    TwilioClient,
+    TwilioInvalidResponse,
+    TwilioTimeout,
+    TwilioUnreachable,
+)
+
+from .scripted_server import Reply, ScriptedServer
+
+ACCOUNT = "AC" + "a" * 32
+CONFERENCE = "CF" + "b" * 32
+CALL = "CA" + "c" * 32
+
+
+def participant_json(**overrides):
+    data = {
+        "account_sid": ACCOUNT,
+        "call_sid": CALL,
+        "conference_sid": CONFERENCE,
+        "label": "agent:alice",
+        "muted": True,
+        "hold": False,
+        "coaching": False,
+        "call_sid_to_coach": None,
+        "end_conference_on_exit": False,
+        "start_conference_on_enter": True,
+        "status": "connected",
+        "queue_time": None,
+        "date_created": "Fri, 18 Feb 2011 21:07:19 +0000",
+        "date_updated": "Fri, 18 Feb 2011 21:07:20 +0000",
+        "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants/{CALL}.json",
+        "a_field_twilio_adds_later": {"x": 1},
+    }
+    data.update(overrides)
+    return data
+
+
+def error_json(code, status, message="boom"):
+    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+
+
+@pytest.fixture
+def server():
+    server = ScriptedServer()
+    yield server
+    server.stop()
+
+
+class SleepRecorder:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, seconds):
+        self.calls.append(seconds)
+
+
+@pytest.fixture
+def sleeps():
+    return SleepRecorder()
+
+
+@pytest.fixture
+def client(server, sleeps):
+    return TwilioClient(
+        account_sid=ACCOUNT,
+        auth_token="secret-token",
+        base_url=server.base_url,
+        read_timeout=0.5,
+        total_timeout=5,
+        retry=RetryPolicy(max_attempts=3, backoff_base=0.01, backoff_cap=0.02),
+        sleep=sleeps,
+    )
+
+
+def test_fetch_builds_the_path_auth_and_typed_resource(client, server):
+    server.script = [Reply(body=participant_json(), headers={"Twilio-Request-Id": "RQ123"})]
+    participant = client.fetch_participant(CONFERENCE, CALL)
+    seen = server.seen[0]
+    assert (seen.method, seen.path) == ("GET", f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants/{CALL}.json")
+    assert seen.headers["Authorization"] == "Basic " + base64.b64encode(f"{ACCOUNT}:secret-token".encode()).decode()
+    assert participant.muted is True and participant.label == "agent:alice"
+    assert participant.date_created.tzinfo is not None
+    assert participant.date_created.astimezone(timezone.utc).hour == 21
+    assert participant.request_id == "RQ123"
+
+
+def test_labels_are_percent_encoded_in_the_path(client, server):
+    server.script = [Reply(body=participant_json())]
+    client.update_participant(CONFERENCE, "agent alice #1 100% é/x", muted=False)
+    assert server.seen[0].path.endswith("/Participants/agent%20alice%20%231%20100%25%20%C3%A9%2Fx.json")
+    assert server.seen[0].form == [("Muted", "false")]
+
+
+def test_api_key_credentials_keep_the_account_in_the_path(server, sleeps):
+    client = TwilioClient(account_sid=ACCOUNT, api_key_sid="SK" + "1" * 32, api_key_secret="key-secret", base_url=server.base_url, sleep=sleeps)
+    server.script = [Reply(body={"conferences": [], "page": 0, "page_size": 50, "next_page_uri": None})]
+    client.list_conferences(status="in-progress")
+    seen = server.seen[0]
+    assert seen.path == f"/2010-04-01/Accounts/{ACCOUNT}/Conferences.json?Status=in-progress"
+    assert seen.headers["Authorization"] == "Basic " + base64.b64encode(f"{'SK' + '1' * 32}:key-secret".encode()).decode()
+
+
+def test_client_needs_credentials():
+    with pytest.raises(ValueError):
+        TwilioClient(account_sid=ACCOUNT)
+
+
+def test_create_sends_every_value_once_with_repeated_array_keys(client, server):
+    server.script = [Reply(status=201, body=participant_json(status="queued"))]
+    participant = client.create_participant(
+        "My Room", from_="+15005550006", to="+14155551212", status_callback_event=["ringing", "answered"], timeout=20, early_media=True
+    )
+    seen = server.seen[0]
+    assert seen.path == f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/My%20Room/Participants.json"
+    assert seen.form == [
+        ("From", "+15005550006"),
+        ("To", "+14155551212"),
+        ("StatusCallbackEvent", "ringing"),
+        ("StatusCallbackEvent", "answered"),
+        ("Timeout", "20"),
+        ("EarlyMedia", "true"),
+    ]
+    assert participant.status == "queued"
+
+
+def test_list_follows_next_page_uri_and_honours_limit(client, server):
+    base = f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants.json"
+    server.script = [
+        Reply(body={"participants": [participant_json(call_sid="CA" + "1" * 32)], "page": 0, "page_size": 1, "next_page_uri": base + "?PageSize=1&Page=1&PageToken=PA1"}),
+        Reply(body={"participants": [participant_json(call_sid="CA" + "2" * 32)], "page": 1, "page_size": 1, "next_page_uri": base + "?PageSize=1&Page=2&PageToken=PA2"}),
+        Reply(body={"participants": [participant_json(call_sid="CA" + "3" * 32)], "page": 2, "page_size": 1, "next_page_uri": None}),
+    ]
+    everyone = client.list_participants(CONFERENCE, page_size=1)
+    assert [p.call_sid[2] for p in everyone] == ["1", "2", "3"]
+    assert [s.path for s in server.seen] == [base + "?PageSize=1", base + "?PageSize=1&Page=1&PageToken=PA1", base + "?PageSize=1&Page=2&PageToken=PA2"]
+
+    server.seen.clear()
+    server.script = [Reply(body={"participants": [participant_json(), participant_json()], "page": 0, "page_size": 2, "next_page_uri": base + "?Page=1"})]
+    assert len(client.list_participants(CONFERENCE, limit=1)) == 1
+    assert len(server.seen) == 1
+
+
+def test_get_retries_5xx_with_backoff_then_succeeds(client, server, sleeps):
+    server.script = [Reply(status=503, body=error_json(20503, 503)), Reply(status=503, body=error_json(20503, 503)), Reply(body=participant_json())]
+    assert client.fetch_participant(CONFERENCE, CALL).call_sid == CALL
+    assert len(server.seen) == 3
+    assert len(sleeps.calls) == 2
+
+
+def test_get_gives_up_after_max_attempts(client, server):
+    server.script = [Reply(status=500, body=error_json(20500, 500))] * 5
+    with pytest.raises(TwilioApiError) as caught:
+        client.fetch_conference(CONFERENCE)
+    assert caught.value.status == 500 and caught.value.code == 20500
+    assert len(server.seen) == 3
+
+
+def test_retry_after_is_honoured_for_update(client, server, sleeps):
+    server.script = [Reply(status=429, body=error_json(20429, 429, "Too Many Requests"), headers={"Retry-After": "2"}), Reply(body=participant_json())]
+    client.update_participant(CONFERENCE, CALL, muted=True)
+    assert len(server.seen) == 2
+    assert sleeps.calls and sleeps.calls[0] >= 2
+
+
+def test_rate_limit_is_bounded_and_reported(client, server):
+    server.script = [Reply(status=429, body=error_json(20429, 429, "Too Many Requests"), headers={"Retry-After": "0"})] * 5
+    with pytest.raises(TwilioApiError) as caught:
+        client.update_participant(CONFERENCE, CALL, hold=True)
+    assert caught.value.is_rate_limited and not caught.value.outcome_unknown
+    assert len(server.seen) == 3
+
+
+def test_retry_after_beyond_the_total_budget_fails_at_once(client, server, sleeps):
+    server.script = [Reply(status=429, body=error_json(20429, 429), headers={"Retry-After": "60"})]
+    with pytest.raises(TwilioApiError):
+        client.fetch_conference(CONFERENCE)
+    assert len(server.seen) == 1 and sleeps.calls == []
+
+
+def test_create_is_retried_after_429_only(client, server):
+    server.script = [Reply(status=429, body=error_json(20429, 429), headers={"Retry-After": "0"}), Reply(status=201, body=participant_json())]
+    client.create_participant(CONFERENCE, from_="+15005550006", to="+14155551212")
+    assert len(server.seen) == 2
+
+    server.seen.clear()
+    server.script = [Reply(status=500, body=error_json(16030, 500)), Reply(status=201, body=participant_json())]
+    with pytest.raises(TwilioApiError) as caught:
+        client.create_participant(CONFERENCE, from_="+15005550006", to="+14155551212")
+    assert caught.value.code == 16030
+    assert len(server.seen) == 1
+
+
+def test_update_is_not_replayed_after_5xx(client, server):
+    server.script = [Reply(status=503, body=error_json(20503, 503)), Reply(body=participant_json())]
+    with pytest.raises(TwilioApiError):
+        client.update_participant(CONFERENCE, CALL, announce_url="https://example.com/a.mp3")
+    assert len(server.seen) == 1
+
+
+def test_post_timeout_is_not_retried_and_says_outcome_unknown(client, server):
+    server.script = [Reply(stall=1.5, body=participant_json())]
+    started = time.monotonic()
+    with pytest.raises(TwilioTimeout) as caught:
+        client.create_participant(CONFERENCE, from_="+15005550006", to="+14155551212")
+    assert caught.value.outcome_unknown
+    assert time.monotonic() - started < 1.4
+    assert len(server.seen) == 1
+
+
+def test_get_timeout_is_retried_within_the_total_bound(server, sleeps):
+    client = TwilioClient(account_sid=ACCOUNT, auth_token="t", base_url=server.base_url, read_timeout=0.3, total_timeout=1.0, retry=RetryPolicy(max_attempts=10, backoff_base=0.01, backoff_cap=0.01), sleep=sleeps)
+    server.script = [Reply(stall=2)] * 10
+    started = time.monotonic()
+    with pytest.raises(TwilioTimeout) as caught:
+        client.fetch_conference(CONFERENCE)
+    elapsed = time.monotonic() - started
+    assert not caught.value.outcome_unknown
+    assert elapsed < 1.5
+    assert len(server.seen) >= 2
+
+
+def test_delete_timeout_then_404_is_flagged_as_probably_done(client, server):
+    server.script = [Reply(stall=1.5, status=204), Reply(status=404, body=error_json(20404, 404, "not found"))]
+    with pytest.raises(TwilioApiError) as caught:
+        client.delete_participant(CONFERENCE, CALL)
+    assert caught.value.is_not_found
+    assert caught.value.retried_after_unknown_outcome
+    assert len(server.seen) == 2
+
+
+def test_delete_returns_request_id(client, server):
+    server.script = [Reply(status=204, headers={"Twilio-Request-Id": "RQdel"})]
+    assert client.delete_participant(CONFERENCE, "customer one") == "RQdel"
+    assert server.seen[0].method == "DELETE"
+
+
+def test_connection_refused_is_unreachable_and_retried_even_for_create(sleeps):
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens on this port now
+    client = TwilioClient(account_sid=ACCOUNT, auth_token="t", base_url=f"http://127.0.0.1:{port}", retry=RetryPolicy(max_attempts=3, backoff_base=0, backoff_cap=0), sleep=sleeps)
+    with pytest.raises(TwilioUnreachable) as caught:
+        client.create_participant(CONFERENCE, from_="+15005550006", to="+14155551212")
+    assert not caught.value.outcome_unknown
+    assert len(sleeps.calls) == 2  # three attempts: nothing was ever sent
+
+
+def test_html_error_page_becomes_a_clear_api_error(client, server):
+    server.script = [Reply(status=502, raw=b"<html><body>Bad Gateway</body></html>")]
+    with pytest.raises(TwilioApiError) as caught:
+        client.update_participant(CONFERENCE, CALL, muted=True)
+    assert caught.value.status == 502 and caught.value.code is None
+    assert "502" in str(caught.value)
+
+
+def test_malformed_success_body_is_an_invalid_response(client, server):
+    server.script = [Reply(status=200, raw=b"{not json")]
+    with pytest.raises(TwilioInvalidResponse) as caught:
+        client.update_participant(CONFERENCE, CALL, muted=True)
+    assert caught.value.outcome_unknown  # the update answered 2xx: it was applied
+
+
+def test_api_error_keeps_twilio_fields(client, server):
+    server.script = [Reply(status=404, body=error_json(20404, 404, "The requested resource was not found"), headers={"Twilio-Request-Id": "RQ9"})]
+    with pytest.raises(TwilioApiError) as caught:
+        client.fetch_participant(CONFERENCE, CALL)
+    error = caught.value
+    assert (error.status, error.code, error.request_id) == (404, 20404, "RQ9")
+    assert error.more_info == "https://www.twilio.com/docs/errors/20404"
+    assert str(error) == "The requested resource was not found (20404)"
+    assert len(server.seen) == 1  # a 404 is an answer, not a fault
+
+
+def test_each_thread_gets_its_own_session(client):
+    sessions = []
+
+    def grab():
+        sessions.append(client._session)
+
+    threads = [threading.Thread(target=grab) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    grab()
+    grab()
+    assert len({id(s) for s in sessions}) == 4
