@@ -13,6 +13,14 @@ TEST_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 TEST_AUTH_TOKEN = secrets.token_hex(16)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(django_db_blocker):
+    """Tests run with DEBUG off, so templates need the hashed-name manifest, as in production."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 @pytest.fixture(scope="session")
 def simulator_server():
     from conference_admin.simulator.engine import ManualClock, Simulator

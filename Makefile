@@ -1,0 +1,25 @@
+# Two commands for a newcomer:  `make run`  and  `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test system-deps install
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install, migrate, seed demo data, start the simulator and the dashboard, print a login
+run: $(STAMP)
+	$(PY) manage.py rundemo
+
+## test: install system packages (Chromium) and Python packages, then run the whole suite
+test: system-deps $(STAMP)
+	$(PY) -m pytest
+
+system-deps:
+	@scripts/install-system-deps

@@ -1,0 +1,47 @@
+"""Run the whole demo in one process: the Twilio simulator and the dashboard.
+
+The simulator listens on its own port and the dashboard reaches it over HTTP,
+exactly as it would reach Twilio. Credentials for the pair are generated per run
+unless the environment provides them, so nothing secret lives in the repository.
+"""
+
+import os
+import secrets
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Start the Twilio simulator (with demo conferences) and the dashboard, and print a demo login."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--simulator-port", type=int, default=8001)
+
+    def handle(self, *args, host, port, simulator_port, **options):
+        from conference_admin.simulator.demo import load_demo
+        from conference_admin.simulator.engine import Simulator
+        from conference_admin.simulator.server import start_simulator
+
+        if not settings.TWILIO_AUTH_TOKEN:
+            token = secrets.token_hex(16)
+            os.environ["TWILIO_AUTH_TOKEN"] = token
+            settings.TWILIO_AUTH_TOKEN = token
+        base_url = f"http://127.0.0.1:{simulator_port}"
+        settings.TWILIO_API_BASE_URL = base_url
+
+        simulator = Simulator(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN)
+        load_demo(simulator)
+        server = start_simulator(simulator, host="127.0.0.1", port=simulator_port)
+
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(f"Twilio simulator: {server.base_url} (account {settings.TWILIO_ACCOUNT_SID})")
+        call_command("create_demo_supervisor", stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)"))
+        try:
+            call_command("runserver", f"{host}:{port}", use_reloader=False)
+        finally:
+            server.stop()
