@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import datetime, timezone
 
 import pytest
 
@@ -26,7 +27,9 @@ def simulator_server():
     from conference_admin.simulator.engine import ManualClock, Simulator
     from conference_admin.simulator.server import start_simulator
 
-    simulator = Simulator(account_sid=TEST_ACCOUNT_SID, auth_token=TEST_AUTH_TOKEN, clock=ManualClock(), seed=7)
+    # Start the manual clock at the real time so the dashboard's "in call for" figures stay sane.
+    clock = ManualClock(datetime.now(timezone.utc))
+    simulator = Simulator(account_sid=TEST_ACCOUNT_SID, auth_token=TEST_AUTH_TOKEN, clock=clock, seed=7)
     server = start_simulator(simulator)
     yield server
     server.stop()
