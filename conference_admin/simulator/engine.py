@@ -1,0 +1,771 @@
+"""The simulator's state machine: conferences and participants in memory, no HTTP.
+
+One `Simulator` holds every account's conferences behind one lock. Time comes from an injected
+clock and dial-out progression is lazy: `tick()` applies every transition that is due at
+`clock.now()`. The HTTP layer calls it at the start of each request; a background thread may
+call it too. Write operations take the request's form params exactly as Twilio receives them
+(PascalCase, one value or a list per key), so the engine enforces the same rules as the API.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import hmac
+import itertools
+import logging
+import random
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from . import errors, validation
+from .clock import Clock, SystemClock
+from .errors import SimulatorError, invalid
+from .validation import ConferenceFilters, Params, ParticipantFilters
+
+logger = logging.getLogger(__name__)
+
+DEMO_ACCOUNT_SID = "AC00000000000000000000000000000000"
+# Not a secret: the token a bare `Simulator()` accepts, for tests and scripts.
+DEMO_AUTH_TOKEN = "simulator-demo-auth-token"
+
+# Destinations with scripted outcomes (documented in docs/SIMULATOR.md).
+NO_ANSWER_NUMBER = "+15005550010"  # rings until Timeout, then leaves with no-answer
+BUSY_NUMBER = "+15005550011"  # connecting, then busy
+FAILED_NUMBER = "+15005550012"  # fails while connecting
+
+DEFAULT_TIMEOUT = 60
+DEFAULT_MAX_PARTICIPANTS = 250
+DEFAULT_REGION = "us1"
+LIVE_STATUSES = ("init", "in-progress")
+CONFERENCE_SID = re.compile(r"^CF[0-9a-fA-F]{32}$")
+
+
+@dataclass(frozen=True)
+class DialTimings:
+    """Seconds after creation at which an answered dial-out reaches each status."""
+
+    connect_after: float = 0.5
+    ring_after: float = 1.0
+    answer_after: float = 3.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.connect_after <= self.ring_after <= self.answer_after:
+            raise ValueError("need 0 <= connect_after <= ring_after <= answer_after")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """One account's accepted logins: its Auth Token and optionally one API key."""
+
+    account_sid: str
+    auth_token: str
+    api_key_sid: str = ""
+    api_key_secret: str = ""
+
+
+@dataclass(frozen=True)
+class Announcement:
+    url: str
+    method: str
+    at: datetime
+
+
+@dataclass
+class Participant:
+    """A live participant (a call in, or on its way into, a conference). Snapshots are copies."""
+
+    account_sid: str
+    conference_sid: str
+    call_sid: str
+    ordinal: int
+    label: str | None
+    from_: str
+    to: str
+    status: str
+    date_created: datetime
+    date_updated: datetime
+    timeout: int
+    muted: bool = False
+    hold: bool = False
+    coaching: bool = False
+    call_sid_to_coach: str | None = None
+    start_conference_on_enter: bool = True
+    end_conference_on_exit: bool = False
+    beep_on_exit: bool = True
+    hold_url: str | None = None
+    hold_method: str = "GET"
+    wait_url: str | None = None
+    wait_method: str = "POST"
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_callback_events: tuple[str, ...] = ("completed",)
+    announcements: tuple[Announcement, ...] = ()
+    # Every other validated create param (Record, Beep, EarlyMedia, ...), kept for inspection.
+    options: Mapping[str, object] = field(default_factory=dict)
+    # Only the create response carries it (spec: "Only available in the response to a create").
+    queue_time: str | None = None
+
+
+@dataclass
+class Conference:
+    account_sid: str
+    sid: str
+    ordinal: int
+    friendly_name: str
+    region: str
+    status: str
+    date_created: datetime
+    date_updated: datetime
+    max_participants: int = DEFAULT_MAX_PARTICIPANTS
+    reason_conference_ended: str | None = None
+    call_sid_ending_conference: str | None = None
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_callback_events: tuple[str, ...] = ("start", "end")
+    announcements: tuple[Announcement, ...] = ()
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SimulatorEvent:
+    """A state change, shaped after Twilio's status callbacks (CONTRACT.md section 11).
+
+    `kind` is "conference" for conference status events (name as Twilio's
+    StatusCallbackEvent, e.g. "participant-join"; sequence_number counts per conference)
+    or "call" for the participant call's progress ("initiated", "ringing", "answered",
+    "completed"; sequence_number counts per call, like a call's status callbacks).
+    """
+
+    kind: str
+    name: str
+    account_sid: str
+    conference_sid: str
+    friendly_name: str
+    sequence_number: int
+    timestamp: datetime
+    conference: Conference
+    participant: Participant | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One API request as the simulator saw it, for counting upstream calls."""
+
+    method: str
+    path: str
+    params: Mapping[str, list[str]]
+    status: int
+    operation: str
+
+
+Subscriber = Callable[[SimulatorEvent], None]
+
+
+class Simulator:
+    """In-memory Twilio Conference/Participant state, safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        seed: int | None = None,
+        timings: DialTimings | None = None,
+        credentials: Credentials | Sequence[Credentials] | None = None,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.timings = timings or DialTimings()
+        self._random = random.Random(seed)
+        self._lock = threading.RLock()
+        self._dispatch_lock = threading.Lock()
+        self._logins: dict[str, tuple[str, str]] = {}
+        for credential in _as_sequence(credentials or Credentials(DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN)):
+            self.add_credentials(credential)
+        self._subscribers: list[Subscriber] = []
+        self._reset_state()
+
+    # --- setup ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_settings(cls, **kwargs: object) -> Simulator:
+        """A simulator accepting exactly the Twilio credentials configured in settings."""
+        from django.conf import settings
+
+        credentials = Credentials(
+            account_sid=settings.TWILIO_ACCOUNT_SID,
+            auth_token=settings.TWILIO_AUTH_TOKEN,
+            api_key_sid=settings.TWILIO_API_KEY_SID,
+            api_key_secret=settings.TWILIO_API_KEY_SECRET,
+        )
+        return cls(credentials=credentials, **kwargs)  # type: ignore[arg-type]
+
+    def add_credentials(self, credentials: Credentials) -> None:
+        with self._lock:
+            self._logins[credentials.account_sid] = (credentials.auth_token, credentials.account_sid)
+            if credentials.api_key_sid and credentials.api_key_secret:
+                self._logins[credentials.api_key_sid] = (credentials.api_key_secret, credentials.account_sid)
+
+    @property
+    def account_sids(self) -> list[str]:
+        return sorted({account for _, account in self._logins.values()})
+
+    def authenticate(self, username: str, password: str) -> str | None:
+        """The account SID these Basic-auth credentials unlock, or None."""
+        login = self._logins.get(username)
+        if login is None:
+            hmac.compare_digest(password.encode(), b"-")  # keep timing similar for unknown users
+            return None
+        secret, account_sid = login
+        return account_sid if hmac.compare_digest(password.encode(), secret.encode()) else None
+
+    def reset(self) -> None:
+        """Forget every conference, participant, pending transition and logged request."""
+        with self._lock:
+            self._reset_state()
+
+    def _reset_state(self) -> None:
+        self._conferences: dict[str, Conference] = {}
+        self._participants: dict[str, dict[str, Participant]] = {}
+        self._live_by_name: dict[tuple[str, str], str] = {}
+        self._ordinals: dict[str, int] = {}
+        self._ordinal_counter = itertools.count(1)
+        self._timeline: list[tuple[datetime, int, str, str, str]] = []
+        self._timeline_counter = itertools.count()
+        self._conference_sequence: Counter[str] = Counter()
+        self._call_sequence: Counter[str] = Counter()
+        self._outbox: list[SimulatorEvent] = []
+        self._requests: list[RequestRecord] = []
+
+    # --- events ----------------------------------------------------------------------------
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback(event)` on every state change; returns a function that unsubscribes."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _flush_events(self) -> None:
+        """Deliver queued events outside the state lock, in the order they happened."""
+        with self._dispatch_lock:
+            with self._lock:
+                pending, self._outbox = self._outbox, []
+                subscribers = list(self._subscribers)
+            for event in pending:
+                for subscriber in subscribers:
+                    try:
+                        subscriber(event)
+                    except Exception:  # a broken subscriber must not break the API
+                        logger.exception("simulator event subscriber failed on %s", event.name)
+
+    def _conference_event(
+        self,
+        conference: Conference,
+        name: str,
+        at: datetime,
+        participant: Participant | None = None,
+        **details: str,
+    ) -> None:
+        self._conference_sequence[conference.sid] += 1
+        self._outbox.append(
+            SimulatorEvent(
+                kind="conference",
+                name=name,
+                account_sid=conference.account_sid,
+                conference_sid=conference.sid,
+                friendly_name=conference.friendly_name,
+                sequence_number=self._conference_sequence[conference.sid],
+                timestamp=at,
+                conference=copy.copy(conference),
+                participant=copy.copy(participant) if participant else None,
+                details=details,
+            )
+        )
+
+    def _call_event(self, participant: Participant, name: str, at: datetime, call_status: str) -> None:
+        conference = self._conferences[participant.conference_sid]
+        self._call_sequence[participant.call_sid] += 1
+        self._outbox.append(
+            SimulatorEvent(
+                kind="call",
+                name=name,
+                account_sid=participant.account_sid,
+                conference_sid=participant.conference_sid,
+                friendly_name=conference.friendly_name,
+                sequence_number=self._call_sequence[participant.call_sid],
+                timestamp=at,
+                conference=copy.copy(conference),
+                participant=copy.copy(participant),
+                details={"call_status": call_status},
+            )
+        )
+
+    # --- request log -----------------------------------------------------------------------
+
+    def record_request(
+        self, method: str, path: str, params: Mapping[str, list[str]], status: int, operation: str
+    ) -> None:
+        with self._lock:
+            self._requests.append(RequestRecord(method, path, params, status, operation))
+
+    @property
+    def request_log(self) -> list[RequestRecord]:
+        with self._lock:
+            return list(self._requests)
+
+    def request_counts(self) -> Counter[str]:
+        """How many API requests each operation (e.g. "UpdateParticipant") received."""
+        with self._lock:
+            return Counter(record.operation for record in self._requests)
+
+    def reset_request_log(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    # --- time ----------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Apply every dial-out transition due at `clock.now()`, oldest first."""
+        now = self.clock.now()
+        with self._lock:
+            while self._timeline and self._timeline[0][0] <= now:
+                due, _, conference_sid, call_sid, step = heapq.heappop(self._timeline)
+                participant = self._participants.get(conference_sid, {}).get(call_sid)
+                if participant is not None:
+                    self._apply_step(participant, step, due)
+        self._flush_events()
+
+    def ordinal_of(self, sid: str) -> int | None:
+        """Creation order of any SID ever issued, so page tokens survive deletions."""
+        return self._ordinals.get(sid)
+
+    def _schedule(self, participant: Participant, offset: float, step: str) -> None:
+        due = participant.date_created + timedelta(seconds=offset)
+        entry = (due, next(self._timeline_counter), participant.conference_sid, participant.call_sid, step)
+        heapq.heappush(self._timeline, entry)
+
+    def _plan_dial(self, participant: Participant) -> None:
+        """Queue the status changes this destination will go through."""
+        timings = self.timings
+        destination = "+" + participant.to.lstrip("+")
+        if destination == FAILED_NUMBER:
+            self._schedule(participant, timings.connect_after, "failed")
+            return
+        self._schedule(participant, timings.connect_after, "connecting")
+        if destination == BUSY_NUMBER:
+            self._schedule(participant, timings.ring_after, "busy")
+            return
+        self._schedule(participant, timings.ring_after, "ringing")
+        gives_up_at = timings.ring_after + participant.timeout
+        if destination == NO_ANSWER_NUMBER or timings.answer_after > gives_up_at:
+            self._schedule(participant, gives_up_at, "no-answer")
+        else:
+            self._schedule(participant, timings.answer_after, "connected")
+
+    def _apply_step(self, participant: Participant, step: str, at: datetime) -> None:
+        if step == "connecting":
+            self._set_status(participant, "connecting", at)
+            self._call_event(participant, "initiated", at, "initiated")
+        elif step == "ringing":
+            self._set_status(participant, "ringing", at)
+            self._call_event(participant, "ringing", at, "ringing")
+        elif step == "connected":
+            self._connect(participant, at)
+        else:  # busy, failed, no-answer: the call never made it in
+            self._depart(participant, at, call_status=step, reason_left="participant_add_failed", kicked=False)
+
+    def _set_status(self, participant: Participant, status: str, at: datetime) -> None:
+        participant.status = status
+        participant.date_updated = at
+
+    def _connect(self, participant: Participant, at: datetime) -> None:
+        conference = self._conferences[participant.conference_sid]
+        self._set_status(participant, "connected", at)
+        self._call_event(participant, "answered", at, "in-progress")
+        self._conference_event(conference, "participant-join", at, participant)
+        if conference.status == "init" and participant.start_conference_on_enter:
+            conference.status = "in-progress"
+            conference.date_updated = at
+            self._conference_event(conference, "conference-start", at)
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def _conference(self, account_sid: str, conference_sid: str) -> Conference:
+        conference = self._conferences.get(conference_sid)
+        if conference is None or conference.account_sid != account_sid:
+            raise errors.not_found(f"/2010-04-01/Accounts/{account_sid}/Conferences/{conference_sid}.json")
+        return conference
+
+    def _live_conference(self, account_sid: str, conference_sid: str) -> Conference:
+        conference = self._conference(account_sid, conference_sid)
+        if conference.status not in LIVE_STATUSES:
+            raise errors.not_found(
+                f"/2010-04-01/Accounts/{account_sid}/Conferences/{conference_sid}/Participants.json"
+            )
+        return conference
+
+    def _participant(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> Participant:
+        conference = self._live_conference(account_sid, conference_sid)
+        members = self._participants[conference.sid]
+        found = members.get(call_sid_or_label) or next(
+            (p for p in members.values() if p.label == call_sid_or_label), None
+        )
+        if found is None:
+            raise errors.not_found(
+                f"/2010-04-01/Accounts/{account_sid}/Conferences/{conference_sid}/Participants/{call_sid_or_label}.json"
+            )
+        return found
+
+    # --- participants --------------------------------------------------------------------
+
+    def create_participant(self, account_sid: str, conference: str, params: Params) -> Participant:
+        """Dial `To` into the conference `conference` (a CF SID, or a friendly name to join or open)."""
+        request = validation.parse_create_participant(params)
+        self.tick()
+        with self._lock:
+            now = self.clock.now()
+            target = self._conference_for_create(account_sid, conference)
+            members = self._participants[target.sid] if target else {}
+            self._check_room(target, members, request)
+            target = target or self._open_conference(account_sid, conference, request, now)
+            participant = self._new_participant(target, request, now)
+            self._participants[target.sid][participant.call_sid] = participant
+            self._plan_dial(participant)
+            created = copy.copy(participant)
+            created.queue_time = str(int(self.timings.connect_after * 1000))
+        self._flush_events()
+        return created
+
+    def _conference_for_create(self, account_sid: str, conference: str) -> Conference | None:
+        if CONFERENCE_SID.fullmatch(conference):
+            return self._live_conference(account_sid, conference)
+        validation.check_friendly_name(conference)
+        sid = self._live_by_name.get((account_sid, conference))
+        return self._conferences[sid] if sid else None
+
+    def _check_room(self, conference: Conference | None, members: dict[str, Participant], request: dict) -> None:
+        """State checks for a new participant: capacity, label uniqueness, coaching target."""
+        if conference is not None and len(members) >= conference.max_participants:
+            raise SimulatorError(
+                errors.CONFERENCE_FULL,
+                f"Conference is full: it allows {conference.max_participants} participants",
+                400,
+            )
+        label = request.get("Label")
+        if label is not None and any(p.label == label for p in members.values()):
+            raise invalid(f"Label {label!r} is already used by another participant", errors.LABEL_IN_USE)
+        coaching, target = _requested_coaching(request.get("Coaching"), request.get("CallSidToCoach"), None)
+        if coaching:
+            self._check_coaching_target(members, target, coach_sid=None)
+
+    def _check_coaching_target(
+        self, members: dict[str, Participant], target: str | None, coach_sid: str | None
+    ) -> None:
+        if target is None:
+            raise invalid("CallSidToCoach is required when Coaching is true")
+        if target == coach_sid:
+            raise invalid("A participant cannot coach itself")
+        coached = members.get(target)
+        if coached is None or coached.status != "connected":
+            raise invalid(
+                f"Participant to be whispered ({target}) is not present in the conference",
+                errors.COACHED_PARTICIPANT_ABSENT,
+            )
+        if coached.hold:
+            raise invalid(f"Participant to be whispered ({target}) is on hold", errors.COACHED_PARTICIPANT_ON_HOLD)
+
+    def _open_conference(self, account_sid: str, friendly_name: str, request: dict, now: datetime) -> Conference:
+        sid = self._new_sid("CF")
+        conference = Conference(
+            account_sid=account_sid,
+            sid=sid,
+            ordinal=self._ordinals[sid],
+            friendly_name=friendly_name,
+            region=str(request.get("Region", DEFAULT_REGION)),
+            status="init",
+            date_created=now,
+            date_updated=now,
+            max_participants=int(request.get("MaxParticipants", DEFAULT_MAX_PARTICIPANTS)),  # type: ignore[arg-type]
+            status_callback=request.get("ConferenceStatusCallback"),  # type: ignore[arg-type]
+            status_callback_method=str(request.get("ConferenceStatusCallbackMethod", "POST")),
+            status_callback_events=request.get("ConferenceStatusCallbackEvent") or ("start", "end"),  # type: ignore[arg-type]
+            options={key: value for key, value in request.items() if key.startswith("Conference")},
+        )
+        self._conferences[sid] = conference
+        self._participants[sid] = {}
+        self._live_by_name[(account_sid, friendly_name)] = sid
+        return conference
+
+    def _new_participant(self, conference: Conference, request: dict, now: datetime) -> Participant:
+        call_sid = self._new_sid("CA")
+        coaching, target = _requested_coaching(request.get("Coaching"), request.get("CallSidToCoach"), None)
+        beep = str(request.get("Beep", "true"))
+        return Participant(
+            account_sid=conference.account_sid,
+            conference_sid=conference.sid,
+            call_sid=call_sid,
+            ordinal=self._ordinals[call_sid],
+            label=request.get("Label"),  # type: ignore[arg-type]
+            from_=str(request["From"]),
+            to=str(request["To"]),
+            status="queued",
+            date_created=now,
+            date_updated=now,
+            timeout=int(request.get("Timeout", DEFAULT_TIMEOUT)),  # type: ignore[arg-type]
+            muted=bool(request.get("Muted", False)),
+            coaching=coaching,
+            call_sid_to_coach=target if coaching else None,
+            start_conference_on_enter=bool(request.get("StartConferenceOnEnter", True)),
+            end_conference_on_exit=bool(request.get("EndConferenceOnExit", False)),
+            beep_on_exit=beep in ("true", "onExit"),
+            wait_url=request.get("WaitUrl"),  # type: ignore[arg-type]
+            wait_method=str(request.get("WaitMethod", "POST")),
+            status_callback=request.get("StatusCallback"),  # type: ignore[arg-type]
+            status_callback_method=str(request.get("StatusCallbackMethod", "POST")),
+            status_callback_events=request.get("StatusCallbackEvent") or ("completed",),  # type: ignore[arg-type]
+            options=dict(request),
+        )
+
+    def _new_sid(self, prefix: str) -> str:
+        while True:
+            sid = f"{prefix}{self._random.getrandbits(128):032x}"
+            if sid not in self._ordinals:
+                self._ordinals[sid] = next(self._ordinal_counter)
+                return sid
+
+    def fetch_participant(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> Participant:
+        self.tick()
+        with self._lock:
+            return copy.copy(self._participant(account_sid, conference_sid, call_sid_or_label))
+
+    def list_participants(
+        self, account_sid: str, conference_sid: str, filters: ParticipantFilters | None = None
+    ) -> list[Participant]:
+        """Live participants in join order. A completed conference lists none."""
+        filters = filters or ParticipantFilters()
+        self.tick()
+        with self._lock:
+            conference = self._conference(account_sid, conference_sid)
+            return [
+                copy.copy(p)
+                for p in self._participants[conference.sid].values()
+                if _matches(p, filters)
+            ]
+
+    def update_participant(
+        self, account_sid: str, conference_sid: str, call_sid_or_label: str, params: Params
+    ) -> Participant:
+        request = validation.parse_update_participant(params)
+        self.tick()
+        with self._lock:
+            participant = self._participant(account_sid, conference_sid, call_sid_or_label)
+            members = self._participants[participant.conference_sid]
+            coaching, target = _requested_coaching(
+                request.get("Coaching"), request.get("CallSidToCoach"), participant.call_sid_to_coach
+            )
+            if coaching and ("Coaching" in request or "CallSidToCoach" in request):
+                self._check_coaching_target(members, target, coach_sid=participant.call_sid)
+            self._apply_update(participant, request, coaching, target, self.clock.now())
+            updated = copy.copy(participant)
+        self._flush_events()
+        return updated
+
+    def _apply_update(
+        self, participant: Participant, request: dict, coaching: bool, target: str | None, now: datetime
+    ) -> None:
+        conference = self._conferences[participant.conference_sid]
+        participant.date_updated = now
+        if "Muted" in request and request["Muted"] != participant.muted:
+            participant.muted = bool(request["Muted"])
+            name = "participant-mute" if participant.muted else "participant-unmute"
+            self._conference_event(conference, name, now, participant)
+        participant.hold_url = request.get("HoldUrl", participant.hold_url)  # type: ignore[assignment]
+        participant.hold_method = str(request.get("HoldMethod", participant.hold_method))
+        if "Hold" in request and request["Hold"] != participant.hold:
+            participant.hold = bool(request["Hold"])
+            name = "participant-hold" if participant.hold else "participant-unhold"
+            self._conference_event(conference, name, now, participant)
+        if self._modify(participant, request, coaching, target):
+            self._conference_event(conference, "participant-modify", now, participant)
+        if "AnnounceUrl" in request:
+            announcement = Announcement(str(request["AnnounceUrl"]), str(request.get("AnnounceMethod", "POST")), now)
+            participant.announcements += (announcement,)
+            self._conference_event(
+                conference, "announcement-end", now, participant,
+                announce_url=announcement.url, announce_method=announcement.method,
+            )
+
+    def _modify(self, participant: Participant, request: dict, coaching: bool, target: str | None) -> bool:
+        """Apply the settings Twilio reports as participant-modify; True if any changed."""
+        before = (
+            participant.beep_on_exit,
+            participant.end_conference_on_exit,
+            participant.coaching,
+            participant.call_sid_to_coach,
+            participant.wait_url,
+        )
+        participant.beep_on_exit = bool(request.get("BeepOnExit", participant.beep_on_exit))
+        participant.end_conference_on_exit = bool(request.get("EndConferenceOnExit", participant.end_conference_on_exit))
+        participant.coaching = coaching
+        participant.call_sid_to_coach = target if coaching else None
+        participant.wait_url = request.get("WaitUrl", participant.wait_url)  # type: ignore[assignment]
+        participant.wait_method = str(request.get("WaitMethod", participant.wait_method))
+        after = (
+            participant.beep_on_exit,
+            participant.end_conference_on_exit,
+            participant.coaching,
+            participant.call_sid_to_coach,
+            participant.wait_url,
+        )
+        return before != after
+
+    def delete_participant(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> None:
+        """Kick the participant (Twilio's DELETE): its call ends and the resource is gone."""
+        self.tick()
+        with self._lock:
+            participant = self._participant(account_sid, conference_sid, call_sid_or_label)
+            call_status = "completed" if participant.status == "connected" else "canceled"
+            self._depart(participant, self.clock.now(), call_status, "participant_updated_via_api", kicked=True)
+        self._flush_events()
+
+    def hang_up(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> None:
+        """Simulate the far end hanging up (not an API operation; for tests and demos)."""
+        self.tick()
+        with self._lock:
+            participant = self._participant(account_sid, conference_sid, call_sid_or_label)
+            call_status = "completed" if participant.status == "connected" else "canceled"
+            self._depart(participant, self.clock.now(), call_status, "participant_hung_up", kicked=False)
+        self._flush_events()
+
+    def _depart(self, participant: Participant, at: datetime, call_status: str, reason_left: str, kicked: bool) -> None:
+        """Remove a participant, then end the conference if its leaving should."""
+        conference = self._conferences[participant.conference_sid]
+        was_connected = participant.status == "connected"
+        self._detach(participant, at, call_status, reason_left)
+        suffix = "kicked" if kicked else "left"
+        if participant.end_conference_on_exit and was_connected:
+            self._end_conference(
+                conference, at, f"participant-with-end-conference-on-exit-{suffix}", participant,
+                leave_reason="moderator_ended_conference",
+            )
+        elif not self._participants[conference.sid]:
+            self._end_conference(conference, at, f"last-participant-{suffix}", participant, leave_reason="")
+
+    def _detach(self, participant: Participant, at: datetime, call_status: str, reason_left: str) -> None:
+        conference = self._conferences[participant.conference_sid]
+        del self._participants[conference.sid][participant.call_sid]
+        participant.date_updated = at
+        self._conference_event(
+            conference, "participant-leave", at, participant,
+            participant_call_status=call_status, reason_participant_left=reason_left,
+        )
+        self._call_event(participant, "completed", at, call_status)
+
+    # --- conferences ---------------------------------------------------------------------
+
+    def fetch_conference(self, account_sid: str, conference_sid: str) -> Conference:
+        self.tick()
+        with self._lock:
+            return copy.copy(self._conference(account_sid, conference_sid))
+
+    def list_conferences(self, account_sid: str, filters: ConferenceFilters | None = None) -> list[Conference]:
+        """The account's conferences, newest first (as Twilio lists them)."""
+        filters = filters or ConferenceFilters()
+        self.tick()
+        with self._lock:
+            found = [copy.copy(c) for c in self._conferences.values() if c.account_sid == account_sid and _conference_matches(c, filters)]
+        found.sort(key=lambda c: c.ordinal, reverse=True)
+        return found
+
+    def update_conference(self, account_sid: str, conference_sid: str, params: Params) -> Conference:
+        """Announce to everyone and/or end the conference (`Status=completed`)."""
+        request = validation.parse_update_conference(params)
+        self.tick()
+        with self._lock:
+            conference = self._conference(account_sid, conference_sid)
+            now = self.clock.now()
+            if "AnnounceUrl" in request:
+                self._announce(conference, str(request["AnnounceUrl"]), str(request.get("AnnounceMethod", "POST")), now)
+            if request.get("Status") == "completed" and conference.status in LIVE_STATUSES:
+                self._end_conference(conference, now, "conference-ended-via-api", None, leave_reason="conference_ended_via_api")
+            updated = copy.copy(conference)
+        self._flush_events()
+        return updated
+
+    def _announce(self, conference: Conference, url: str, method: str, now: datetime) -> None:
+        if conference.status not in LIVE_STATUSES:
+            raise SimulatorError(errors.CALL_STATE_INVALID, "Cannot announce to a conference that is not in progress", 400)
+        announcement = Announcement(url, method, now)
+        conference.announcements += (announcement,)
+        conference.date_updated = now
+        self._conference_event(conference, "announcement-end", now, announce_url=url, announce_method=method)
+
+    def _end_conference(
+        self, conference: Conference, at: datetime, reason: str, ending: Participant | None, leave_reason: str
+    ) -> None:
+        for participant in list(self._participants[conference.sid].values()):
+            call_status = "completed" if participant.status == "connected" else "canceled"
+            self._detach(participant, at, call_status, leave_reason)
+        conference.status = "completed"
+        conference.date_updated = at
+        conference.reason_conference_ended = reason
+        conference.call_sid_ending_conference = ending.call_sid if ending else None
+        self._live_by_name.pop((conference.account_sid, conference.friendly_name), None)
+        self._conference_event(
+            conference, "conference-end", at,
+            reason_conference_ended=reason,
+            call_sid_ending_conference=ending.call_sid if ending else "",
+            participant_label_ending_conference=(ending.label or "") if ending else "",
+        )
+
+
+# --- small pure helpers ----------------------------------------------------------------
+
+
+def _as_sequence(credentials: Credentials | Sequence[Credentials]) -> Iterable[Credentials]:
+    return [credentials] if isinstance(credentials, Credentials) else credentials
+
+
+def _requested_coaching(coaching: object, target: object, current_target: str | None) -> tuple[bool, str | None]:
+    """Coaching defaults to true when a CallSidToCoach is given; false clears the target."""
+    if coaching is False:
+        return False, None
+    if coaching is True:
+        return True, (target or current_target)  # type: ignore[return-value]
+    if target:
+        return True, target  # type: ignore[return-value]
+    return bool(current_target), current_target
+
+
+def _matches(participant: Participant, filters: ParticipantFilters) -> bool:
+    return (
+        (filters.muted is None or participant.muted == filters.muted)
+        and (filters.hold is None or participant.hold == filters.hold)
+        and (filters.coaching is None or participant.coaching == filters.coaching)
+    )
+
+
+def _conference_matches(conference: Conference, filters: ConferenceFilters) -> bool:
+    if filters.status is not None and conference.status != filters.status:
+        return False
+    if filters.friendly_name is not None and conference.friendly_name != filters.friendly_name:
+        return False
+    for date_filter in filters.dates:
+        day = getattr(conference, date_filter.field).date()
+        if date_filter.op == "=" and day != date_filter.day:
+            return False
+        if date_filter.op == "<=" and day > date_filter.day:
+            return False
+        if date_filter.op == ">=" and day < date_filter.day:
+            return False
+    return True

@@ -1,0 +1,272 @@
+"""Twilio REST endpoints for Conferences and Participants, plus the small `/_simulator/` control API.
+
+Views stay thin: authenticate, read params, make one engine call, serialize. Errors raised
+as `SimulatorError` become Twilio's error JSON in `twilio_endpoint`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import parse_qsl, unquote
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import errors, paging, serialization, validation
+from .clock import ManualClock
+from .engine import Simulator
+from .errors import SimulatorError
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+# Labels may hold characters a decoded PATH_INFO loses (%2F), so re-read them from the raw path.
+RAW_PARTICIPANT_PATH = re.compile(
+    r"^/2010-04-01/Accounts/[^/]+/Conferences/(?P<conference>[^/]+)/Participants(?:/(?P<call>[^/]+))?\.json$"
+)
+
+View = Callable[..., HttpResponse]
+
+
+# --- responses -------------------------------------------------------------------------
+
+
+def json_response(body: object, status: int = 200) -> HttpResponse:
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    return HttpResponse(payload, status=status, content_type=JSON_CONTENT_TYPE)
+
+
+def no_content() -> HttpResponse:
+    response = HttpResponse(status=204)
+    del response["Content-Type"]
+    return response
+
+
+def error_response(error: SimulatorError) -> HttpResponse:
+    response = json_response(error.as_body(), error.status)
+    if error.status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+    return response
+
+
+# --- request helpers -------------------------------------------------------------------
+
+
+def authenticated_account(request: HttpRequest) -> str:
+    """The account the Basic-auth header unlocks; 401 (20003) otherwise."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise errors.authenticate()
+    try:
+        username, _, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise errors.authenticate() from None
+    account_sid = request.simulator.authenticate(username, password)  # type: ignore[attr-defined]
+    if account_sid is None:
+        raise errors.authenticate()
+    return account_sid
+
+
+def form_params(request: HttpRequest) -> dict[str, list[str]]:
+    return dict(request.POST.lists())
+
+
+def query_pairs(request: HttpRequest) -> list[tuple[str, str]]:
+    """Query params in the order sent (page URIs repeat them), keys like `DateCreated<` intact."""
+    return parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
+
+
+def query_params(request: HttpRequest) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for key, value in query_pairs(request):
+        params.setdefault(key, []).append(value)
+    return params
+
+
+def raw_path_part(request: HttpRequest, name: str, decoded: str) -> str:
+    raw_uri = request.META.get("RAW_URI")
+    if not raw_uri:
+        return decoded
+    match = RAW_PARTICIPANT_PATH.match(raw_uri.split("?", 1)[0])
+    if not match or match.group(name) is None:
+        return decoded
+    return unquote(match.group(name), encoding="utf-8")
+
+
+def simulator_of(request: HttpRequest) -> Simulator:
+    return request.simulator  # type: ignore[attr-defined,no-any-return]
+
+
+# --- the decorator every endpoint goes through ---------------------------------------------
+
+
+def twilio_endpoint(operations: dict[str, str]) -> Callable[[View], View]:
+    """Route by HTTP method to an operation name, check auth and the path's account, map errors."""
+
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, account_sid: str | None = None, **kwargs: str) -> HttpResponse:
+            request.operation = operations.get(request.method or "", "MethodNotAllowed")  # type: ignore[attr-defined]
+            try:
+                authenticated = authenticated_account(request)
+                if account_sid is not None and account_sid != authenticated:
+                    raise errors.authenticate()
+                if request.method not in operations:
+                    raise SimulatorError(errors.METHOD_NOT_ALLOWED, f"Method {request.method} not allowed", 405)
+                return view(request, authenticated, **kwargs)
+            except SimulatorError as error:
+                return error_response(error)
+
+        return wrapper
+
+    return decorate
+
+
+# --- conferences -----------------------------------------------------------------------
+
+
+@twilio_endpoint({"GET": "ListConference"})
+def conference_list(request: HttpRequest, account_sid: str) -> HttpResponse:
+    simulator = simulator_of(request)
+    page_request = paging.parse_page_request(query_pairs(request))
+    filters = validation.parse_conference_filters(query_params(request))
+    page = paging.paginate(
+        simulator.list_conferences(account_sid, filters),
+        page_request,
+        base_uri=serialization.conferences_uri(account_sid),
+        sid_of=lambda conference: conference.sid,
+        ordinal_of=simulator.ordinal_of,
+        sid_prefix="CF",
+        newest_first=True,
+    )
+    return json_response(envelope("conferences", page, serialization.conference_json))
+
+
+@twilio_endpoint({"GET": "FetchConference", "POST": "UpdateConference"})
+def conference_detail(request: HttpRequest, account_sid: str, conference_sid: str) -> HttpResponse:
+    simulator = simulator_of(request)
+    if request.method == "GET":
+        conference = simulator.fetch_conference(account_sid, conference_sid)
+    else:
+        conference = simulator.update_conference(account_sid, conference_sid, form_params(request))
+    return json_response(serialization.conference_json(conference))
+
+
+# --- participants ----------------------------------------------------------------------
+
+
+@twilio_endpoint({"GET": "ListParticipant", "POST": "CreateParticipant"})
+def participant_list(request: HttpRequest, account_sid: str, conference_sid: str) -> HttpResponse:
+    simulator = simulator_of(request)
+    conference_sid = raw_path_part(request, "conference", conference_sid)
+    if request.method == "POST":
+        participant = simulator.create_participant(account_sid, conference_sid, form_params(request))
+        return json_response(serialization.participant_json(participant), 201)
+    page_request = paging.parse_page_request(query_pairs(request))
+    filters = validation.parse_participant_filters(query_params(request))
+    page = paging.paginate(
+        simulator.list_participants(account_sid, conference_sid, filters),
+        page_request,
+        base_uri=serialization.participants_uri(account_sid, conference_sid),
+        sid_of=lambda participant: participant.call_sid,
+        ordinal_of=simulator.ordinal_of,
+        sid_prefix="CA",
+        newest_first=False,
+    )
+    return json_response(envelope("participants", page, serialization.participant_json))
+
+
+@twilio_endpoint({"GET": "FetchParticipant", "POST": "UpdateParticipant", "DELETE": "DeleteParticipant"})
+def participant_detail(request: HttpRequest, account_sid: str, conference_sid: str, call_sid: str) -> HttpResponse:
+    simulator = simulator_of(request)
+    call_sid = raw_path_part(request, "call", call_sid)
+    if request.method == "DELETE":
+        simulator.delete_participant(account_sid, conference_sid, call_sid)
+        return no_content()
+    if request.method == "POST":
+        participant = simulator.update_participant(account_sid, conference_sid, call_sid, form_params(request))
+    else:
+        participant = simulator.fetch_participant(account_sid, conference_sid, call_sid)
+    return json_response(serialization.participant_json(participant))
+
+
+def envelope(records_key: str, page: paging.Page, to_json: Callable[[object], dict]) -> dict[str, object]:
+    """CONTRACT.md section 9: one records key plus the meta keys, nothing else (the SDK relies on it)."""
+    return {
+        records_key: [to_json(record) for record in page.records],
+        "page": page.page,
+        "page_size": page.page_size,
+        "start": page.start,
+        "end": page.end,
+        "uri": page.uri,
+        "first_page_uri": page.first_page_uri,
+        "next_page_uri": page.next_page_uri,
+        "previous_page_uri": page.previous_page_uri,
+    }
+
+
+ALL_METHODS = {"GET": "Unknown", "POST": "Unknown", "DELETE": "Unknown", "PUT": "Unknown", "PATCH": "Unknown"}
+
+
+@twilio_endpoint(ALL_METHODS)
+def unknown_path(request: HttpRequest, account_sid: str, **_: str) -> HttpResponse:
+    return error_response(errors.not_found(request.path))
+
+
+# --- control API (not Twilio's; see docs/SIMULATOR.md) ----------------------------------------
+
+
+@twilio_endpoint({"GET": "ControlRequestLog"})
+def control_request_log(request: HttpRequest, account_sid: str) -> HttpResponse:
+    counts = simulator_of(request).request_counts()
+    return json_response({"total": sum(counts.values()), "by_operation": dict(sorted(counts.items()))})
+
+
+@twilio_endpoint({"POST": "ControlResetRequestLog"})
+def control_reset_request_log(request: HttpRequest, account_sid: str) -> HttpResponse:
+    simulator_of(request).reset_request_log()
+    return no_content()
+
+
+@twilio_endpoint({"POST": "ControlAdvanceClock"})
+def control_advance_clock(request: HttpRequest, account_sid: str) -> HttpResponse:
+    simulator = simulator_of(request)
+    if not isinstance(simulator.clock, ManualClock):
+        raise errors.invalid("The clock can only be advanced on a simulator running a ManualClock")
+    seconds = request.POST.get("Seconds", "")
+    try:
+        amount = float(seconds)
+    except ValueError:
+        raise errors.invalid(f"Seconds must be a number, got {seconds!r}") from None
+    if amount < 0:
+        raise errors.invalid("Seconds must not be negative")
+    now = simulator.clock.advance(amount)
+    simulator.tick()
+    return json_response({"now": serialization.rfc2822(now)})
+
+
+@twilio_endpoint({"POST": "ControlReset"})
+def control_reset(request: HttpRequest, account_sid: str) -> HttpResponse:
+    simulator_of(request).reset()
+    return no_content()
+
+
+@twilio_endpoint({"POST": "ControlLoadDemo"})
+def control_load_demo(request: HttpRequest, account_sid: str) -> HttpResponse:
+    from .demo import load_demo
+
+    conferences = load_demo(simulator_of(request), account_sid=account_sid)
+    return json_response({"conferences": [conference.sid for conference in conferences]}, 201)
+
+
+@twilio_endpoint({"POST": "ControlHangUp"})
+def control_hang_up(request: HttpRequest, account_sid: str) -> HttpResponse:
+    conference_sid = request.POST.get("ConferenceSid", "")
+    call_sid = request.POST.get("CallSid", "")
+    simulator_of(request).hang_up(account_sid, conference_sid, call_sid)
+    return no_content()
