@@ -22,6 +22,16 @@ def collected_static(django_db_blocker):
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """The shared roster lives in the cache: every test starts without one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def simulator_server():
     from conference_admin.simulator.engine import ManualClock, Simulator

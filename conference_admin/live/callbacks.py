@@ -1,0 +1,197 @@
+"""Turning Twilio's status callbacks into roster changes and timeline events.
+
+Conference callbacks carry a per-conference SequenceNumber, which orders them. Call
+status callbacks (from the StatusCallback of a participant the dashboard dialled) only
+move a dial-out forward (queued → ringing → connected) or remove it when the call ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from django.db import IntegrityError, transaction
+
+from conference_admin.twilio import Participant
+from conference_admin.twilio.resources import parse_rfc2822
+
+from . import roster
+from .models import ConferenceEvent
+
+log = logging.getLogger(__name__)
+
+CONFERENCE_SID = re.compile(r"^CF[0-9a-fA-F]{32}$")
+CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+
+CONFERENCE_EVENTS = {
+    "conference-start",
+    "conference-end",
+    "participant-join",
+    "participant-leave",
+    "participant-mute",
+    "participant-unmute",
+    "participant-hold",
+    "participant-unhold",
+    "participant-modify",
+    "participant-speech-start",
+    "participant-speech-stop",
+    "announcement-end",
+    "announcement-fail",
+}
+PARTICIPANT_STATE_EVENTS = {
+    "participant-join",
+    "participant-mute",
+    "participant-unmute",
+    "participant-hold",
+    "participant-unhold",
+    "participant-modify",
+    "participant-speech-start",
+    "participant-speech-stop",
+}
+# Call progress, in the order a dial-out moves through it.
+CALL_PROGRESS = {"queued": ("queued", 0), "initiated": ("connecting", 1), "ringing": ("ringing", 2)}
+CALL_ANSWERED = {"in-progress", "answered"}
+CALL_ENDED = {"completed", "busy", "failed", "no-answer", "canceled"}
+STATUS_RANK = {"queued": 0, "connecting": 1, "ringing": 2, "connected": 3}
+
+
+class InvalidCallback(ValueError):
+    """The callback lacks what is needed to apply it (answered 400, nothing stored)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    stored: bool
+    duplicate: bool = False
+
+
+def _flag(params, name: str) -> bool | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    return value.strip().lower() == "true"
+
+
+def _sequence(params) -> int | None:
+    try:
+        return int(params.get("SequenceNumber", ""))
+    except ValueError:
+        return None
+
+
+def _timestamp(params) -> datetime:
+    return parse_rfc2822(params.get("Timestamp")) or datetime.now(timezone.utc)
+
+
+def _delivery_key(params) -> str:
+    items = sorted((key, value) for key in params for value in params.getlist(key))
+    return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()
+
+
+def _store(conference_sid: str, event: str, params, *, call_sid: str = "") -> bool:
+    """Store the event once; False when this exact delivery was stored before."""
+    detail = {key: params.getlist(key) if len(params.getlist(key)) > 1 else params.get(key) for key in params if key != "AccountSid"}
+    try:
+        with transaction.atomic():
+            ConferenceEvent.objects.create(
+                conference_sid=conference_sid,
+                event=event[:64],
+                call_sid=call_sid,
+                label=(params.get("ParticipantLabel") or "")[:256],
+                sequence_number=_sequence(params),
+                occurred_at=_timestamp(params),
+                source=ConferenceEvent.Source.TWILIO,
+                detail=detail,
+                delivery_key=_delivery_key(params),
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _participant_from_event(current: Participant | None, params, conference_sid: str, event: str) -> Participant:
+    call_sid = params["CallSid"]
+    coaching = _flag(params, "Coaching")
+    values = {
+        "call_sid": call_sid,
+        "conference_sid": conference_sid,
+        "label": params.get("ParticipantLabel") or (current.label if current else None),
+        "muted": _flag(params, "Muted"),
+        "hold": _flag(params, "Hold"),
+        "coaching": coaching,
+        "end_conference_on_exit": _flag(params, "EndConferenceOnExit"),
+        "start_conference_on_enter": _flag(params, "StartConferenceOnEnter"),
+        "date_updated": _timestamp(params),
+    }
+    values = {key: value for key, value in values.items() if value is not None}
+    if coaching is False:
+        values["call_sid_to_coach"] = None  # callbacks never name the coached call
+    if event == "participant-join" or current is None:
+        values["status"] = "connected"
+    if current is None:
+        values.setdefault("date_created", _timestamp(params))
+        return Participant(**values)
+    return roster.with_fields(current, **values)
+
+
+def receive_conference_callback(params) -> Outcome:
+    conference_sid = params.get("ConferenceSid", "")
+    event = params.get("StatusCallbackEvent", "")
+    if not CONFERENCE_SID.match(conference_sid) or not event:
+        raise InvalidCallback("ConferenceSid and StatusCallbackEvent are required")
+    call_sid = params.get("CallSid", "")
+    if call_sid and not CALL_SID.match(call_sid):
+        raise InvalidCallback("CallSid is not a call SID")
+    if event in PARTICIPANT_STATE_EVENTS | {"participant-leave"} and not call_sid:
+        raise InvalidCallback(f"{event} needs a CallSid")
+    if not _store(conference_sid, event, params, call_sid=call_sid):
+        return Outcome(stored=False, duplicate=True)
+    if event not in CONFERENCE_EVENTS:
+        log.info("Stored unrecognised conference event %s for %s", event, conference_sid)
+        return Outcome(stored=True)
+
+    sequence = _sequence(params)
+    if event == "conference-end":
+        roster.apply_callback(conference_sid, sequence=sequence, end=True, reason_ended=params.get("ReasonConferenceEnded"))
+    elif event == "conference-start":
+        roster.apply_callback(conference_sid, sequence=sequence, conference_started=True)
+    elif event == "participant-leave":
+        roster.apply_callback(conference_sid, sequence=sequence, call_sid=call_sid, leave=True)
+    elif event in PARTICIPANT_STATE_EVENTS:
+        speaking = {"participant-speech-start": True, "participant-speech-stop": False}.get(event)
+        roster.apply_callback(
+            conference_sid,
+            sequence=sequence,
+            call_sid=call_sid,
+            speaking=speaking,
+            participant_change=lambda current: _participant_from_event(current, params, conference_sid, event),
+        )
+    else:
+        roster.apply_callback(conference_sid, sequence=None)  # announcements: mark callbacks as arriving
+    return Outcome(stored=True)
+
+
+def receive_call_status_callback(params, conference_sid: str) -> Outcome:
+    call_sid = params.get("CallSid", "")
+    call_status = (params.get("CallStatus") or "").lower()
+    if not CONFERENCE_SID.match(conference_sid or "") or not CALL_SID.match(call_sid) or not call_status:
+        raise InvalidCallback("conference, CallSid and CallStatus are required")
+    if not _store(conference_sid, f"call-{call_status}", params, call_sid=call_sid):
+        return Outcome(stored=False, duplicate=True)
+
+    if call_status in CALL_ENDED:
+        roster.apply_callback(conference_sid, sequence=None, call_sid=call_sid, leave=True)
+    elif call_status in CALL_PROGRESS or call_status in CALL_ANSWERED:
+        new_status = "connected" if call_status in CALL_ANSWERED else CALL_PROGRESS[call_status][0]
+
+        def advance(current: Participant | None) -> Participant | None:
+            # Call progress only ever moves a known dial-out forward.
+            if current is None or STATUS_RANK.get(current.status or "", 3) >= STATUS_RANK[new_status]:
+                return None
+            return roster.with_fields(current, status=new_status)
+
+        roster.apply_callback(conference_sid, sequence=None, call_sid=call_sid, participant_change=advance)
+    return Outcome(stored=True)

@@ -1,0 +1,330 @@
+"""One shared roster per watched conference, kept in Django's cache.
+
+Every process (and every host, with Redis) sees the same roster. It is fed by three
+sources: Twilio's status callbacks, the results of the dashboard's own actions, and a
+reconciliation `list_participants` call made at most once per interval per conference
+across all processes (single-flight through an atomic `cache.add` lease).
+
+A version number changes only when something a supervisor can see changed, so an
+unchanged browser refresh costs one small cache read. Each entry remembers the version
+at which it last changed, and removed participants leave a tombstone, so a refresh can
+send only the rows that changed since the version the browser has.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from django.conf import settings
+from django.core.cache import cache
+
+from conference_admin.twilio import Participant
+
+# Participant fields whose change a supervisor sees; others (uri, account) never matter.
+VISIBLE_FIELDS = (
+    "label",
+    "status",
+    "muted",
+    "hold",
+    "coaching",
+    "call_sid_to_coach",
+    "end_conference_on_exit",
+    "start_conference_on_enter",
+)
+LOCK_TIMEOUT = 5
+TOMBSTONE_LIMIT = 500
+
+
+@dataclass
+class RosterEntry:
+    participant: Participant
+    changed_version: int
+    speaking: bool = False
+    hold_since: datetime | None = None
+    # Highest callback SequenceNumber applied, so a late delivery never overwrites newer state.
+    last_sequence: int = -1
+    # time.time() of the last callback applied; reconciliation started before it is older news.
+    last_callback_at: float = 0.0
+
+
+@dataclass
+class Roster:
+    conference_sid: str
+    version: int = 0
+    entries: dict[str, RosterEntry] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    # SequenceNumber of the leave callback per departed call, so a late event cannot revive it.
+    left_at_sequence: dict[str, int] = field(default_factory=dict)
+    conference_status: str | None = None
+    reason_ended: str | None = None
+    callbacks_seen: bool = False
+    reconciled_at: float | None = None
+    last_error: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.conference_status == "completed"
+
+    @property
+    def mode(self) -> str:
+        return "callbacks" if self.callbacks_seen else "polling"
+
+    def participants(self) -> list[Participant]:
+        return [entry.participant for entry in self.entries.values()]
+
+    def changes_since(self, version: int) -> tuple[list[RosterEntry], list[str]] | None:
+        """Entries changed and call SIDs removed after `version`; None when too old to tell."""
+        if version > self.version or version < 0:
+            return None
+        # Tombstones are trimmed; a browser older than the oldest kept one needs the full table.
+        if len(self.removed) >= TOMBSTONE_LIMIT and version < min(self.removed.values()):
+            return None
+        changed = [entry for entry in self.entries.values() if entry.changed_version > version]
+        gone = [call_sid for call_sid, removed_at in self.removed.items() if removed_at > version]
+        return changed, gone
+
+
+def _key(conference_sid: str, part: str = "") -> str:
+    return f"roster:{conference_sid}{':' + part if part else ''}"
+
+
+def current_version(conference_sid: str) -> int | None:
+    """The roster's version, one small cache read; None when nobody has loaded it yet."""
+    return cache.get(_key(conference_sid, "version"))
+
+
+def load(conference_sid: str) -> Roster | None:
+    return cache.get(_key(conference_sid))
+
+
+class _Locked:
+    """A short cross-process lock around a read-modify-write of one roster."""
+
+    def __init__(self, conference_sid: str) -> None:
+        self.key = _key(conference_sid, "lock")
+
+    def __enter__(self):
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while not cache.add(self.key, 1, timeout=LOCK_TIMEOUT):
+            if time.monotonic() > deadline:
+                break  # a crashed holder: its lock expires with LOCK_TIMEOUT anyway
+            time.sleep(0.002)
+        return self
+
+    def __exit__(self, *exc):
+        cache.delete(self.key)
+
+
+def _store(roster: Roster) -> None:
+    ttl = settings.ROSTER_CACHE_SECONDS
+    cache.set_many({_key(roster.conference_sid): roster, _key(roster.conference_sid, "version"): roster.version}, timeout=ttl)
+
+
+def mutate(conference_sid: str, change: Callable[[Roster, int], bool]) -> Roster:
+    """Apply `change(roster, next_version)`; the version moves only if it returns True."""
+    with _Locked(conference_sid):
+        roster = load(conference_sid) or Roster(conference_sid=conference_sid)
+        next_version = roster.version + 1
+        if change(roster, next_version):
+            roster.version = next_version
+            if len(roster.removed) > TOMBSTONE_LIMIT:
+                newest = sorted(roster.removed.items(), key=lambda item: item[1])[-TOMBSTONE_LIMIT:]
+                roster.removed = dict(newest)
+                roster.left_at_sequence = {sid: seq for sid, seq in roster.left_at_sequence.items() if sid in roster.removed}
+        _store(roster)
+        return roster
+
+
+def _visible(participant: Participant) -> tuple:
+    return tuple(getattr(participant, name) for name in VISIBLE_FIELDS)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _put(roster: Roster, participant: Participant, version: int, *, speaking: bool | None = None, at: datetime | None = None) -> bool:
+    """Insert or update one entry; True when something visible changed."""
+    entry = roster.entries.get(participant.call_sid)
+    roster.removed.pop(participant.call_sid, None)
+    if entry is None:
+        hold_since = (participant.date_updated or at or _now()) if participant.hold else None
+        roster.entries[participant.call_sid] = RosterEntry(participant, version, speaking=bool(speaking), hold_since=hold_since)
+        return True
+    changed = _visible(entry.participant) != _visible(participant)
+    if participant.hold and not entry.participant.hold:
+        entry.hold_since = at or participant.date_updated or _now()
+    elif not participant.hold:
+        entry.hold_since = None
+    entry.participant = participant
+    if speaking is not None and speaking != entry.speaking:
+        entry.speaking = speaking
+        changed = True
+    if changed:
+        entry.changed_version = version
+    return changed
+
+
+def _remove(roster: Roster, call_sid: str, version: int) -> bool:
+    if roster.entries.pop(call_sid, None) is None:
+        return False
+    roster.removed[call_sid] = version
+    return True
+
+
+def record_participant(conference_sid: str, participant: Participant) -> Roster:
+    """What the dashboard's own action got back from Twilio: the freshest truth there is."""
+
+    def change(roster: Roster, version: int) -> bool:
+        if roster.ended:
+            return False
+        return _put(roster, participant, version, at=_now())
+
+    return mutate(conference_sid, change)
+
+
+def record_removed(conference_sid: str, call_sid: str) -> Roster:
+    return mutate(conference_sid, lambda roster, version: _remove(roster, call_sid, version))
+
+
+def record_conference_ended(conference_sid: str, reason: str | None = None) -> Roster:
+    def change(roster: Roster, version: int) -> bool:
+        already = roster.ended and not roster.entries
+        for call_sid in list(roster.entries):
+            _remove(roster, call_sid, version)
+        roster.conference_status = "completed"
+        roster.reason_ended = reason or roster.reason_ended
+        return not already
+
+    return mutate(conference_sid, change)
+
+
+def reconcile(conference_sid: str, participants: Iterable[Participant], *, started_at: float, conference_status: str | None = None) -> Roster:
+    """Make the roster equal to a list Twilio returned, keeping callbacks newer than the list."""
+    listed = {participant.call_sid: participant for participant in participants}
+
+    def change(roster: Roster, version: int) -> bool:
+        changed = False
+        if conference_status and conference_status != roster.conference_status:
+            roster.conference_status = conference_status
+            changed = True
+        for call_sid, entry in list(roster.entries.items()):
+            if call_sid not in listed and entry.last_callback_at < started_at:
+                changed |= _remove(roster, call_sid, version)
+        for call_sid, participant in listed.items():
+            entry = roster.entries.get(call_sid)
+            if entry is not None and entry.last_callback_at >= started_at:
+                continue
+            changed |= _put(roster, participant, version)
+        roster.reconciled_at = time.time()
+        roster.last_error = None
+        return changed
+
+    return mutate(conference_sid, change)
+
+
+def record_reconcile_failure(conference_sid: str, message: str) -> Roster:
+    def change(roster: Roster, version: int) -> bool:
+        changed = roster.last_error != message
+        roster.last_error = message
+        return changed
+
+    return mutate(conference_sid, change)
+
+
+def refresh_interval(roster: Roster | None) -> int:
+    if roster is not None and roster.callbacks_seen:
+        return settings.ROSTER_CALLBACK_INTERVAL_SECONDS
+    return settings.ROSTER_POLL_INTERVAL_SECONDS
+
+
+def claim_reconcile(conference_sid: str, roster: Roster | None) -> bool:
+    """True for exactly one caller per interval per conference, across processes."""
+    return cache.add(_key(conference_sid, "lease"), 1, timeout=refresh_interval(roster))
+
+
+def release_reconcile(conference_sid: str) -> None:
+    cache.delete(_key(conference_sid, "lease"))
+
+
+def ensure_fresh(conference_sid: str, fetch: Callable[[], list[Participant]], *, on_error: Callable[[Exception], str] | None = None) -> Roster:
+    """The roster, reconciled with Twilio if its interval has passed (single-flight).
+
+    `fetch` is the one upstream list call; it runs only for the caller that wins the
+    lease. Others get the roster as it is, without waiting.
+    """
+    roster = load(conference_sid)
+    if roster is not None and roster.ended:
+        return roster
+    if not claim_reconcile(conference_sid, roster):
+        return roster or Roster(conference_sid=conference_sid)
+    started_at = time.time()
+    try:
+        participants = fetch()
+    except Exception as exc:
+        if on_error is None:
+            raise
+        return record_reconcile_failure(conference_sid, on_error(exc))
+    return reconcile(conference_sid, participants, started_at=started_at)
+
+
+def apply_callback(
+    conference_sid: str,
+    *,
+    sequence: int | None,
+    participant_change: Callable[[Participant | None], Participant | None] | None = None,
+    call_sid: str | None = None,
+    speaking: bool | None = None,
+    leave: bool = False,
+    end: bool = False,
+    reason_ended: str | None = None,
+    conference_started: bool = False,
+) -> Roster:
+    """Apply one status callback in order; a delivery older than what was applied is ignored."""
+
+    def change(roster: Roster, version: int) -> bool:
+        roster.callbacks_seen = True
+        if end:
+            changed = bool(roster.entries) or not roster.ended
+            for sid in list(roster.entries):
+                _remove(roster, sid, version)
+            roster.conference_status = "completed"
+            roster.reason_ended = reason_ended
+            return changed
+        if roster.ended:
+            return False
+        changed = False
+        if conference_started and roster.conference_status != "in-progress":
+            roster.conference_status = "in-progress"
+            changed = True
+        if call_sid is None:
+            return changed
+        entry = roster.entries.get(call_sid)
+        if entry is not None and sequence is not None and sequence <= entry.last_sequence:
+            return changed
+        if sequence is not None and sequence <= roster.left_at_sequence.get(call_sid, -1):
+            return changed
+        if leave:
+            if sequence is not None:
+                roster.left_at_sequence[call_sid] = sequence
+            changed |= _remove(roster, call_sid, version)
+            return changed
+        current = entry.participant if entry else None
+        updated = participant_change(current) if participant_change else current
+        if updated is None:
+            return changed
+        changed |= _put(roster, updated, version, speaking=speaking)
+        fresh = roster.entries[call_sid]
+        if sequence is not None:
+            fresh.last_sequence = sequence
+        fresh.last_callback_at = time.time()
+        return changed
+
+    return mutate(conference_sid, change)
+
+
+def with_fields(participant: Participant, **values) -> Participant:
+    return replace(participant, **values)

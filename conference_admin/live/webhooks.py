@@ -1,0 +1,66 @@
+"""Endpoints Twilio posts status callbacks to.
+
+No login (Twilio has none), no CSRF token (Twilio cannot send one): the
+X-Twilio-Signature is the authentication, checked against the public URL Twilio
+used, which behind a TLS-terminating proxy differs from what Django sees.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from conference_admin.twilio.signature import validate_signature
+
+from . import callbacks
+
+security_log = logging.getLogger("conference_admin.security")
+
+
+def _public_url(request) -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + request.get_full_path()
+
+
+def _signed_by_twilio(request) -> bool:
+    if not settings.PUBLIC_BASE_URL or not settings.TWILIO_AUTH_TOKEN:
+        security_log.warning("Webhook refused: PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN are needed to check signatures")
+        return False
+    signature = request.headers.get("X-Twilio-Signature")
+    if validate_signature(settings.TWILIO_AUTH_TOKEN, _public_url(request), request.POST, signature):
+        return True
+    security_log.warning(
+        "Webhook refused: %s X-Twilio-Signature on %s from %s",
+        "bad" if signature else "missing",
+        request.path,
+        request.META.get("REMOTE_ADDR", "?"),
+    )
+    return False
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def conference_status(request):
+    if not _signed_by_twilio(request):
+        return HttpResponseForbidden("Invalid signature")
+    try:
+        callbacks.receive_conference_callback(request.POST)
+    except callbacks.InvalidCallback as exc:
+        return HttpResponseBadRequest(str(exc))
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def call_status(request):
+    if not _signed_by_twilio(request):
+        return HttpResponseForbidden("Invalid signature")
+    try:
+        callbacks.receive_call_status_callback(request.POST, request.GET.get("conference", ""))
+    except callbacks.InvalidCallback as exc:
+        return HttpResponseBadRequest(str(exc))
+    return HttpResponse(status=204)

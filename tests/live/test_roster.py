@@ -1,0 +1,114 @@
+import threading
+import time
+
+from conference_admin.live import roster
+from conference_admin.twilio import Participant
+
+CONFERENCE = "CF" + "cd" * 16
+
+
+def person(n, **fields):
+    values = {"call_sid": f"CA{n:032x}", "conference_sid": CONFERENCE, "label": f"person {n}", "status": "connected", "muted": False, "hold": False}
+    values.update(fields)
+    return Participant(**values)
+
+
+def test_version_moves_only_when_something_visible_changed():
+    roster.reconcile(CONFERENCE, [person(1), person(2)], started_at=time.time())
+    first = roster.current_version(CONFERENCE)
+    roster.reconcile(CONFERENCE, [person(1), person(2)], started_at=time.time())
+    assert roster.current_version(CONFERENCE) == first
+    roster.reconcile(CONFERENCE, [person(1, muted=True), person(2)], started_at=time.time())
+    assert roster.current_version(CONFERENCE) == first + 1
+
+
+def test_changes_since_lists_changed_rows_and_departures():
+    roster.reconcile(CONFERENCE, [person(1), person(2), person(3)], started_at=time.time())
+    base = roster.current_version(CONFERENCE)
+    roster.record_participant(CONFERENCE, person(2, hold=True))
+    current = roster.record_removed(CONFERENCE, person(3).call_sid)
+    changed, gone = current.changes_since(base)
+    assert [entry.participant.call_sid for entry in changed] == [person(2).call_sid]
+    assert gone == [person(3).call_sid]
+    assert current.changes_since(current.version) == ([], [])
+    assert current.changes_since(current.version + 5) is None  # a browser from the future: resend all
+
+
+def test_hold_start_is_remembered_while_held():
+    roster.reconcile(CONFERENCE, [person(1)], started_at=time.time())
+    held = roster.record_participant(CONFERENCE, person(1, hold=True)).entries[person(1).call_sid].hold_since
+    assert held is not None
+    again = roster.record_participant(CONFERENCE, person(1, hold=True, muted=True)).entries[person(1).call_sid].hold_since
+    assert again == held
+    assert roster.record_participant(CONFERENCE, person(1)).entries[person(1).call_sid].hold_since is None
+
+
+def test_reconcile_does_not_undo_a_callback_newer_than_the_list():
+    started = time.time()
+    roster.reconcile(CONFERENCE, [person(1)], started_at=started)
+    # A callback lands while a slow list call is in flight...
+    later = time.time() - 1  # list call started before the callback arrived
+    roster.apply_callback(CONFERENCE, sequence=7, call_sid=person(1).call_sid, participant_change=lambda p: roster.with_fields(p, muted=True))
+    roster.apply_callback(CONFERENCE, sequence=8, call_sid=person(2).call_sid, participant_change=lambda p: person(2))
+    current = roster.reconcile(CONFERENCE, [person(1, muted=False)], started_at=later)
+    assert current.entries[person(1).call_sid].participant.muted is True
+    assert person(2).call_sid in current.entries
+
+
+def test_single_flight_one_fetch_for_many_concurrent_viewers(settings):
+    settings.ROSTER_POLL_INTERVAL_SECONDS = 60
+    calls = []
+    barrier = threading.Barrier(20)
+
+    def fetch():
+        calls.append(1)
+        time.sleep(0.05)
+        return [person(1)]
+
+    def viewer():
+        barrier.wait()
+        roster.ensure_fresh(CONFERENCE, fetch)
+
+    threads = [threading.Thread(target=viewer) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert roster.load(CONFERENCE).entries
+
+
+def test_a_new_interval_allows_the_next_reconcile(settings):
+    settings.ROSTER_POLL_INTERVAL_SECONDS = 60
+    calls = []
+    roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or [person(1)])
+    roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or [person(1)])
+    assert len(calls) == 1
+    roster.release_reconcile(CONFERENCE)  # what the lease expiry does after the interval
+    roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or [person(1)])
+    assert len(calls) == 2
+
+
+def test_callbacks_switch_the_interval(settings):
+    settings.ROSTER_POLL_INTERVAL_SECONDS = 5
+    settings.ROSTER_CALLBACK_INTERVAL_SECONDS = 60
+    assert roster.refresh_interval(None) == 5
+    current = roster.apply_callback(CONFERENCE, sequence=1, conference_started=True)
+    assert current.mode == "callbacks"
+    assert roster.refresh_interval(current) == 60
+
+
+def test_fetch_failure_is_recorded_not_raised():
+    current = roster.ensure_fresh(CONFERENCE, lambda: (_ for _ in ()).throw(ConnectionError("down")), on_error=lambda exc: "Twilio unreachable")
+    assert current.last_error == "Twilio unreachable"
+    roster.release_reconcile(CONFERENCE)
+    assert roster.ensure_fresh(CONFERENCE, lambda: [person(1)]).last_error is None
+
+
+def test_ended_conference_is_never_reconciled_again():
+    roster.reconcile(CONFERENCE, [person(1)], started_at=time.time())
+    roster.record_conference_ended(CONFERENCE, "conference-ended-via-api")
+    roster.release_reconcile(CONFERENCE)
+    calls = []
+    current = roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or [])
+    assert current.ended and calls == []
