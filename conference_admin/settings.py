@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "template_partials",
     "conference_admin.simulator",
     "conference_admin.dashboard",
+    "conference_admin.live",
 ]
 
 MIDDLEWARE = [
@@ -165,3 +166,32 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- Dashboard ----------------------------------------------------------------------------
+# What the supervisor dashboard offers in its pickers. URLs are data handed to Twilio; the
+# dashboard never fetches them. Each entry: a name shown to the supervisor, the URL and the
+# HTTP method Twilio should use to fetch it.
+DASHBOARD_POLL_SECONDS = int(env("DASHBOARD_POLL_SECONDS", "3"))
+DASHBOARD_HOLD_MUSIC = [
+    {"name": "Busy strings (Twilio default)", "url": "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3", "method": "GET"},
+    {"name": "Chopin", "url": "http://com.twilio.music.classical.s3.amazonaws.com/ith_chopin-15-2.mp3", "method": "GET"},
+    {"name": "Borghestral", "url": "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3", "method": "GET"},
+]
+DASHBOARD_WAIT_MUSIC = [
+    {"name": "Classical playlist (Twilio default)", "url": "http://twimlets.com/holdmusic?Bucket=com.twilio.music.classical", "method": "POST"},
+    *DASHBOARD_HOLD_MUSIC,
+]
+DASHBOARD_ANNOUNCEMENTS = [
+    {"name": "Supervisor message (TwiML)", "url": "http://demo.twilio.com/docs/voice.xml", "method": "POST"},
+    {"name": "Short chime (MP3)", "url": "http://demo.twilio.com/docs/classic.mp3", "method": "GET"},
+]
+# Numbers (E.164) or client:names the supervisor may dial out from; a typed one is accepted too.
+DASHBOARD_CALLER_IDS = env_list("DASHBOARD_CALLER_IDS", ["+15005550006"])
+
+# --- Live state (status callbacks and the shared roster) ------------------------------------
+# The URL Twilio reaches this dashboard at (e.g. https://dash.example.com behind a TLS proxy).
+# Webhook signatures are checked against it; unset means polling mode only.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "")
+ROSTER_POLL_INTERVAL_SECONDS = int(env("ROSTER_POLL_INTERVAL_SECONDS", "5"))
+ROSTER_CALLBACK_INTERVAL_SECONDS = int(env("ROSTER_CALLBACK_INTERVAL_SECONDS", "60"))
+ROSTER_CACHE_SECONDS = int(env("ROSTER_CACHE_SECONDS", "86400"))
