@@ -18,8 +18,11 @@ run: $(STAMP)
 	$(PY) manage.py rundemo
 
 ## test: install system packages (Chromium) and Python packages, then run the whole suite
+## twice: on the embedded default (SQLite, local memory) and on the production profile
+## (PostgreSQL + Redis, started if needed).
 test: system-deps $(STAMP)
 	$(PY) -m pytest
+	scripts/test-production-profile
 
 system-deps:
 	@scripts/install-system-deps

@@ -140,6 +140,30 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Sessions and transport security ----------------------------------------------------
+# A session lasts one shift and ends on logout.
+SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_SECONDS", str(8 * 3600)))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+if REDIS_URL:
+    # Sessions beside the roster in Redis: no database query to find a session, shared by all hosts.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if IS_PRODUCTION:
+    # TLS ends at the reverse proxy, which says so in X-Forwarded-Proto (docs/DEPLOY.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Twilio drops a callback's parameters when it follows a redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^webhooks/"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS])
+
 # --- Twilio -----------------------------------------------------------------------------
 # The default profile talks to the bundled simulator; production defaults to Twilio itself.
 TWILIO_API_BASE_URL = env(
@@ -195,3 +219,9 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "")
 ROSTER_POLL_INTERVAL_SECONDS = int(env("ROSTER_POLL_INTERVAL_SECONDS", "5"))
 ROSTER_CALLBACK_INTERVAL_SECONDS = int(env("ROSTER_CALLBACK_INTERVAL_SECONDS", "60"))
 ROSTER_CACHE_SECONDS = int(env("ROSTER_CACHE_SECONDS", "86400"))
+
+# --- Twilio simulator (conference_admin.simulator, `manage.py runsimulator`) ----------------
+# Defaults for the bundled simulator; command-line options override them (docs/SIMULATOR.md).
+SIMULATOR_SEED = int(env("SIMULATOR_SEED")) if env("SIMULATOR_SEED") else None
+SIMULATOR_ANSWER_AFTER_SECONDS = float(env("SIMULATOR_ANSWER_AFTER_SECONDS", "3"))
+SIMULATOR_LOAD_DEMO = env_bool("SIMULATOR_LOAD_DEMO", True)
