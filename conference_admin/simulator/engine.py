@@ -18,16 +18,22 @@ import random
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from . import errors, validation
-from .clock import Clock, SystemClock
+from .clock import Clock, ManualClock, SystemClock
 from .errors import SimulatorError, invalid
 from .validation import ConferenceFilters, Params, ParticipantFilters
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "BUSY_NUMBER", "DEMO_ACCOUNT_SID", "DEMO_AUTH_TOKEN", "FAILED_NUMBER", "NO_ANSWER_NUMBER",
+    "Announcement", "Conference", "Credentials", "DialTimings", "ManualClock", "Participant",
+    "RequestRecord", "Simulator", "SimulatorError", "SimulatorEvent", "SystemClock",
+]
 
 DEMO_ACCOUNT_SID = "AC00000000000000000000000000000000"
 # Not a secret: the token a bare `Simulator()` accepts, for tests and scripts.
@@ -173,18 +179,28 @@ class Simulator:
     def __init__(
         self,
         *,
+        account_sid: str = DEMO_ACCOUNT_SID,
+        auth_token: str = DEMO_AUTH_TOKEN,
+        api_key_sid: str = "",
+        api_key_secret: str = "",
+        credentials: Credentials | Sequence[Credentials] | None = None,
         clock: Clock | None = None,
         seed: int | None = None,
         timings: DialTimings | None = None,
-        credentials: Credentials | Sequence[Credentials] | None = None,
     ) -> None:
+        """Accepts one account's logins (the keyword arguments), or several via `credentials`.
+
+        The first account is the default one for `load_demo` and `account_sid`.
+        """
         self.clock: Clock = clock or SystemClock()
         self.timings = timings or DialTimings()
         self._random = random.Random(seed)
         self._lock = threading.RLock()
         self._dispatch_lock = threading.Lock()
         self._logins: dict[str, tuple[str, str]] = {}
-        for credential in _as_sequence(credentials or Credentials(DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN)):
+        accepted = _as_sequence(credentials or Credentials(account_sid, auth_token, api_key_sid, api_key_secret))
+        self.account_sid = accepted[0].account_sid
+        for credential in accepted:
             self.add_credentials(credential)
         self._subscribers: list[Subscriber] = []
         self._reset_state()
@@ -196,13 +212,13 @@ class Simulator:
         """A simulator accepting exactly the Twilio credentials configured in settings."""
         from django.conf import settings
 
-        credentials = Credentials(
+        return cls(
             account_sid=settings.TWILIO_ACCOUNT_SID,
             auth_token=settings.TWILIO_AUTH_TOKEN,
             api_key_sid=settings.TWILIO_API_KEY_SID,
             api_key_secret=settings.TWILIO_API_KEY_SECRET,
+            **kwargs,  # type: ignore[arg-type]
         )
-        return cls(credentials=credentials, **kwargs)  # type: ignore[arg-type]
 
     def add_credentials(self, credentials: Credentials) -> None:
         with self._lock:
@@ -372,7 +388,19 @@ class Simulator:
         else:
             self._schedule(participant, timings.answer_after, "connected")
 
+    # A step applies only from the status before it, so steps overtaken by `answer()` are dropped.
+    STEP_FROM = {
+        "connecting": ("queued",),
+        "ringing": ("connecting",),
+        "connected": ("ringing",),
+        "busy": ("connecting",),
+        "failed": ("queued",),
+        "no-answer": ("ringing",),
+    }
+
     def _apply_step(self, participant: Participant, step: str, at: datetime) -> None:
+        if participant.status not in self.STEP_FROM[step]:
+            return
         if step == "connecting":
             self._set_status(participant, "connecting", at)
             self._call_event(participant, "initiated", at, "initiated")
@@ -638,6 +666,25 @@ class Simulator:
             self._depart(participant, self.clock.now(), call_status, "participant_updated_via_api", kicked=True)
         self._flush_events()
 
+    def answer(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> Participant:
+        """Simulate the far end picking up now, whatever its number (for demos and tests)."""
+        return self._progress(account_sid, conference_sid, call_sid_or_label, ("connecting", "ringing", "connected"))
+
+    def ring(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> Participant:
+        """Move a dial-out to `ringing` now; its scripted answer or timeout still follows."""
+        return self._progress(account_sid, conference_sid, call_sid_or_label, ("connecting", "ringing"))
+
+    def _progress(self, account_sid: str, conference_sid: str, call_sid_or_label: str, steps: tuple[str, ...]) -> Participant:
+        self.tick()
+        with self._lock:
+            participant = self._participant(account_sid, conference_sid, call_sid_or_label)
+            now = self.clock.now()
+            for step in steps:
+                self._apply_step(participant, step, now)
+            progressed = copy.copy(participant)
+        self._flush_events()
+        return progressed
+
     def hang_up(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> None:
         """Simulate the far end hanging up (not an API operation; for tests and demos)."""
         self.tick()
@@ -732,8 +779,11 @@ class Simulator:
 # --- small pure helpers ----------------------------------------------------------------
 
 
-def _as_sequence(credentials: Credentials | Sequence[Credentials]) -> Iterable[Credentials]:
-    return [credentials] if isinstance(credentials, Credentials) else credentials
+def _as_sequence(credentials: Credentials | Sequence[Credentials]) -> list[Credentials]:
+    accepted = [credentials] if isinstance(credentials, Credentials) else list(credentials)
+    if not accepted:
+        raise ValueError("a simulator needs at least one account's credentials")
+    return accepted
 
 
 def _requested_coaching(coaching: object, target: object, current_target: str | None) -> tuple[bool, str | None]:
