@@ -1,10 +1,31 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import converters, views
+
+register_converter(converters.ConferenceSidConverter, "conference_sid")
+register_converter(converters.CallSidConverter, "call_sid")
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.conference_list, name="conference-list"),
+    path("conferences/<conference_sid:conference_sid>/", views.conference_detail, name="conference-detail"),
+    path(
+        "conferences/<conference_sid:conference_sid>/participants/",
+        views.participant_table,
+        name="participant-table",
+    ),
+    path(
+        "conferences/<conference_sid:conference_sid>/participants/add/",
+        views.participant_add,
+        name="participant-add",
+    ),
+    path(
+        "conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/<slug:action>/",
+        views.participant_action,
+        name="participant-action",
+    ),
+    path("conferences/<conference_sid:conference_sid>/announce/", views.conference_announce, name="conference-announce"),
+    path("conferences/<conference_sid:conference_sid>/end/", views.conference_end, name="conference-end"),
 ]

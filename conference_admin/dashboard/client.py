@@ -1,0 +1,48 @@
+"""The one place the dashboard builds its Twilio client from settings."""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+
+from conference_admin.twilio import TwilioClient
+
+_SETTING_NAMES = (
+    "TWILIO_API_BASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY_SID",
+    "TWILIO_API_KEY_SECRET",
+    "TWILIO_CONNECT_TIMEOUT",
+    "TWILIO_READ_TIMEOUT",
+    "TWILIO_TOTAL_TIMEOUT",
+)
+
+_lock = threading.Lock()
+_cached: tuple[tuple, TwilioClient] | None = None
+
+
+def get_twilio_client() -> TwilioClient:
+    """A client per process, rebuilt whenever one of the Twilio settings changes.
+
+    The cache is keyed on the settings' values, so tests that override them (pytest-django's
+    `settings` fixture) get a client for the new values without any signal wiring.
+    """
+    global _cached
+    key = tuple(getattr(settings, name) for name in _SETTING_NAMES)
+    with _lock:
+        if _cached is not None and _cached[0] == key:
+            return _cached[1]
+        client = TwilioClient(
+            account_sid=settings.TWILIO_ACCOUNT_SID,
+            auth_token=settings.TWILIO_AUTH_TOKEN or None,
+            api_key_sid=settings.TWILIO_API_KEY_SID or None,
+            api_key_secret=settings.TWILIO_API_KEY_SECRET or None,
+            base_url=settings.TWILIO_API_BASE_URL,
+            connect_timeout=float(settings.TWILIO_CONNECT_TIMEOUT),
+            read_timeout=float(settings.TWILIO_READ_TIMEOUT),
+            total_timeout=float(settings.TWILIO_TOTAL_TIMEOUT),
+        )
+        _cached = (key, client)
+        return client

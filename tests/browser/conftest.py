@@ -1,0 +1,74 @@
+"""Real Chromium through Playwright against pytest-django's live_server and the simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "correct-horse-battery-staple-42"
+
+expect.set_options(timeout=5_000)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def unhashed_static(settings):
+    """live_server serves /static/ through Django's finders, which do not know the manifest's
+    hashed names (WhiteNoise never sees those requests), so browser tests use plain names."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def supervisor(transactional_db, django_user_model):
+    return django_user_model.objects.create_user("supervisor", password=PASSWORD)
+
+
+@pytest.fixture
+def page(browser, live_server, simulator):
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def logged_in(page, supervisor, live_server):
+    """A page with a supervisor session (the login form itself is tested separately)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(supervisor)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
+    return page
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
