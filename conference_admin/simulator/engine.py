@@ -197,6 +197,7 @@ class Simulator:
         self._random = random.Random(seed)
         self._lock = threading.RLock()
         self._dispatch_lock = threading.Lock()
+        self._dispatching = threading.local()
         self._logins: dict[str, tuple[str, str]] = {}
         accepted = _as_sequence(credentials or Credentials(account_sid, auth_token, api_key_sid, api_key_secret))
         self.account_sid = accepted[0].account_sid
@@ -272,17 +273,30 @@ class Simulator:
         return unsubscribe
 
     def _flush_events(self) -> None:
-        """Deliver queued events outside the state lock, in the order they happened."""
+        """Deliver queued events outside the state lock, in the order they happened.
+
+        A subscriber may call back into the simulator; events that call raises are delivered
+        by the outer loop afterwards rather than nested, so every subscriber sees one order.
+        """
+        if getattr(self._dispatching, "active", False):
+            return
         with self._dispatch_lock:
-            with self._lock:
-                pending, self._outbox = self._outbox, []
-                subscribers = list(self._subscribers)
-            for event in pending:
-                for subscriber in subscribers:
-                    try:
-                        subscriber(event)
-                    except Exception:  # a broken subscriber must not break the API
-                        logger.exception("simulator event subscriber failed on %s", event.name)
+            self._dispatching.active = True
+            try:
+                while True:
+                    with self._lock:
+                        pending, self._outbox = self._outbox, []
+                        subscribers = list(self._subscribers)
+                    if not pending:
+                        return
+                    for event in pending:
+                        for subscriber in subscribers:
+                            try:
+                                subscriber(event)
+                            except Exception:  # a broken subscriber must not break the API
+                                logger.exception("simulator event subscriber failed on %s", event.name)
+            finally:
+                self._dispatching.active = False
 
     def _conference_event(
         self,

@@ -1,0 +1,90 @@
+"""Fixtures for simulator tests: a manual clock, a seeded simulator, and a real HTTP server.
+
+`api` is a requests session whose every response is checked against Twilio's spec, so each
+HTTP test also proves response fidelity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import requests
+
+from conference_admin.simulator.engine import Credentials, ManualClock, Simulator
+from conference_admin.simulator.server import SimulatorServer, start_simulator
+
+from .spec import validate_response
+
+ACCOUNT = "AC" + "5" * 32
+TOKEN = "simulator-test-token"
+API_KEY = "SK" + "6" * 32
+API_SECRET = "simulator-test-key-secret"
+OTHER_ACCOUNT = "AC" + "7" * 32
+OTHER_TOKEN = "other-account-token"
+CALLER = "+15005550006"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def sim(clock: ManualClock) -> Simulator:
+    return Simulator(
+        credentials=[Credentials(ACCOUNT, TOKEN, API_KEY, API_SECRET), Credentials(OTHER_ACCOUNT, OTHER_TOKEN)],
+        clock=clock,
+        seed=42,
+    )
+
+
+@pytest.fixture
+def server(sim: Simulator) -> Iterator[SimulatorServer]:
+    running = start_simulator(sim)
+    yield running
+    running.stop()
+
+
+class Api:
+    """Thin helper over a requests session rooted at the account's API prefix."""
+
+    def __init__(self, server: SimulatorServer, auth: tuple[str, str] = (ACCOUNT, TOKEN)) -> None:
+        self.base_url = server.base_url
+        self.prefix = f"/2010-04-01/Accounts/{ACCOUNT}"
+        self.session = requests.Session()
+        self.session.auth = auth
+        self.session.hooks["response"].append(self._check_against_spec)
+        self.checked = 0
+
+    def _check_against_spec(self, response: requests.Response, *args: object, **kwargs: object) -> None:
+        path = unquote(urlsplit(response.url).path)
+        if response.status_code >= 400 or path.startswith("/2010-04-01/"):
+            validate_response(response.request.method or "", path, response.status_code, response.content)
+            self.checked += 1
+
+    def url(self, path: str) -> str:
+        return self.base_url + (path if path.startswith("/") else f"{self.prefix}/{path}")
+
+    def get(self, path: str, **kwargs: object) -> requests.Response:
+        return self.session.get(self.url(path), **kwargs)  # type: ignore[arg-type]
+
+    def post(self, path: str, data: object = None, **kwargs: object) -> requests.Response:
+        return self.session.post(self.url(path), data=data, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, path: str, **kwargs: object) -> requests.Response:
+        return self.session.delete(self.url(path), **kwargs)  # type: ignore[arg-type]
+
+    def dial(self, conference: str, **params: object) -> dict:
+        body = {"From": CALLER, "To": "+14155550100", **params}
+        response = self.post(f"Conferences/{conference}/Participants.json", body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+@pytest.fixture
+def api(server: SimulatorServer) -> Iterator[Api]:
+    client = Api(server)
+    yield client
+    client.session.close()
