@@ -1,0 +1,60 @@
+"""Demo data and the `runsimulator` command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from conference_admin.simulator.demo import load_demo
+from conference_admin.simulator.engine import Simulator
+
+from .conftest import ACCOUNT
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_demo_has_the_states_a_dashboard_needs(sim: Simulator) -> None:
+    conferences = load_demo(sim)
+    assert len(conferences) == 5
+    assert [c.status for c in conferences].count("in-progress") == 4
+    assert [c.status for c in conferences].count("init") == 1
+    everyone = [p for c in conferences for p in sim.list_participants(ACCOUNT, c.sid)]
+    labels = [p.label for p in everyone if p.label]
+    assert len(labels) >= len(everyone) - 1
+    assert {"agent:alice", "supervisor:sam", "customer:Dana Whitfield"} <= set(labels)
+    assert any(p.muted for p in everyone)
+    assert sum(p.hold for p in everyone) == 1
+    coach = next(p for p in everyone if p.coaching)
+    assert coach.label == "supervisor:sam"
+    assert next(p for p in everyone if p.call_sid == coach.call_sid_to_coach).label == "agent:alice"
+    assert [p.status for p in everyone].count("ringing") == 1
+
+
+def test_demo_loads_into_the_simulators_first_account_by_default() -> None:
+    sim = Simulator(account_sid="AC" + "1" * 32, auth_token="t")
+    assert {c.account_sid for c in load_demo(sim)} == {"AC" + "1" * 32}
+
+
+def test_runsimulator_serves_until_interrupted() -> None:
+    env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "command-token", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runsimulator", "--port", "0", "--seed", "3", "--answer-after", "1"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        banner = [process.stdout.readline() for _ in range(2)]  # type: ignore[union-attr]
+        base_url = banner[0].split()[-1]
+        assert base_url.startswith("http://127.0.0.1:")
+        assert banner[1].strip() == f"Account SID: {ACCOUNT}"
+        response = requests.get(f"{base_url}/2010-04-01/Accounts/{ACCOUNT}/Conferences.json", auth=(ACCOUNT, "command-token"), timeout=5)
+        assert response.status_code == 200 and len(response.json()["conferences"]) == 5
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=10)
+    assert "command-token" not in "".join(banner) + output
+    assert process.returncode == 0
