@@ -238,6 +238,8 @@ class Simulator:
             hmac.compare_digest(password.encode(), b"-")  # keep timing similar for unknown users
             return None
         secret, account_sid = login
+        if not secret:
+            return None  # an unset token must never mean "any empty password gets in"
         return account_sid if hmac.compare_digest(password.encode(), secret.encode()) else None
 
     def reset(self) -> None:

@@ -58,3 +58,17 @@ def test_runsimulator_serves_until_interrupted() -> None:
         output, _ = process.communicate(timeout=10)
     assert "command-token" not in "".join(banner) + output
     assert process.returncode == 0
+
+
+def test_runsimulator_refuses_to_start_without_credentials() -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TWILIO_")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "runsimulator", "--port", "0"], cwd=REPO, env=env, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode != 0
+    assert "TWILIO_AUTH_TOKEN" in result.stderr
+
+
+def test_an_empty_token_unlocks_nothing() -> None:
+    sim = Simulator(account_sid=ACCOUNT, auth_token="")
+    assert sim.authenticate(ACCOUNT, "") is None

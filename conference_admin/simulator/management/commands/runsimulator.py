@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from conference_admin.simulator.demo import load_demo
 from conference_admin.simulator.engine import DialTimings, Simulator
@@ -27,6 +27,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, host: str, port: int, seed: int | None, no_demo: bool, answer_after: float, **options: object) -> None:
+        if not settings.TWILIO_AUTH_TOKEN and not (settings.TWILIO_API_KEY_SID and settings.TWILIO_API_KEY_SECRET):
+            raise CommandError(
+                "Set TWILIO_AUTH_TOKEN (any value) in this shell and in the dashboard's, so both agree; "
+                "`make run` does this for you."
+            )
         defaults = DialTimings()
         timings = DialTimings(
             connect_after=min(defaults.connect_after, answer_after),
