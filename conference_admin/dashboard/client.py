@@ -6,7 +6,7 @@ import threading
 
 from django.conf import settings
 
-from conference_admin.twilio import TwilioClient
+from conference_admin.twilio import TwilioClient, TwilioError
 
 _SETTING_NAMES = (
     "TWILIO_API_BASE_URL",
@@ -18,6 +18,12 @@ _SETTING_NAMES = (
     "TWILIO_READ_TIMEOUT",
     "TWILIO_TOTAL_TIMEOUT",
 )
+
+
+
+class TwilioNotConfigured(TwilioError):
+    """Settings lack credentials: nothing can be sent. Shown like any other Twilio failure."""
+
 
 _lock = threading.Lock()
 _cached: tuple[tuple, TwilioClient] | None = None
@@ -34,15 +40,25 @@ def get_twilio_client() -> TwilioClient:
     with _lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
-        client = TwilioClient(
-            account_sid=settings.TWILIO_ACCOUNT_SID,
-            auth_token=settings.TWILIO_AUTH_TOKEN or None,
-            api_key_sid=settings.TWILIO_API_KEY_SID or None,
-            api_key_secret=settings.TWILIO_API_KEY_SECRET or None,
-            base_url=settings.TWILIO_API_BASE_URL,
-            connect_timeout=float(settings.TWILIO_CONNECT_TIMEOUT),
-            read_timeout=float(settings.TWILIO_READ_TIMEOUT),
-            total_timeout=float(settings.TWILIO_TOTAL_TIMEOUT),
-        )
+        try:
+            client = _build()
+        except ValueError as exc:
+            raise TwilioNotConfigured(
+                "Twilio credentials are not configured: set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY_SID "
+                "and TWILIO_API_KEY_SECRET."
+            ) from exc
         _cached = (key, client)
         return client
+
+
+def _build() -> TwilioClient:
+    return TwilioClient(
+        account_sid=settings.TWILIO_ACCOUNT_SID,
+        auth_token=settings.TWILIO_AUTH_TOKEN or None,
+        api_key_sid=settings.TWILIO_API_KEY_SID or None,
+        api_key_secret=settings.TWILIO_API_KEY_SECRET or None,
+        base_url=settings.TWILIO_API_BASE_URL,
+        connect_timeout=float(settings.TWILIO_CONNECT_TIMEOUT),
+        read_timeout=float(settings.TWILIO_READ_TIMEOUT),
+        total_timeout=float(settings.TWILIO_TOTAL_TIMEOUT),
+    )

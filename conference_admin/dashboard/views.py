@@ -22,6 +22,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
 from . import forms, services
+from .client import TwilioNotConfigured
 from .rows import Note, build_row, build_rows, gone_row
 
 ROW = "conferences/detail.html#participant-row"
@@ -47,6 +48,8 @@ def describe_error(error: TwilioError) -> str:
         return "Twilio is unreachable; nothing was changed. Check the connection and try again."
     if error.outcome_unknown:
         return "Twilio did not answer in time: the outcome is unknown."
+    if isinstance(error, TwilioNotConfigured):
+        return error.message
     return f"Twilio request failed: {error.message}"
 
 
@@ -112,7 +115,9 @@ def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse
     rows = build_rows(participants, records, conference_sid=conference_sid)
     context = {
         "conference": conference,
+        "conference_sid": conference.sid,
         "live": _is_live(conference),
+        "ended": not _is_live(conference),
         "rows": rows,
         "refreshed_at": timezone.now(),
         "add_form": forms.AddParticipantForm(coach_choices=_coach_choices(records)),
