@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "conference_admin.simulator",
     "conference_admin.dashboard",
     "conference_admin.live",
+    "conference_admin.access",
+    "conference_admin.audit",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,56 @@
+"""The four roles and what each may do. Views check permissions, never role names."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+OBSERVER = "Observer"
+SUPERVISOR = "Supervisor"
+LEAD = "Lead"
+ADMIN = "Admin"
+
+VIEW = "access.view_conferences"
+MODERATE = "access.moderate_participants"
+ADD = "access.add_participants"
+END = "access.end_conferences"
+BULK = "access.bulk_actions"
+VIEW_AUDIT = "audit.view_auditrecord"
+DELETE_AUDIT = "audit.delete_auditrecord"
+
+_OBSERVER = [VIEW]
+_SUPERVISOR = [*_OBSERVER, MODERATE, VIEW_AUDIT]
+_LEAD = [*_SUPERVISOR, ADD, END, BULK]
+# Admin also runs Django admin: users, groups and the configured pick lists.
+_ADMIN = [
+    *_LEAD,
+    DELETE_AUDIT,
+    "auth.view_user", "auth.add_user", "auth.change_user", "auth.delete_user",
+    "auth.view_group", "auth.change_group",
+    "dashboard.view_choice", "dashboard.add_choice", "dashboard.change_choice", "dashboard.delete_choice",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {OBSERVER: _OBSERVER, SUPERVISOR: _SUPERVISOR, LEAD: _LEAD, ADMIN: _ADMIN}
+ROLE_IS_STAFF = {ADMIN}
+
+
+def _permission(dotted: str) -> Permission | None:
+    app_label, codename = dotted.split(".", 1)
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+
+
+def ensure_roles() -> dict[str, Group]:
+    """Create or update the role groups so each has exactly its permissions (idempotent)."""
+    groups = {}
+    for role, dotted_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        permissions = [p for p in (_permission(name) for name in dotted_names) if p is not None]
+        group.permissions.set(permissions)
+        groups[role] = group
+    return groups
+
+
+def assign_role(user, role: str) -> None:
+    groups = ensure_roles()
+    user.groups.set([groups[role]])
+    user.is_staff = role in ROLE_IS_STAFF
+    user.save(update_fields=["is_staff"])

@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from .models import AuditRecord
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(admin.ModelAdmin):
+    """Read-only: Admins may delete records (retention) but nobody edits one."""
+
+    list_display = ("created_at", "actor_username", "action", "conference_sid", "participant_label", "outcome", "error_code")
+    list_filter = ("outcome", "action")
+    search_fields = ("actor_username", "conference_sid", "participant_sid", "participant_label")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

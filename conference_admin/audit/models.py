@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    """Audit records are written once and never changed."""
+
+
+class AuditRecordQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit records cannot be edited")
+
+
+class AuditRecord(models.Model):
+    """One moderation attempt, whatever its outcome; or the later resolution of an unknown one."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "ok"
+        FAILED = "failed", "failed"
+        UNKNOWN = "unknown", "unknown"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Kept as written, so the record still says who acted after the account is gone.
+    actor_username = models.CharField(max_length=150)
+    conference_sid = models.CharField(max_length=64, db_index=True)
+    participant_sid = models.CharField(max_length=64, blank=True)
+    participant_label = models.CharField(max_length=256, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    twilio_request_id = models.CharField(max_length=64, blank=True)
+    # Set on a record that settles an earlier `unknown` attempt (which itself stays as written).
+    resolves = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="resolutions")
+
+    objects = AuditRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit records cannot be edited")
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.outcome}"
