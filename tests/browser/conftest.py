@@ -30,6 +30,13 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
+def fast_browser_settings(settings):
+    """Refresh every second so tests see polling quickly; a fast hasher for the login test."""
+    settings.DASHBOARD_POLL_SECONDS = 1
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def unhashed_static(settings):
     """live_server serves /static/ through Django's finders, which do not know the manifest's
     hashed names (WhiteNoise never sees those requests), so browser tests use plain names."""
@@ -72,3 +79,17 @@ def logged_in(page, supervisor, live_server):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def demo(simulator):
+    """The simulator's demo conferences by friendly name."""
+    from conference_admin.simulator.demo import load_demo
+
+    return {conference.friendly_name: conference for conference in load_demo(simulator)}
+
+
+def row(page, simulator, conference_sid: str, label: str):
+    """The participant's table row, located by its stable DOM id."""
+    call_sid = simulator.fetch_participant(simulator.account_sid, conference_sid, label).call_sid
+    return page.locator(f"#participant-{call_sid}")
