@@ -232,9 +232,11 @@ def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) ->
         return _back(conference_sid)
     if spec.field_errors:
         response = render(request, FIELD_ERRORS, {"errors": errors})
-        return reswap(retarget(response, f"#{action}-error-{call_sid}"), "innerHTML")
-    response = render(request, NOTE, {"note": Note(" ".join(errors), "error")})
-    return reswap(retarget(response, f"#note-{call_sid}"), "innerHTML")
+        response = reswap(retarget(response, f"#{action}-error-{call_sid}"), "innerHTML")
+    else:
+        response = render(request, NOTE, {"note": Note(" ".join(errors), "error")})
+        response = reswap(retarget(response, f"#note-{call_sid}"), "innerHTML")
+    return _announce(response, " ".join(errors))
 
 
 def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str) -> HttpResponse:

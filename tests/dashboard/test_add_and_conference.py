@@ -175,7 +175,7 @@ def test_new_participant_moves_from_queued_to_connected(supervisor_client, demo)
     def chip() -> str:
         html = supervisor_client.get(table, **HTMX).content.decode()
         row = html.split(f'<tr id="participant-{zoe.call_sid}"')[1].split("</tr>")[0]
-        return row.split('class="chip chip--')[1].split('"')[0]
+        return row.split('class="chip chip--')[1].split()[0]
 
     assert chip() == "queued"
     demo.simulator.clock.advance(demo.simulator.timings.ring_after)
