@@ -21,10 +21,14 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from . import errors, validation
+from .activity import Activity
+from .callbacks import CallbackSender
 from .clock import Clock, ManualClock, SystemClock
 from .errors import SimulatorError, invalid
+from .faults import FaultInjector
 from .validation import ConferenceFilters, Params, ParticipantFilters
 
 logger = logging.getLogger(__name__)
@@ -41,6 +45,8 @@ DEMO_AUTH_TOKEN = "simulator-demo-auth-token"
 
 # Destinations with scripted outcomes (documented in docs/SIMULATOR.md).
 NO_ANSWER_NUMBER = "+15005550010"  # rings until Timeout, then leaves with no-answer
+DIAL_IN_NUMBER = "+15005550006"  # the number callers added with join() dialled
+ANNOUNCEMENT_FETCH_FAILED = "Unable to fetch the AnnounceUrl"
 BUSY_NUMBER = "+15005550011"  # connecting, then busy
 FAILED_NUMBER = "+15005550012"  # fails while connecting
 
@@ -115,6 +121,10 @@ class Participant:
     options: Mapping[str, object] = field(default_factory=dict)
     # Only the create response carries it (spec: "Only available in the response to a create").
     queue_time: str | None = None
+    # Set by start_speaking()/stop_speaking() (there is no audio); reported as speech events.
+    speaking: bool = False
+    # "inbound" for callers added with join(): they have no participant StatusCallback.
+    direction: str = "outbound-api"
 
 
 @dataclass
@@ -166,8 +176,9 @@ class RequestRecord:
     method: str
     path: str
     params: Mapping[str, list[str]]
-    status: int
+    status: int  # 0 when the simulator sent no answer (a stall or reset fault)
     operation: str
+    fault: str | None = None  # the injected fault kind, if any
 
 
 Subscriber = Callable[[SimulatorEvent], None]
@@ -187,10 +198,15 @@ class Simulator:
         clock: Clock | None = None,
         seed: int | None = None,
         timings: DialTimings | None = None,
+        default_conference_callback_url: str | None = None,
+        default_call_callback_url: str | None = None,
+        callback_timeout: float = 5.0,
     ) -> None:
         """Accepts one account's logins (the keyword arguments), or several via `credentials`.
 
-        The first account is the default one for `load_demo` and `account_sid`.
+        The first account is the default one for `load_demo` and `account_sid`. The default
+        callback URLs receive every event of conferences and calls that set no URL of their own
+        (`default_call_callback_url` may contain `{conference_sid}`).
         """
         self.clock: Clock = clock or SystemClock()
         self.timings = timings or DialTimings()
@@ -205,6 +221,15 @@ class Simulator:
             self.add_credentials(credential)
         self._subscribers: list[Subscriber] = []
         self._reset_state()
+        self.faults = FaultInjector(seed)
+        self.activity = Activity(self, seed)
+        self.callbacks = CallbackSender(
+            self.auth_token_for,
+            default_conference_url=default_conference_callback_url,
+            default_call_url=default_call_callback_url,
+            timeout=callback_timeout,
+        )
+        self.subscribe(self.callbacks)
 
     # --- setup ---------------------------------------------------------------------------
 
@@ -213,19 +238,29 @@ class Simulator:
         """A simulator accepting exactly the Twilio credentials configured in settings."""
         from django.conf import settings
 
-        return cls(
+        simulator = cls(
             account_sid=settings.TWILIO_ACCOUNT_SID,
             auth_token=settings.TWILIO_AUTH_TOKEN,
             api_key_sid=settings.TWILIO_API_KEY_SID,
             api_key_secret=settings.TWILIO_API_KEY_SECRET,
             **kwargs,  # type: ignore[arg-type]
         )
+        base_url = getattr(settings, "SIMULATOR_CALLBACK_BASE_URL", "")
+        if base_url and simulator.callbacks.default_conference_url is None:
+            simulator.callbacks.use_dashboard(base_url)
+        return simulator
 
     def add_credentials(self, credentials: Credentials) -> None:
         with self._lock:
             self._logins[credentials.account_sid] = (credentials.auth_token, credentials.account_sid)
             if credentials.api_key_sid and credentials.api_key_secret:
                 self._logins[credentials.api_key_sid] = (credentials.api_key_secret, credentials.account_sid)
+
+    def auth_token_for(self, account_sid: str) -> str:
+        """The account's Auth Token, which signs its callbacks (as Twilio signs webhooks)."""
+        with self._lock:
+            login = self._logins.get(account_sid)
+        return login[0] if login else ""
 
     @property
     def account_sids(self) -> list[str]:
@@ -243,9 +278,12 @@ class Simulator:
         return account_sid if hmac.compare_digest(password.encode(), secret.encode()) else None
 
     def reset(self) -> None:
-        """Forget every conference, participant, pending transition and logged request."""
+        """Forget every conference, participant, pending transition, logged request, undelivered
+        callback and injected fault (callback URLs and credentials stay configured)."""
         with self._lock:
             self._reset_state()
+        self.callbacks.reset()
+        self.faults.clear()
 
     def _reset_state(self) -> None:
         self._conferences: dict[str, Conference] = {}
@@ -325,6 +363,8 @@ class Simulator:
         )
 
     def _call_event(self, participant: Participant, name: str, at: datetime, call_status: str) -> None:
+        if participant.direction == "inbound":
+            return  # a dial-in's progress belongs to its phone number's callbacks, not to this API
         conference = self._conferences[participant.conference_sid]
         self._call_sequence[participant.call_sid] += 1
         self._outbox.append(
@@ -345,10 +385,16 @@ class Simulator:
     # --- request log -----------------------------------------------------------------------
 
     def record_request(
-        self, method: str, path: str, params: Mapping[str, list[str]], status: int, operation: str
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, list[str]],
+        status: int,
+        operation: str,
+        fault: str | None = None,
     ) -> None:
         with self._lock:
-            self._requests.append(RequestRecord(method, path, params, status, operation))
+            self._requests.append(RequestRecord(method, path, params, status, operation, fault))
 
     @property
     def request_log(self) -> list[RequestRecord]:
@@ -629,6 +675,8 @@ class Simulator:
     ) -> None:
         conference = self._conferences[participant.conference_sid]
         participant.date_updated = now
+        if request.get("Muted") is True or request.get("Hold") is True:
+            self._set_speaking(participant, False, now)  # nobody hears them any more
         if "Muted" in request and request["Muted"] != participant.muted:
             participant.muted = bool(request["Muted"])
             name = "participant-mute" if participant.muted else "participant-unmute"
@@ -644,10 +692,7 @@ class Simulator:
         if "AnnounceUrl" in request:
             announcement = Announcement(str(request["AnnounceUrl"]), str(request.get("AnnounceMethod", "POST")), now)
             participant.announcements += (announcement,)
-            self._conference_event(
-                conference, "announcement-end", now, participant,
-                announce_url=announcement.url, announce_method=announcement.method,
-            )
+            self._announcement_event(conference, participant, announcement)
 
     def _modify(self, participant: Participant, request: dict, coaching: bool, target: str | None) -> bool:
         """Apply the settings Twilio reports as participant-modify; True if any changed."""
@@ -710,6 +755,91 @@ class Simulator:
             self._depart(participant, self.clock.now(), call_status, "participant_hung_up", kicked=False)
         self._flush_events()
 
+    # --- simulated people (no audio, no phones: tests and the live demo drive these) -------------
+
+    def start_speaking(self, conference_sid: str, call_sid_or_label: str, *, account_sid: str | None = None) -> Participant:
+        """The participant starts talking: `participant-speech-start` (nothing if already talking)."""
+        return self._speak(conference_sid, call_sid_or_label, True, account_sid)
+
+    def stop_speaking(self, conference_sid: str, call_sid_or_label: str, *, account_sid: str | None = None) -> Participant:
+        """The participant goes quiet: `participant-speech-stop` (nothing if already quiet)."""
+        return self._speak(conference_sid, call_sid_or_label, False, account_sid)
+
+    def _speak(self, conference_sid: str, call_sid_or_label: str, speaking: bool, account_sid: str | None) -> Participant:
+        self.tick()
+        with self._lock:
+            account = account_sid or self._account_of(conference_sid)
+            participant = self._participant(account, conference_sid, call_sid_or_label)
+            if speaking and (participant.status != "connected" or participant.hold):
+                raise invalid(f"Participant {participant.call_sid} is not connected and off hold, so cannot speak")
+            self._set_speaking(participant, speaking, self.clock.now())
+            result = copy.copy(participant)
+        self._flush_events()
+        return result
+
+    def _set_speaking(self, participant: Participant, speaking: bool, at: datetime) -> None:
+        if participant.speaking == speaking:
+            return
+        participant.speaking = speaking
+        name = "participant-speech-start" if speaking else "participant-speech-stop"
+        self._conference_event(self._conferences[participant.conference_sid], name, at, participant)
+
+    def join(
+        self,
+        conference_sid: str,
+        *,
+        label: str | None = None,
+        from_: str = "+14155550199",
+        account_sid: str | None = None,
+        muted: bool = False,
+        start_conference_on_enter: bool = True,
+    ) -> Participant:
+        """Someone dials in: a new participant, connected at once (`participant-join`)."""
+        self.tick()
+        with self._lock:
+            account = account_sid or self._account_of(conference_sid)
+            conference = self._live_conference(account, conference_sid)
+            if label is not None:
+                validation.check_label(label)
+            self._check_room(conference, self._participants[conference.sid], {"Label": label} if label else {})
+            now = self.clock.now()
+            call_sid = self._new_sid("CA")
+            participant = Participant(
+                account_sid=account,
+                conference_sid=conference.sid,
+                call_sid=call_sid,
+                ordinal=self._ordinals[call_sid],
+                label=label,
+                from_=from_,
+                to=DIAL_IN_NUMBER,
+                status="ringing",
+                date_created=now,
+                date_updated=now,
+                timeout=DEFAULT_TIMEOUT,
+                muted=muted,
+                start_conference_on_enter=start_conference_on_enter,
+                status_callback_events=(),
+                direction="inbound",
+            )
+            self._participants[conference.sid][call_sid] = participant
+            self._connect(participant, now)
+            joined = copy.copy(participant)
+        self._flush_events()
+        return joined
+
+    def simulate_activity(self) -> list[str]:
+        """One seeded step of life in live conferences (speech, a hang-up, a new caller).
+
+        Returns what happened, e.g. `["speech-start CF.. CA..", "join CF.. CA.."]`.
+        """
+        return self.activity.step()
+
+    def _account_of(self, conference_sid: str) -> str:
+        conference = self._conferences.get(conference_sid)
+        if conference is None:
+            raise errors.not_found(f"Conference {conference_sid}")
+        return conference.account_sid
+
     def _depart(self, participant: Participant, at: datetime, call_status: str, reason_left: str, kicked: bool) -> None:
         """Remove a participant, then end the conference if its leaving should."""
         conference = self._conferences[participant.conference_sid]
@@ -728,6 +858,7 @@ class Simulator:
         conference = self._conferences[participant.conference_sid]
         del self._participants[conference.sid][participant.call_sid]
         participant.date_updated = at
+        participant.speaking = False
         self._conference_event(
             conference, "participant-leave", at, participant,
             participant_call_status=call_status, reason_participant_left=reason_left,
@@ -771,7 +902,18 @@ class Simulator:
         announcement = Announcement(url, method, now)
         conference.announcements += (announcement,)
         conference.date_updated = now
-        self._conference_event(conference, "announcement-end", now, announce_url=url, announce_method=method)
+        self._announcement_event(conference, None, announcement)
+
+    def _announcement_event(self, conference: Conference, participant: Participant | None, announcement: Announcement) -> None:
+        # There is no audio to play; an AnnounceUrl on a reserved `.invalid` host (RFC 2606) is
+        # one Twilio could never fetch, so that is how a test asks for announcement-fail.
+        host = (urlsplit(announcement.url).hostname or "").lower()
+        details = {"announce_url": announcement.url, "announce_method": announcement.method}
+        if host == "invalid" or host.endswith(".invalid"):
+            details["reason_announcement_failed"] = ANNOUNCEMENT_FETCH_FAILED
+            self._conference_event(conference, "announcement-fail", announcement.at, participant, **details)
+        else:
+            self._conference_event(conference, "announcement-end", announcement.at, participant, **details)
 
     def _end_conference(
         self, conference: Conference, at: datetime, reason: str, ending: Participant | None, leave_reason: str

@@ -88,3 +88,73 @@ def api(server: SimulatorServer) -> Iterator[Api]:
     client = Api(server)
     yield client
     client.session.close()
+
+
+class Received:
+    """One HTTP request the callback receiver got."""
+
+    def __init__(self, method: str, url: str, headers: dict[str, str], body: bytes) -> None:
+        self.method = method
+        self.url = url  # as requested: base URL + path + query
+        self.headers = headers
+        self.body = body
+
+    @property
+    def form(self) -> dict[str, str]:
+        from urllib.parse import parse_qsl
+
+        source = self.body.decode() if self.method == "POST" else urlsplit(self.url).query
+        return dict(parse_qsl(source, keep_blank_values=True))
+
+
+class CallbackReceiver:
+    """A tiny HTTP server standing in for the dashboard: records every request, answers `status`."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        receiver = self
+        self.requests: list[Received] = []
+        self.status = 204
+        self.delay = 0.0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _handle(self) -> None:
+                import time
+
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                receiver.requests.append(Received(self.command, receiver.base_url + self.path, dict(self.headers), body))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = _handle
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def events(self) -> list[str]:
+        return [r.form.get("StatusCallbackEvent") or r.form.get("CallStatus", "") for r in self.requests]
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[CallbackReceiver]:
+    running = CallbackReceiver()
+    yield running
+    running.stop()
