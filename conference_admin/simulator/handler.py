@@ -53,8 +53,9 @@ def record(request: HttpRequest, response: HttpResponse) -> None:
     if request.method == "POST":
         for key, values in request.POST.lists():
             params.setdefault(key, []).extend(values)
+    status = 0 if getattr(request, "no_answer", False) else response.status_code
     request.simulator.record_request(  # type: ignore[attr-defined]
-        request.method or "", request.path, params, response.status_code, operation
+        request.method or "", request.path, params, status, operation, getattr(request, "fault", None)
     )
 
 
@@ -64,6 +65,19 @@ class SimulatorWSGIHandler(WSGIHandler):
     def __init__(self, simulator: Simulator) -> None:
         self.simulator = simulator
         super().__init__()
+
+    def __call__(self, environ: dict, start_response: Callable) -> object:
+        response = super().__call__(environ, start_response)
+        if environ.get("simulator.no_answer"):
+            # A stall or reset fault: no HTTP answer at all. The request handler (server.py)
+            # closes the socket with an RST; wsgiref treats ConnectionResetError as the client
+            # going away, so nothing is written and nothing is logged.
+            response.close()  # type: ignore[attr-defined]
+            reset = environ.get("simulator.reset_connection")
+            if reset is not None:
+                reset()
+            raise ConnectionResetError("simulated connection reset")
+        return response
 
     def load_middleware(self, is_async: bool = False) -> None:
         self._view_middleware = []

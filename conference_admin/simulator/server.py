@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+import struct
 import threading
+import time
 from typing import Any
 
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
 from .engine import Simulator
 from .handler import SimulatorWSGIHandler
+
+logger = logging.getLogger(__name__)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
@@ -21,10 +27,20 @@ class QuietRequestHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def get_environ(self) -> dict[str, str]:
+    def get_environ(self) -> dict[str, Any]:
         environ = super().get_environ()
         environ["RAW_URI"] = self.path  # still percent-encoded: labels may contain %2F
+        environ["simulator.reset_connection"] = self.reset_connection
         return environ
+
+    def reset_connection(self) -> None:
+        """Drop the connection with a TCP RST and no answer (the `reset`/`stall` faults)."""
+        self.close_connection = True
+        # SO_LINGER 0 makes close() send RST instead of FIN. Closing rfile first releases the
+        # socket's last file reference, so the close is real now and no FIN goes out before it.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()
+        self.connection.close()
 
 
 class SimulatorHTTPServer(ThreadedWSGIServer):
@@ -34,7 +50,14 @@ class SimulatorHTTPServer(ThreadedWSGIServer):
 class SimulatorServer:
     """A running simulator: `.base_url`, `.simulator`, `.stop()`; also a context manager."""
 
-    def __init__(self, simulator: Simulator, host: str, port: int, tick_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        simulator: Simulator,
+        host: str,
+        port: int,
+        tick_interval: float | None = None,
+        activity_interval: float | None = None,
+    ) -> None:
         self.simulator = simulator
         self._httpd = SimulatorHTTPServer((host, port), QuietRequestHandler)
         self._httpd.set_app(SimulatorWSGIHandler(simulator))
@@ -43,8 +66,10 @@ class SimulatorServer:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"simulator-{self.port}")
         self._ticker = None
-        if tick_interval:
-            self._ticker = threading.Thread(target=self._tick_forever, args=(tick_interval,), daemon=True, name=f"simulator-tick-{self.port}")
+        if tick_interval or activity_interval:
+            self._ticker = threading.Thread(
+                target=self._tick_forever, args=(tick_interval, activity_interval), daemon=True, name=f"simulator-tick-{self.port}"
+            )
 
     def start(self) -> SimulatorServer:
         self._thread.start()
@@ -52,10 +77,19 @@ class SimulatorServer:
             self._ticker.start()
         return self
 
-    def _tick_forever(self, interval: float) -> None:
-        # Applies dial-out transitions even when nobody calls the API (for future callbacks).
-        while not self._stopping.wait(interval):
-            self.simulator.tick()
+    def _tick_forever(self, tick_interval: float | None, activity_interval: float | None) -> None:
+        # Applies dial-out transitions even when nobody calls the API (so their callbacks go
+        # out on time), and steps the simulated activity when asked to.
+        wait = min(interval for interval in (tick_interval, activity_interval) if interval)
+        next_activity = time.monotonic() + (activity_interval or 0)
+        while not self._stopping.wait(wait):
+            try:
+                self.simulator.tick()
+                if activity_interval and time.monotonic() >= next_activity:
+                    next_activity = time.monotonic() + activity_interval
+                    self.simulator.simulate_activity()
+            except Exception:  # the ticker must survive a bad step
+                logger.exception("simulator tick failed")
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted (used by runsimulator)."""
@@ -87,11 +121,22 @@ def start_simulator(
     port: int = 0,
     *,
     tick_interval: float | None = None,
+    activity_interval: float | None = None,
 ) -> SimulatorServer:
-    """Serve `simulator` (default: one accepting the settings' credentials) on host:port (0 = any free port)."""
-    return SimulatorServer(simulator or Simulator.from_settings(), host, port, tick_interval).start()
+    """Serve `simulator` (default: one accepting the settings' credentials) on host:port (0 = any free port).
+
+    `tick_interval` applies due transitions in the background; `activity_interval` (seconds,
+    off by default) runs `simulator.simulate_activity()` that often.
+    """
+    return SimulatorServer(simulator or Simulator.from_settings(), host, port, tick_interval, activity_interval).start()
 
 
-def build_server(simulator: Simulator, host: str, port: int, tick_interval: float | None = None) -> SimulatorServer:
+def build_server(
+    simulator: Simulator,
+    host: str,
+    port: int,
+    tick_interval: float | None = None,
+    activity_interval: float | None = None,
+) -> SimulatorServer:
     """A server not yet started, for foreground serving."""
-    return SimulatorServer(simulator, host, port, tick_interval)
+    return SimulatorServer(simulator, host, port, tick_interval, activity_interval)

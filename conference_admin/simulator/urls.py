@@ -25,5 +25,6 @@ urlpatterns = [
     re_path(r"^_simulator/reset$", views.control_reset, name="control-reset"),
     re_path(r"^_simulator/demo$", views.control_load_demo, name="control-load-demo"),
     re_path(r"^_simulator/hangup$", views.control_hang_up, name="control-hang-up"),
+    re_path(r"^_simulator/faults$", views.control_faults, name="control-faults"),
     re_path(r"", views.unknown_path, name="unknown-path"),
 ]

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import re
+import time
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import parse_qsl, unquote
@@ -17,10 +18,11 @@ from urllib.parse import parse_qsl, unquote
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import errors, paging, serialization, validation
+from . import errors, faults, paging, serialization, validation
 from .clock import ManualClock
 from .engine import Simulator
 from .errors import SimulatorError
+from .faults import Fault
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 # Labels may hold characters a decoded PATH_INFO loses (%2F), so re-read them from the raw path.
@@ -118,6 +120,9 @@ def twilio_endpoint(operations: dict[str, str]) -> Callable[[View], View]:
                     raise errors.authenticate()
                 if request.method not in operations:
                     raise SimulatorError(errors.METHOD_NOT_ALLOWED, f"Method {request.method} not allowed", 405)
+                fault = simulator_of(request).faults.take(request.operation, request.method or "")  # type: ignore[attr-defined]
+                if fault is not None:
+                    return serve_fault(request, fault, lambda: view(request, authenticated, **kwargs))
                 return view(request, authenticated, **kwargs)
             except SimulatorError as error:
                 return error_response(error)
@@ -125,6 +130,72 @@ def twilio_endpoint(operations: dict[str, str]) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+# --- injected faults (faults.py decides which request; this is what the client sees) ----------
+
+FAULT_ERRORS = {
+    500: (errors.INTERNAL_ERROR, "Internal Server Error"),
+    502: (20502, "Bad Gateway"),
+    503: (20503, "Service Unavailable"),
+}
+HTML_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+def serve_fault(request: HttpRequest, fault: Fault, process: Callable[[], HttpResponse]) -> HttpResponse:
+    request.fault = fault.kind  # type: ignore[attr-defined]
+    kind = fault.kind
+    if kind == "latency":
+        time.sleep(fault.latency_ms / 1000)
+        return process()
+    if fault.apply:
+        _apply_quietly(process)  # the change happens; the answer below is all the client gets
+    if kind == "stall":
+        time.sleep(fault.seconds)
+        return no_answer(request)
+    if kind == "reset":
+        return no_answer(request)
+    if kind == "rate_limit":
+        response = error_response(SimulatorError(20429, "Too Many Requests", 429))
+        response["Retry-After"] = str(fault.retry_after)
+        return response
+    if kind == "error":
+        code, message = FAULT_ERRORS[fault.status or 500]
+        return error_response(SimulatorError(code, message, fault.status or 500))
+    if kind == "html":
+        status = fault.status or 502
+        reason = HTML_REASONS[status]
+        page = f"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>\n"
+        return HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
+    if kind == "not_found":
+        return error_response(errors.not_found(request.path))
+    answer = _processed(process)
+    if kind == "malformed_json":
+        # The answer was cut off mid-body: the change happened, its JSON is unreadable.
+        body = answer.content[: max(1, len(answer.content) // 2)] or b"{"
+        return HttpResponse(body, status=answer.status_code, content_type=JSON_CONTENT_TYPE)
+    return HttpResponse(b"", status=200, content_type=JSON_CONTENT_TYPE)  # "empty"
+
+
+def _apply_quietly(process: Callable[[], HttpResponse]) -> None:
+    try:
+        process()
+    except SimulatorError:
+        pass  # the operation itself failed (e.g. 20404): nothing changed, the fault still answers
+
+
+def _processed(process: Callable[[], HttpResponse]) -> HttpResponse:
+    try:
+        return process()
+    except SimulatorError as error:
+        return error_response(error)
+
+
+def no_answer(request: HttpRequest) -> HttpResponse:
+    """Close the connection with a TCP reset instead of answering (see handler.py)."""
+    request.no_answer = True  # type: ignore[attr-defined]
+    request.META["simulator.no_answer"] = True
+    return HttpResponse(status=503)  # a placeholder the server never sends
 
 
 # --- conferences -----------------------------------------------------------------------
@@ -270,3 +341,31 @@ def control_hang_up(request: HttpRequest, account_sid: str) -> HttpResponse:
     call_sid = request.POST.get("CallSid", "")
     simulator_of(request).hang_up(account_sid, conference_sid, call_sid)
     return no_content()
+
+
+@twilio_endpoint({"GET": "ControlFaults", "POST": "ControlInjectFault", "DELETE": "ControlClearFaults"})
+def control_faults(request: HttpRequest, account_sid: str) -> HttpResponse:
+    injector = simulator_of(request).faults
+    if request.method == "DELETE":
+        injector.clear()
+        return no_content()
+    if request.method == "POST":
+        try:
+            arguments = faults.parse_spec(",".join(f"{_snake(key)}={value}" for key, value in request.POST.items()))
+            rule = injector.inject(**arguments)  # type: ignore[arg-type]
+        except (ValueError, TypeError) as exc:
+            raise errors.invalid(str(exc)) from None
+        return json_response(rule.as_json(), 201)
+    counts = injector.counts()
+    return json_response(
+        {
+            "total": sum(counts.values()),
+            "by_kind": dict(sorted(counts.items())),
+            "rules": [rule.as_json() for rule in injector.rules],
+        }
+    )
+
+
+def _snake(name: str) -> str:
+    """Form fields are PascalCase like Twilio's (`LatencyMs`); the engine's keywords are snake_case."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
