@@ -41,6 +41,13 @@ def test_list_refreshes_and_an_ended_conference_drops_off(logged_in, simulator, 
     page.goto("/")
     link = page.get_by_role("link", name=SALES)
     expect(link).to_be_visible()
+    # Keyboard focus survives a refresh.
+    escalation = page.get_by_role("link", name=ESCALATION)
+    escalation.focus()
+    simulator.update_participant(simulator.account_sid, demo[ESCALATION].sid, "agent:carol", {"Hold": "true"})
+    held = page.locator(f"#conference-{demo[ESCALATION].sid} td.num").nth(3)
+    expect(held).to_have_text("1")
+    expect(escalation).to_be_focused()
     simulator.update_conference(simulator.account_sid, demo[SALES].sid, {"Status": "completed"})
     expect(link).to_have_count(0)
 
