@@ -227,3 +227,10 @@ ROSTER_CACHE_SECONDS = int(env("ROSTER_CACHE_SECONDS", "86400"))
 SIMULATOR_SEED = int(env("SIMULATOR_SEED")) if env("SIMULATOR_SEED") else None
 SIMULATOR_ANSWER_AFTER_SECONDS = float(env("SIMULATOR_ANSWER_AFTER_SECONDS", "3"))
 SIMULATOR_LOAD_DEMO = env_bool("SIMULATOR_LOAD_DEMO", True)
+# Status callbacks, simulated activity and fault injection (docs/SIMULATOR.md):
+# where conferences and calls without their own callback URL report to (the dashboard's base URL,
+# e.g. http://127.0.0.1:8000; unset: nowhere), seconds between simulated-activity steps (0: off),
+# and faults to inject at start ("kind=error,status=503,operation=ListParticipant,count=2; ...").
+SIMULATOR_CALLBACK_BASE_URL = env("SIMULATOR_CALLBACK_BASE_URL", "")
+SIMULATOR_ACTIVITY_SECONDS = float(env("SIMULATOR_ACTIVITY_SECONDS", "0"))
+SIMULATOR_FAULTS = env("SIMULATOR_FAULTS", "")

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -72,3 +73,37 @@ def test_runsimulator_refuses_to_start_without_credentials() -> None:
 def test_an_empty_token_unlocks_nothing() -> None:
     sim = Simulator(account_sid=ACCOUNT, auth_token="")
     assert sim.authenticate(ACCOUNT, "") is None
+
+
+def test_runsimulator_with_callbacks_activity_and_faults(receiver) -> None:  # type: ignore[no-untyped-def]
+    env = {
+        **os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "command-token", "PYTHONUNBUFFERED": "1",
+        "SIMULATOR_FAULTS": "kind=error,status=503,operation=ListConference,count=1",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable, "manage.py", "runsimulator", "--port", "0", "--seed", "3",
+            "--callback-base-url", receiver.base_url, "--activity", "0.05",
+            "--fault", "kind=not_found,operation=FetchConference",
+        ],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        banner = [process.stdout.readline() for _ in range(6)]  # type: ignore[union-attr]
+        base_url = banner[0].split()[-1]
+        assert banner[2].strip() == f"Status callbacks without their own URL go to {receiver.base_url}"
+        assert banner[3].strip() == "Simulated activity every 0.05 s"
+        assert "'kind': 'error'" in banner[4] and "'kind': 'not_found'" in banner[5]
+        url = f"{base_url}/2010-04-01/Accounts/{ACCOUNT}/Conferences.json"
+        assert requests.get(url, auth=(ACCOUNT, "command-token"), timeout=5).status_code == 503
+        assert requests.get(url, auth=(ACCOUNT, "command-token"), timeout=5).status_code == 200
+        deadline = time.monotonic() + 5
+        while not any(r.form.get("StatusCallbackEvent") == "participant-speech-start" for r in receiver.requests):
+            assert time.monotonic() < deadline, receiver.events()
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    # Loading the demo reported nothing; only what happened afterwards did.
+    assert receiver.requests[0].url == receiver.base_url + "/webhooks/twilio/conference-status"
+    assert "conference-start" not in receiver.events()

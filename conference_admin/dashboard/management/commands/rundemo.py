@@ -3,6 +3,8 @@
 The simulator listens on its own port and the dashboard reaches it over HTTP,
 exactly as it would reach Twilio. Credentials for the pair are generated per run
 unless the environment provides them, so nothing secret lives in the repository.
+The simulator sends signed status callbacks back to this dashboard and simulates
+activity (speech, callers joining and leaving), so the demo moves on its own.
 """
 
 import os
@@ -20,8 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--simulator-port", type=int, default=8001)
+        parser.add_argument("--activity", type=float, default=2.0, metavar="SECONDS", help="seconds between simulated-activity steps (0: off)")
 
-    def handle(self, *args, host, port, simulator_port, **options):
+    def handle(self, *args, host, port, simulator_port, activity, **options):
         from conference_admin.simulator.demo import load_demo
         from conference_admin.simulator.engine import Simulator
         from conference_admin.simulator.server import start_simulator
@@ -32,13 +35,20 @@ class Command(BaseCommand):
             settings.TWILIO_AUTH_TOKEN = token
         base_url = f"http://127.0.0.1:{simulator_port}"
         settings.TWILIO_API_BASE_URL = base_url
+        # The simulator signs callbacks for this URL and the webhooks check them against it.
+        dashboard_url = f"http://{host}:{port}"
+        settings.PUBLIC_BASE_URL = dashboard_url
 
         simulator = Simulator(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN)
         load_demo(simulator)
-        server = start_simulator(simulator, host="127.0.0.1", port=simulator_port)
+        simulator.callbacks.use_dashboard(dashboard_url)  # after loading: the demo starts quietly
+        server = start_simulator(
+            simulator, host="127.0.0.1", port=simulator_port, tick_interval=0.5, activity_interval=activity or None
+        )
 
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"Twilio simulator: {server.base_url} (account {settings.TWILIO_ACCOUNT_SID})")
+        self.stdout.write(f"Status callbacks to {dashboard_url}/webhooks/twilio/...; simulated activity every {activity:g} s")
         call_command("create_demo_supervisor", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)"))
         try:

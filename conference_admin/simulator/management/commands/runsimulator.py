@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from conference_admin.simulator.demo import load_demo
 from conference_admin.simulator.engine import DialTimings, Simulator
+from conference_admin.simulator.faults import parse_spec, parse_specs
 from conference_admin.simulator.server import build_server
 
 
@@ -25,8 +26,42 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help="seconds from dial-out to answer",
         )
+        parser.add_argument(
+            "--callback-base-url",
+            default=settings.SIMULATOR_CALLBACK_BASE_URL,
+            metavar="URL",
+            help="send every event of conferences and calls without their own callback URL to the dashboard at URL",
+        )
+        parser.add_argument(
+            "--activity",
+            nargs="?",
+            type=float,
+            const=2.0,
+            default=settings.SIMULATOR_ACTIVITY_SECONDS or None,
+            metavar="SECONDS",
+            help="simulate speech, callers joining and hanging up every SECONDS (default 2)",
+        )
+        parser.add_argument(
+            "--fault",
+            action="append",
+            default=[],
+            metavar="SPEC",
+            help="inject a fault, e.g. kind=error,status=503,operation=ListParticipant,count=2 (repeatable)",
+        )
 
-    def handle(self, *args: object, host: str, port: int, seed: int | None, no_demo: bool, answer_after: float, **options: object) -> None:
+    def handle(
+        self,
+        *args: object,
+        host: str,
+        port: int,
+        seed: int | None,
+        no_demo: bool,
+        answer_after: float,
+        callback_base_url: str,
+        activity: float | None,
+        fault: list[str],
+        **options: object,
+    ) -> None:
         if not settings.TWILIO_AUTH_TOKEN and not (settings.TWILIO_API_KEY_SID and settings.TWILIO_API_KEY_SECRET):
             raise CommandError(
                 "Set TWILIO_AUTH_TOKEN (any value) in this shell and in the dashboard's, so both agree; "
@@ -38,13 +73,32 @@ class Command(BaseCommand):
             ring_after=min(defaults.ring_after, answer_after),
             answer_after=answer_after,
         )
+        try:
+            faults = parse_specs(settings.SIMULATOR_FAULTS) + [parse_spec(spec) for spec in fault]
+        except ValueError as exc:
+            raise CommandError(f"Bad fault: {exc}") from None
         simulator = Simulator.from_settings(seed=seed, timings=timings)
+        simulator.callbacks.use_dashboard(None)  # the demo is set up silently, then reported on
         if settings.SIMULATOR_LOAD_DEMO and not no_demo:
             load_demo(simulator)
-        server = build_server(simulator, host, port)
+        simulator.callbacks.use_dashboard(callback_base_url or None)
+        for arguments in faults:
+            try:
+                simulator.faults.inject(**arguments)  # type: ignore[arg-type]
+            except (ValueError, TypeError) as exc:
+                raise CommandError(f"Bad fault {arguments}: {exc}") from None
+        # Dial-outs move on (and report) by themselves once someone listens or activity runs.
+        tick = 0.5 if callback_base_url or activity else None
+        server = build_server(simulator, host, port, tick_interval=tick, activity_interval=activity)
         # The account SID is not a secret; the token is never printed.
         self.stdout.write(f"Twilio simulator listening on {server.base_url}")
         self.stdout.write(f"Account SID: {simulator.account_sid}")
+        if callback_base_url:
+            self.stdout.write(f"Status callbacks without their own URL go to {callback_base_url}")
+        if activity:
+            self.stdout.write(f"Simulated activity every {activity:g} s")
+        for rule in simulator.faults.rules:
+            self.stdout.write(f"Fault injected: {rule.as_json()}")
         self.stdout.write("Press Ctrl-C to stop.")
         try:
             server.serve_forever()
