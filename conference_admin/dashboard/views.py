@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
+
+from conference_admin.access.roles import ADD, END, MODERATE, VIEW
 
 from . import forms, services
 from .client import TwilioNotConfigured
@@ -53,12 +56,19 @@ def describe_error(error: TwilioError) -> str:
     return f"Twilio request failed: {error.message}"
 
 
-def _options() -> dict[str, Any]:
+def _abilities(request: HttpRequest) -> dict[str, bool]:
+    """What this user may do, decided here so templates only show what is allowed."""
+    user = request.user
+    return {"can_moderate": user.has_perm(MODERATE), "can_add": user.has_perm(ADD), "can_end": user.has_perm(END)}
+
+
+def _options(request: HttpRequest) -> dict[str, Any]:
     return {
         "hold_music": settings.DASHBOARD_HOLD_MUSIC,
         "wait_music": settings.DASHBOARD_WAIT_MUSIC,
         "announcements": settings.DASHBOARD_ANNOUNCEMENTS,
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
+        **_abilities(request),
     }
 
 
@@ -83,10 +93,11 @@ def _error_status(error: TwilioError) -> int:
 
 
 @require_GET
+@permission_required(VIEW, raise_exception=True)
 def conference_list(request: HttpRequest) -> HttpResponse:
     form = forms.ConferenceFilterForm(request.GET)
     name = form.cleaned_data["q"] if form.is_valid() else ""
-    context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **_options()}
+    context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **_options(request)}
     try:
         context["summaries"] = services.conference_list_live(name_contains=name)
     except TwilioError as error:
@@ -101,6 +112,7 @@ def conference_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@permission_required(VIEW, raise_exception=True)
 def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
         conference = services.conference_get(conference_sid=conference_sid)
@@ -122,7 +134,7 @@ def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse
         "refreshed_at": timezone.now(),
         "add_form": forms.AddParticipantForm(coach_choices=_coach_choices(records)),
         "announce_form": forms.AnnounceForm(),
-        **_options(),
+        **_options(request),
     }
     return render(request, "conferences/detail.html", context)
 
@@ -136,6 +148,7 @@ def _coach_choices(records) -> list[tuple[str, str]]:
 
 
 @require_GET
+@permission_required(VIEW, raise_exception=True)
 def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse:
     """The participant table alone, polled by the conference page.
 
@@ -163,7 +176,7 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
         "ended": ended,
         "live": not ended,
         "refreshed_at": timezone.now(),
-        **_options(),
+        **_options(request),
     }
     return render(request, TABLE, context, status=286 if ended else 200)
 
@@ -195,6 +208,7 @@ ACTIONS: dict[str, Action] = {
 
 
 @require_POST
+@permission_required(MODERATE, raise_exception=True)
 def participant_action(request: HttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
@@ -221,7 +235,7 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
         return _announce(reswap(HttpResponse(""), "delete"), message)
     records = services.participant_records(conference_sid=conference_sid)
     row = build_row(result, records, conference_sid=conference_sid)
-    return _announce(render(request, ROW, {"row": row, **_options()}), message)
+    return _announce(render(request, ROW, {"row": row, **_options(request)}), message)
 
 
 def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
@@ -282,7 +296,7 @@ def _reread_row(request, error: TwilioError, *, conference_sid: str, call_sid: s
         return _back(conference_sid)
     records = services.participant_records(conference_sid=conference_sid)
     row = build_row(participant, records, conference_sid=conference_sid, note=Note(text, "warning"))
-    return _announce(render(request, ROW, {"row": row, **_options()}), f"{name}: {text}")
+    return _announce(render(request, ROW, {"row": row, **_options(request)}), f"{name}: {text}")
 
 
 def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text: str) -> HttpResponse:
@@ -297,6 +311,7 @@ def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text:
 
 
 @require_http_methods(["GET", "POST"])
+@permission_required(ADD, raise_exception=True)
 def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
     """GET: a fresh form (after a successful add). POST: dial out, answer with the new row."""
     records = services.participant_records(conference_sid=conference_sid)
@@ -324,7 +339,7 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
                 messages.success(request, message)
                 return _back(conference_sid)
             row = build_row(participant, services.participant_records(conference_sid=conference_sid), conference_sid=conference_sid)
-            response = render(request, ROW, {"row": row, **_options()})
+            response = render(request, ROW, {"row": row, **_options(request)})
             trigger_client_event(response, "participant-added", {})
             return _announce(response, message)
     if not request.htmx:
@@ -341,6 +356,7 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
 
 
 @require_POST
+@permission_required(END, raise_exception=True)
 def conference_announce(request: HttpRequest, conference_sid: str) -> HttpResponse:
     form = forms.AnnounceForm(request.POST)
     if not form.is_valid():
@@ -365,6 +381,7 @@ def conference_announce(request: HttpRequest, conference_sid: str) -> HttpRespon
 
 
 @require_POST
+@permission_required(END, raise_exception=True)
 def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
         conference = services.conference_end(conference_sid=conference_sid)
@@ -381,7 +398,7 @@ def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
     if not request.htmx:
         messages.success(request, message)
         return _back(conference_sid)
-    context = {"conference": conference, "live": _is_live(conference), "announce_form": forms.AnnounceForm(), **_options()}
+    context = {"conference": conference, "live": _is_live(conference), "announce_form": forms.AnnounceForm(), **_options(request)}
     response = render(request, HEADER, context)
     trigger_client_event(response, "conference-ended", {})
     return _announce(response, message)

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from django.conf import settings
 from django.core.cache import cache
 
-from conference_admin.twilio import Participant
+from conference_admin.twilio import Conference, Participant
 
 # Participant fields whose change a supervisor sees; others (uri, account) never matter.
 VISIBLE_FIELDS = (
@@ -44,6 +44,12 @@ class RosterEntry:
     changed_version: int
     speaking: bool = False
     hold_since: datetime | None = None
+    # True when the dashboard itself put the participant on hold, so hold_since is exact;
+    # otherwise it is Twilio's date_updated when the hold was first seen.
+    hold_start_exact: bool = False
+    # Twilio's participant JSON has no beep_on_exit: what the dashboard last set, or None.
+    beep_on_exit: bool | None = None
+    created_version: int = 0
     # Highest callback SequenceNumber applied, so a late delivery never overwrites newer state.
     last_sequence: int = -1
     # time.time() of the last callback applied; reconciliation started before it is older news.
@@ -58,6 +64,10 @@ class Roster:
     removed: dict[str, int] = field(default_factory=dict)
     # SequenceNumber of the leave callback per departed call, so a late event cannot revive it.
     left_at_sequence: dict[str, int] = field(default_factory=dict)
+    # Version at which each departed participant had first appeared: a browser that never
+    # saw the row needs no instruction to delete it.
+    removed_created: dict[str, int] = field(default_factory=dict)
+    conference: Conference | None = None
     conference_status: str | None = None
     reason_ended: str | None = None
     callbacks_seen: bool = False
@@ -83,7 +93,11 @@ class Roster:
         if len(self.removed) >= TOMBSTONE_LIMIT and version < min(self.removed.values()):
             return None
         changed = [entry for entry in self.entries.values() if entry.changed_version > version]
-        gone = [call_sid for call_sid, removed_at in self.removed.items() if removed_at > version]
+        gone = [
+            call_sid
+            for call_sid, removed_at in self.removed.items()
+            if removed_at > version and self.removed_created.get(call_sid, 0) <= version
+        ]
         return changed, gone
 
 
@@ -91,9 +105,23 @@ def _key(conference_sid: str, part: str = "") -> str:
     return f"roster:{conference_sid}{':' + part if part else ''}"
 
 
+@dataclass(frozen=True)
+class RosterMeta:
+    """The few facts a refresh needs, kept apart from the roster so reading them is cheap."""
+
+    version: int
+    interval: int
+    ended: bool
+
+
+def read_meta(conference_sid: str) -> RosterMeta | None:
+    return cache.get(_key(conference_sid, "meta"))
+
+
 def current_version(conference_sid: str) -> int | None:
     """The roster's version, one small cache read; None when nobody has loaded it yet."""
-    return cache.get(_key(conference_sid, "version"))
+    meta = read_meta(conference_sid)
+    return meta.version if meta else None
 
 
 def load(conference_sid: str) -> Roster | None:
@@ -120,7 +148,8 @@ class _Locked:
 
 def _store(roster: Roster) -> None:
     ttl = settings.ROSTER_CACHE_SECONDS
-    cache.set_many({_key(roster.conference_sid): roster, _key(roster.conference_sid, "version"): roster.version}, timeout=ttl)
+    meta = RosterMeta(version=roster.version, interval=refresh_interval(roster), ended=roster.ended)
+    cache.set_many({_key(roster.conference_sid): roster, _key(roster.conference_sid, "meta"): meta}, timeout=ttl)
 
 
 def mutate(conference_sid: str, change: Callable[[Roster, int], bool]) -> Roster:
@@ -134,6 +163,7 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool]) -> Roster
                 newest = sorted(roster.removed.items(), key=lambda item: item[1])[-TOMBSTONE_LIMIT:]
                 roster.removed = dict(newest)
                 roster.left_at_sequence = {sid: seq for sid, seq in roster.left_at_sequence.items() if sid in roster.removed}
+                roster.removed_created = {sid: v for sid, v in roster.removed_created.items() if sid in roster.removed}
         _store(roster)
         return roster
 
@@ -146,19 +176,40 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _put(roster: Roster, participant: Participant, version: int, *, speaking: bool | None = None, at: datetime | None = None) -> bool:
-    """Insert or update one entry; True when something visible changed."""
+def _put(
+    roster: Roster,
+    participant: Participant,
+    version: int,
+    *,
+    speaking: bool | None = None,
+    held_now: bool = False,
+    beep_on_exit: bool | None = None,
+) -> bool:
+    """Insert or update one entry; True when something visible changed.
+
+    `held_now`: the dashboard has just put this participant on hold, so the hold starts now.
+    """
     entry = roster.entries.get(participant.call_sid)
     roster.removed.pop(participant.call_sid, None)
     if entry is None:
-        hold_since = (participant.date_updated or at or _now()) if participant.hold else None
-        roster.entries[participant.call_sid] = RosterEntry(participant, version, speaking=bool(speaking), hold_since=hold_since)
+        entry = RosterEntry(participant, version, speaking=bool(speaking), created_version=version)
+        roster.entries[participant.call_sid] = entry
+        if participant.hold:
+            entry.hold_since = _now() if held_now else (participant.date_updated or _now())
+            entry.hold_start_exact = held_now
+        entry.beep_on_exit = beep_on_exit
         return True
     changed = _visible(entry.participant) != _visible(participant)
-    if participant.hold and not entry.participant.hold:
-        entry.hold_since = at or participant.date_updated or _now()
+    if participant.hold and (held_now or not entry.participant.hold or entry.hold_since is None):
+        if held_now or entry.hold_since is None or not entry.participant.hold:
+            entry.hold_since = _now() if held_now else (participant.date_updated or _now())
+            entry.hold_start_exact = held_now
     elif not participant.hold:
         entry.hold_since = None
+        entry.hold_start_exact = False
+    if beep_on_exit is not None and beep_on_exit != entry.beep_on_exit:
+        entry.beep_on_exit = beep_on_exit
+        changed = True
     entry.participant = participant
     if speaking is not None and speaking != entry.speaking:
         entry.speaking = speaking
@@ -169,21 +220,41 @@ def _put(roster: Roster, participant: Participant, version: int, *, speaking: bo
 
 
 def _remove(roster: Roster, call_sid: str, version: int) -> bool:
-    if roster.entries.pop(call_sid, None) is None:
+    entry = roster.entries.pop(call_sid, None)
+    if entry is None:
         return False
     roster.removed[call_sid] = version
+    roster.removed_created[call_sid] = entry.created_version
     return True
 
 
-def record_participant(conference_sid: str, participant: Participant) -> Roster:
+def record_participant(
+    conference_sid: str, participant: Participant, *, held_now: bool = False, beep_on_exit: bool | None = None
+) -> Roster:
     """What the dashboard's own action got back from Twilio: the freshest truth there is."""
 
     def change(roster: Roster, version: int) -> bool:
         if roster.ended:
             return False
-        return _put(roster, participant, version, at=_now())
+        return _put(roster, participant, version, held_now=held_now, beep_on_exit=beep_on_exit)
 
     return mutate(conference_sid, change)
+
+
+def record_conference(conference: Conference) -> Roster:
+    """Remember a conference resource Twilio returned (header facts, and whether it ended)."""
+
+    def change(roster: Roster, version: int) -> bool:
+        changed = roster.conference_status != conference.status
+        roster.conference = conference
+        roster.conference_status = conference.status
+        if conference.status == "completed":
+            roster.reason_ended = conference.reason_conference_ended
+            for call_sid in list(roster.entries):
+                changed |= _remove(roster, call_sid, version)
+        return changed
+
+    return mutate(conference.sid, change)
 
 
 def record_removed(conference_sid: str, call_sid: str) -> Roster:
@@ -202,15 +273,20 @@ def record_conference_ended(conference_sid: str, reason: str | None = None) -> R
     return mutate(conference_sid, change)
 
 
-def reconcile(conference_sid: str, participants: Iterable[Participant], *, started_at: float, conference_status: str | None = None) -> Roster:
+def reconcile(
+    conference_sid: str, participants: Iterable[Participant], *, started_at: float, conference: Conference | None = None
+) -> Roster:
     """Make the roster equal to a list Twilio returned, keeping callbacks newer than the list."""
     listed = {participant.call_sid: participant for participant in participants}
 
     def change(roster: Roster, version: int) -> bool:
         changed = False
-        if conference_status and conference_status != roster.conference_status:
-            roster.conference_status = conference_status
-            changed = True
+        if conference is not None:
+            roster.conference = conference
+            if conference.status != roster.conference_status:
+                roster.conference_status = conference.status
+                roster.reason_ended = conference.reason_conference_ended
+                changed = True
         for call_sid, entry in list(roster.entries.items()):
             if call_sid not in listed and entry.last_callback_at < started_at:
                 changed |= _remove(roster, call_sid, version)
@@ -241,34 +317,60 @@ def refresh_interval(roster: Roster | None) -> int:
     return settings.ROSTER_POLL_INTERVAL_SECONDS
 
 
-def claim_reconcile(conference_sid: str, roster: Roster | None) -> bool:
-    """True for exactly one caller per interval per conference, across processes."""
-    return cache.add(_key(conference_sid, "lease"), 1, timeout=refresh_interval(roster))
-
-
 def release_reconcile(conference_sid: str) -> None:
     cache.delete(_key(conference_sid, "lease"))
 
 
-def ensure_fresh(conference_sid: str, fetch: Callable[[], list[Participant]], *, on_error: Callable[[Exception], str] | None = None) -> Roster:
-    """The roster, reconciled with Twilio if its interval has passed (single-flight).
+Fetch = Callable[[], "tuple[list[Participant], Conference | None]"]
+COLD_START_WAIT = 10.0
 
-    `fetch` is the one upstream list call; it runs only for the caller that wins the
-    lease. Others get the roster as it is, without waiting.
+
+def refresh(conference_sid: str, fetch: Fetch, *, on_error: Callable[[Exception], str] | None = None) -> RosterMeta | None:
+    """Reconcile with Twilio if this conference's interval has passed, for one caller only.
+
+    `fetch` makes the upstream call(s): the participant list, plus the conference itself
+    when the list is empty (to tell "ended" from "empty"). It runs only for the caller
+    that wins the lease; the others read what is there. Cheap when nothing is due: one
+    small cache read and one failed `add`.
     """
-    roster = load(conference_sid)
-    if roster is not None and roster.ended:
-        return roster
-    if not claim_reconcile(conference_sid, roster):
-        return roster or Roster(conference_sid=conference_sid)
+    meta = read_meta(conference_sid)
+    if meta is not None and meta.ended:
+        return meta
+    interval = meta.interval if meta is not None else settings.ROSTER_POLL_INTERVAL_SECONDS
+    if not cache.add(_key(conference_sid, "lease"), 1, timeout=interval):
+        return meta or _wait_for_first_load(conference_sid)
     started_at = time.time()
     try:
-        participants = fetch()
+        participants, conference = fetch()
     except Exception as exc:
         if on_error is None:
+            release_reconcile(conference_sid)
             raise
-        return record_reconcile_failure(conference_sid, on_error(exc))
-    return reconcile(conference_sid, participants, started_at=started_at)
+        return read_meta_of(record_reconcile_failure(conference_sid, on_error(exc)))
+    return read_meta_of(reconcile(conference_sid, participants, started_at=started_at, conference=conference))
+
+
+def read_meta_of(roster: Roster) -> RosterMeta:
+    return RosterMeta(version=roster.version, interval=refresh_interval(roster), ended=roster.ended)
+
+
+def _wait_for_first_load(conference_sid: str) -> RosterMeta | None:
+    """Another viewer is making the very first list call: wait for it rather than show nothing."""
+    deadline = time.monotonic() + COLD_START_WAIT
+    while time.monotonic() < deadline:
+        meta = read_meta(conference_sid)
+        if meta is not None:
+            return meta
+        if cache.get(_key(conference_sid, "lease")) is None:
+            return None
+        time.sleep(0.01)
+    return None
+
+
+def ensure_fresh(conference_sid: str, fetch: Fetch, *, on_error: Callable[[Exception], str] | None = None) -> Roster:
+    """The roster, reconciled with Twilio first if its interval has passed (single-flight)."""
+    refresh(conference_sid, fetch, on_error=on_error)
+    return load(conference_sid) or Roster(conference_sid=conference_sid)
 
 
 def apply_callback(

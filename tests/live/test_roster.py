@@ -1,3 +1,4 @@
+import pytest
 import threading
 import time
 
@@ -26,6 +27,8 @@ def test_changes_since_lists_changed_rows_and_departures():
     roster.reconcile(CONFERENCE, [person(1), person(2), person(3)], started_at=time.time())
     base = roster.current_version(CONFERENCE)
     roster.record_participant(CONFERENCE, person(2, hold=True))
+    roster.record_participant(CONFERENCE, person(4))
+    roster.record_removed(CONFERENCE, person(4).call_sid)  # came and went since `base`
     current = roster.record_removed(CONFERENCE, person(3).call_sid)
     changed, gone = current.changes_since(base)
     assert [entry.participant.call_sid for entry in changed] == [person(2).call_sid]
@@ -36,8 +39,9 @@ def test_changes_since_lists_changed_rows_and_departures():
 
 def test_hold_start_is_remembered_while_held():
     roster.reconcile(CONFERENCE, [person(1)], started_at=time.time())
-    held = roster.record_participant(CONFERENCE, person(1, hold=True)).entries[person(1).call_sid].hold_since
-    assert held is not None
+    entry = roster.record_participant(CONFERENCE, person(1, hold=True), held_now=True).entries[person(1).call_sid]
+    held = entry.hold_since
+    assert held is not None and entry.hold_start_exact
     again = roster.record_participant(CONFERENCE, person(1, hold=True, muted=True)).entries[person(1).call_sid].hold_since
     assert again == held
     assert roster.record_participant(CONFERENCE, person(1)).entries[person(1).call_sid].hold_since is None
@@ -63,7 +67,7 @@ def test_single_flight_one_fetch_for_many_concurrent_viewers(settings):
     def fetch():
         calls.append(1)
         time.sleep(0.05)
-        return [person(1)]
+        return [person(1)], None
 
     def viewer():
         barrier.wait()
@@ -81,11 +85,11 @@ def test_single_flight_one_fetch_for_many_concurrent_viewers(settings):
 def test_a_new_interval_allows_the_next_reconcile(settings):
     settings.ROSTER_POLL_INTERVAL_SECONDS = 60
     calls = []
-    roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or [person(1)])
-    roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or [person(1)])
+    roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or ([person(1)], None))
+    roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or ([person(1)], None))
     assert len(calls) == 1
     roster.release_reconcile(CONFERENCE)  # what the lease expiry does after the interval
-    roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or [person(1)])
+    roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or ([person(1)], None))
     assert len(calls) == 2
 
 
@@ -102,7 +106,7 @@ def test_fetch_failure_is_recorded_not_raised():
     current = roster.ensure_fresh(CONFERENCE, lambda: (_ for _ in ()).throw(ConnectionError("down")), on_error=lambda exc: "Twilio unreachable")
     assert current.last_error == "Twilio unreachable"
     roster.release_reconcile(CONFERENCE)
-    assert roster.ensure_fresh(CONFERENCE, lambda: [person(1)]).last_error is None
+    assert roster.ensure_fresh(CONFERENCE, lambda: ([person(1)], None)).last_error is None
 
 
 def test_ended_conference_is_never_reconciled_again():
@@ -110,5 +114,22 @@ def test_ended_conference_is_never_reconciled_again():
     roster.record_conference_ended(CONFERENCE, "conference-ended-via-api")
     roster.release_reconcile(CONFERENCE)
     calls = []
-    current = roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or [])
+    current = roster.ensure_fresh(CONFERENCE, lambda: calls.append(1) or ([], None))
     assert current.ended and calls == []
+
+
+def test_beep_on_exit_is_remembered_and_counts_as_a_change():
+    roster.reconcile(CONFERENCE, [person(1)], started_at=time.time())
+    before = roster.current_version(CONFERENCE)
+    current = roster.record_participant(CONFERENCE, person(1), beep_on_exit=False)
+    assert current.entries[person(1).call_sid].beep_on_exit is False
+    assert current.version == before + 1
+
+
+@pytest.mark.django_db
+def test_refresh_is_cheap_when_nothing_is_due(settings, django_assert_num_queries):
+    settings.ROSTER_POLL_INTERVAL_SECONDS = 60
+    roster.refresh(CONFERENCE, lambda: ([person(1)], None))
+    with django_assert_num_queries(0):
+        meta = roster.refresh(CONFERENCE, lambda: (_ for _ in ()).throw(AssertionError("no upstream call")))
+    assert meta.version == roster.current_version(CONFERENCE)
