@@ -41,7 +41,6 @@ class Command(BaseCommand):
 
         simulator = Simulator(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN)
         load_demo(simulator)
-        simulator.callbacks.use_dashboard(dashboard_url)  # after loading: the demo starts quietly
         server = start_simulator(
             simulator, host="127.0.0.1", port=simulator_port, tick_interval=0.5, activity_interval=activity or None
         )
@@ -51,6 +50,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Status callbacks to {dashboard_url}/webhooks/twilio/...; simulated activity every {activity:g} s")
         call_command("create_demo_supervisor", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)"))
+        # Only now: the demo loaded quietly and nothing is sent while the dashboard cannot listen yet.
+        simulator.callbacks.use_dashboard(dashboard_url)
         try:
             call_command("runserver", f"{host}:{port}", use_reloader=False)
         finally:
