@@ -213,6 +213,8 @@ DASHBOARD_ANNOUNCEMENTS = [
 ]
 # Numbers (E.164) or client:names the supervisor may dial out from; a typed one is accepted too.
 DASHBOARD_CALLER_IDS = env_list("DASHBOARD_CALLER_IDS", ["+15005550006"])
+# Labels starting with these are staff (agents, supervisors); anyone else counts as a customer.
+DASHBOARD_STAFF_LABEL_PREFIXES = env_list("DASHBOARD_STAFF_LABEL_PREFIXES", ["agent", "supervisor"])
 
 # --- Live state (status callbacks and the shared roster) ------------------------------------
 # The URL Twilio reaches this dashboard at (e.g. https://dash.example.com behind a TLS proxy).

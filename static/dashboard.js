@@ -13,9 +13,10 @@
     window.setTimeout(function () { region.textContent = message; }, 30);
   });
 
-  /* 2. A refresh of the participant table never clobbers a row that is mid-action:
-        a request in flight, a picker open, or the keyboard focus inside it.
-        Such rows are marked hx-preserve in the incoming HTML, so htmx keeps the live row. */
+  /* 2. Cheap live refresh. The hidden #roster-poller asks "what changed since version V?"
+        and gets 204 (nothing), or out-of-band swaps of just the changed rows. A row that is
+        mid-action (request in flight, picker open, focus inside) is never overwritten: its
+        update is skipped and the version is not advanced, so the next poll sends it again. */
   function isBusy(row) {
     var active = document.activeElement;
     return row.classList.contains("htmx-request") ||
@@ -23,27 +24,75 @@
       (active !== null && active !== document.body && row.contains(active));
   }
 
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    if (!target || target.id !== "roster" || !event.detail.shouldSwap) return;
-    var busy = Array.prototype.filter.call(target.querySelectorAll(ROW_SELECTOR), isBusy);
-    if (busy.length === 0) return;
-    var template = document.createElement("template");
-    template.innerHTML = event.detail.serverResponse;
-    var tbody = template.content.querySelector("#participant-rows");
-    if (!tbody) return;
-    busy.forEach(function (row) {
-      var incoming = template.content.getElementById(row.id);
-      if (!incoming) {
-        // The participant left meanwhile: keep the row until the supervisor is done with it.
-        incoming = document.createElement("tr");
-        incoming.id = row.id;
-        tbody.insertBefore(incoming, tbody.querySelector(".empty-row"));
-      }
-      incoming.setAttribute("hx-preserve", "true");
-    });
-    event.detail.serverResponse = template.innerHTML;
+  var skippedBusyRow = false;
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.id === "roster-poller") event.detail.parameters.version = elt.getAttribute("data-version");
   });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || elt.id !== "roster-poller") return;
+    var version = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Roster-Version");
+    if (version !== null && version !== undefined && !skippedBusyRow) elt.setAttribute("data-version", version);
+    skippedBusyRow = false;
+  });
+
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var fragment = event.detail.fragment;
+    if (!target || !fragment) return;
+    if (target.matches(ROW_SELECTOR)) {
+      if (isBusy(target)) { event.detail.shouldSwap = false; skippedBusyRow = true; }
+      return;
+    }
+    if (target.id !== "participant-rows") return;
+    var incomingBody = fragment.querySelector("#participant-rows");
+    if (incomingBody) {
+      // Whole table resent: keep busy rows exactly as they are on screen.
+      Array.prototype.forEach.call(target.querySelectorAll(ROW_SELECTOR), function (row) {
+        if (!isBusy(row)) return;
+        var incoming = fragment.querySelector("#" + CSS.escape(row.id));
+        if (!incoming) {
+          incoming = document.createElement("tr");
+          incoming.id = row.id;
+          incomingBody.insertBefore(incoming, incomingBody.querySelector(".empty-row"));
+        }
+        incoming.setAttribute("hx-preserve", "true");
+      });
+      return;
+    }
+    // New rows: one this page already shows (e.g. it dialled them itself) is replaced in place.
+    Array.prototype.forEach.call(fragment.querySelectorAll(ROW_SELECTOR), function (incoming) {
+      var existing = document.getElementById(incoming.id);
+      if (!existing) return;
+      if (isBusy(existing)) skippedBusyRow = true;
+      else existing.replaceWith(incoming.cloneNode(true));
+      incoming.remove();
+    });
+  });
+
+  /* 2b. Timers ("ringing for 0:40", "on hold for 3:12") tick between refreshes. The
+         server's render time corrects for a client clock that is off. */
+  var roster = document.getElementById("roster");
+  var clockOffset = 0;
+  if (roster && roster.getAttribute("data-rendered-at")) {
+    clockOffset = Date.parse(roster.getAttribute("data-rendered-at")) - Date.now();
+  }
+  function formatClock(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    var ss = (s < 10 ? "0" : "") + s;
+    if (h) return h + ":" + (m < 10 ? "0" : "") + m + ":" + ss;
+    return m + ":" + ss;
+  }
+  window.setInterval(function () {
+    var now = Date.now() + clockOffset;
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      var since = Date.parse(el.getAttribute("data-since"));
+      if (!isNaN(since)) el.textContent = formatClock(Math.max(0, Math.floor((now - since) / 1000)));
+    });
+  }, 1000);
 
   /* 3. Keep the keyboard where it was: after a row is re-rendered, focus the same control group
         (e.g. Mute becomes Unmute); after a row is removed, focus the table heading. */

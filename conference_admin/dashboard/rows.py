@@ -11,9 +11,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from conference_admin.live.roster import Roster, RosterEntry
 from conference_admin.twilio import Participant
-
-from .models import ParticipantRecord
 
 STATUS_TEXT = {
     "queued": "Queued",
@@ -50,6 +49,11 @@ class ParticipantRow:
     in_call: timedelta | None
     on_hold: timedelta | None
     hold_start_exact: bool
+    # Moments the page's clock script counts from, so timers move between refreshes.
+    joined_at: datetime | None = None
+    hold_since: datetime | None = None
+    speaking: bool = False
+    warning: str = ""
     coach_choices: list[tuple[str, str]] = field(default_factory=list)
     note: Note | None = None
     gone: bool = False
@@ -66,23 +70,20 @@ def _since(moment: datetime | None, now: datetime) -> timedelta | None:
 
 
 def build_row(
-    participant: Participant,
-    records: dict[str, ParticipantRecord],
+    entry: RosterEntry,
+    names: dict[str, str],
     *,
     conference_sid: str,
     note: Note | None = None,
     now: datetime | None = None,
+    warning: str = "",
 ) -> ParticipantRow:
     now = now or timezone.now()
-    record = records.get(participant.call_sid)
-    names = {sid: (r.label or sid) for sid, r in records.items()}
-    names[participant.call_sid] = participant.identifier
+    participant: Participant = entry.participant
     status = participant.status or "unknown"
     target = participant.call_sid_to_coach or ""
     hold = bool(participant.hold)
-    hold_started = record.hold_started_at if (record and hold) else None
-    if hold and hold_started is None:
-        hold_started = participant.date_updated
+    hold_since = entry.hold_since if hold else None
     return ParticipantRow(
         conference_sid=conference_sid,
         call_sid=participant.call_sid,
@@ -96,18 +97,33 @@ def build_row(
         coaching=bool(participant.coaching),
         coaching_name=names.get(target, target) if participant.coaching else "",
         end_conference_on_exit=participant.end_conference_on_exit,
-        beep_on_exit=record.beep_on_exit if record else None,
+        beep_on_exit=entry.beep_on_exit,
         in_call=_since(participant.date_created, now),
-        on_hold=_since(hold_started, now) if hold else None,
-        hold_start_exact=bool(record and record.hold_start_exact),
+        on_hold=_since(hold_since, now) if hold else None,
+        hold_start_exact=entry.hold_start_exact,
+        joined_at=participant.date_created,
+        hold_since=hold_since,
+        speaking=entry.speaking,
+        warning=warning,
         coach_choices=[(sid, name) for sid, name in names.items() if sid != participant.call_sid],
         note=note,
     )
 
 
-def build_rows(participants: list[Participant], records: dict[str, ParticipantRecord], *, conference_sid: str) -> list[ParticipantRow]:
+def roster_names(roster: Roster) -> dict[str, str]:
+    return {call_sid: entry.participant.identifier for call_sid, entry in roster.entries.items()}
+
+
+def build_rows(roster: Roster, *, conference_sid: str, entries: list[RosterEntry] | None = None, warnings: dict[str, str] | None = None) -> list[ParticipantRow]:
+    """Rows for `entries` (default: everyone), sharing one clock reading and one name map."""
     now = timezone.now()
-    return [build_row(p, records, conference_sid=conference_sid, now=now) for p in participants]
+    names = roster_names(roster)
+    warnings = warnings or {}
+    chosen = roster.entries.values() if entries is None else entries
+    return [
+        build_row(entry, names, conference_sid=conference_sid, now=now, warning=warnings.get(entry.participant.call_sid, ""))
+        for entry in chosen
+    ]
 
 
 def gone_row(*, conference_sid: str, call_sid: str, name: str, note: Note) -> ParticipantRow:

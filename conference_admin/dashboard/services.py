@@ -1,134 +1,228 @@
 """What a supervisor does to a conference, and what the dashboard reads to show it.
 
-Writes (`<entity>_<action>`) make exactly ONE Twilio call and return the resource Twilio
-returned; they never re-fetch. Selectors read. Errors are the client's `TwilioError`
-hierarchy and are turned into a response at the edge (the views).
-
-Alongside Twilio, the dashboard keeps a small `ParticipantRecord` per live participant for
-what Twilio does not report: the last beep-on-exit it set, and when a hold started.
+Writes (`<entity>_<action>`) make exactly ONE Twilio call, are audited once whatever
+happens, feed what Twilio returned into the shared roster, and return it (no re-fetch).
+Reads come from the shared roster (`conference_admin.live.roster`), reconciled with
+Twilio at most once per interval per conference however many supervisors watch.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Unpack
+from functools import partial
+from typing import Any, Unpack
 
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
-from conference_admin.twilio import Conference, Participant, TwilioApiError
+from conference_admin.audit.recorder import audit_attempt, audit_resolution
+from conference_admin.live import roster as rosters
+from conference_admin.live.roster import Roster, RosterEntry, RosterMeta
+from conference_admin.twilio import Conference, Participant, TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateParticipantParams
 
 from .client import get_twilio_client
-from .models import ParticipantRecord
+from .errors import describe_error
 
 LIVE_CONFERENCE_STATUSES = ("in-progress", "init")
 PENDING_PARTICIPANT_STATUSES = ("queued", "connecting", "ringing")
+CALL_PROGRESS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+CONFERENCE_EVENT_GROUPS = ["start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"]
 
 
 # --- participant writes -------------------------------------------------------------------
 
 
-def participant_mute(*, conference_sid: str, call_sid: str) -> Participant:
-    return get_twilio_client().update_participant(conference_sid, call_sid, muted=True)
-
-
-def participant_unmute(*, conference_sid: str, call_sid: str) -> Participant:
-    return get_twilio_client().update_participant(conference_sid, call_sid, muted=False)
-
-
-def participant_hold(
-    *, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None
-) -> Participant:
-    participant = get_twilio_client().update_participant(
-        conference_sid, call_sid, hold=True, hold_url=hold_url, hold_method=hold_method
-    )
-    _remember(participant, hold_started_at=timezone.now(), hold_start_exact=True)
+def _update(actor, action: str, conference_sid: str, call_sid: str, *, held_now: bool = False, remember_beep_on_exit: bool | None = None, **params) -> Participant:
+    """One audited update; what Twilio returned goes into the shared roster."""
+    with audit_attempt(
+        actor=actor,
+        action=action,
+        conference_sid=conference_sid,
+        participant_sid=call_sid,
+        participant_label=participant_name(conference_sid=conference_sid, call_sid=call_sid, default=""),
+        parameters=params,
+    ) as attempt:
+        participant = get_twilio_client().update_participant(conference_sid, call_sid, **params)
+        attempt.succeeded(request_id=participant.request_id, participant_label=participant.label)
+    rosters.record_participant(conference_sid, participant, held_now=held_now, beep_on_exit=remember_beep_on_exit)
     return participant
 
 
-def participant_resume(*, conference_sid: str, call_sid: str) -> Participant:
-    participant = get_twilio_client().update_participant(conference_sid, call_sid, hold=False)
-    _remember(participant, hold_started_at=None, hold_start_exact=False)
-    return participant
+def participant_mute(*, actor, conference_sid: str, call_sid: str) -> Participant:
+    return _update(actor, "mute", conference_sid, call_sid, muted=True)
 
 
-def participant_coach(*, conference_sid: str, call_sid: str, call_sid_to_coach: str) -> Participant:
-    return get_twilio_client().update_participant(
-        conference_sid, call_sid, coaching=True, call_sid_to_coach=call_sid_to_coach
-    )
+def participant_unmute(*, actor, conference_sid: str, call_sid: str) -> Participant:
+    return _update(actor, "unmute", conference_sid, call_sid, muted=False)
 
 
-def participant_stop_coaching(*, conference_sid: str, call_sid: str) -> Participant:
-    return get_twilio_client().update_participant(conference_sid, call_sid, coaching=False)
+def participant_hold(*, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None) -> Participant:
+    return _update(actor, "hold", conference_sid, call_sid, held_now=True, hold=True, hold_url=hold_url, hold_method=hold_method)
 
 
-def participant_announce(
-    *, conference_sid: str, call_sid: str, announce_url: str, announce_method: str | None = None
-) -> Participant:
-    return get_twilio_client().update_participant(
-        conference_sid, call_sid, announce_url=announce_url, announce_method=announce_method
-    )
+def participant_resume(*, actor, conference_sid: str, call_sid: str) -> Participant:
+    return _update(actor, "resume", conference_sid, call_sid, hold=False)
 
 
-def participant_set_end_conference_on_exit(
-    *, conference_sid: str, call_sid: str, end_conference_on_exit: bool
-) -> Participant:
-    return get_twilio_client().update_participant(
-        conference_sid, call_sid, end_conference_on_exit=end_conference_on_exit
-    )
+def participant_coach(*, actor, conference_sid: str, call_sid: str, call_sid_to_coach: str) -> Participant:
+    return _update(actor, "coach", conference_sid, call_sid, coaching=True, call_sid_to_coach=call_sid_to_coach)
 
 
-def participant_set_beep_on_exit(*, conference_sid: str, call_sid: str, beep_on_exit: bool) -> Participant:
-    participant = get_twilio_client().update_participant(conference_sid, call_sid, beep_on_exit=beep_on_exit)
-    _remember(participant, beep_on_exit=beep_on_exit)
-    return participant
+def participant_stop_coaching(*, actor, conference_sid: str, call_sid: str) -> Participant:
+    return _update(actor, "stop-coaching", conference_sid, call_sid, coaching=False)
 
 
-def participant_set_wait_music(
-    *, conference_sid: str, call_sid: str, wait_url: str, wait_method: str | None = None
-) -> Participant:
-    return get_twilio_client().update_participant(
-        conference_sid, call_sid, wait_url=wait_url, wait_method=wait_method
-    )
+def participant_announce(*, actor, conference_sid: str, call_sid: str, announce_url: str, announce_method: str | None = None) -> Participant:
+    return _update(actor, "announce", conference_sid, call_sid, announce_url=announce_url, announce_method=announce_method)
 
 
-def participant_kick(*, conference_sid: str, call_sid: str) -> None:
+def participant_set_end_conference_on_exit(*, actor, conference_sid: str, call_sid: str, end_conference_on_exit: bool) -> Participant:
+    return _update(actor, "end-on-exit", conference_sid, call_sid, end_conference_on_exit=end_conference_on_exit)
+
+
+def participant_set_beep_on_exit(*, actor, conference_sid: str, call_sid: str, beep_on_exit: bool) -> Participant:
+    # Twilio does not report beep_on_exit back, so the roster remembers what was set.
+    return _update(actor, "beep-on-exit", conference_sid, call_sid, remember_beep_on_exit=beep_on_exit, beep_on_exit=beep_on_exit)
+
+
+def participant_set_wait_music(*, actor, conference_sid: str, call_sid: str, wait_url: str, wait_method: str | None = None) -> Participant:
+    return _update(actor, "wait-music", conference_sid, call_sid, wait_url=wait_url, wait_method=wait_method)
+
+
+def participant_kick(*, actor, conference_sid: str, call_sid: str) -> None:
     """Remove the participant (hang up, or cancel a call still ringing)."""
-    get_twilio_client().delete_participant(conference_sid, call_sid)
-    participant_forget(conference_sid=conference_sid, call_sid=call_sid)
+    label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
+    with audit_attempt(actor=actor, action="kick", conference_sid=conference_sid, participant_sid=call_sid, participant_label=label) as attempt:
+        try:
+            request_id = get_twilio_client().delete_participant(conference_sid, call_sid)
+        except TwilioApiError as error:
+            # A retried DELETE that finds nobody: the first attempt most likely removed them.
+            if not (error.is_not_found and error.retried_after_unknown_outcome):
+                raise
+            request_id = error.request_id
+        attempt.succeeded(request_id=request_id)
+    rosters.record_removed(conference_sid, call_sid)
 
 
-def participant_add(
-    *, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]
-) -> Participant:
-    participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **params)
-    _remember(participant)
+def _with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Ask Twilio to tell us about this call and conference, when it can reach us."""
+    public = settings.PUBLIC_BASE_URL.rstrip("/")
+    if not public:
+        return params
+    params = dict(params)
+    if not params.get("status_callback"):
+        params["status_callback"] = f"{public}{reverse('webhook-call-status')}?conference={conference_sid}"
+        params["status_callback_event"] = CALL_PROGRESS_EVENTS
+    if not params.get("conference_status_callback"):
+        params["conference_status_callback"] = f"{public}{reverse('webhook-conference-status')}"
+        params["conference_status_callback_event"] = CONFERENCE_EVENT_GROUPS
+    return params
+
+
+def participant_add(*, actor, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]) -> Participant:
+    params = _with_status_callbacks(conference_sid, params)
+    with audit_attempt(actor=actor, action="add", conference_sid=conference_sid, participant_label=params.get("label") or to, parameters={"from": from_, "to": to, **params}) as attempt:
+        participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **params)
+        attempt.succeeded(request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label)
+    rosters.record_participant(conference_sid, participant)
     return participant
 
 
-def participant_forget(*, conference_sid: str, call_sid: str) -> None:
-    """Drop the local record of a participant that is no longer in the conference."""
-    ParticipantRecord.objects.filter(conference_sid=conference_sid, call_sid=call_sid).delete()
+def participant_reread_after_unknown(*, conference_sid: str, call_sid: str, error: TwilioError, expected: dict[str, Any]) -> Participant | None:
+    """After a timeout, read the truth once; settle the audit record when the truth tells.
+
+    Returns the participant as Twilio has it now, or None when they are gone. Raises the
+    re-read's own TwilioError when even that fails.
+    """
+    record = getattr(error, "audit_record", None)
+    try:
+        participant = get_twilio_client().fetch_participant(conference_sid, call_sid)
+    except TwilioApiError as reread_error:
+        if not reread_error.is_not_found:
+            raise
+        rosters.record_removed(conference_sid, call_sid)
+        if record is not None and record.action == "kick":
+            audit_resolution(record, outcome="ok", message="Re-read: the participant is gone.")
+        return None
+    rosters.record_participant(conference_sid, participant)
+    checkable = {key: value for key, value in expected.items() if hasattr(participant, key) and isinstance(value, bool)}
+    if record is not None and checkable:
+        applied = all(getattr(participant, key) == value for key, value in checkable.items())
+        audit_resolution(record, outcome="ok" if applied else "failed", message=f"Re-read: {'applied' if applied else 'not applied'}.", request_id=participant.request_id or "")
+    return participant
 
 
 # --- conference writes --------------------------------------------------------------------
 
 
-def conference_end(*, conference_sid: str) -> Conference:
-    conference = get_twilio_client().update_conference(conference_sid, status="completed")
-    ParticipantRecord.objects.filter(conference_sid=conference_sid).delete()
+def conference_end(*, actor, conference_sid: str) -> Conference:
+    with audit_attempt(actor=actor, action="end-conference", conference_sid=conference_sid, parameters={"status": "completed"}) as attempt:
+        conference = get_twilio_client().update_conference(conference_sid, status="completed")
+        attempt.succeeded(request_id=conference.request_id)
+    rosters.record_conference(conference)
     return conference
 
 
-def conference_announce(*, conference_sid: str, announce_url: str, announce_method: str | None = None) -> Conference:
-    return get_twilio_client().update_conference(
-        conference_sid, announce_url=announce_url, announce_method=announce_method
-    )
+def conference_announce(*, actor, conference_sid: str, announce_url: str, announce_method: str | None = None) -> Conference:
+    params = {"announce_url": announce_url, "announce_method": announce_method}
+    with audit_attempt(actor=actor, action="announce-all", conference_sid=conference_sid, parameters=params) as attempt:
+        conference = get_twilio_client().update_conference(conference_sid, **params)
+        attempt.succeeded(request_id=conference.request_id)
+    return conference
 
 
 # --- selectors ----------------------------------------------------------------------------
+
+
+def _fetch_roster(conference_sid: str) -> tuple[list[Participant], Conference | None]:
+    client = get_twilio_client()
+    participants = client.list_participants(conference_sid)
+    # An empty list may mean the conference ended: only then is the conference read too.
+    conference = None if participants else client.fetch_conference(conference_sid)
+    return participants, conference
+
+
+def roster_refresh(*, conference_sid: str) -> RosterMeta | None:
+    """Reconcile if due (single-flight) and say which version the roster is at: the cheap path."""
+    return rosters.refresh(conference_sid, partial(_fetch_roster, conference_sid), on_error=describe_error)
+
+
+def conference_roster(*, conference_sid: str) -> Roster:
+    roster_refresh(conference_sid=conference_sid)
+    return rosters.load(conference_sid) or Roster(conference_sid=conference_sid)
+
+
+def roster_snapshot(*, conference_sid: str) -> Roster:
+    """The roster as it is now, without reconciling (a cache read)."""
+    return rosters.load(conference_sid) or Roster(conference_sid=conference_sid)
+
+
+def participant_forget(*, conference_sid: str, call_sid: str) -> None:
+    """Twilio says this participant is gone: drop them from the shared roster."""
+    rosters.record_removed(conference_sid, call_sid)
+
+
+def conference_get(*, conference_sid: str) -> Conference:
+    """The conference's header facts, from the roster when known (no upstream call)."""
+    known = rosters.load(conference_sid)
+    if known is not None and known.conference is not None:
+        return known.conference
+    conference = get_twilio_client().fetch_conference(conference_sid)
+    rosters.record_conference(conference)
+    return conference
+
+
+def participant_name(*, conference_sid: str, call_sid: str, default: str | None = None) -> str:
+    """How a supervisor knows this participant (label, else call SID), from the roster."""
+    known = rosters.load(conference_sid)
+    entry = known.entries.get(call_sid) if known else None
+    if entry is not None:
+        return entry.participant.identifier
+    return call_sid if default is None else default
 
 
 @dataclass(frozen=True)
@@ -139,122 +233,98 @@ class ConferenceSummary:
     held: int
     coaching: int
     ringing: int
+    speaking: int
     age: timedelta | None
+    alerts: int
 
 
-def conference_get(*, conference_sid: str) -> Conference:
-    return get_twilio_client().fetch_conference(conference_sid)
+def _summary(conference: Conference, roster: Roster, now: datetime) -> ConferenceSummary:
+    entries = list(roster.entries.values())
+    return ConferenceSummary(
+        conference=conference,
+        participants=len(entries),
+        muted=sum(1 for e in entries if e.participant.muted),
+        held=sum(1 for e in entries if e.participant.hold),
+        coaching=sum(1 for e in entries if e.participant.coaching),
+        ringing=sum(1 for e in entries if e.participant.status in PENDING_PARTICIPANT_STATUSES),
+        speaking=sum(1 for e in entries if e.speaking),
+        age=max(timedelta(0), now - conference.date_created) if conference.date_created else None,
+        alerts=len(conference_alerts(roster)),
+    )
 
 
-def conference_roster(*, conference_sid: str) -> list[Participant]:
-    """Every live participant of the conference, in Twilio's (join) order; syncs the local records."""
-    participants = get_twilio_client().list_participants(conference_sid)
-    _sync_records(conference_sid, participants)
-    return participants
+LIVE_LIST_KEY = "conferences:live"
 
 
-def participant_get(*, conference_sid: str, call_sid: str) -> Participant:
-    participant = get_twilio_client().fetch_participant(conference_sid, call_sid)
-    _remember(participant)
-    return participant
+def _live_conferences() -> list[Conference]:
+    """Twilio's live conferences, listed at most once per poll interval for everyone."""
+    listed = cache.get(LIVE_LIST_KEY)
+    if listed is not None and not cache.add(f"{LIVE_LIST_KEY}:lease", 1, timeout=settings.ROSTER_POLL_INTERVAL_SECONDS):
+        return listed
+    client = get_twilio_client()
+    conferences = [c for status in LIVE_CONFERENCE_STATUSES for c in client.list_conferences(status=status)]
+    cache.set(LIVE_LIST_KEY, conferences, timeout=settings.ROSTER_CACHE_SECONDS)
+    cache.set(f"{LIVE_LIST_KEY}:lease", 1, timeout=settings.ROSTER_POLL_INTERVAL_SECONDS)
+    for conference in conferences:
+        known = rosters.load(conference.sid)
+        if known is None or known.conference != conference:
+            rosters.record_conference(conference)
+    return conferences
 
 
 def conference_list_live(*, name_contains: str = "") -> list[ConferenceSummary]:
     """Live conferences (in progress, and init ones waiting to start), newest first, with counts.
 
-    One list call per live status, then the participants of each conference in parallel.
+    The list and each roster come from the shared cache, refreshed single-flight, so a page
+    of supervisors polling this costs Twilio the same as one.
     """
-    client = get_twilio_client()
-    conferences = [c for status in LIVE_CONFERENCE_STATUSES for c in client.list_conferences(status=status)]
+    conferences = _live_conferences()
     needle = name_contains.strip().casefold()
     if needle:
         conferences = [c for c in conferences if needle in (c.friendly_name or "").casefold()]
-    if not conferences:
-        return []
     now = timezone.now()
-
-    def summarise(conference: Conference) -> ConferenceSummary | None:
-        try:
-            participants = client.list_participants(conference.sid)
-        except TwilioApiError as exc:
-            if exc.is_not_found:  # ended between the two calls
-                return None
-            raise
-        return ConferenceSummary(
-            conference=conference,
-            participants=len(participants),
-            muted=sum(1 for p in participants if p.muted),
-            held=sum(1 for p in participants if p.hold),
-            coaching=sum(1 for p in participants if p.coaching),
-            ringing=sum(1 for p in participants if p.status in PENDING_PARTICIPANT_STATUSES),
-            age=max(timedelta(0), now - conference.date_created) if conference.date_created else None,
-        )
-
-    with ThreadPoolExecutor(max_workers=min(8, len(conferences))) as pool:
-        summaries = [s for s in pool.map(summarise, conferences) if s is not None]
+    summaries = []
+    for conference in conferences:
+        roster = conference_roster(conference_sid=conference.sid)
+        if roster.ended:
+            continue
+        summaries.append(_summary(conference, roster, now))
     oldest = datetime.min.replace(tzinfo=UTC)
     summaries.sort(key=lambda s: s.conference.date_created or oldest, reverse=True)
     return summaries
 
 
-def participant_records(*, conference_sid: str) -> dict[str, ParticipantRecord]:
-    """The local records of a conference's participants, by call SID."""
-    return {r.call_sid: r for r in ParticipantRecord.objects.filter(conference_sid=conference_sid)}
+# --- alerts -------------------------------------------------------------------------------
 
 
-# --- local records ------------------------------------------------------------------------
-
-_UNSET = object()
-
-
-def _remember(participant: Participant, *, beep_on_exit=_UNSET, hold_started_at=_UNSET, hold_start_exact=_UNSET) -> None:
-    """Create or update the record of one participant from what Twilio returned."""
-    if not participant.conference_sid or not participant.call_sid:
-        return
-    record, _ = ParticipantRecord.objects.get_or_create(
-        conference_sid=participant.conference_sid, call_sid=participant.call_sid
-    )
-    _apply(record, participant)
-    if beep_on_exit is not _UNSET:
-        record.beep_on_exit = beep_on_exit
-    if hold_started_at is not _UNSET:
-        record.hold_started_at = hold_started_at
-    if hold_start_exact is not _UNSET:
-        record.hold_start_exact = hold_start_exact
-    record.save()
+@dataclass(frozen=True)
+class Alert:
+    text: str
+    call_sid: str = ""
 
 
-def _apply(record: ParticipantRecord, participant: Participant) -> bool:
-    """Bring a record in line with Twilio's view; True when something changed."""
-    changed = False
-    label = participant.label or ""
-    if record.label != label:
-        record.label, changed = label, True
-    if participant.hold and record.hold_started_at is None:
-        # Twilio gives no hold start: the last update is the best estimate we have.
-        record.hold_started_at = participant.date_updated or timezone.now()
-        record.hold_start_exact = False
-        changed = True
-    elif participant.hold is False and record.hold_started_at is not None:
-        record.hold_started_at, record.hold_start_exact, changed = None, False, True
-    return changed
+def is_staff_label(label: str | None) -> bool:
+    """Agents and supervisors are told apart from customers by their label's prefix."""
+    text = (label or "").casefold()
+    return any(text.startswith(prefix.casefold()) for prefix in settings.DASHBOARD_STAFF_LABEL_PREFIXES)
 
 
-def _sync_records(conference_sid: str, participants: list[Participant]) -> None:
-    records = participant_records(conference_sid=conference_sid)
-    live = {p.call_sid for p in participants}
-    gone = [sid for sid in records if sid not in live]
-    if gone:
-        ParticipantRecord.objects.filter(conference_sid=conference_sid, call_sid__in=gone).delete()
-    new = []
-    for participant in participants:
-        record = records.get(participant.call_sid)
-        if record is None:
-            record = ParticipantRecord(conference_sid=conference_sid, call_sid=participant.call_sid)
-            _apply(record, participant)
-            new.append(record)
-        elif _apply(record, participant):
-            record.save()
-    if new:
-        # Two refreshes may race to create the same record; either one is right.
-        ParticipantRecord.objects.bulk_create(new, ignore_conflicts=True)
+def conference_alerts(roster: Roster) -> list[Alert]:
+    """What a supervisor should look at now in this conference."""
+    if roster.ended:
+        return []
+    connected = [e for e in roster.entries.values() if e.participant.status == "connected"]
+    alerts = []
+    if connected and all(e.participant.hold for e in connected):
+        alerts.append(Alert("Everyone still connected is on hold."))
+    elif connected and not any(is_staff_label(e.participant.label) and not e.participant.hold for e in connected):
+        alerts.append(Alert("No agent is attending: only customers (or held agents) are left."))
+    for entry in connected:
+        if entry.participant.hold and entry.participant.end_conference_on_exit:
+            alerts.append(Alert(f"{entry.participant.identifier} is on hold and ends the conference on exit: if they hang up, everyone is disconnected.", entry.participant.call_sid))
+    return alerts
+
+
+def roster_entries(roster: Roster) -> list[RosterEntry]:
+    """Entries in join order (Twilio lists by join time; the roster keeps insertion order)."""
+    return list(roster.entries.values())

@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from conference_admin.access.roles import ADD, END, MODERATE, VIEW
+from conference_admin.live.roster import Roster
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
-from conference_admin.access.roles import ADD, END, MODERATE, VIEW
-
 from . import forms, services
-from .client import TwilioNotConfigured
-from .rows import Note, build_row, build_rows, gone_row
+from .errors import describe_error
+from .rows import Note, build_row, build_rows, gone_row, roster_names
 
 ROW = "conferences/detail.html#participant-row"
 NOTE = "conferences/detail.html#note"
@@ -34,26 +34,10 @@ FIELD_ERRORS = "conferences/detail.html#field-errors"
 ADD_FORM = "conferences/detail.html#add-participant"
 HEADER = "conferences/detail.html#conference-header"
 TABLE = "conferences/detail.html#participant-table"
+ROSTER_CHANGES = "conferences/detail.html#roster-changes"
 LIST_TABLE = "conferences/list.html#conference-table"
 
 ANNOUNCE_EVENT = "dashboard:announce"
-
-
-# --- messages -----------------------------------------------------------------------------
-
-
-def describe_error(error: TwilioError) -> str:
-    """What a supervisor reads when Twilio says no, or cannot be reached."""
-    if isinstance(error, TwilioApiError):
-        code = error.code if error.code is not None else error.status
-        return f"{error.message} ({code})"
-    if isinstance(error, TwilioUnreachable):
-        return "Twilio is unreachable; nothing was changed. Check the connection and try again."
-    if error.outcome_unknown:
-        return "Twilio did not answer in time: the outcome is unknown."
-    if isinstance(error, TwilioNotConfigured):
-        return error.message
-    return f"Twilio request failed: {error.message}"
 
 
 def _abilities(request: HttpRequest) -> dict[str, bool]:
@@ -116,23 +100,23 @@ def conference_list(request: HttpRequest) -> HttpResponse:
 def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
         conference = services.conference_get(conference_sid=conference_sid)
-        participants = services.conference_roster(conference_sid=conference_sid) if _is_live(conference) else []
+        roster = services.conference_roster(conference_sid=conference_sid) if _is_live(conference) else Roster(conference_sid)
     except TwilioApiError as error:
         if error.is_not_found:
             raise Http404("No such conference") from error
         return _error_page(request, error, status=502)
     except TwilioError as error:
         return _error_page(request, error, status=_error_status(error))
-    records = services.participant_records(conference_sid=conference_sid)
-    rows = build_rows(participants, records, conference_sid=conference_sid)
+    if roster.conference is not None:
+        conference = roster.conference
+    live = _is_live(conference) and not roster.ended
     context = {
         "conference": conference,
         "conference_sid": conference.sid,
-        "live": _is_live(conference),
-        "ended": not _is_live(conference),
-        "rows": rows,
-        "refreshed_at": timezone.now(),
-        "add_form": forms.AddParticipantForm(coach_choices=_coach_choices(records)),
+        "live": live,
+        "ended": not live,
+        **_roster_context(roster, conference_sid),
+        "add_form": forms.AddParticipantForm(coach_choices=list(roster_names(roster).items())),
         "announce_form": forms.AnnounceForm(),
         **_options(request),
     }
@@ -143,42 +127,54 @@ def _is_live(conference: Conference) -> bool:
     return conference.status in services.LIVE_CONFERENCE_STATUSES
 
 
-def _coach_choices(records) -> list[tuple[str, str]]:
-    return [(sid, record.label or sid) for sid, record in records.items()]
+def _roster_context(roster: Roster, conference_sid: str, *, entries=None) -> dict[str, Any]:
+    """What the table and its status line show, from one roster snapshot."""
+    alerts = services.conference_alerts(roster)
+    warnings = {alert.call_sid: alert.text for alert in alerts if alert.call_sid}
+    return {
+        "rows": build_rows(roster, conference_sid=conference_sid, entries=entries, warnings=warnings),
+        "participant_count": len(roster.entries),
+        "alerts": [alert for alert in alerts if not alert.call_sid],
+        "version": roster.version,
+        "mode": roster.mode,
+        "roster_error": roster.last_error,
+        "refreshed_at": timezone.now(),
+        "poll_interval": settings.ROSTER_POLL_INTERVAL_SECONDS,
+        "callback_interval": settings.ROSTER_CALLBACK_INTERVAL_SECONDS,
+    }
 
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse:
-    """The participant table alone, polled by the conference page.
+    """What changed in the table since the version the page has (`?version=`).
 
-    Answers 286 once the conference is over, which tells htmx to stop polling.
+    Nothing changed: 204, no body, no upstream call, nothing rendered. Something changed:
+    only the changed rows and the status line, as out-of-band swaps, so focus, open
+    pickers and in-flight buttons elsewhere survive. No usable version: the whole table.
+    Answers 286 once the conference is over, which stops the polling.
     """
     try:
-        participants = services.conference_roster(conference_sid=conference_sid)
-    except TwilioError as error:
-        if isinstance(error, TwilioApiError) and error.is_not_found:
-            return render(request, TABLE, {"ended": True, "rows": []}, status=286)
-        response = render(request, NOTE, {"note": Note(f"Refresh failed: {describe_error(error)}", "error")})
-        return reswap(retarget(response, "#roster-status"), "innerHTML")
-    ended = False
-    if not participants:
-        # An empty roster may mean the conference ended: one fetch tells.
-        try:
-            ended = not _is_live(services.conference_get(conference_sid=conference_sid))
-        except TwilioApiError as error:
-            ended = error.is_not_found
-        except TwilioError:
-            ended = False
-    records = services.participant_records(conference_sid=conference_sid)
-    context = {
-        "rows": build_rows(participants, records, conference_sid=conference_sid),
-        "ended": ended,
-        "live": not ended,
-        "refreshed_at": timezone.now(),
-        **_options(request),
-    }
-    return render(request, TABLE, context, status=286 if ended else 200)
+        known = int(request.GET.get("version", ""))
+    except ValueError:
+        known = None
+    meta = services.roster_refresh(conference_sid=conference_sid)
+    if meta is not None and known == meta.version and not meta.ended:
+        return HttpResponse(status=204)
+    roster = services.conference_roster(conference_sid=conference_sid) if meta is None else services.roster_snapshot(conference_sid=conference_sid)
+    changes = roster.changes_since(known) if known is not None else None
+    context = {"conference_sid": conference_sid, "ended": roster.ended, "live": not roster.ended, **_options(request)}
+    if changes is None:
+        context.update(_roster_context(roster, conference_sid), full=True)
+    else:
+        changed, gone = changes
+        existing = [entry for entry in changed if entry.created_version <= known]
+        arrived = [entry for entry in changed if entry.created_version > known]
+        context.update(_roster_context(roster, conference_sid, entries=existing), gone=gone, full=False)
+        context["new_rows"] = _roster_context(roster, conference_sid, entries=arrived)["rows"] if arrived else []
+    response = render(request, ROSTER_CHANGES, context, status=286 if roster.ended else 200)
+    response["X-Roster-Version"] = str(roster.version)
+    return trigger_client_event(response, "roster-changed", {})
 
 
 # --- participant actions ------------------------------------------------------------------
@@ -213,29 +209,37 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action")
-    records = services.participant_records(conference_sid=conference_sid)
-    record = records.get(call_sid)
-    name = (record.label if record else "") or call_sid
+    name = services.participant_name(conference_sid=conference_sid, call_sid=call_sid)
 
     form = spec.form(request.POST, call_sid=call_sid)
     if not form.is_valid():
         return _invalid_action(request, form, conference_sid=conference_sid, call_sid=call_sid, action=action, spec=spec)
 
+    kwargs = form.service_kwargs()
     try:
-        result = spec.service(conference_sid=conference_sid, call_sid=call_sid, **form.service_kwargs())
+        result = spec.service(actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **kwargs)
     except TwilioError as error:
-        return _action_failed(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name)
+        return _action_failed(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs)
 
-    target = records.get(form.cleaned_data.get("call_sid_to_coach", ""))
-    message = spec.done.format(name=name, target=(target.label if target else "") or form.cleaned_data.get("call_sid_to_coach", ""))
+    target = form.cleaned_data.get("call_sid_to_coach", "")
+    message = spec.done.format(name=name, target=services.participant_name(conference_sid=conference_sid, call_sid=target) if target else "")
     if not request.htmx:
         messages.success(request, message)
         return _back(conference_sid)
-    if result is None:  # kick: the row goes away
-        return _announce(reswap(HttpResponse(""), "delete"), message)
-    records = services.participant_records(conference_sid=conference_sid)
-    row = build_row(result, records, conference_sid=conference_sid)
-    return _announce(render(request, ROW, {"row": row, **_options(request)}), message)
+    if result is None:  # kick: the row says so until the next refresh removes it
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
+        return _announce(render(request, ROW, {"row": row}), message)
+    return _announce(render(request, ROW, {"row": _row(conference_sid, call_sid), **_options(request)}), message)
+
+
+def _row(conference_sid: str, call_sid: str, note: Note | None = None):
+    """One row from the shared roster, as the action just left it."""
+    roster = services.roster_snapshot(conference_sid=conference_sid)
+    alerts = {alert.call_sid: alert.text for alert in services.conference_alerts(roster) if alert.call_sid}
+    entry = roster.entries.get(call_sid)
+    if entry is None:
+        return gone_row(conference_sid=conference_sid, call_sid=call_sid, name=call_sid, note=note or Note("No longer in the conference.", "warning"))
+    return build_row(entry, roster_names(roster), conference_sid=conference_sid, note=note, warning=alerts.get(call_sid, ""))
 
 
 def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
@@ -253,7 +257,7 @@ def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) ->
     return _announce(response, " ".join(errors))
 
 
-def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str) -> HttpResponse:
+def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict) -> HttpResponse:
     """Show why an action failed, in the row; re-read the row once when the outcome is unknown."""
     if isinstance(error, TwilioApiError) and error.is_not_found:
         services.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
@@ -265,7 +269,7 @@ def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid
         return _announce(render(request, ROW, {"row": row}), text)
 
     if error.outcome_unknown:
-        return _reread_row(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name)
+        return _reread_row(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=expected)
 
     text = describe_error(error)
     if not request.htmx:
@@ -275,27 +279,23 @@ def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid
     return _announce(reswap(retarget(response, f"#note-{call_sid}"), "innerHTML"), f"{name}: {text}")
 
 
-def _reread_row(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str) -> HttpResponse:
+def _reread_row(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict) -> HttpResponse:
     text = f"{describe_error(error)} The row was re-read from Twilio."
     try:
-        participant = services.participant_get(conference_sid=conference_sid, call_sid=call_sid)
-    except TwilioApiError as reread_error:
-        if reread_error.is_not_found:
-            services.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
-            text = f"{describe_error(error)} {name} is no longer in the conference."
-            if not request.htmx:
-                messages.warning(request, text)
-                return _back(conference_sid)
-            row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(text, "warning"))
-            return _announce(render(request, ROW, {"row": row}), text)
-        return _row_note_only(request, conference_sid, call_sid, name, f"{describe_error(error)} Re-reading failed: {describe_error(reread_error)}")
+        participant = services.participant_reread_after_unknown(conference_sid=conference_sid, call_sid=call_sid, error=error, expected=expected)
     except TwilioError as reread_error:
         return _row_note_only(request, conference_sid, call_sid, name, f"{describe_error(error)} Re-reading failed: {describe_error(reread_error)}")
+    if participant is None:
+        text = f"{describe_error(error)} {name} is no longer in the conference."
+        if not request.htmx:
+            messages.warning(request, text)
+            return _back(conference_sid)
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(text, "warning"))
+        return _announce(render(request, ROW, {"row": row}), text)
     if not request.htmx:
         messages.warning(request, f"{name}: {text}")
         return _back(conference_sid)
-    records = services.participant_records(conference_sid=conference_sid)
-    row = build_row(participant, records, conference_sid=conference_sid, note=Note(text, "warning"))
+    row = _row(conference_sid, call_sid, note=Note(text, "warning"))
     return _announce(render(request, ROW, {"row": row, **_options(request)}), f"{name}: {text}")
 
 
@@ -314,8 +314,7 @@ def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text:
 @permission_required(ADD, raise_exception=True)
 def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
     """GET: a fresh form (after a successful add). POST: dial out, answer with the new row."""
-    records = services.participant_records(conference_sid=conference_sid)
-    choices = _coach_choices(records)
+    choices = list(roster_names(services.roster_snapshot(conference_sid=conference_sid)).items())
     if request.method == "GET":
         if not request.htmx:
             return _back(conference_sid)
@@ -325,7 +324,7 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
     if form.is_valid():
         kwargs = form.service_kwargs()
         try:
-            participant = services.participant_add(conference_sid=conference_sid, **kwargs)
+            participant = services.participant_add(actor=request.user, conference_sid=conference_sid, **kwargs)
         except TwilioError as error:
             text = describe_error(error)
             if error.outcome_unknown:
@@ -338,8 +337,7 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, message)
                 return _back(conference_sid)
-            row = build_row(participant, services.participant_records(conference_sid=conference_sid), conference_sid=conference_sid)
-            response = render(request, ROW, {"row": row, **_options(request)})
+            response = render(request, ROW, {"row": _row(conference_sid, participant.call_sid), **_options(request)})
             trigger_client_event(response, "participant-added", {})
             return _announce(response, message)
     if not request.htmx:
@@ -368,7 +366,7 @@ def conference_announce(request: HttpRequest, conference_sid: str) -> HttpRespon
         response = render(request, FIELD_ERRORS, {"errors": errors})
         return reswap(retarget(response, "#conference-announce-error"), "innerHTML")
     try:
-        services.conference_announce(conference_sid=conference_sid, **form.service_kwargs())
+        services.conference_announce(actor=request.user, conference_sid=conference_sid, **form.service_kwargs())
     except TwilioError as error:
         note = Note(describe_error(error), "error")
     else:
@@ -384,7 +382,7 @@ def conference_announce(request: HttpRequest, conference_sid: str) -> HttpRespon
 @permission_required(END, raise_exception=True)
 def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
-        conference = services.conference_end(conference_sid=conference_sid)
+        conference = services.conference_end(actor=request.user, conference_sid=conference_sid)
     except TwilioError as error:
         text = describe_error(error)
         if error.outcome_unknown:

@@ -48,7 +48,9 @@ def unhashed_static(settings):
 
 @pytest.fixture
 def supervisor(transactional_db, django_user_model):
-    return django_user_model.objects.create_user("supervisor", password=PASSWORD)
+    user = django_user_model.objects.create_user("supervisor", password=PASSWORD)
+    assign_role(user, LEAD)
+    return user
 
 
 @pytest.fixture

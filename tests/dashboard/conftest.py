@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
+from conference_admin.access.roles import LEAD, assign_role
 from conference_admin.simulator.demo import load_demo
 
 
@@ -44,6 +45,7 @@ def demo(simulator, db) -> Demo:
 @pytest.fixture
 def supervisor_client(client, django_user_model, db):
     user = django_user_model.objects.create_user("supervisor")  # no password: hashing is slow
+    assign_role(user, LEAD)  # every action, including dial-out and ending conferences
     client.force_login(user)
     return client
 

@@ -166,7 +166,8 @@ def test_fresh_add_form_after_success_makes_no_upstream_call(supervisor_client, 
     assert upstream(demo.simulator) == []
 
 
-def test_new_participant_moves_from_queued_to_connected(supervisor_client, demo):
+def test_new_participant_moves_from_queued_to_connected(supervisor_client, demo, settings):
+    settings.ROSTER_POLL_INTERVAL_SECONDS = 0  # reconcile on every refresh: the clock is the simulator's
     add(supervisor_client, demo, SALES, {"to": "+14155550199", "from_": "+15005550006", "label": "agent:zoe",
                                          "early_media": "on", "start_conference_on_enter": "on"})
     zoe = demo.participant(SALES, "agent:zoe")

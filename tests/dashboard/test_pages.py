@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from conference_admin.dashboard.client import get_twilio_client
-from conference_admin.dashboard.models import ParticipantRecord
+from conference_admin.live import roster as rosters
 
 from .conftest import BILLING, ESCALATION, HUDDLE, SALES, upstream
 
@@ -134,11 +134,9 @@ def test_held_participant_shows_hold_time_from_date_updated(supervisor_client, d
     dana = demo.participant(SALES, "customer:Dana Whitfield")
     html = supervisor_client.get(reverse("conference-detail", args=[demo.sid(SALES)])).content.decode()
     assert re.search(r'chip--held">Held <span class="num"[^>]*>\d+:\d\d</span>', participant_row(html, dana.call_sid))
-    record = ParticipantRecord.objects.get(call_sid=dana.call_sid)
-    assert record.hold_started_at == dana.date_updated.replace(microsecond=0) or abs(
-        record.hold_started_at - dana.date_updated
-    ) < timedelta(seconds=1)
-    assert record.hold_start_exact is False
+    entry = rosters.load(demo.sid(SALES)).entries[dana.call_sid]
+    assert abs(entry.hold_since - dana.date_updated) < timedelta(seconds=1)
+    assert entry.hold_start_exact is False
 
 
 def test_unknown_conference_is_404(supervisor_client, demo):
@@ -147,13 +145,40 @@ def test_unknown_conference_is_404(supervisor_client, demo):
     assert [r.operation for r in upstream(demo.simulator)] == ["FetchConference"]
 
 
-def test_participant_table_partial_is_one_list_call(supervisor_client, demo):
+def test_participant_table_without_a_version_is_the_whole_table_for_one_list_call(supervisor_client, demo):
     response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<html" not in html and '<tbody id="participant-rows">' in html
+    assert "<html" not in html and '<tbody id="participant-rows" hx-swap-oob="true">' in html
     assert html.count('<tr id="participant-') == 4
     assert [r.operation for r in upstream(demo.simulator)] == ["ListParticipant"]
+    assert int(response["X-Roster-Version"]) >= 1
+
+
+def table_version(page) -> int:
+    return int(re.search(r'id="roster-poller"[^>]*data-version="(\d+)"', page.content.decode()).group(1))
+
+
+def test_unchanged_refresh_is_204_with_no_upstream_call_and_no_query(supervisor_client, demo, seen, django_assert_max_num_queries):
+    version = table_version(seen(ESCALATION))
+    with django_assert_max_num_queries(4):  # session, user, two permission lookups: nothing for the roster
+        response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX)
+    assert response.status_code == 204 and response.content == b""
+    assert upstream(demo.simulator) == []
+
+
+def test_changed_refresh_sends_only_the_changed_row_out_of_band(supervisor_client, demo, seen, settings):
+    version = table_version(seen(ESCALATION))
+    rosters.release_reconcile(demo.sid(ESCALATION))  # the refresh interval has passed
+    carol = demo.call_sid(ESCALATION, "agent:carol")
+    demo.simulator.update_participant(demo.simulator.account_sid, demo.sid(ESCALATION), carol, {"Muted": "true"})
+    response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('<tr id="participant-') == 1
+    assert f'<tr id="participant-{carol}"' in html and 'hx-swap-oob="true"' in html
+    assert '<tbody id="participant-rows"' not in html
+    assert int(response["X-Roster-Version"]) > version
 
 
 def test_participant_table_stops_polling_when_the_conference_ends(supervisor_client, demo):
@@ -164,22 +189,29 @@ def test_participant_table_stops_polling_when_the_conference_ends(supervisor_cli
     assert "This conference has ended." in response.content.decode()
 
 
-def test_participant_that_left_drops_off_the_table(supervisor_client, demo):
+def test_participant_that_left_drops_off_the_table(supervisor_client, demo, settings):
     carol = demo.call_sid(ESCALATION, "agent:carol")
-    supervisor_client.get(reverse("conference-detail", args=[demo.sid(ESCALATION)]))
+    page = supervisor_client.get(reverse("conference-detail", args=[demo.sid(ESCALATION)]))
+    version = table_version(page)
+    rosters.release_reconcile(demo.sid(ESCALATION))  # the refresh interval has passed
     demo.simulator.hang_up(demo.simulator.account_sid, demo.sid(ESCALATION), carol)
-    html = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), **HTMX).content.decode()
-    assert carol not in html
-    assert not ParticipantRecord.objects.filter(call_sid=carol).exists()
+    html = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX).content.decode()
+    assert f'<tr id="participant-{carol}" hx-swap-oob="delete">' in html
+    assert carol not in rosters.load(demo.sid(ESCALATION)).entries
 
 
-def test_table_refresh_failure_keeps_the_table(supervisor_client, demo, settings):
+def test_table_refresh_failure_keeps_the_table_and_says_why(supervisor_client, demo, seen, settings):
+    version = table_version(seen(ESCALATION))
+    rosters.release_reconcile(demo.sid(ESCALATION))  # the refresh interval has passed
     settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"
     settings.TWILIO_TOTAL_TIMEOUT = 2
-    response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), **HTMX)
+    response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX)
     assert response.status_code == 200
-    assert response["HX-Retarget"] == "#roster-status"
-    assert "Refresh failed" in response.content.decode()
+    html = response.content.decode()
+    assert "Showing the last known state: Twilio is unreachable" in html
+    assert "participant-rows" not in html  # rows on screen stay as they are
+    page = supervisor_client.get(reverse("conference-detail", args=[demo.sid(ESCALATION)])).content.decode()
+    assert page.count('<tr id="participant-') == 4
 
 
 def test_page_uses_static_htmx_and_no_inline_script(supervisor_client, demo):
