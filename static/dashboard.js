@@ -64,12 +64,14 @@
       return;
     }
     // New rows: one this page already shows (e.g. it dialled them itself) is replaced in place.
+    // A row marked data-gone left again: remove it if this page shows it.
     Array.prototype.forEach.call(fragment.querySelectorAll(ROW_SELECTOR), function (incoming) {
       var existing = document.getElementById(incoming.id);
-      if (!existing) return;
-      if (isBusy(existing)) skippedBusyRow = true;
-      else existing.replaceWith(incoming.cloneNode(true));
-      incoming.remove();
+      var gone = incoming.hasAttribute("data-gone");
+      if (existing && isBusy(existing)) skippedBusyRow = true;
+      else if (existing && gone) existing.remove();
+      else if (existing) existing.replaceWith(incoming.cloneNode(true));
+      if (existing || gone) incoming.remove();
     });
   });
 

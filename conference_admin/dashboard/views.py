@@ -162,15 +162,23 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
     if meta is not None and known == meta.version and not meta.ended:
         return HttpResponse(status=204)
     roster = services.conference_roster(conference_sid=conference_sid) if meta is None else services.roster_snapshot(conference_sid=conference_sid)
-    changes = roster.changes_since(known) if known is not None else None
+    # An ended conference gets the whole (empty) table once, with the reason.
+    changes = roster.changes_since(known) if known is not None and not roster.ended else None
     context = {"conference_sid": conference_sid, "ended": roster.ended, "live": not roster.ended, **_options(request)}
     if changes is None:
         context.update(_roster_context(roster, conference_sid), full=True)
     else:
         changed, gone = changes
-        existing = [entry for entry in changed if entry.created_version <= known]
-        arrived = [entry for entry in changed if entry.created_version > known]
-        context.update(_roster_context(roster, conference_sid, entries=existing), gone=gone, full=False)
+        existing = [entry for entry in changed if not roster.appeared_after(entry.participant.call_sid, known)]
+        arrived = [entry for entry in changed if roster.appeared_after(entry.participant.call_sid, known)]
+        # A row this page may never have shown (it came and went since `known`) is removed by
+        # the page's script if present, instead of an out-of-band delete that may find no target.
+        context.update(
+            _roster_context(roster, conference_sid, entries=existing),
+            gone=[sid for sid in gone if not roster.appeared_after(sid, known)],
+            gone_unseen=[sid for sid in gone if roster.appeared_after(sid, known)],
+            full=False,
+        )
         context["new_rows"] = _roster_context(roster, conference_sid, entries=arrived)["rows"] if arrived else []
     response = render(request, ROSTER_CHANGES, context, status=286 if roster.ended else 200)
     response["X-Roster-Version"] = str(roster.version)

@@ -93,12 +93,14 @@ class Roster:
         if len(self.removed) >= TOMBSTONE_LIMIT and version < min(self.removed.values()):
             return None
         changed = [entry for entry in self.entries.values() if entry.changed_version > version]
-        gone = [
-            call_sid
-            for call_sid, removed_at in self.removed.items()
-            if removed_at > version and self.removed_created.get(call_sid, 0) <= version
-        ]
+        gone = [call_sid for call_sid, removed_at in self.removed.items() if removed_at > version]
         return changed, gone
+
+    def appeared_after(self, call_sid: str, version: int) -> bool:
+        """Whether this participant (present or departed) first appeared after `version`."""
+        entry = self.entries.get(call_sid)
+        created = entry.created_version if entry is not None else self.removed_created.get(call_sid, 0)
+        return created > version
 
 
 def _key(conference_sid: str, part: str = "") -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from conference_admin.access.roles import LEAD, assign_role
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -33,6 +35,8 @@ def browser():
 def fast_browser_settings(settings):
     """Refresh every second so tests see polling quickly; a fast hasher for the login test."""
     settings.DASHBOARD_POLL_SECONDS = 1
+    # Changes made behind the dashboard's back (in the simulator) show within a second.
+    settings.ROSTER_POLL_INTERVAL_SECONDS = 1
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

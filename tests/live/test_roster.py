@@ -32,7 +32,10 @@ def test_changes_since_lists_changed_rows_and_departures():
     current = roster.record_removed(CONFERENCE, person(3).call_sid)
     changed, gone = current.changes_since(base)
     assert [entry.participant.call_sid for entry in changed] == [person(2).call_sid]
-    assert gone == [person(3).call_sid]
+    assert set(gone) == {person(3).call_sid, person(4).call_sid}
+    # ...but only person 3 was there at `base`; person 4 may never have been shown.
+    assert not current.appeared_after(person(3).call_sid, base)
+    assert current.appeared_after(person(4).call_sid, base)
     assert current.changes_since(current.version) == ([], [])
     assert current.changes_since(current.version + 5) is None  # a browser from the future: resend all
 
