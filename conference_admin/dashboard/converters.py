@@ -1,5 +1,7 @@
 """Path converters: a malformed SID in a URL is a 404 before any upstream call."""
 
+from django.urls import register_converter
+
 
 class ConferenceSidConverter:
     regex = "CF[0-9a-fA-F]{32}"
@@ -13,3 +15,8 @@ class ConferenceSidConverter:
 
 class CallSidConverter(ConferenceSidConverter):
     regex = "CA[0-9a-fA-F]{32}"
+
+
+# Registered on import, once, so every URLconf that uses them can simply import this module.
+register_converter(ConferenceSidConverter, "conference_sid")
+register_converter(CallSidConverter, "call_sid")

@@ -1,10 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import converters, views
+from . import converters, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
 
-register_converter(converters.ConferenceSidConverter, "conference_sid")
-register_converter(converters.CallSidConverter, "call_sid")
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),

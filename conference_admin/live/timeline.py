@@ -1,0 +1,83 @@
+"""A conference's timeline: what Twilio reported, merged with what supervisors did.
+
+Twilio's callbacks say what happened (joins, leaves, mutes, holds, announcements); the
+audit trail says which supervisor did it when the dashboard did. Speech events are
+left out: they are the speaking indicator's business, not history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from heapq import merge
+
+from conference_admin.audit.models import AuditRecord
+
+from .models import ConferenceEvent
+
+EVENT_TEXT = {
+    "conference-start": "Conference started",
+    "conference-end": "Conference ended",
+    "participant-join": "{who} joined",
+    "participant-leave": "{who} left",
+    "participant-mute": "{who} was muted",
+    "participant-unmute": "{who} was unmuted",
+    "participant-hold": "{who} was put on hold",
+    "participant-unhold": "{who} was taken off hold",
+    "participant-modify": "{who}: settings changed",
+    "announcement-end": "Announcement played",
+    "announcement-fail": "Announcement failed",
+    "call-initiated": "Calling {who}",
+    "call-ringing": "{who} is ringing",
+    "call-in-progress": "{who} answered",
+    "call-answered": "{who} answered",
+    "call-completed": "Call to {who} ended",
+    "call-busy": "{who} was busy",
+    "call-no-answer": "{who} did not answer",
+    "call-failed": "Call to {who} failed",
+    "call-canceled": "Call to {who} was cancelled",
+}
+HIDDEN_EVENTS = ("participant-speech-start", "participant-speech-stop")
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    text: str
+    source: str  # "twilio" | "dashboard"
+    actor: str = ""
+    outcome: str = ""
+    detail: str = ""
+
+
+def _event_item(event: ConferenceEvent, names: dict[str, str]) -> TimelineItem:
+    who = event.label or names.get(event.call_sid) or event.call_sid or "someone"
+    text = EVENT_TEXT.get(event.event, event.event).format(who=who)
+    detail = event.detail or {}
+    reason = detail.get("ReasonConferenceEnded") or detail.get("ReasonParticipantLeft") or detail.get("ReasonAnnouncementFailed") or ""
+    if event.event == "participant-modify" and detail.get("Coaching") == "true":
+        text = f"{who} is coaching"
+    return TimelineItem(at=event.occurred_at, text=text, source="twilio", detail=str(reason))
+
+
+def _audit_item(record: AuditRecord) -> TimelineItem:
+    who = record.participant_label or record.participant_sid
+    text = f"{record.action} {who}".strip()
+    detail = ""
+    if record.outcome == AuditRecord.Outcome.FAILED:
+        detail = f"{record.error_message} ({record.error_code})" if record.error_code else record.error_message
+    elif record.resolves_id:
+        detail = f"settles an unknown outcome: {record.error_message}"
+    return TimelineItem(at=record.created_at, text=text, source="dashboard", actor=record.actor_username, outcome=record.outcome, detail=detail)
+
+
+def conference_timeline(conference_sid: str, *, names: dict[str, str] | None = None, limit: int = 60) -> list[TimelineItem]:
+    """Newest first, at most `limit` items; two indexed queries."""
+    names = names or {}
+    events = (
+        _event_item(event, names)
+        for event in ConferenceEvent.objects.filter(conference_sid=conference_sid).exclude(event__in=HIDDEN_EVENTS).order_by("-occurred_at", "-id")[:limit]
+    )
+    actions = (_audit_item(record) for record in AuditRecord.objects.filter(conference_sid=conference_sid).order_by("-created_at", "-id")[:limit])
+    return list(islice(merge(events, actions, key=lambda item: item.at, reverse=True), limit))
