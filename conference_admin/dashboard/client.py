@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 
@@ -28,6 +31,26 @@ class TwilioNotConfigured(TwilioError):
 _lock = threading.Lock()
 _cached: tuple[tuple, TwilioClient] | None = None
 
+# Constructor arguments that settings cannot express (a clock, a sleep function, a retry
+# policy), set by tests and the soak run through `override_client()`, never by the app.
+_overrides: dict[str, Any] = {}
+
+
+@contextmanager
+def override_client(**overrides: Any) -> Iterator[None]:
+    """Build the dashboard's client with extra TwilioClient arguments inside the block.
+
+        with override_client(sleep=clock.sleep, monotonic=clock.monotonic):
+            ...  # views now use a client whose backoff waits on the fake clock
+    """
+    previous = dict(_overrides)
+    _overrides.update(overrides)
+    try:
+        yield
+    finally:
+        _overrides.clear()
+        _overrides.update(previous)
+
 
 def get_twilio_client() -> TwilioClient:
     """A client per process, rebuilt whenever one of the Twilio settings changes.
@@ -36,7 +59,7 @@ def get_twilio_client() -> TwilioClient:
     `settings` fixture) get a client for the new values without any signal wiring.
     """
     global _cached
-    key = tuple(getattr(settings, name) for name in _SETTING_NAMES)
+    key = (*(getattr(settings, name) for name in _SETTING_NAMES), *sorted((k, id(v)) for k, v in _overrides.items()))
     with _lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1]
@@ -61,4 +84,5 @@ def _build() -> TwilioClient:
         connect_timeout=float(settings.TWILIO_CONNECT_TIMEOUT),
         read_timeout=float(settings.TWILIO_READ_TIMEOUT),
         total_timeout=float(settings.TWILIO_TOTAL_TIMEOUT),
+        **_overrides,
     )

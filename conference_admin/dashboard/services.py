@@ -8,6 +8,7 @@ Twilio at most once per interval per conference however many supervisors watch.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -25,7 +26,7 @@ from conference_admin.twilio import Conference, Participant, TwilioApiError, Twi
 from conference_admin.twilio.params import CreateParticipantParams
 
 from .client import get_twilio_client
-from .errors import describe_error
+from .errors import describe_read_error
 
 LIVE_CONFERENCE_STATUSES = ("in-progress", "init")
 PENDING_PARTICIPANT_STATUSES = ("queued", "connecting", "ringing")
@@ -93,9 +94,17 @@ def participant_set_wait_music(*, actor, conference_sid: str, call_sid: str, wai
     return _update(actor, "wait-music", conference_sid, call_sid, wait_url=wait_url, wait_method=wait_method)
 
 
-def participant_kick(*, actor, conference_sid: str, call_sid: str) -> None:
+@dataclass(frozen=True)
+class Removed:
+    """A kick that worked; `already` when a retry found the participant gone (our first try did it)."""
+
+    already: bool = False
+
+
+def participant_kick(*, actor, conference_sid: str, call_sid: str) -> Removed:
     """Remove the participant (hang up, or cancel a call still ringing)."""
     label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
+    already = False
     with audit_attempt(actor=actor, action="kick", conference_sid=conference_sid, participant_sid=call_sid, participant_label=label) as attempt:
         try:
             request_id = get_twilio_client().delete_participant(conference_sid, call_sid)
@@ -103,9 +112,10 @@ def participant_kick(*, actor, conference_sid: str, call_sid: str) -> None:
             # A retried DELETE that finds nobody: the first attempt most likely removed them.
             if not (error.is_not_found and error.retried_after_unknown_outcome):
                 raise
-            request_id = error.request_id
+            request_id, already = error.request_id, True
         attempt.succeeded(request_id=request_id)
     rosters.record_removed(conference_sid, call_sid)
+    return Removed(already=already)
 
 
 def _with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -123,12 +133,46 @@ def _with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[
     return params
 
 
+DIAL_LABEL_PREFIX = "dial:"
+
+
 def participant_add(*, actor, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]) -> Participant:
+    """Dial out. Every dial carries a label (one is made up when none was typed), so that
+    when Twilio's answer is lost the dashboard can ask by label whether the call was placed.
+    On failure the raised error carries `participant_label` for `participant_add_check()`."""
     params = _with_status_callbacks(conference_sid, params)
-    with audit_attempt(actor=actor, action="add", conference_sid=conference_sid, participant_label=params.get("label") or to, parameters={"from": from_, "to": to, **params}) as attempt:
-        participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **params)
-        attempt.succeeded(request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label)
+    if not params.get("label"):
+        params["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
+    label = params["label"]
+    try:
+        with audit_attempt(actor=actor, action="add", conference_sid=conference_sid, participant_label=label, parameters={"from": from_, "to": to, **params}) as attempt:
+            participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **params)
+            attempt.succeeded(request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label)
+    except TwilioError as error:
+        error.participant_label = label
+        raise
     rosters.record_participant(conference_sid, participant)
+    return participant
+
+
+def participant_add_check(*, conference_sid: str, label: str, error: TwilioError) -> Participant | None:
+    """After a dial-out whose outcome is unknown, ask Twilio for the label it set (one read).
+
+    Returns the participant if the call was placed, None if nobody has that label; settles
+    the `unknown` audit record either way. Raises the read's own TwilioError if it fails.
+    """
+    record = getattr(error, "audit_record", None)
+    try:
+        participant = get_twilio_client().fetch_participant(conference_sid, label)
+    except TwilioApiError as check_error:
+        if not check_error.is_not_found:
+            raise
+        if record is not None:
+            audit_resolution(record, outcome="failed", message=f"Checked by label {label}: not placed.", request_id=check_error.request_id or "")
+        return None
+    rosters.record_participant(conference_sid, participant)
+    if record is not None:
+        audit_resolution(record, outcome="ok", message=f"Checked by label {label}: placed as {participant.call_sid}.", request_id=participant.request_id or "")
     return participant
 
 
@@ -139,6 +183,8 @@ def participant_reread_after_unknown(*, conference_sid: str, call_sid: str, erro
     re-read's own TwilioError when even that fails.
     """
     record = getattr(error, "audit_record", None)
+    # What the service sent (e.g. muted=True) is in the audit record; the form's kwargs may not say.
+    expected = {**(record.parameters if record is not None else {}), **expected}
     try:
         participant = get_twilio_client().fetch_participant(conference_sid, call_sid)
     except TwilioApiError as reread_error:
@@ -149,6 +195,9 @@ def participant_reread_after_unknown(*, conference_sid: str, call_sid: str, erro
             audit_resolution(record, outcome="ok", message="Re-read: the participant is gone.")
         return None
     rosters.record_participant(conference_sid, participant)
+    if record is not None and record.action == "kick":
+        audit_resolution(record, outcome="failed", message="Re-read: still in the conference.", request_id=participant.request_id or "")
+        return participant
     checkable = {key: value for key, value in expected.items() if hasattr(participant, key) and isinstance(value, bool)}
     if record is not None and checkable:
         applied = all(getattr(participant, key) == value for key, value in checkable.items())
@@ -188,7 +237,7 @@ def _fetch_roster(conference_sid: str) -> tuple[list[Participant], Conference | 
 
 def roster_refresh(*, conference_sid: str) -> RosterMeta | None:
     """Reconcile if due (single-flight) and say which version the roster is at: the cheap path."""
-    return rosters.refresh(conference_sid, partial(_fetch_roster, conference_sid), on_error=describe_error)
+    return rosters.refresh(conference_sid, partial(_fetch_roster, conference_sid), on_error=describe_read_error)
 
 
 def conference_roster(*, conference_sid: str) -> Roster:

@@ -235,6 +235,8 @@ class TwilioClient:
             wait = self._retry_wait(error, attempt_number, idempotent)
             if wait is None or not self._may_retry(attempt_number, deadline, wait):
                 raise error
+            # A DELETE retried after a 5xx may find its own earlier attempt's work done.
+            earlier_outcome_unknown = earlier_outcome_unknown or error.outcome_unknown
             self._sleep(wait)
 
     def _attempt(self, method, url, params, data, deadline) -> _Attempt:

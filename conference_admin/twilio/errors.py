@@ -46,6 +46,12 @@ class TwilioApiError(TwilioError):
         self.retried_after_unknown_outcome = retried_after_unknown_outcome
 
     @property
+    def outcome_unknown(self) -> bool:  # type: ignore[override]
+        # A 5xx to a write may come after Twilio applied it (the client never replays it);
+        # a 429 and every 4xx are rejections: nothing happened.
+        return self.status >= 500 and self.method not in ("", "GET")
+
+    @property
     def is_not_found(self) -> bool:
         return self.status == 404 or self.code == 20404
 
