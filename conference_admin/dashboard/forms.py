@@ -10,8 +10,9 @@ import re
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.validators import RegexValidator, URLValidator
+
+from .models import pick_lists
 
 E164_RE = re.compile(r"^\+[1-9]\d{1,14}$")
 CLIENT_RE = re.compile(r"^client:[A-Za-z0-9_.@\-]{1,121}$")
@@ -104,10 +105,10 @@ class HoldForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["hold_url"].choices = _choices(settings.DASHBOARD_HOLD_MUSIC)
+        self.fields["hold_url"].choices = _choices(pick_lists()["hold_music"])
 
     def service_kwargs(self) -> dict[str, Any]:
-        music = settings.DASHBOARD_HOLD_MUSIC
+        music = pick_lists()["hold_music"]
         url = self.cleaned_data["hold_url"] or (music[0]["url"] if music else "")
         if not url:
             return {}
@@ -131,12 +132,12 @@ class CoachForm(ActionForm):
 class _PickedOrTypedUrlForm(ActionForm):
     """A URL chosen from a configured list, or typed; the typed one wins."""
 
-    entries_setting = ""
+    pick_list = ""  # a key of `pick_lists()`
     url_name = ""
     method_name = ""
 
     def entries(self) -> list[dict[str, str]]:
-        return getattr(settings, self.entries_setting)
+        return pick_lists()[self.pick_list]
 
     def clean(self):
         cleaned = super().clean()
@@ -152,7 +153,7 @@ class _PickedOrTypedUrlForm(ActionForm):
 
 
 class AnnounceForm(_PickedOrTypedUrlForm):
-    entries_setting = "DASHBOARD_ANNOUNCEMENTS"
+    pick_list = "announcements"
     url_name, method_name = "announce_url", "announce_method"
 
     choice = forms.ChoiceField(label="Announcement", required=False, choices=())
@@ -165,7 +166,7 @@ class AnnounceForm(_PickedOrTypedUrlForm):
 
 
 class WaitMusicForm(_PickedOrTypedUrlForm):
-    entries_setting = "DASHBOARD_WAIT_MUSIC"
+    pick_list = "wait_music"
     url_name, method_name = "wait_url", "wait_method"
 
     choice = forms.ChoiceField(label="Wait music", required=False, choices=())
@@ -321,7 +322,7 @@ class AddParticipantForm(forms.Form):
 
     def __init__(self, *args, coach_choices: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.caller_ids = list(settings.DASHBOARD_CALLER_IDS)
+        self.caller_ids = list(pick_lists()["caller_ids"])
         if self.caller_ids:
             self.fields["from_"].initial = self.caller_ids[0]
         self.fields["call_sid_to_coach"].widget = forms.Select(choices=[("", "—"), *coach_choices])

@@ -1,0 +1,413 @@
+"""Thin views: validate (a form) → one service call → render one partial.
+
+Every Twilio failure becomes an inline message (row, form or banner) with Twilio's text
+and code, answered with status 200 and an explicit htmx target so htmx shows it. A POST
+without htmx redirects back to the conference page with a Django message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from conference_admin.access.roles import ADD, END, MODERATE, VIEW
+from conference_admin.live.roster import Roster
+from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
+
+from . import forms, services
+from .errors import describe_error
+from .models import pick_lists
+from .rows import Note, build_row, build_rows, gone_row, roster_names
+
+ROW = "conferences/detail.html#participant-row"
+NOTE = "conferences/detail.html#note"
+FIELD_ERRORS = "conferences/detail.html#field-errors"
+ADD_FORM = "conferences/detail.html#add-participant"
+HEADER = "conferences/detail.html#conference-header"
+TABLE = "conferences/detail.html#participant-table"
+ROSTER_CHANGES = "conferences/detail.html#roster-changes"
+LIST_TABLE = "conferences/list.html#conference-table"
+
+ANNOUNCE_EVENT = "dashboard:announce"
+
+
+def _abilities(request: HttpRequest) -> dict[str, bool]:
+    """What this user may do, decided here so templates only show what is allowed."""
+    user = request.user
+    return {"can_moderate": user.has_perm(MODERATE), "can_add": user.has_perm(ADD), "can_end": user.has_perm(END)}
+
+
+def _options(request: HttpRequest) -> dict[str, Any]:
+    lists = pick_lists()
+    return {
+        "hold_music": lists["hold_music"],
+        "wait_music": lists["wait_music"],
+        "announcements": lists["announcements"],
+        "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
+        **_abilities(request),
+    }
+
+
+def _announce(response: HttpResponse, message: str) -> HttpResponse:
+    """Say `message` in the page's polite live region (static/dashboard.js listens)."""
+    return trigger_client_event(response, ANNOUNCE_EVENT, {"message": message})
+
+
+def _back(conference_sid: str) -> HttpResponse:
+    return redirect("conference-detail", conference_sid=conference_sid)
+
+
+def _error_page(request: HttpRequest, error: TwilioError, *, status: int) -> HttpResponse:
+    return render(request, "conferences/error.html", {"message": describe_error(error)}, status=status)
+
+
+def _error_status(error: TwilioError) -> int:
+    return 503 if isinstance(error, TwilioUnreachable) else 502
+
+
+# --- pages --------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def conference_list(request: HttpRequest) -> HttpResponse:
+    form = forms.ConferenceFilterForm(request.GET)
+    name = form.cleaned_data["q"] if form.is_valid() else ""
+    context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **_options(request)}
+    try:
+        context["summaries"] = services.conference_list_live(name_contains=name)
+    except TwilioError as error:
+        if request.htmx:
+            # Keep the last list on screen; say why it is stale.
+            response = render(request, NOTE, {"note": Note(f"Refresh failed: {describe_error(error)}", "error")})
+            return reswap(retarget(response, "#list-status"), "innerHTML")
+        context["summaries"], context["error"] = [], describe_error(error)
+        return render(request, "conferences/list.html", context, status=_error_status(error))
+    template = LIST_TABLE if request.htmx else "conferences/list.html"
+    return render(request, template, context)
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    try:
+        conference = services.conference_get(conference_sid=conference_sid)
+        roster = services.conference_roster(conference_sid=conference_sid) if _is_live(conference) else Roster(conference_sid)
+    except TwilioApiError as error:
+        if error.is_not_found:
+            raise Http404("No such conference") from error
+        return _error_page(request, error, status=502)
+    except TwilioError as error:
+        return _error_page(request, error, status=_error_status(error))
+    if roster.conference is not None:
+        conference = roster.conference
+    live = _is_live(conference) and not roster.ended
+    context = {
+        "conference": conference,
+        "conference_sid": conference.sid,
+        "live": live,
+        "ended": not live,
+        **_roster_context(roster, conference_sid),
+        "add_form": forms.AddParticipantForm(coach_choices=list(roster_names(roster).items())),
+        "announce_form": forms.AnnounceForm(),
+        **_options(request),
+    }
+    return render(request, "conferences/detail.html", context)
+
+
+def _is_live(conference: Conference) -> bool:
+    return conference.status in services.LIVE_CONFERENCE_STATUSES
+
+
+def _roster_context(roster: Roster, conference_sid: str, *, entries=None) -> dict[str, Any]:
+    """What the table and its status line show, from one roster snapshot."""
+    alerts = services.conference_alerts(roster)
+    warnings = {alert.call_sid: alert.text for alert in alerts if alert.call_sid}
+    return {
+        "rows": build_rows(roster, conference_sid=conference_sid, entries=entries, warnings=warnings),
+        "participant_count": len(roster.entries),
+        "alerts": [alert for alert in alerts if not alert.call_sid],
+        "version": roster.version,
+        "mode": roster.mode,
+        "roster_error": roster.last_error,
+        "refreshed_at": timezone.now(),
+        "poll_interval": settings.ROSTER_POLL_INTERVAL_SECONDS,
+        "callback_interval": settings.ROSTER_CALLBACK_INTERVAL_SECONDS,
+    }
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    """What changed in the table since the version the page has (`?version=`).
+
+    Nothing changed: 204, no body, no upstream call, nothing rendered. Something changed:
+    only the changed rows and the status line, as out-of-band swaps, so focus, open
+    pickers and in-flight buttons elsewhere survive. No usable version: the whole table.
+    Answers 286 once the conference is over, which stops the polling.
+    """
+    try:
+        known = int(request.GET.get("version", ""))
+    except ValueError:
+        known = None
+    meta = services.roster_refresh(conference_sid=conference_sid)
+    if meta is not None and known == meta.version and not meta.ended:
+        return HttpResponse(status=204)
+    roster = services.conference_roster(conference_sid=conference_sid) if meta is None else services.roster_snapshot(conference_sid=conference_sid)
+    # An ended conference gets the whole (empty) table once, with the reason.
+    changes = roster.changes_since(known) if known is not None and not roster.ended else None
+    context = {"conference_sid": conference_sid, "ended": roster.ended, "live": not roster.ended, **_options(request)}
+    if changes is None:
+        context.update(_roster_context(roster, conference_sid), full=True)
+    else:
+        changed, gone = changes
+        existing = [entry for entry in changed if not roster.appeared_after(entry.participant.call_sid, known)]
+        arrived = [entry for entry in changed if roster.appeared_after(entry.participant.call_sid, known)]
+        # A row this page may never have shown (it came and went since `known`) is removed by
+        # the page's script if present, instead of an out-of-band delete that may find no target.
+        context.update(
+            _roster_context(roster, conference_sid, entries=existing),
+            gone=[sid for sid in gone if not roster.appeared_after(sid, known)],
+            gone_unseen=[sid for sid in gone if roster.appeared_after(sid, known)],
+            full=False,
+        )
+        context["new_rows"] = _roster_context(roster, conference_sid, entries=arrived)["rows"] if arrived else []
+    response = render(request, ROSTER_CHANGES, context, status=286 if roster.ended else 200)
+    response["X-Roster-Version"] = str(roster.version)
+    return trigger_client_event(response, "roster-changed", {})
+
+
+# --- participant actions ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type[forms.ActionForm]
+    service: Callable[..., Any]
+    done: str  # what the live region says; {name} and form fields are filled in
+    field_errors: bool = False  # the form has fields with an error slot in the row
+
+
+ACTIONS: dict[str, Action] = {
+    "mute": Action(forms.NoInputForm, services.participant_mute, "Muted {name}."),
+    "unmute": Action(forms.NoInputForm, services.participant_unmute, "Unmuted {name}."),
+    "hold": Action(forms.HoldForm, services.participant_hold, "{name} is on hold.", field_errors=True),
+    "resume": Action(forms.NoInputForm, services.participant_resume, "{name} is back from hold."),
+    "coach": Action(forms.CoachForm, services.participant_coach, "{name} now coaches {target}.", field_errors=True),
+    "stop-coaching": Action(forms.NoInputForm, services.participant_stop_coaching, "{name} stopped coaching."),
+    "announce": Action(forms.AnnounceForm, services.participant_announce, "Playing an announcement to {name}.", field_errors=True),
+    "end-on-exit": Action(forms.EndConferenceOnExitForm, services.participant_set_end_conference_on_exit, "Updated end-conference-on-exit for {name}."),
+    "beep-on-exit": Action(forms.BeepOnExitForm, services.participant_set_beep_on_exit, "Updated beep-on-exit for {name}."),
+    "wait-music": Action(forms.WaitMusicForm, services.participant_set_wait_music, "Wait music set for {name}.", field_errors=True),
+    "kick": Action(forms.NoInputForm, services.participant_kick, "Removed {name} from the conference."),
+}
+
+
+@require_POST
+@permission_required(MODERATE, raise_exception=True)
+def participant_action(request: HttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("No such action")
+    name = services.participant_name(conference_sid=conference_sid, call_sid=call_sid)
+
+    form = spec.form(request.POST, call_sid=call_sid)
+    if not form.is_valid():
+        return _invalid_action(request, form, conference_sid=conference_sid, call_sid=call_sid, action=action, spec=spec)
+
+    kwargs = form.service_kwargs()
+    try:
+        result = spec.service(actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **kwargs)
+    except TwilioError as error:
+        return _action_failed(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs)
+
+    target = form.cleaned_data.get("call_sid_to_coach", "")
+    message = spec.done.format(name=name, target=services.participant_name(conference_sid=conference_sid, call_sid=target) if target else "")
+    if not request.htmx:
+        messages.success(request, message)
+        return _back(conference_sid)
+    if result is None:  # kick: the row says so until the next refresh removes it
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
+        return _announce(render(request, ROW, {"row": row}), message)
+    return _announce(render(request, ROW, {"row": _row(conference_sid, call_sid), **_options(request)}), message)
+
+
+def _row(conference_sid: str, call_sid: str, note: Note | None = None):
+    """One row from the shared roster, as the action just left it."""
+    roster = services.roster_snapshot(conference_sid=conference_sid)
+    alerts = {alert.call_sid: alert.text for alert in services.conference_alerts(roster) if alert.call_sid}
+    entry = roster.entries.get(call_sid)
+    if entry is None:
+        return gone_row(conference_sid=conference_sid, call_sid=call_sid, name=call_sid, note=note or Note("No longer in the conference.", "warning"))
+    return build_row(entry, roster_names(roster), conference_sid=conference_sid, note=note, warning=alerts.get(call_sid, ""))
+
+
+def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
+    errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+    if not request.htmx:
+        for error in errors:
+            messages.error(request, error)
+        return _back(conference_sid)
+    if spec.field_errors:
+        response = render(request, FIELD_ERRORS, {"errors": errors})
+        response = reswap(retarget(response, f"#{action}-error-{call_sid}"), "innerHTML")
+    else:
+        response = render(request, NOTE, {"note": Note(" ".join(errors), "error")})
+        response = reswap(retarget(response, f"#note-{call_sid}"), "innerHTML")
+    return _announce(response, " ".join(errors))
+
+
+def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict) -> HttpResponse:
+    """Show why an action failed, in the row; re-read the row once when the outcome is unknown."""
+    if isinstance(error, TwilioApiError) and error.is_not_found:
+        services.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
+        text = f"{name} is no longer in the conference. {describe_error(error)}"
+        if not request.htmx:
+            messages.warning(request, text)
+            return _back(conference_sid)
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(text, "warning"))
+        return _announce(render(request, ROW, {"row": row}), text)
+
+    if error.outcome_unknown:
+        return _reread_row(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=expected)
+
+    text = describe_error(error)
+    if not request.htmx:
+        messages.error(request, f"{name}: {text}")
+        return _back(conference_sid)
+    response = render(request, NOTE, {"note": Note(text, "error")})
+    return _announce(reswap(retarget(response, f"#note-{call_sid}"), "innerHTML"), f"{name}: {text}")
+
+
+def _reread_row(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict) -> HttpResponse:
+    text = f"{describe_error(error)} The row was re-read from Twilio."
+    try:
+        participant = services.participant_reread_after_unknown(conference_sid=conference_sid, call_sid=call_sid, error=error, expected=expected)
+    except TwilioError as reread_error:
+        return _row_note_only(request, conference_sid, call_sid, name, f"{describe_error(error)} Re-reading failed: {describe_error(reread_error)}")
+    if participant is None:
+        text = f"{describe_error(error)} {name} is no longer in the conference."
+        if not request.htmx:
+            messages.warning(request, text)
+            return _back(conference_sid)
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(text, "warning"))
+        return _announce(render(request, ROW, {"row": row}), text)
+    if not request.htmx:
+        messages.warning(request, f"{name}: {text}")
+        return _back(conference_sid)
+    row = _row(conference_sid, call_sid, note=Note(text, "warning"))
+    return _announce(render(request, ROW, {"row": row, **_options(request)}), f"{name}: {text}")
+
+
+def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text: str) -> HttpResponse:
+    if not request.htmx:
+        messages.error(request, f"{name}: {text}")
+        return _back(conference_sid)
+    response = render(request, NOTE, {"note": Note(text, "error")})
+    return _announce(reswap(retarget(response, f"#note-{call_sid}"), "innerHTML"), f"{name}: {text}")
+
+
+# --- add participant ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(ADD, raise_exception=True)
+def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    """GET: a fresh form (after a successful add). POST: dial out, answer with the new row."""
+    choices = list(roster_names(services.roster_snapshot(conference_sid=conference_sid)).items())
+    if request.method == "GET":
+        if not request.htmx:
+            return _back(conference_sid)
+        return render(request, ADD_FORM, {"add_form": forms.AddParticipantForm(coach_choices=choices), "conference_sid": conference_sid})
+
+    form = forms.AddParticipantForm(request.POST, coach_choices=choices)
+    if form.is_valid():
+        kwargs = form.service_kwargs()
+        try:
+            participant = services.participant_add(actor=request.user, conference_sid=conference_sid, **kwargs)
+        except TwilioError as error:
+            text = describe_error(error)
+            if error.outcome_unknown:
+                text += " The call may have been placed: check the table before trying again."
+            elif isinstance(error, TwilioApiError) and error.is_not_found:
+                text = f"The conference is not there any more. {text}"
+            form.add_error(None, text)
+        else:
+            message = f"Dialling {participant.identifier}."
+            if not request.htmx:
+                messages.success(request, message)
+                return _back(conference_sid)
+            response = render(request, ROW, {"row": _row(conference_sid, participant.call_sid), **_options(request)})
+            trigger_client_event(response, "participant-added", {})
+            return _announce(response, message)
+    if not request.htmx:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return _back(conference_sid)
+    response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid})
+    return reswap(retarget(response, "#add-participant"), "outerHTML")
+
+
+# --- conference actions -------------------------------------------------------------------
+
+
+@require_POST
+@permission_required(END, raise_exception=True)
+def conference_announce(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    form = forms.AnnounceForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+        if not request.htmx:
+            for error in errors:
+                messages.error(request, error)
+            return _back(conference_sid)
+        response = render(request, FIELD_ERRORS, {"errors": errors})
+        return reswap(retarget(response, "#conference-announce-error"), "innerHTML")
+    try:
+        services.conference_announce(actor=request.user, conference_sid=conference_sid, **form.service_kwargs())
+    except TwilioError as error:
+        note = Note(describe_error(error), "error")
+    else:
+        note = Note("Announcement sent to everyone.", "info")
+    if not request.htmx:
+        (messages.error if note.kind == "error" else messages.success)(request, note.text)
+        return _back(conference_sid)
+    response = render(request, NOTE, {"note": note})
+    return _announce(reswap(retarget(response, "#conference-note"), "innerHTML"), note.text)
+
+
+@require_POST
+@permission_required(END, raise_exception=True)
+def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    try:
+        conference = services.conference_end(actor=request.user, conference_sid=conference_sid)
+    except TwilioError as error:
+        text = describe_error(error)
+        if error.outcome_unknown:
+            text += " The conference may have ended: the table will tell."
+        if not request.htmx:
+            messages.error(request, text)
+            return _back(conference_sid)
+        response = render(request, NOTE, {"note": Note(text, "error")})
+        return _announce(reswap(retarget(response, "#conference-note"), "innerHTML"), text)
+    message = f"Ended {conference.friendly_name or conference.sid}."
+    if not request.htmx:
+        messages.success(request, message)
+        return _back(conference_sid)
+    context = {"conference": conference, "live": _is_live(conference), "announce_form": forms.AnnounceForm(), **_options(request)}
+    response = render(request, HEADER, context)
+    trigger_client_event(response, "conference-ended", {})
+    return _announce(response, message)
+
