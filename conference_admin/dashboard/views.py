@@ -25,7 +25,7 @@ from conference_admin.live.roster import Roster
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
 from . import forms, services
-from .errors import describe_error
+from .errors import describe_error, describe_read_error
 from .models import pick_lists
 from .rows import Note, build_row, build_rows, gone_row, roster_names
 
@@ -68,7 +68,11 @@ def _back(conference_sid: str) -> HttpResponse:
 
 
 def _error_page(request: HttpRequest, error: TwilioError, *, status: int) -> HttpResponse:
-    return render(request, "conferences/error.html", {"message": describe_error(error)}, status=status)
+    """Twilio could not be read: say why, and let the browser try again on its own."""
+    retry = settings.DASHBOARD_POLL_SECONDS
+    response = render(request, "conferences/error.html", {"message": describe_read_error(error), "retry_seconds": retry}, status=status)
+    response["Refresh"] = str(retry)
+    return response
 
 
 def _error_status(error: TwilioError) -> int:
@@ -89,9 +93,9 @@ def conference_list(request: HttpRequest) -> HttpResponse:
     except TwilioError as error:
         if request.htmx:
             # Keep the last list on screen; say why it is stale.
-            response = render(request, NOTE, {"note": Note(f"Refresh failed: {describe_error(error)}", "error")})
+            response = render(request, NOTE, {"note": Note(f"Refresh failed: {describe_read_error(error)} Retrying.", "error")})
             return reswap(retarget(response, "#list-status"), "innerHTML")
-        context["summaries"], context["error"] = [], describe_error(error)
+        context["summaries"], context["error"] = [], describe_read_error(error)
         return render(request, "conferences/list.html", context, status=_error_status(error))
     template = LIST_TABLE if request.htmx else "conferences/list.html"
     return render(request, template, context)
@@ -196,6 +200,9 @@ class Action:
     service: Callable[..., Any]
     done: str  # what the live region says; {name} and form fields are filled in
     field_errors: bool = False  # the form has fields with an error slot in the row
+    # Whether re-reading the participant can tell if an unknown outcome happened: an
+    # announcement or wait music leaves no trace on the participant, so it is not re-read.
+    rereads: bool = True
 
 
 ACTIONS: dict[str, Action] = {
@@ -205,10 +212,10 @@ ACTIONS: dict[str, Action] = {
     "resume": Action(forms.NoInputForm, services.participant_resume, "{name} is back from hold."),
     "coach": Action(forms.CoachForm, services.participant_coach, "{name} now coaches {target}.", field_errors=True),
     "stop-coaching": Action(forms.NoInputForm, services.participant_stop_coaching, "{name} stopped coaching."),
-    "announce": Action(forms.AnnounceForm, services.participant_announce, "Playing an announcement to {name}.", field_errors=True),
+    "announce": Action(forms.AnnounceForm, services.participant_announce, "Playing an announcement to {name}.", field_errors=True, rereads=False),
     "end-on-exit": Action(forms.EndConferenceOnExitForm, services.participant_set_end_conference_on_exit, "Updated end-conference-on-exit for {name}."),
     "beep-on-exit": Action(forms.BeepOnExitForm, services.participant_set_beep_on_exit, "Updated beep-on-exit for {name}."),
-    "wait-music": Action(forms.WaitMusicForm, services.participant_set_wait_music, "Wait music set for {name}.", field_errors=True),
+    "wait-music": Action(forms.WaitMusicForm, services.participant_set_wait_music, "Wait music set for {name}.", field_errors=True, rereads=False),
     "kick": Action(forms.NoInputForm, services.participant_kick, "Removed {name} from the conference."),
 }
 
@@ -229,14 +236,16 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
     try:
         result = spec.service(actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **kwargs)
     except TwilioError as error:
-        return _action_failed(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs)
+        return _action_failed(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec)
 
     target = form.cleaned_data.get("call_sid_to_coach", "")
     message = spec.done.format(name=name, target=services.participant_name(conference_sid=conference_sid, call_sid=target) if target else "")
+    if isinstance(result, services.Removed) and result.already:
+        message = f"{name} was already removed from the conference (Twilio's first answer was lost)."
     if not request.htmx:
         messages.success(request, message)
         return _back(conference_sid)
-    if result is None:  # kick: the row says so until the next refresh removes it
+    if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
         row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
         return _announce(render(request, ROW, {"row": row}), message)
     return _announce(render(request, ROW, {"row": _row(conference_sid, call_sid), **_options(request)}), message)
@@ -267,7 +276,7 @@ def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) ->
     return _announce(response, " ".join(errors))
 
 
-def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict) -> HttpResponse:
+def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict, spec: Action) -> HttpResponse:
     """Show why an action failed, in the row; re-read the row once when the outcome is unknown."""
     if isinstance(error, TwilioApiError) and error.is_not_found:
         services.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
@@ -278,10 +287,12 @@ def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid
         row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(text, "warning"))
         return _announce(render(request, ROW, {"row": row}), text)
 
-    if error.outcome_unknown:
+    if error.outcome_unknown and spec.rereads:
         return _reread_row(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=expected)
 
     text = describe_error(error)
+    if error.outcome_unknown:
+        text += " It was not sent again: check before retrying."
     if not request.htmx:
         messages.error(request, f"{name}: {text}")
         return _back(conference_sid)
@@ -338,8 +349,8 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
         except TwilioError as error:
             text = describe_error(error)
             if error.outcome_unknown:
-                text += " The call may have been placed: check the table before trying again."
-            elif isinstance(error, TwilioApiError) and error.is_not_found:
+                return _add_outcome_unknown(request, form, error, conference_sid=conference_sid)
+            if isinstance(error, TwilioApiError) and error.is_not_found:
                 text = f"The conference is not there any more. {text}"
             form.add_error(None, text)
         else:
@@ -358,6 +369,30 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
         return _back(conference_sid)
     response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid})
     return reswap(retarget(response, "#add-participant"), "outerHTML")
+
+
+def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: str) -> HttpResponse:
+    """The dial-out's answer was lost: ask Twilio for the label it carried, and show the truth."""
+    label = getattr(error, "participant_label", "")
+    unknown = describe_error(error)
+    try:
+        participant = services.participant_add_check(conference_sid=conference_sid, label=label, error=error)
+    except TwilioError as check_error:
+        text = f"{unknown} Checking by label {label} failed too ({describe_read_error(check_error)}): check the table before trying again."
+        participant, placed = None, None
+    else:
+        placed = participant is not None
+        text = f"{unknown} Checked by label {label}: " + ("the call was placed." if placed else "not placed. You can try again.")
+    if not request.htmx:
+        (messages.warning if placed else messages.error)(request, text)
+        return _back(conference_sid)
+    if participant is not None:
+        response = render(request, ROW, {"row": _row(conference_sid, participant.call_sid, note=Note(text, "warning")), **_options(request)})
+        trigger_client_event(response, "participant-added", {})
+        return _announce(response, text)
+    form.add_error(None, text)
+    response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid})
+    return _announce(reswap(retarget(response, "#add-participant"), "outerHTML"), text)
 
 
 # --- conference actions -------------------------------------------------------------------
