@@ -6,9 +6,11 @@ simulator) and `production` (DJANGO_PROFILE=production), which requires its vari
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,6 +72,8 @@ INSTALLED_APPS = [
     "conference_admin.live",
     "conference_admin.access",
     "conference_admin.audit",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +86,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the login page with a message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "conference_admin.urls"
@@ -112,7 +119,8 @@ DATABASES = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-REDIS_URL = env("REDIS_URL", None)
+# Production shares the roster, sessions and caches between workers and hosts through Redis.
+REDIS_URL = env("REDIS_URL", None, required_in_production=True)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
@@ -150,6 +158,45 @@ SESSION_COOKIE_SAMESITE = "Lax"
 if REDIS_URL:
     # Sessions beside the roster in Redis: no database query to find a session, shared by all hosts.
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    # The local-memory cache in front of the database: a warm request reads no session row.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# --- Authentication -----------------------------------------------------------------------
+# Axes first (it refuses locked-out logins), then the model backend with the user row and
+# permission set cached for a short while (conference_admin/access/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "conference_admin.access.backends.CachedModelBackend",
+]
+AUTH_CACHE_SECONDS = int(env("AUTH_CACHE_SECONDS", "60"))
+# Login throttling (django-axes): 5 failures for one username from one address lock that pair
+# for 15 minutes; a successful login clears the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "conference_admin.access.lockout.lockout_response"
+# Behind the reverse proxy the client address is the last X-Forwarded-For hop it added.
+AXES_CLIENT_IP_CALLABLE = "conference_admin.access.lockout.client_ip"
+AXES_TRUSTED_PROXIES = env_list("AXES_TRUSTED_PROXIES", ["127.0.0.1", "::1"] if IS_PRODUCTION else [])
+
+# --- Content Security Policy (django-csp) ---------------------------------------------------
+# Scripts and styles come from our static files only: no inline code, no eval.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,6 +1,8 @@
+from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("", include("conference_admin.live.urls")),
     path("", include("conference_admin.audit.urls")),
     path("", include("conference_admin.dashboard.urls")),

@@ -33,18 +33,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {OBSERVER: _OBSERVER, SUPERVISOR: _SUPE
 ROLE_IS_STAFF = {ADMIN}
 
 
-def _permission(dotted: str) -> Permission | None:
-    app_label, codename = dotted.split(".", 1)
-    return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+def _permissions(dotted_names: list[str], using: str) -> list[Permission]:
+    wanted = {tuple(name.split(".", 1)) for name in dotted_names}
+    candidates = Permission.objects.using(using).filter(codename__in=[codename for _, codename in wanted]).select_related("content_type")
+    return [p for p in candidates if (p.content_type.app_label, p.codename) in wanted]
 
 
-def ensure_roles() -> dict[str, Group]:
+def ensure_roles(using: str = "default") -> dict[str, Group]:
     """Create or update the role groups so each has exactly its permissions (idempotent)."""
     groups = {}
     for role, dotted_names in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        permissions = [p for p in (_permission(name) for name in dotted_names) if p is not None]
-        group.permissions.set(permissions)
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.set(_permissions(dotted_names, using))
         groups[role] = group
     return groups
 

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Start the Twilio simulator (with demo conferences) and the dashboard, and print a demo login."
+    help = "Start the Twilio simulator (with demo conferences) and the dashboard, and print one demo login per role."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -48,7 +48,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"Twilio simulator: {server.base_url} (account {settings.TWILIO_ACCOUNT_SID})")
         self.stdout.write(f"Status callbacks to {dashboard_url}/webhooks/twilio/...; simulated activity every {activity:g} s")
-        call_command("create_demo_supervisor", stdout=self.stdout)
+        call_command("create_roles", stdout=self.stdout)
+        call_command("create_demo_users", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)"))
         # Only now: the demo loaded quietly and nothing is sent while the dashboard cannot listen yet.
         simulator.callbacks.use_dashboard(dashboard_url)

@@ -1,0 +1,154 @@
+"""Every URL in the URLconf × every role: allowed or 403, and nothing reaches Twilio when refused.
+
+The URLs are enumerated from `get_resolver()`, so a new view without an entry in EXPECTED
+fails `test_every_url_is_covered` until someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conference_admin.access.roles import ADD, END, MODERATE, ROLE_PERMISSIONS, VIEW, VIEW_AUDIT
+from conference_admin.dashboard.views import ACTIONS
+
+from ..dashboard.conftest import ESCALATION, upstream
+from .conftest import ROLES
+
+# name: (permission needed, methods served). None: open to anyone (login, logout).
+EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "login": (None, ("GET", "POST")),
+    "logout": (None, ("POST",)),
+    "conference-list": (VIEW, ("GET",)),
+    "conference-detail": (VIEW, ("GET",)),
+    "conference-timeline": (VIEW, ("GET",)),
+    "participant-table": (VIEW, ("GET",)),
+    "participant-add": (ADD, ("GET", "POST")),
+    "participant-action": (MODERATE, ("POST",)),
+    "conference-announce": (END, ("POST",)),
+    "conference-end": (END, ("POST",)),
+    "audit-list": (VIEW_AUDIT, ("GET",)),
+    "audit-export": (VIEW_AUDIT, ("GET",)),
+}
+# Signed by Twilio instead of a login (conference_admin/live/webhooks.py).
+WEBHOOKS = {"webhook-conference-status", "webhook-call-status"}
+PARTICIPANT = "agent:carol"
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    converters: tuple[str, ...]  # converter kwargs the URL needs, e.g. ("conference_sid", "call_sid", "action")
+
+
+def _walk(patterns, namespace: str = ""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django admin checks is_staff and model permissions itself (tested apart)
+            yield from _walk(entry.url_patterns, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield Route(entry.name, tuple(getattr(entry.pattern, "converters", {}).keys()))
+
+
+ROUTES = {route.name: route for route in _walk(get_resolver().url_patterns)}
+
+
+def _cases():
+    """(name, kwargs-builder key, method): every participant action slug is its own case."""
+    for name, route in sorted(ROUTES.items()):
+        if name in WEBHOOKS or name not in EXPECTED:
+            continue
+        for method in EXPECTED[name][1]:
+            if "action" in route.converters:
+                for action in ACTIONS:
+                    yield pytest.param(name, action, method, id=f"{name}-{action}-{method}")
+            else:
+                yield pytest.param(name, "", method, id=f"{name}-{method}")
+
+
+CASES = list(_cases())
+
+
+def url_for(demo, name: str, action: str) -> str:
+    """Fill the route's path converters with valid SIDs from the demo conferences."""
+    kwargs = {}
+    for converter in ROUTES[name].converters:
+        if converter == "conference_sid":
+            kwargs[converter] = demo.sid(ESCALATION)
+        elif converter == "call_sid":
+            kwargs[converter] = demo.call_sid(ESCALATION, PARTICIPANT)
+        elif converter == "action":
+            kwargs[converter] = action
+        else:  # a new converter: teach this test how to fill it
+            raise AssertionError(f"Unknown path converter {converter!r} in {name}")
+    return reverse(name, kwargs=kwargs)
+
+
+def test_every_url_is_covered():
+    names = set(ROUTES) - WEBHOOKS
+    assert names == set(EXPECTED), f"URLs without an access rule here: {names - set(EXPECTED)}; gone: {set(EXPECTED) - names}"
+    assert WEBHOOKS <= set(ROUTES)
+    assert len(CASES) > len(EXPECTED)  # participant actions multiply
+
+
+def _request(client: Client, method: str, url: str):
+    return client.get(url) if method == "GET" else client.post(url, {})
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name,action,method", CASES)
+def test_role_is_allowed_or_refused_without_calling_twilio(client_as, demo, role, name, action, method):
+    permission = EXPECTED[name][0]
+    if permission is None:
+        pytest.skip("open to everyone")
+    client = client_as(role)
+    url = url_for(demo, name, action)
+    demo.simulator.reset_request_log()
+    response = _request(client, method, url)
+    if permission in ROLE_PERMISSIONS[role]:
+        assert response.status_code != 403, f"{role} refused {method} {url}"
+    else:
+        assert response.status_code == 403, f"{role} allowed {method} {url}: {response.status_code}"
+        assert upstream(demo.simulator) == [], f"{role}: a refused {method} {url} reached Twilio"
+
+
+def test_the_matrix_reads_as_intended():
+    """The rule table in words, so a change to roles.py shows up here too."""
+    observer, supervisor, lead, admin = (set(ROLE_PERMISSIONS[r]) for r in ROLES)
+    assert observer == {VIEW}
+    assert {VIEW, MODERATE, VIEW_AUDIT} <= supervisor and not {ADD, END} & supervisor
+    assert {VIEW, MODERATE, VIEW_AUDIT, ADD, END} <= lead
+    assert lead <= admin
+
+
+@pytest.mark.parametrize("name,action,method", [c for c in CASES if EXPECTED[c.values[0]][0] is not None])
+def test_anonymous_is_sent_to_login_without_calling_twilio(client, demo, name, action, method):
+    url = url_for(demo, name, action)
+    response = _request(client, method, url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
+    assert upstream(demo.simulator) == []
+
+
+@pytest.mark.parametrize("name", sorted(WEBHOOKS))
+def test_webhooks_need_a_signature_not_a_login(client, demo, settings, name):
+    settings.PUBLIC_BASE_URL = "https://dash.example.com"
+    response = client.post(reverse(name), {"ConferenceSid": demo.sid(ESCALATION)})
+    assert response.status_code == 403  # not a redirect to the login page
+    assert upstream(demo.simulator) == []
+
+
+@pytest.mark.parametrize("name,action,method", [c for c in CASES if c.values[2] == "POST"])
+def test_post_without_csrf_token_is_refused(client_as, demo, name, action, method):
+    from conference_admin.access.roles import ADMIN
+
+    client = client_as(ADMIN, enforce_csrf_checks=True)
+    url = url_for(demo, name, action)
+    demo.simulator.reset_request_log()
+    response = client.post(url, {})
+    assert response.status_code == 403
+    assert upstream(demo.simulator) == []
