@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "conference_admin.live",
     "conference_admin.access",
     "conference_admin.audit",
+    "conference_admin.supervision",
     "axes",
     "csp",
 ]
@@ -283,3 +284,18 @@ SIMULATOR_LOAD_DEMO = env_bool("SIMULATOR_LOAD_DEMO", True)
 SIMULATOR_CALLBACK_BASE_URL = env("SIMULATOR_CALLBACK_BASE_URL", "")
 SIMULATOR_ACTIVITY_SECONDS = float(env("SIMULATOR_ACTIVITY_SECONDS", "0"))
 SIMULATOR_FAULTS = env("SIMULATOR_FAULTS", "")
+
+# --- Supervision (conference_admin/supervision: listen/whisper/barge, bulk, alerts) --------
+# Alerts on the conferences page: someone on hold / ringing for at least this long.
+SUPERVISION_ALERT_HOLD_SECONDS = int(env("SUPERVISION_ALERT_HOLD_SECONDS", "120"))
+SUPERVISION_ALERT_RINGING_SECONDS = int(env("SUPERVISION_ALERT_RINGING_SECONDS", "30"))
+# Labels that mark an agent (for "agent dropped") and a supervisor's own leg ("supervisor:<username>").
+SUPERVISION_AGENT_LABEL_PREFIX = env("SUPERVISION_AGENT_LABEL_PREFIX", "agent")
+SUPERVISION_SUPERVISOR_LABEL_PREFIX = "supervisor:"
+# Bulk actions run this many single Twilio calls at once.
+SUPERVISION_BULK_CONCURRENCY = int(env("SUPERVISION_BULK_CONCURRENCY", "4"))
+# "Also watching": each user's presence is written at most this often and shown for the TTL.
+SUPERVISION_PRESENCE_WRITE_SECONDS = 10
+SUPERVISION_PRESENCE_TTL_SECONDS = 30
+# Marks the dashboard's row actions in flight for other supervisors; guards holds that would end a conference.
+MIDDLEWARE = [*MIDDLEWARE, "conference_admin.supervision.middleware.ParticipantActionMiddleware"]

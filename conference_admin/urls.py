@@ -5,5 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("conference_admin.live.urls")),
     path("", include("conference_admin.audit.urls")),
+    path("", include("conference_admin.supervision.urls")),
     path("", include("conference_admin.dashboard.urls")),
 ]

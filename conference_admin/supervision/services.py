@@ -1,0 +1,445 @@
+"""Supervisor power tools: their own line (listen, whisper, barge), bulk actions, safe hold,
+alerts and who is on the line.
+
+Writes follow the dashboard's rule: ONE Twilio call per participant, audited with
+`audit_attempt`, what Twilio returned fed to the shared roster. Bulk actions, which Twilio
+does not have, are bounded-concurrency loops of those single calls with a result per
+participant, plus ONE `bulk:<name>` audit record with every result.
+Reads come from the shared roster (a cache read) with `now` passed in where time matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from conference_admin.audit.models import AuditRecord
+from conference_admin.audit.recorder import audit_attempt
+from conference_admin.dashboard import services as dashboard
+from conference_admin.dashboard.client import get_twilio_client
+from conference_admin.dashboard.errors import describe_error
+from conference_admin.dashboard.models import pick_lists
+from conference_admin.live import roster as rosters
+from conference_admin.live.models import ConferenceEvent
+from conference_admin.live.roster import Roster, RosterEntry
+from conference_admin.twilio import Participant, TwilioApiError, TwilioError
+
+from .inflight import Flight
+from .models import SupervisorProfile
+
+PENDING = ("queued", "connecting", "ringing")
+
+
+class SupervisionError(Exception):
+    """Something the supervisor must fix first (no profile number, not on the line...)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _username(actor) -> str:
+    return actor.get_username()
+
+
+def is_supervisor_label(label: str | None) -> bool:
+    return (label or "").casefold().startswith(settings.SUPERVISION_SUPERVISOR_LABEL_PREFIX.casefold())
+
+
+def is_agent_label(label: str | None) -> bool:
+    return (label or "").casefold().startswith(settings.SUPERVISION_AGENT_LABEL_PREFIX.casefold())
+
+
+# --- the supervisor's own line ------------------------------------------------------------
+
+
+def supervisor_label(actor) -> str:
+    return f"{settings.SUPERVISION_SUPERVISOR_LABEL_PREFIX}{_username(actor)}"
+
+
+def caller_id() -> str:
+    """The first configured caller ID (the dashboard's pick list, else settings)."""
+    configured = pick_lists()["caller_ids"] or settings.DASHBOARD_CALLER_IDS
+    if not configured:
+        raise SupervisionError("No caller ID is configured to dial supervisors from.")
+    return configured[0]
+
+
+def profile_phone(actor) -> str:
+    profile = SupervisorProfile.objects.filter(user=actor).only("phone").first()
+    return profile.phone if profile else ""
+
+
+def supervisor_line_dial(*, actor, conference_sid: str, to: str | None = None) -> Participant:
+    """Listen in: dial the supervisor into the conference, muted, silently, never ending it."""
+    to = to or profile_phone(actor)
+    if not to:
+        raise SupervisionError("Set your phone number or client identity in your profile first.")
+    from_ = caller_id()
+    label = supervisor_label(actor)
+    params = dashboard._with_status_callbacks(
+        conference_sid, {"muted": True, "beep": "false", "label": label, "end_conference_on_exit": False}
+    )
+    with audit_attempt(actor=actor, action="line:listen-in", conference_sid=conference_sid, participant_label=label, parameters={"from": from_, "to": to, **params}) as attempt:
+        participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **params)
+        attempt.succeeded(request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label)
+    rosters.record_participant(conference_sid, participant)
+    return participant
+
+
+def _own_leg(roster: Roster, actor) -> RosterEntry | None:
+    label = supervisor_label(actor)
+    return next((e for e in roster.entries.values() if e.participant.label == label), None)
+
+
+def _line_update(actor, conference_sid: str, action: str, **params) -> Participant:
+    """ONE update on the supervisor's own leg, addressed by call SID when known, else label."""
+    entry = _own_leg(dashboard.roster_snapshot(conference_sid=conference_sid), actor)
+    label = supervisor_label(actor)
+    address = entry.participant.call_sid if entry else label
+    with Flight(conference_sid, address, actor=_username(actor), action=action):
+        with audit_attempt(actor=actor, action=f"line:{action}", conference_sid=conference_sid, participant_sid=entry.participant.call_sid if entry else "", participant_label=label, parameters=params) as attempt:
+            participant = get_twilio_client().update_participant(conference_sid, address, **params)
+            attempt.succeeded(request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label)
+    rosters.record_participant(conference_sid, participant)
+    return participant
+
+
+def supervisor_line_listen(*, actor, conference_sid: str) -> Participant:
+    """Back to listening: nobody hears the supervisor."""
+    return _line_update(actor, conference_sid, "listen", muted=True, coaching=False)
+
+
+def supervisor_line_whisper(*, actor, conference_sid: str, call_sid_to_coach: str) -> Participant:
+    """Whisper: only `call_sid_to_coach` hears the supervisor (Twilio: one coached call per coach;
+    whispering to someone else is this same single update with the new target)."""
+    return _line_update(actor, conference_sid, "whisper", muted=False, coaching=True, call_sid_to_coach=call_sid_to_coach)
+
+
+def supervisor_line_barge(*, actor, conference_sid: str) -> Participant:
+    """Barge: everyone hears the supervisor."""
+    return _line_update(actor, conference_sid, "barge", muted=False, coaching=False)
+
+
+def supervisor_line_leave(*, actor, conference_sid: str) -> None:
+    entry = _own_leg(dashboard.roster_snapshot(conference_sid=conference_sid), actor)
+    label = supervisor_label(actor)
+    address = entry.participant.call_sid if entry else label
+    with Flight(conference_sid, address, actor=_username(actor), action="leave"):
+        with audit_attempt(actor=actor, action="line:leave", conference_sid=conference_sid, participant_sid=entry.participant.call_sid if entry else "", participant_label=label) as attempt:
+            request_id = get_twilio_client().delete_participant(conference_sid, address)
+            attempt.succeeded(request_id=request_id)
+    if entry is not None:
+        rosters.record_removed(conference_sid, entry.participant.call_sid)
+
+
+@dataclass(frozen=True)
+class LineState:
+    """What a supervisor's leg is doing, in words the panel shows."""
+
+    mode: str  # off | dialling | listening | whispering | barged
+    text: str
+    call_sid: str = ""
+    target_sid: str = ""
+    target_name: str = ""
+    username: str = ""
+
+
+MODE_TEXT = {
+    "off": "Not on the line",
+    "dialling": "Dialling you…",
+    "listening": "Listening (muted: nobody hears you)",
+    "whispering": "Whispering to {target} (only they hear you)",
+    "barged": "Barged in (everyone hears you)",
+}
+
+
+def _line_state(entry: RosterEntry | None, names: dict[str, str], username: str = "") -> LineState:
+    if entry is None:
+        return LineState("off", MODE_TEXT["off"], username=username)
+    p = entry.participant
+    if p.status in PENDING:
+        mode = "dialling"
+    elif p.coaching:
+        mode = "whispering"
+    elif p.muted:
+        mode = "listening"
+    else:
+        mode = "barged"
+    target = p.call_sid_to_coach or "" if p.coaching else ""
+    target_name = names.get(target, target or "someone")
+    return LineState(mode, MODE_TEXT[mode].format(target=target_name), p.call_sid, target, target_name if target else "", username)
+
+
+def _names(roster: Roster) -> dict[str, str]:
+    return {sid: e.participant.identifier for sid, e in roster.entries.items()}
+
+
+def supervisor_line_state(*, roster: Roster, actor) -> LineState:
+    return _line_state(_own_leg(roster, actor), _names(roster), _username(actor))
+
+
+def supervisors_on_line(*, roster: Roster, exclude_username: str = "") -> list[LineState]:
+    """Every supervisor leg (label `supervisor:*`) and what it does: who listens to or coaches whom."""
+    prefix = settings.SUPERVISION_SUPERVISOR_LABEL_PREFIX
+    names = _names(roster)
+    states = []
+    for entry in roster.entries.values():
+        label = entry.participant.label or ""
+        if not is_supervisor_label(label):
+            continue
+        username = label[len(prefix):]
+        if username == exclude_username:
+            continue
+        states.append(_line_state(entry, names, username))
+    return states
+
+
+def whisper_targets(roster: Roster, actor) -> list[tuple[str, str]]:
+    """Whom the supervisor may whisper to: connected, not on hold, not a supervisor; agents first."""
+    entries = [
+        e.participant for e in roster.entries.values()
+        if e.participant.status == "connected" and not e.participant.hold and not is_supervisor_label(e.participant.label)
+    ]
+    entries.sort(key=lambda p: not is_agent_label(p.label))
+    return [(p.call_sid, p.identifier) for p in entries]
+
+
+# --- safe hold ----------------------------------------------------------------------------
+
+
+def hold_needs_confirmation(*, conference_sid: str, call_sid: str) -> bool:
+    """The roster says this participant's exit would end the conference (and they are not held)."""
+    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
+    entry = roster.entries.get(call_sid)
+    return bool(entry and entry.participant.end_conference_on_exit and not entry.participant.hold)
+
+
+def participant_safe_hold(*, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None) -> Participant:
+    """Clear end-on-exit, then hold: two updates, each audited (a failure of the first stops)."""
+    dashboard.participant_set_end_conference_on_exit(actor=actor, conference_sid=conference_sid, call_sid=call_sid, end_conference_on_exit=False)
+    return dashboard.participant_hold(actor=actor, conference_sid=conference_sid, call_sid=call_sid, hold_url=hold_url, hold_method=hold_method)
+
+
+# --- bulk actions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkSpec:
+    title: str
+    action: str  # the per-participant audit action
+    select: Callable[[Participant], bool]
+    params: dict
+    destructive: bool = False
+    kick: bool = False
+    done: str = "done"
+
+
+def _live(p: Participant) -> bool:
+    return p.status == "connected"
+
+
+BULK: dict[str, BulkSpec] = {
+    "mute-customers": BulkSpec(
+        "Mute all except agents and supervisors", "mute",
+        lambda p: _live(p) and not p.muted and not dashboard.is_staff_label(p.label), {"muted": True}, done="muted",
+    ),
+    "unmute-all": BulkSpec(
+        # Supervisors' own legs stay muted: unmuting them would be a barge nobody asked for.
+        "Unmute all", "unmute", lambda p: _live(p) and bool(p.muted) and not is_supervisor_label(p.label), {"muted": False}, done="unmuted",
+    ),
+    "resume-all": BulkSpec("Resume everyone on hold", "resume", lambda p: _live(p) and bool(p.hold), {"hold": False}, done="back from hold"),
+    "remove-customers": BulkSpec(
+        # Agents stay, and so do supervisors' legs (they leave their own line themselves).
+        "Remove everyone but the agents", "kick", lambda p: not dashboard.is_staff_label(p.label), {},
+        destructive=True, kick=True, done="removed",
+    ),
+}
+BULK_END = "end"
+BULK_TITLES = {**{name: spec.title for name, spec in BULK.items()}, BULK_END: "End the conference"}
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    call_sid: str
+    name: str
+    ok: bool
+    message: str
+    gone: bool = False
+    participant: Participant | None = None
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    name: str
+    title: str
+    results: list[BulkResult]
+    record: AuditRecord | None = None
+
+    @property
+    def failed(self) -> list[BulkResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def summary(self) -> str:
+        if not self.results:
+            return f"{self.title}: nobody to act on."
+        done = len(self.results) - len(self.failed)
+        if not self.failed:
+            return f"{self.title}: all {done} done."
+        return f"{self.title}: {done} of {len(self.results)} done, {len(self.failed)} failed."
+
+
+def _call(spec: BulkSpec, conference_sid: str, participant: Participant, actor_name: str):
+    """Runs in a worker thread: the one upstream call, marked in flight. No database here."""
+    client = get_twilio_client()
+    with Flight(conference_sid, participant.call_sid, actor=actor_name, action=spec.action):
+        if spec.kick:
+            return client.delete_participant(conference_sid, participant.call_sid)
+        return client.update_participant(conference_sid, participant.call_sid, **spec.params)
+
+
+def _settle(spec: BulkSpec, name: str, actor, conference_sid: str, participant: Participant, future: Future) -> BulkResult:
+    """In the request's thread: the participant's own audit record and the roster update."""
+    who = participant.identifier
+    try:
+        with audit_attempt(actor=actor, action=spec.action, conference_sid=conference_sid, participant_sid=participant.call_sid, participant_label=participant.label or "", parameters={**spec.params, "bulk": name}) as attempt:
+            answer = future.result()
+            attempt.succeeded(request_id=answer if isinstance(answer, str) else getattr(answer, "request_id", None))
+    except TwilioApiError as error:
+        if error.is_not_found:
+            rosters.record_removed(conference_sid, participant.call_sid)
+            if spec.kick:
+                return BulkResult(participant.call_sid, who, True, "Already gone.", gone=True)
+            return BulkResult(participant.call_sid, who, False, f"No longer in the conference. {describe_error(error)}", gone=True)
+        return BulkResult(participant.call_sid, who, False, describe_error(error))
+    except TwilioError as error:
+        return BulkResult(participant.call_sid, who, False, describe_error(error))
+    if spec.kick:
+        rosters.record_removed(conference_sid, participant.call_sid)
+        return BulkResult(participant.call_sid, who, True, f"{spec.done.capitalize()}.", gone=True)
+    rosters.record_participant(conference_sid, answer)
+    return BulkResult(participant.call_sid, who, True, f"{spec.done.capitalize()}.", participant=answer)
+
+
+def _bulk_record(actor, conference_sid: str, name: str, results: Iterable[BulkResult]) -> AuditRecord:
+    results = list(results)
+    failed = [r for r in results if not r.ok]
+    return AuditRecord.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_username=_username(actor),
+        conference_sid=conference_sid,
+        action=f"bulk:{name}",
+        parameters={
+            "targets": len(results),
+            "failed": len(failed),
+            "results": [{"call_sid": r.call_sid, "label": r.name, "ok": r.ok, "message": r.message} for r in results],
+        },
+        outcome=AuditRecord.Outcome.FAILED if failed else AuditRecord.Outcome.OK,
+        error_message=f"{len(failed)} of {len(results)} failed: " + "; ".join(f"{r.name}: {r.message}" for r in failed) if failed else "",
+    )
+
+
+def conference_bulk(*, actor, conference_sid: str, name: str) -> BulkOutcome:
+    """Run bulk action `name` on everyone it concerns, SUPERVISION_BULK_CONCURRENCY at a time."""
+    if name == BULK_END:
+        return _bulk_end(actor, conference_sid)
+    spec = BULK[name]
+    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
+    targets = [e.participant for e in roster.entries.values() if spec.select(e.participant)]
+    results: list[BulkResult] = []
+    if targets:
+        workers = max(1, min(settings.SUPERVISION_BULK_CONCURRENCY, len(targets)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
+            futures = [(p, pool.submit(_call, spec, conference_sid, p, _username(actor))) for p in targets]
+            results = [_settle(spec, name, actor, conference_sid, p, future) for p, future in futures]
+    return BulkOutcome(name, spec.title, results, _bulk_record(actor, conference_sid, name, results))
+
+
+def _bulk_end(actor, conference_sid: str) -> BulkOutcome:
+    title = BULK_TITLES[BULK_END]
+    try:
+        conference = dashboard.conference_end(actor=actor, conference_sid=conference_sid)
+    except TwilioError as error:
+        result = BulkResult(conference_sid, title, False, describe_error(error))
+    else:
+        result = BulkResult(conference_sid, conference.friendly_name or conference.sid, True, "Ended.", gone=True)
+    return BulkOutcome(BULK_END, title, [result], _bulk_record(actor, conference_sid, BULK_END, [result]))
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConferenceAlert:
+    kind: str  # hold | ringing | alone | agent-dropped
+    text: str
+    call_sid: str = ""
+
+
+def clock_text(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable[str] = ()) -> list[ConferenceAlert]:
+    """What a supervisor should look at, from the shared roster at `now`.
+
+    `dropped_agents`: labels of agents Twilio reported leaving (ConferenceEvent); one counts
+    as dropped while customers remain and no participant with that label is back.
+    """
+    if roster.ended:
+        return []
+    hold_limit = timedelta(seconds=settings.SUPERVISION_ALERT_HOLD_SECONDS)
+    ring_limit = timedelta(seconds=settings.SUPERVISION_ALERT_RINGING_SECONDS)
+    alerts: list[ConferenceAlert] = []
+    participants = [e for e in roster.entries.values()]
+    for entry in participants:
+        p = entry.participant
+        if p.status == "connected" and p.hold and entry.hold_since and now - entry.hold_since >= hold_limit:
+            alerts.append(ConferenceAlert("hold", f"{p.identifier} on hold {clock_text(now - entry.hold_since)}", p.call_sid))
+        if p.status in PENDING and p.date_created and now - p.date_created >= ring_limit:
+            alerts.append(ConferenceAlert("ringing", f"{p.identifier} ringing {clock_text(now - p.date_created)}", p.call_sid))
+    connected = [e.participant for e in participants if e.participant.status == "connected"]
+    customers = [p for p in connected if not dashboard.is_staff_label(p.label)]
+    if customers and not any(dashboard.is_staff_label(p.label) for p in connected):
+        alerts.append(ConferenceAlert("alone", "customer alone" if len(customers) == 1 else f"{len(customers)} customers alone"))
+    present = {p.label for p in (e.participant for e in participants) if p.label}
+    if customers:
+        for label in dict.fromkeys(dropped_agents):
+            if label not in present:
+                alerts.append(ConferenceAlert("agent-dropped", f"agent dropped: {label}"))
+    return alerts
+
+
+def dropped_agent_labels(conference_sids: Iterable[str]) -> dict[str, list[str]]:
+    """Agent labels Twilio reported leaving, per conference, oldest first: ONE query."""
+    sids = list(conference_sids)
+    found: dict[str, list[str]] = {sid: [] for sid in sids}
+    if not sids:
+        return found
+    rows = (
+        ConferenceEvent.objects.filter(conference_sid__in=sids, event="participant-leave", label__istartswith=settings.SUPERVISION_AGENT_LABEL_PREFIX)
+        .order_by("occurred_at", "id")
+        .values_list("conference_sid", "label")
+    )
+    for sid, label in rows:
+        found[sid].append(label)
+    return found
+
+
+def conferences_alerts(*, conference_sids: Iterable[str], now: datetime) -> dict[str, list[ConferenceAlert]]:
+    """Alerts for each listed conference: one roster cache read each and one query for all."""
+    sids = list(conference_sids)
+    dropped = dropped_agent_labels(sids)
+    alerts = {}
+    for sid in sids:
+        roster = rosters.load(sid)
+        alerts[sid] = conference_alerts(roster=roster, now=now, dropped_agents=dropped[sid]) if roster else []
+    return alerts

@@ -1,0 +1,38 @@
+"""Tags the dashboard's own templates use at their marked supervision spots.
+
+Both read what they need once per render (memoised in `render_context`): the in-flight
+markers of one conference (one cache read) and the alerts of every listed conference
+(one cache read each and one query for all).
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+
+from .. import inflight, services
+
+register = template.Library()
+
+
+@register.inclusion_tag("supervision/_row_marks.html", takes_context=True)
+def supervision_row_marks(context, row):
+    """Actions another supervisor has in flight on this row ("mute by sam, in flight")."""
+    key = ("supervision:inflight", row.conference_sid)
+    markers = context.render_context.get(key)
+    if markers is None:
+        markers = context.render_context[key] = inflight.load(row.conference_sid)
+    request = context.get("request")
+    me = request.user.get_username() if request is not None else ""
+    return {"row": row, "markers": [m for m in markers.get(row.call_sid, []) if m.actor != me]}
+
+
+@register.inclusion_tag("supervision/_conference_alerts.html", takes_context=True)
+def supervision_conference_alerts(context, summary):
+    """This conference's alerts on the conferences page, computed for the whole list at once."""
+    key = "supervision:alerts"
+    alerts = context.render_context.get(key)
+    if alerts is None:
+        sids = [s.conference.sid for s in context.get("summaries", [])]
+        alerts = context.render_context[key] = services.conferences_alerts(conference_sids=sids, now=context.get("now") or timezone.now())
+    return {"alerts": alerts.get(summary.conference.sid, []), "conference_sid": summary.conference.sid}

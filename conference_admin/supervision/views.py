@@ -1,0 +1,217 @@
+"""Supervision views: validate → one service call → render one partial.
+
+The panel (`Your line`, who else is on the line, who is watching, bulk actions) is its own
+small polled partial, so the participant table's hot refresh stays untouched. Twilio
+failures become an inline note with Twilio's code, answered 200 so htmx shows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from conference_admin.access.roles import BULK, MODERATE, VIEW
+from conference_admin.dashboard import forms as dashboard_forms
+from conference_admin.dashboard import services as dashboard
+from conference_admin.dashboard.errors import describe_error
+from conference_admin.dashboard.rows import Note, build_row, gone_row, roster_names
+from conference_admin.dashboard.views import ROW, _options
+from conference_admin.twilio import TwilioApiError, TwilioError
+
+from . import presence, services
+from .forms import ProfileForm, WhisperForm
+from .models import SupervisorProfile
+
+PANEL = "supervision/_panel.html"
+BULK_RESULT = "supervision/_bulk_result.html"
+ANNOUNCE_EVENT = "dashboard:announce"
+LINE_MODES = ("listen", "whisper", "barge", "leave")
+
+
+def _announce(response: HttpResponse, message: str) -> HttpResponse:
+    return trigger_client_event(response, ANNOUNCE_EVENT, {"message": message})
+
+
+def _back(conference_sid: str) -> HttpResponse:
+    return redirect("conference-detail", conference_sid=conference_sid)
+
+
+# --- profile ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(VIEW, raise_exception=True)
+def profile(request: HttpRequest) -> HttpResponse:
+    instance = SupervisorProfile.objects.filter(user=request.user).first() or SupervisorProfile(user=request.user)
+    form = ProfileForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Saved: the dashboard calls you at {form.instance.phone} when you listen in.")
+        return redirect("supervision-profile")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "supervision/profile.html", {"form": form, "label": services.supervisor_label(request.user)}, status=status)
+
+
+# --- the panel ----------------------------------------------------------------------------
+
+
+def _panel_context(request: HttpRequest, conference_sid: str, note: Note | None = None) -> dict[str, Any]:
+    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
+    username = request.user.get_username()
+    line = services.supervisor_line_state(roster=roster, actor=request.user)
+    return {
+        "conference_sid": conference_sid,
+        "live": not roster.ended,
+        "line": line,
+        "others": services.supervisors_on_line(roster=roster, exclude_username=username),
+        "watchers": presence.presence_watchers(conference_sid=conference_sid, exclude=username),
+        "targets": services.whisper_targets(roster, request.user),
+        "phone": services.profile_phone(request.user),
+        "can_moderate": request.user.has_perm(MODERATE),
+        "can_bulk": request.user.has_perm(BULK),
+        "bulk_actions": [(name, spec.title, spec.destructive) for name, spec in services.BULK.items()],
+        "note": note,
+    }
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def panel(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    """The supervision panel; polled every few seconds, so: cache reads only, no upstream call."""
+    presence.presence_touch(conference_sid=conference_sid, username=request.user.get_username())
+    if not request.htmx:
+        return _back(conference_sid)
+    return render(request, PANEL, _panel_context(request, conference_sid))
+
+
+def _panel_answer(request: HttpRequest, conference_sid: str, note: Note) -> HttpResponse:
+    if not request.htmx:
+        (messages.error if note.kind == "error" else messages.success)(request, note.text)
+        return _back(conference_sid)
+    return _announce(render(request, PANEL, _panel_context(request, conference_sid, note)), note.text)
+
+
+@require_POST
+@permission_required(MODERATE, raise_exception=True)
+def line_dial(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    try:
+        participant = services.supervisor_line_dial(actor=request.user, conference_sid=conference_sid)
+    except services.SupervisionError as error:
+        return _panel_answer(request, conference_sid, Note(error.message, "error"))
+    except TwilioError as error:
+        text = describe_error(error)
+        if error.outcome_unknown:
+            text += " You may be being dialled: the panel will tell."
+        return _panel_answer(request, conference_sid, Note(text, "error"))
+    return _panel_answer(request, conference_sid, Note(f"Dialling you as {participant.identifier}: you join muted, listening.", "info"))
+
+
+LINE_DONE = {
+    "listen": "Back to listening: nobody hears you.",
+    "whisper": "Whispering to {target}: only they hear you.",
+    "barge": "Barged in: everyone hears you.",
+    "leave": "You left the conference.",
+}
+
+
+@require_POST
+@permission_required(MODERATE, raise_exception=True)
+def line_action(request: HttpRequest, conference_sid: str, mode: str) -> HttpResponse:
+    if mode not in LINE_MODES:
+        raise Http404("No such line mode")
+    target = ""
+    try:
+        if mode == "whisper":
+            form = WhisperForm(request.POST)
+            if not form.is_valid():
+                errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
+                return _panel_answer(request, conference_sid, Note(errors, "error"))
+            target = form.cleaned_data["call_sid_to_coach"]
+            services.supervisor_line_whisper(actor=request.user, conference_sid=conference_sid, call_sid_to_coach=target)
+        elif mode == "listen":
+            services.supervisor_line_listen(actor=request.user, conference_sid=conference_sid)
+        elif mode == "barge":
+            services.supervisor_line_barge(actor=request.user, conference_sid=conference_sid)
+        else:
+            services.supervisor_line_leave(actor=request.user, conference_sid=conference_sid)
+    except TwilioError as error:
+        if isinstance(error, TwilioApiError) and error.is_not_found:
+            return _panel_answer(request, conference_sid, Note(f"Your line is not in the conference. {describe_error(error)}", "error"))
+        return _panel_answer(request, conference_sid, Note(describe_error(error), "error"))
+    name = dashboard.participant_name(conference_sid=conference_sid, call_sid=target) if target else ""
+    return _panel_answer(request, conference_sid, Note(LINE_DONE[mode].format(target=name), "info"))
+
+
+# --- bulk actions -------------------------------------------------------------------------
+
+
+def _result_rows(conference_sid: str, outcome: services.BulkOutcome) -> list:
+    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
+    names = roster_names(roster)
+    rows = []
+    for result in outcome.results:
+        note = Note(f"{outcome.title}: {result.message}", "info" if result.ok else "error")
+        entry = roster.entries.get(result.call_sid)
+        if entry is None or result.gone:
+            rows.append(gone_row(conference_sid=conference_sid, call_sid=result.call_sid, name=result.name, note=note))
+        else:
+            rows.append(build_row(entry, names, conference_sid=conference_sid, note=note))
+    return rows
+
+
+@require_POST
+@permission_required(BULK, raise_exception=True)
+def bulk(request: HttpRequest, conference_sid: str, name: str) -> HttpResponse:
+    if name not in services.BULK_TITLES:
+        raise Http404("No such bulk action")
+    outcome = services.conference_bulk(actor=request.user, conference_sid=conference_sid, name=name)
+    if not request.htmx:
+        (messages.warning if outcome.failed else messages.success)(request, outcome.summary)
+        for failure in outcome.failed:
+            messages.error(request, f"{failure.name}: {failure.message}")
+        return _back(conference_sid)
+    ended = name == services.BULK_END
+    context = {"outcome": outcome, "rows": [] if ended else _result_rows(conference_sid, outcome), "oob": True, **_options(request)}
+    response = render(request, BULK_RESULT, context)
+    if ended and not outcome.failed:
+        trigger_client_event(response, "conference-ended", {})
+    return _announce(response, outcome.summary)
+
+
+# --- safe hold ----------------------------------------------------------------------------
+
+
+@require_POST
+@permission_required(MODERATE, raise_exception=True)
+def safe_hold(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
+    """"Clear end-on-exit and hold": two updates; the row says how far it got."""
+    name = dashboard.participant_name(conference_sid=conference_sid, call_sid=call_sid)
+    form = dashboard_forms.HoldForm(request.POST, call_sid=call_sid)
+    if not form.is_valid():
+        note = Note(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
+    else:
+        try:
+            services.participant_safe_hold(actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **form.service_kwargs())
+        except TwilioError as error:
+            if isinstance(error, TwilioApiError) and error.is_not_found:
+                dashboard.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
+            note = Note(f"{name}: {describe_error(error)}", "error")
+        else:
+            note = Note(f"Cleared end-on-exit and put {name} on hold: their exit no longer ends the conference.", "info")
+    if not request.htmx:
+        (messages.error if note.kind == "error" else messages.success)(request, note.text)
+        return _back(conference_sid)
+    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
+    entry = roster.entries.get(call_sid)
+    if entry is None:
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=note)
+    else:
+        row = build_row(entry, roster_names(roster), conference_sid=conference_sid, note=note)
+    response = render(request, ROW, {"row": row, **_options(request)})
+    return _announce(response, note.text)

@@ -1,0 +1,110 @@
+/* Supervision: keyboard shortcuts for the participant table, and the supervision panel's
+   refresh guard. No inline handlers, no eval: works under script-src 'self'. */
+(function () {
+  "use strict";
+
+  var ROW_SELECTOR = "#participant-rows tr[id^='participant-']:not(.row--gone):not([data-gone])";
+  var selectedId = null;
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll(ROW_SELECTOR)); }
+
+  function currentRow() {
+    var active = document.activeElement;
+    var row = active && active.closest ? active.closest(ROW_SELECTOR) : null;
+    return row || (selectedId ? document.getElementById(selectedId) : null);
+  }
+
+  function markSelected() {
+    rows().forEach(function (row) { row.classList.toggle("row--selected", row.id === selectedId); });
+  }
+
+  function select(row) {
+    selectedId = row.id;
+    markSelected();
+    row.setAttribute("tabindex", "-1");
+    row.focus();
+  }
+
+  function move(step) {
+    var all = rows();
+    if (!all.length) return;
+    var index = all.indexOf(currentRow());
+    if (index === -1) index = step > 0 ? 0 : all.length - 1;
+    else index = Math.min(all.length - 1, Math.max(0, index + step));
+    select(all[index]);
+  }
+
+  function isTyping(target) {
+    if (!target || !target.closest) return false;
+    if (target.isContentEditable) return true;
+    return target.closest("input, select, textarea, [contenteditable]:not([contenteditable='false'])") !== null;
+  }
+
+  /* The first control found in the selected row is clicked: a button acts, a <summary> opens its picker. */
+  function press(selectors) {
+    var row = currentRow();
+    if (!row) return false;
+    for (var i = 0; i < selectors.length; i++) {
+      var control = row.querySelector(selectors[i]);
+      if (control) {
+        if (!control.disabled) control.click();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  var KEYS = {
+    m: ["[data-focus-group='mute'] button"],
+    h: ["details[data-focus-group='hold'] > summary", "form[data-focus-group='hold'] button"],
+    c: ["details[data-focus-group='coach'] > summary"],
+    a: ["details[data-focus-group='announce'] > summary"],
+    x: ["details[data-focus-group='kick'] > summary"]
+  };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTyping(event.target) || document.querySelector("dialog[open]")) return;
+    var key = event.key;
+    if (key === "?") {
+      var dialog = document.getElementById("shortcuts-dialog");
+      if (dialog && dialog.showModal) { event.preventDefault(); dialog.showModal(); }
+      return;
+    }
+    if (event.shiftKey) return;
+    if (key === "j" || key === "k") {
+      if (!rows().length) return;
+      event.preventDefault();
+      move(key === "j" ? 1 : -1);
+      return;
+    }
+    if (KEYS[key] && press(KEYS[key])) event.preventDefault();
+  });
+
+  /* A re-rendered row (action answer, refresh) keeps its selection mark. */
+  document.addEventListener("htmx:afterSettle", function () { if (selectedId) markSelected(); });
+
+  /* The supervision panel refreshes itself, but never while the supervisor is using it
+     (a picker open, or focus inside); after its own action it puts focus back in it. */
+  var panelHadFocus = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || elt.id !== "supervision-panel") return;
+    var active = document.activeElement;
+    if (elt.querySelector("details[open]") || (active && active !== document.body && elt.contains(active))) event.preventDefault();
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "supervision-panel") panelHadFocus = target.contains(document.activeElement);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!panelHadFocus) return;
+    var panel = document.getElementById("supervision-panel");
+    if (!panel || !document.body.contains(event.detail.elt)) return;
+    panelHadFocus = false;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.body.contains(active)) return;
+    var heading = document.getElementById("your-line-heading");
+    if (heading) heading.focus();
+  });
+})();
