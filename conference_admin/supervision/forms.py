@@ -7,6 +7,7 @@ from django import forms
 from conference_admin.dashboard.forms import CALL_SID_RE, CLIENT_RE, E164_RE
 
 from .models import SupervisorProfile
+from .services import BULK_TITLES
 
 
 class ProfileForm(forms.ModelForm):
@@ -31,3 +32,7 @@ class WhisperForm(forms.Form):
         if not CALL_SID_RE.match(value):
             raise forms.ValidationError("Pick a participant (a call SID: CA followed by 32 hex digits).")
         return value
+
+
+class BulkForm(forms.Form):
+    action = forms.ChoiceField(choices=list(BULK_TITLES.items()), error_messages={"required": "Choose a bulk action."})

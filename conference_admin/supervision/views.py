@@ -7,11 +7,12 @@ failures become an inline note with Twilio's code, answered 200 so htmx shows th
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -25,13 +26,12 @@ from conference_admin.dashboard.views import ROW, _options
 from conference_admin.twilio import TwilioApiError, TwilioError
 
 from . import presence, services
-from .forms import ProfileForm, WhisperForm
+from .forms import BulkForm, ProfileForm, WhisperForm
 from .models import SupervisorProfile
 
 PANEL = "supervision/_panel.html"
 BULK_RESULT = "supervision/_bulk_result.html"
 ANNOUNCE_EVENT = "dashboard:announce"
-LINE_MODES = ("listen", "whisper", "barge", "leave")
 
 
 def _announce(response: HttpResponse, message: str) -> HttpResponse:
@@ -112,40 +112,49 @@ def line_dial(request: HttpRequest, conference_sid: str) -> HttpResponse:
     return _panel_answer(request, conference_sid, Note(f"Dialling you as {participant.identifier}: you join muted, listening.", "info"))
 
 
-LINE_DONE = {
-    "listen": "Back to listening: nobody hears you.",
-    "whisper": "Whispering to {target}: only they hear you.",
-    "barge": "Barged in: everyone hears you.",
-    "leave": "You left the conference.",
-}
-
-
-@require_POST
-@permission_required(MODERATE, raise_exception=True)
-def line_action(request: HttpRequest, conference_sid: str, mode: str) -> HttpResponse:
-    if mode not in LINE_MODES:
-        raise Http404("No such line mode")
-    target = ""
+def _line_answer(request: HttpRequest, conference_sid: str, change, done: str) -> HttpResponse:
+    """Run one line change (a callable making ONE upstream call) and answer with the panel."""
     try:
-        if mode == "whisper":
-            form = WhisperForm(request.POST)
-            if not form.is_valid():
-                errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
-                return _panel_answer(request, conference_sid, Note(errors, "error"))
-            target = form.cleaned_data["call_sid_to_coach"]
-            services.supervisor_line_whisper(actor=request.user, conference_sid=conference_sid, call_sid_to_coach=target)
-        elif mode == "listen":
-            services.supervisor_line_listen(actor=request.user, conference_sid=conference_sid)
-        elif mode == "barge":
-            services.supervisor_line_barge(actor=request.user, conference_sid=conference_sid)
-        else:
-            services.supervisor_line_leave(actor=request.user, conference_sid=conference_sid)
+        change()
     except TwilioError as error:
         if isinstance(error, TwilioApiError) and error.is_not_found:
             return _panel_answer(request, conference_sid, Note(f"Your line is not in the conference. {describe_error(error)}", "error"))
         return _panel_answer(request, conference_sid, Note(describe_error(error), "error"))
-    name = dashboard.participant_name(conference_sid=conference_sid, call_sid=target) if target else ""
-    return _panel_answer(request, conference_sid, Note(LINE_DONE[mode].format(target=name), "info"))
+    return _panel_answer(request, conference_sid, Note(done, "info"))
+
+
+@require_POST
+@permission_required(MODERATE, raise_exception=True)
+def line_listen(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    change = partial(services.supervisor_line_listen, actor=request.user, conference_sid=conference_sid)
+    return _line_answer(request, conference_sid, change, "Back to listening: nobody hears you.")
+
+
+@require_POST
+@permission_required(MODERATE, raise_exception=True)
+def line_whisper(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    form = WhisperForm(request.POST)
+    if not form.is_valid():
+        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        return _panel_answer(request, conference_sid, Note(errors, "error"))
+    target = form.cleaned_data["call_sid_to_coach"]
+    change = partial(services.supervisor_line_whisper, actor=request.user, conference_sid=conference_sid, call_sid_to_coach=target)
+    name = dashboard.participant_name(conference_sid=conference_sid, call_sid=target)
+    return _line_answer(request, conference_sid, change, f"Whispering to {name}: only they hear you.")
+
+
+@require_POST
+@permission_required(MODERATE, raise_exception=True)
+def line_barge(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    change = partial(services.supervisor_line_barge, actor=request.user, conference_sid=conference_sid)
+    return _line_answer(request, conference_sid, change, "Barged in: everyone hears you.")
+
+
+@require_POST
+@permission_required(MODERATE, raise_exception=True)
+def line_leave(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    change = partial(services.supervisor_line_leave, actor=request.user, conference_sid=conference_sid)
+    return _line_answer(request, conference_sid, change, "You left the conference.")
 
 
 # --- bulk actions -------------------------------------------------------------------------
@@ -167,9 +176,16 @@ def _result_rows(conference_sid: str, outcome: services.BulkOutcome) -> list:
 
 @require_POST
 @permission_required(BULK, raise_exception=True)
-def bulk(request: HttpRequest, conference_sid: str, name: str) -> HttpResponse:
-    if name not in services.BULK_TITLES:
-        raise Http404("No such bulk action")
+def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        text = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        if not request.htmx:
+            messages.error(request, text)
+            return _back(conference_sid)
+        response = render(request, BULK_RESULT, {"error": text}, status=200)
+        return _announce(response, text)
+    name = form.cleaned_data["action"]
     outcome = services.conference_bulk(actor=request.user, conference_sid=conference_sid, name=name)
     if not request.htmx:
         (messages.warning if outcome.failed else messages.success)(request, outcome.summary)

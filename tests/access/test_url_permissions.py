@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conference_admin.access.roles import ADD, END, MODERATE, ROLE_PERMISSIONS, VIEW, VIEW_AUDIT
+from conference_admin.access.roles import ADD, BULK, END, MODERATE, ROLE_PERMISSIONS, VIEW, VIEW_AUDIT
 from conference_admin.dashboard.views import ACTIONS
 
 from ..dashboard.conftest import ESCALATION, upstream
@@ -32,6 +32,16 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "conference-end": (END, ("POST",)),
     "audit-list": (VIEW_AUDIT, ("GET",)),
     "audit-export": (VIEW_AUDIT, ("GET",)),
+    # supervision (conference_admin/supervision): own line, bulk actions, safe hold
+    "supervision-profile": (VIEW, ("GET", "POST")),
+    "supervision-panel": (VIEW, ("GET",)),
+    "supervision-line-dial": (MODERATE, ("POST",)),
+    "supervision-line-listen": (MODERATE, ("POST",)),
+    "supervision-line-whisper": (MODERATE, ("POST",)),
+    "supervision-line-barge": (MODERATE, ("POST",)),
+    "supervision-line-leave": (MODERATE, ("POST",)),
+    "supervision-bulk": (BULK, ("POST",)),
+    "supervision-safe-hold": (MODERATE, ("POST",)),
 }
 # Signed by Twilio instead of a login (conference_admin/live/webhooks.py).
 WEBHOOKS = {"webhook-conference-status", "webhook-call-status"}
