@@ -177,6 +177,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# No start-up banner (it would land in commands' output); lockouts are still logged.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "conference_admin.access.lockout.lockout_response"
 # Behind the reverse proxy the client address is the last X-Forwarded-For hop it added.
 AXES_CLIENT_IP_CALLABLE = "conference_admin.access.lockout.client_ip"

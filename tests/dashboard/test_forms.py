@@ -1,4 +1,4 @@
-"""Form validation on its own (no simulator, no database)."""
+"""Form validation on its own (no simulator; the pick lists are read from the database)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings
 
 from conference_admin.dashboard import forms
+
+pytestmark = pytest.mark.django_db  # pick lists (conference_admin.dashboard.models.pick_lists)
 
 BASE = {"early_media": "on", "start_conference_on_enter": "on"}
 
