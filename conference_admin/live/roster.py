@@ -333,13 +333,15 @@ def refresh(conference_sid: str, fetch: Fetch, *, on_error: Callable[[Exception]
     `fetch` makes the upstream call(s): the participant list, plus the conference itself
     when the list is empty (to tell "ended" from "empty"). It runs only for the caller
     that wins the lease; the others read what is there. Cheap when nothing is due: one
-    small cache read and one failed `add`.
+    small cache read (meta and lease together).
     """
-    meta = read_meta(conference_sid)
+    # One round trip for the common case (someone holds the lease): meta and lease together.
+    found = cache.get_many([_key(conference_sid, "meta"), _key(conference_sid, "lease")])
+    meta = found.get(_key(conference_sid, "meta"))
     if meta is not None and meta.ended:
         return meta
     interval = meta.interval if meta is not None else settings.ROSTER_POLL_INTERVAL_SECONDS
-    if not cache.add(_key(conference_sid, "lease"), 1, timeout=interval):
+    if _key(conference_sid, "lease") in found or not cache.add(_key(conference_sid, "lease"), 1, timeout=interval):
         return meta or _wait_for_first_load(conference_sid)
     started_at = time.time()
     try:

@@ -22,19 +22,44 @@ def parse_rfc2822(value: str | None) -> datetime | None:
         return None
 
 
+# Field names per resource class, computed once (dataclasses.fields() walks the class each call).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _restore(cls: type, names: tuple[str, ...], values: tuple) -> Any:
+    """Unpickle a resource; a pickle made before a field was added or removed still loads."""
+    if names == _field_names(cls):
+        return cls(*values)
+    known = set(_field_names(cls))
+    return cls(**{name: value for name, value in zip(names, values) if name in known})
+
+
 class _FromApi:
     __slots__ = ()
     _DATE_FIELDS: tuple[str, ...] = ("date_created", "date_updated")
 
     @classmethod
     def from_api(cls, payload: dict[str, Any], *, request_id: str | None = None):
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = _field_names(cls)
         values = {key: value for key, value in payload.items() if key in known}
         for name in cls._DATE_FIELDS:
             if name in values:
                 values[name] = parse_rfc2822(values[name])
         values["request_id"] = request_id
         return cls(**values)
+
+    def __reduce__(self):
+        # Rosters keep these in the cache and are (un)pickled on every dashboard request; the
+        # generated __init__ is several times faster than dataclasses' per-field __setstate__.
+        names = _field_names(type(self))
+        return (_restore, (type(self), names, tuple(getattr(self, name) for name in names)))
 
 
 @dataclass(frozen=True, slots=True)
