@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 
 from conference_admin.audit.models import AuditRecord
 from conference_admin.audit.recorder import audit_attempt
@@ -32,6 +33,7 @@ from .inflight import Flight
 from .models import SupervisorProfile
 
 PENDING = ("queued", "connecting", "ringing")
+PHONE_CACHE_SECONDS = 3600
 
 
 class SupervisionError(Exception):
@@ -69,9 +71,24 @@ def caller_id() -> str:
     return configured[0]
 
 
+def _phone_key(user_id) -> str:
+    return f"supervision:phone:{user_id}"
+
+
 def profile_phone(actor) -> str:
-    profile = SupervisorProfile.objects.filter(user=actor).only("phone").first()
-    return profile.phone if profile else ""
+    """Where to dial this supervisor ("" when unset); cached, so the polled panel runs no query."""
+    phone = cache.get(_phone_key(actor.pk))
+    if phone is None:
+        profile = SupervisorProfile.objects.filter(user=actor).only("phone").first()
+        phone = profile.phone if profile else ""
+        cache.set(_phone_key(actor.pk), phone, timeout=PHONE_CACHE_SECONDS)
+    return phone
+
+
+def profile_save(*, actor, phone: str) -> SupervisorProfile:
+    profile, _ = SupervisorProfile.objects.update_or_create(user=actor, defaults={"phone": phone})
+    cache.delete(_phone_key(actor.pk))
+    return profile
 
 
 def supervisor_line_dial(*, actor, conference_sid: str, to: str | None = None) -> Participant:

@@ -51,8 +51,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     instance = SupervisorProfile.objects.filter(user=request.user).first() or SupervisorProfile(user=request.user)
     form = ProfileForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Saved: the dashboard calls you at {form.instance.phone} when you listen in.")
+        profile = services.profile_save(actor=request.user, phone=form.cleaned_data["phone"])
+        messages.success(request, f"Saved: the dashboard calls you at {profile.phone} when you listen in.")
         return redirect("supervision-profile")
     status = 400 if request.method == "POST" else 200
     return render(request, "supervision/profile.html", {"form": form, "label": services.supervisor_label(request.user)}, status=status)
