@@ -81,30 +81,35 @@
     if (KEYS[key] && press(KEYS[key])) event.preventDefault();
   });
 
+  /* The selection follows keyboard focus (Tab into a row selects it), so that while a row is
+     being re-rendered, and focus is briefly nowhere, shortcuts still act on the same row. */
+  document.addEventListener("focusin", function (event) {
+    var row = event.target.closest ? event.target.closest(ROW_SELECTOR) : null;
+    if (row && row.id !== selectedId) { selectedId = row.id; markSelected(); }
+  });
+
   /* A re-rendered row (action answer, refresh) keeps its selection mark. */
   document.addEventListener("htmx:afterSettle", function () { if (selectedId) markSelected(); });
 
-  /* The supervision panel refreshes itself, but never while the supervisor is using it
-     (a picker open, or focus inside); after its own action it puts focus back in it. */
-  var panelHadFocus = false;
+  /* The supervision panel refreshes itself, but never while the supervisor is using it (a
+     picker open, or typing in a field); a control that had focus gets it back after a swap. */
+  var panelFocusId = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     if (!elt || elt.id !== "supervision-panel") return;
-    var active = document.activeElement;
-    if (elt.querySelector("details[open]") || (active && active !== document.body && elt.contains(active))) event.preventDefault();
+    if (elt.querySelector("details[open]") || elt.contains(document.activeElement) && isTyping(document.activeElement)) event.preventDefault();
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "supervision-panel") panelHadFocus = target.contains(document.activeElement);
+    if (!target || target.id !== "supervision-panel" || !target.contains(document.activeElement)) return;
+    panelFocusId = document.activeElement.id || "your-line-heading";
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    if (!panelHadFocus) return;
-    var panel = document.getElementById("supervision-panel");
-    if (!panel || !document.body.contains(event.detail.elt)) return;
-    panelHadFocus = false;
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!panelFocusId) return;
+    var wanted = document.getElementById(panelFocusId) || document.getElementById("your-line-heading");
+    panelFocusId = null;
     var active = document.activeElement;
     if (active && active !== document.body && document.body.contains(active)) return;
-    var heading = document.getElementById("your-line-heading");
-    if (heading) heading.focus();
+    if (wanted) wanted.focus();
   });
 })();
