@@ -223,14 +223,19 @@ TWILIO_API_BASE_URL = env(
 )
 # A made-up account SID for the simulator; not a credential.
 SIMULATOR_DEMO_ACCOUNT_SID = "AC00000000000000000000000000000000"
-TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", SIMULATOR_DEMO_ACCOUNT_SID, required_in_production=True)
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "")
 TWILIO_API_KEY_SID = env("TWILIO_API_KEY_SID", "")
 TWILIO_API_KEY_SECRET = env("TWILIO_API_KEY_SECRET", "")
-if IS_PRODUCTION and not (TWILIO_AUTH_TOKEN or (TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)):
-    raise ImproperlyConfigured(
-        "Set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET, for DJANGO_PROFILE=production."
-    )
+if IS_PRODUCTION:
+    # Name every missing Twilio variable at once.
+    _missing = [] if TWILIO_ACCOUNT_SID else ["TWILIO_ACCOUNT_SID"]
+    if not (TWILIO_AUTH_TOKEN or (TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)):
+        _missing.append("TWILIO_AUTH_TOKEN (or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)")
+    if _missing:
+        raise ImproperlyConfigured(f"Set {' and '.join(_missing)} for DJANGO_PROFILE=production (see .env.example).")
+else:
+    TWILIO_ACCOUNT_SID = TWILIO_ACCOUNT_SID or SIMULATOR_DEMO_ACCOUNT_SID
 TWILIO_CONNECT_TIMEOUT = float(env("TWILIO_CONNECT_TIMEOUT", "3.05"))
 TWILIO_READ_TIMEOUT = float(env("TWILIO_READ_TIMEOUT", "10"))
 # Upper bound on one client call including its retries and backoff.
@@ -244,9 +249,10 @@ LOGGING = {
 }
 
 # --- Dashboard ----------------------------------------------------------------------------
-# What the supervisor dashboard offers in its pickers. URLs are data handed to Twilio; the
-# dashboard never fetches them. Each entry: a name shown to the supervisor, the URL and the
-# HTTP method Twilio should use to fetch it.
+# What the supervisor dashboard offers in its pickers: these seed the pick lists of a new
+# database (conference_admin.dashboard.models.Choice); Admins edit them at /admin/ afterwards.
+# URLs are data handed to Twilio; the dashboard never fetches them. Each entry: a name shown to
+# the supervisor, the URL and the HTTP method Twilio should use to fetch it.
 DASHBOARD_POLL_SECONDS = int(env("DASHBOARD_POLL_SECONDS", "3"))
 DASHBOARD_HOLD_MUSIC = [
     {"name": "Busy strings (Twilio default)", "url": "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3", "method": "GET"},
