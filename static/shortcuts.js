@@ -41,18 +41,37 @@
   }
 
   /* The first control found in the selected row is clicked: a button acts, a <summary> opens its picker. */
+  var restore = null;  // {row, group, until}: where focus goes back after the action re-renders the row
+
   function press(selectors) {
     var row = currentRow();
     if (!row) return false;
     for (var i = 0; i < selectors.length; i++) {
       var control = row.querySelector(selectors[i]);
       if (control) {
+        var group = control.closest("[data-focus-group]");
+        restore = { row: row.id, group: group && group.getAttribute("data-focus-group"), until: Date.now() + 15000 };
         if (!control.disabled) control.click();
         return true;
       }
     }
     return false;
   }
+
+  /* After a shortcut's action re-renders its row, focus returns to the same control group
+     (Mute becomes Unmute), even if a refresh started meanwhile; only when focus is nowhere. */
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!restore) return;
+    if (Date.now() > restore.until) { restore = null; return; }
+    var active = document.activeElement;
+    if (active && active !== document.body && document.body.contains(active)) return;
+    var row = document.getElementById(restore.row);
+    if (!row) return;
+    var control = restore.group && row.querySelector("[data-focus-group='" + restore.group + "'] button, [data-focus-group='" + restore.group + "'] summary");
+    restore = null;
+    if (control) control.focus();
+    else { row.setAttribute("tabindex", "-1"); row.focus(); }
+  });
 
   var KEYS = {
     m: ["[data-focus-group='mute'] button"],

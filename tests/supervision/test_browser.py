@@ -1,18 +1,25 @@
-"""Supervisor power tools in real Chromium against the simulator: the screen and the simulator checked."""
+"""Supervisor power tools in real Chromium against the simulator: the screen and the simulator checked.
+
+Chromium runs on a thread of its own: the browser suite's session-wide sync Playwright keeps
+an event loop on the main thread, and a second one there would clash with it. The browser
+suite's fixtures (settings, user, demo, artifacts) are reused by import.
+"""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from playwright.sync_api import expect
+from django.conf import settings as django_settings
+from django.test import Client
+from playwright.sync_api import expect, sync_playwright
 
 from conference_admin.supervision.models import SupervisorProfile
 from tests.browser.conftest import (  # noqa: F401  (fixtures: the browser suite's, autouse ones included)
+    CHROMIUM_ARGS,
     artifacts,
-    browser,
     demo,
     fast_browser_settings,
-    logged_in,
-    page,
     row,
     supervisor,
     unhashed_static,
@@ -25,15 +32,50 @@ ESCALATION = "Escalation: outage #4471"
 LABEL = "supervisor:supervisor"
 
 
+def in_chromium(live_server, user, steps) -> None:
+    """Run `steps(page)` logged in as `user`, in Chromium on its own thread; re-raise its failure."""
+    client = Client()
+    client.force_login(user)  # the database is used here, on the test's thread
+    cookie = {"name": django_settings.SESSION_COOKIE_NAME, "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value, "url": live_server.url}
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                try:
+                    context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=live_server.url)
+                    context.add_cookies([cookie])
+                    page = context.new_page()
+                    errors: list[str] = []
+                    page.on("pageerror", lambda exc: errors.append(str(exc)))
+                    steps(page)
+                    assert not errors, f"JavaScript errors on the page: {errors}"
+                finally:
+                    browser.close()
+        except BaseException as exc:  # noqa: BLE001  (handed back to the test's thread)
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="chromium")
+    thread.start()
+    thread.join(timeout=90)
+    assert not thread.is_alive(), "Chromium steps did not finish"
+    if failure:
+        raise failure[0]
+
+
 def leg(simulator, conference_sid):
     return next((p for p in simulator.list_participants(simulator.account_sid, conference_sid) if p.label == LABEL), None)
 
 
-def test_listen_in_whisper_barge_leave(logged_in, simulator, demo, supervisor, artifacts):
-    page = logged_in
+def test_listen_in_whisper_barge_leave(live_server, simulator, demo, supervisor, artifacts):
     SupervisorProfile.objects.create(user=supervisor, phone="client:supervisor")
     conference = demo[BILLING]
     alice = simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:alice")
+    in_chromium(live_server, supervisor, lambda page: listen_whisper_barge_leave(page, simulator, conference, alice, artifacts))
+
+
+def listen_whisper_barge_leave(page, simulator, conference, alice, artifacts):
     page.goto(f"/conferences/{conference.sid}/")
     mode = page.locator("#your-line-mode")
     expect(mode).to_have_text("Not on the line")
@@ -74,13 +116,16 @@ def test_listen_in_whisper_barge_leave(logged_in, simulator, demo, supervisor, a
     expect(page.locator("#participant-rows")).not_to_contain_text(LABEL)
 
 
-def test_bulk_mute_with_one_participant_gone_shows_per_row_results(logged_in, simulator, demo, settings):
+def test_bulk_mute_with_one_participant_gone_shows_per_row_results(live_server, simulator, demo, supervisor, settings):
     # Slow refreshes, so the dashboard does not notice the hang-up before the bulk action does.
     settings.ROSTER_POLL_INTERVAL_SECONDS = 60
     settings.DASHBOARD_POLL_SECONDS = 30
-    page = logged_in
     conference = demo[ESCALATION]
     simulator.join(conference.sid, label="customer:Zed", from_="+14155550177")
+    in_chromium(live_server, supervisor, lambda page: bulk_mute_with_one_gone(page, simulator, conference))
+
+
+def bulk_mute_with_one_gone(page, simulator, conference):
     page.goto(f"/conferences/{conference.sid}/")
     gone = row(page, simulator, conference.sid, "customer:+14155550103")
     zed = row(page, simulator, conference.sid, "customer:Zed")
@@ -100,9 +145,11 @@ def test_bulk_mute_with_one_participant_gone_shows_per_row_results(logged_in, si
     assert simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:carol").muted is False
 
 
-def test_keyboard_shortcuts_drive_mute_and_kick(logged_in, simulator, demo):
-    page = logged_in
-    conference = demo[ESCALATION]
+def test_keyboard_shortcuts_drive_mute_and_kick(live_server, simulator, demo, supervisor):
+    in_chromium(live_server, supervisor, lambda page: shortcuts_mute_and_kick(page, simulator, demo[ESCALATION]))
+
+
+def shortcuts_mute_and_kick(page, simulator, conference):
     page.goto(f"/conferences/{conference.sid}/")
     carol = row(page, simulator, conference.sid, "agent:carol")
     dave = row(page, simulator, conference.sid, "agent:dave")
