@@ -58,7 +58,7 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                     rows.append([latency, supervisors, result.requests, f"{rate:.1f}", common.ms(common.median(polls)), common.ms(common.p99(polls)),
                                  common.ms(common.median(acts)), common.ms(common.p99(acts)), common.ms(common.p99(every)),
                                  result.error_count, result.late_polls, upstream,
-                                 f"{server_cpu / span * 100:.0f}%", f"{own_cpu / span * 100:.0f}%", f"{os.getloadavg()[0]:.1f}"])
+                                 (f"{server_cpu / span * 100:.0f}%" if server_cpu >= 0 else "n/a (worker recycled)"), f"{own_cpu / span * 100:.0f}%", f"{os.getloadavg()[0]:.1f}"])
                     if supervisors == 200 and latency == latencies[0]:
                         p99_polls = common.p99(polls)
                         report.goal("5 200 supervisors", "p99 <= 100 ms and 0 errors (polls every 2 s)",

@@ -34,7 +34,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 ACCOUNT_SID = "AC" + "be4c" * 8
 # A per-run token: the simulator accepts exactly it, and the dashboard sends it.
 AUTH_TOKEN = os.environ.get("BENCH_TWILIO_AUTH_TOKEN") or secrets.token_hex(16)
-BENCH_DB = "conference_admin_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "conference_admin_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
@@ -96,7 +96,8 @@ def _create_database() -> None:
 
 
 def clear_cache() -> None:
-    """Empty the bench's Redis db (rosters, sessions, leases): a cold start."""
+    """Empty the bench's Redis db (rosters, sessions, leases): a cold start. The smoke test uses
+    another db (BENCH_REDIS_URL), so a test run never logs a running benchmark out."""
     from django.core.cache import cache
 
     cache.clear()

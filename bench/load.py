@@ -88,7 +88,7 @@ def run_load(
             url = f"{base_url}{common.table_path(conference_sid, version)}"
             started = time.perf_counter()
             try:
-                response = session.get(url, timeout=10)
+                response = session.get(url, timeout=10, allow_redirects=False)  # a 302 (logged out) is an error
                 elapsed = time.perf_counter() - started
                 ok = response.status_code in (200, 204, 286)
                 if response.status_code in (200, 286):
@@ -114,7 +114,7 @@ def run_load(
             url = f"{base_url}{common.action_path(conference_sid, call_sid, 'mute' if muted else 'unmute')}"
             started = time.perf_counter()
             try:
-                response = session.post(url, timeout=30)
+                response = session.post(url, timeout=30, allow_redirects=False)
                 elapsed = time.perf_counter() - started
                 ok = response.status_code == 200 and "HX-Retarget" not in response.headers
                 record("action", elapsed, response.status_code, None if ok else f"action HTTP {response.status_code}")
