@@ -66,8 +66,9 @@
     var active = document.activeElement;
     if (active && active !== document.body && document.body.contains(active)) return;
     var row = document.getElementById(restore.row);
-    if (!row) return;
-    var control = restore.group && row.querySelector("[data-focus-group='" + restore.group + "'] button, [data-focus-group='" + restore.group + "'] summary");
+    // Still in flight (its buttons disabled, which drops focus): wait for the row's own answer.
+    if (!row || row.classList.contains("htmx-request") || row.querySelector(".htmx-request")) return;
+    var control = restore.group && row.querySelector("[data-focus-group='" + restore.group + "'] button:not([disabled]), [data-focus-group='" + restore.group + "'] summary");
     restore = null;
     if (control) control.focus();
     else { row.setAttribute("tabindex", "-1"); row.focus(); }

@@ -168,7 +168,7 @@ def shortcuts_mute_and_kick(page, simulator, conference):
     page.keyboard.press("j")
     expect(dave).to_be_focused()
     page.keyboard.press("m")  # dave was muted
-    expect(dave.get_by_role("button", name="Mute agent:dave")).to_be_visible()
+    expect(dave.get_by_role("button", name="Mute agent:dave", exact=True)).to_be_visible()
     assert simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:dave").muted is False
 
     # No shortcut while typing in a field, or with a modifier key.
@@ -177,12 +177,12 @@ def shortcuts_mute_and_kick(page, simulator, conference):
     expect(page.locator("#id_to")).to_have_value("m")
     page.keyboard.press("k")
     page.locator("#id_to").fill("")
-    carol.get_by_role("button", name="Mute agent:carol").focus()
+    carol.get_by_role("button", name="Mute agent:carol", exact=True).focus()
     page.keyboard.press("Control+m")
     assert simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:carol").muted is False
 
     page.keyboard.press("m")  # focus is in carol's row: she is the one muted
-    expect(carol.get_by_role("button", name="Unmute agent:carol")).to_be_focused()  # focus kept in the row
+    expect(carol.get_by_role("button", name="Unmute agent:carol", exact=True)).to_be_focused()  # focus kept in the row
     assert simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:carol").muted is True
     expect(carol).to_have_class("row row--connected row--selected")
 
