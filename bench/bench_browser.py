@@ -23,7 +23,11 @@ CLICK_AND_WAIT = """
 async ([rowId, wantMuted]) => {
   const row = () => document.getElementById(rowId);
   const label = wantMuted ? "Mute " : "Unmute ";
-  const button = row().querySelector(`button[aria-label^="${label}"]`);
+  // Wait (up to 2 s) until htmx has processed the row's form: a click on a row swapped in by the
+  // refresh a moment ago would otherwise submit natively (a full-page POST and redirect).
+  const ready = () => { const b = row() && row().querySelector(`button[aria-label^="${label}"]`); return b && b.form && b.form["htmx-internal-data"] ? b : null; };
+  for (let i = 0; i < 200 && !ready(); i++) await new Promise((r) => setTimeout(r, 10));
+  const button = ready();
   if (!button) return -2;
   const shows = () => row() !== null && (row().querySelector(".chip--muted") !== null) === wantMuted;
   return await new Promise((resolve) => {

@@ -52,10 +52,14 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
         report.table(["pollers", "polls", "window s", "ListParticipant", "FetchConference", "ListParticipant/min",
                       "poll median ms", "poll p99 ms", "errors", "late polls"], rows)
         expected = 60 / INTERVAL
-        spread = max(rates) - min(rates)
-        same = max(rates) <= expected * 1.15 + 60 / window and spread <= 60 / window * 1.5
-        report.goal("4 upstream per viewer count", f"same ListParticipant/min for 1..200 pollers (~{expected:.0f}/min at a {INTERVAL} s interval)",
-                    " / ".join(f"{rate:.1f}" for rate in rates) + f" per min (spread {spread:.1f}; one call = {60 / window:.1f}/min)", same)
+        one_call = 60 / window
+        # Viewers cost nothing if no level goes above one reconcile per interval (+1 call straddling the
+        # window). A single poller whose period equals the interval can land just before the lease
+        # expires and reconcile every other poll: fewer calls, never more.
+        bounded = max(rates) <= expected + one_call
+        report.goal("4 upstream per viewer count", f"ListParticipant/min not above one per interval (~{expected:.0f}/min at {INTERVAL} s) for 1..200 pollers",
+                    " / ".join(f"{rate:.1f}" for rate in rates) + f" per min for {', '.join(map(str, levels))} pollers (one call = {one_call:.1f}/min)", bounded)
+        report.notes.append("One poller every 2 s against a 2 s lease aliases (it often arrives just before expiry), so it reconciles less often; more pollers cover every expiry.")
     finally:
         sim.stop()
     report.publish(append)

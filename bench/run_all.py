@@ -40,22 +40,33 @@ def benchmarks():
     }
 
 
-def summary(goals: list[common.Goal], failures: dict[int, str], quick: bool) -> str:
+def _kept_rows(only: list[int] | None) -> list[str]:
+    """Summary rows of benchmarks not re-run this time (with --only), from the current file."""
+    if not only or not common.PERFORMANCE_MD.exists():
+        return []
+    document = common.PERFORMANCE_MD.read_text()
+    block = document.split(SUMMARY_START, 1)[-1].split(SUMMARY_END, 1)[0] if SUMMARY_START in document else ""
+    return [line for line in block.splitlines() if re.match(r"\| \d+ \|", line) and int(line.split("|")[1]) not in only]
+
+
+def summary(goals: list[common.Goal], failures: dict[int, str], quick: bool, only: list[int] | None = None) -> str:
     from datetime import datetime, timezone
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         SUMMARY_START,
-        f"Latest `bench/run_all.py{' --quick' if quick else ''}` ({stamp}; {common.machine()}):",
+        f"Latest `bench/run_all.py{' --quick' if quick else ''}` ({stamp}{'; benchmarks ' + ' '.join(map(str, only)) + ' re-run, the rest kept' if only else ''}; {common.machine()}):",
         "",
         "| # | goal | figure | met | command |",
         "|---|---|---|---|---|",
     ]
+    rows = _kept_rows(only)
     for goal in goals:
         met = "n/a" if goal.met is None else ("yes" if goal.met else "**no**")
-        lines.append(f"| {goal.number} | {goal.name}: {goal.goal} | {goal.figure} | {met} | `{goal.command}` |")
+        rows.append(f"| {goal.number} | {goal.name}: {goal.goal} | {goal.figure} | {met} | `{goal.command}` |")
     for number, error in failures.items():
-        lines.append(f"| {number} | benchmark failed | {error} | **no** | `.venv/bin/python bench/run_all.py --only {number}` |")
+        rows.append(f"| {number} | benchmark failed | {error} | **no** | `.venv/bin/python bench/run_all.py --only {number}` |")
+    lines += sorted(rows, key=lambda row: int(row.split("|")[1]))
     lines.append(SUMMARY_END)
     return "\n".join(lines)
 
@@ -83,8 +94,8 @@ def main() -> int:
         except Exception as exc:  # one broken benchmark must not hide the others' figures
             traceback.print_exc()
             failures[number] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-    if append and not args.only:
-        write_summary(summary(goals, failures, args.quick))
+    if append:
+        write_summary(summary(goals, failures, args.quick, args.only))
     print("\nSummary")
     for goal in goals:
         print(f"  {goal.number} {goal.name}: {goal.figure} ({'n/a' if goal.met is None else 'met' if goal.met else 'NOT met'})")
