@@ -103,10 +103,13 @@
     var elt = event.detail.elt;
     var row = elt.closest && elt.closest(ROW_SELECTOR);
     var group = elt.closest && elt.closest("[data-focus-group]");
-    pendingFocus = row && group ? { row: row.id, group: group.getAttribute("data-focus-group") } : null;
+    // Only a row's own action sets the target: a background poll must not forget it.
+    if (row && group) pendingFocus = { row: row.id, group: group.getAttribute("data-focus-group") };
   });
-  document.addEventListener("htmx:afterSettle", function () {
+  document.addEventListener("htmx:afterSettle", function (event) {
     if (!pendingFocus) return;
+    var settled = event.detail && event.detail.target;
+    if (!settled || settled.id !== pendingFocus.row) return;
     var wanted = pendingFocus;
     pendingFocus = null;
     var active = document.activeElement;
