@@ -91,16 +91,26 @@ def _delivery_key(params) -> str:
     return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()
 
 
+def _storable(text: str) -> str:
+    # PostgreSQL cannot store NUL in text or JSON; a signed callback may still carry one.
+    return text.replace("\x00", "\ufffd")
+
+
 def _store(conference_sid: str, event: str, params, *, call_sid: str = "") -> bool:
     """Store the event once; False when this exact delivery was stored before."""
-    detail = {key: params.getlist(key) if len(params.getlist(key)) > 1 else params.get(key) for key in params if key != "AccountSid"}
+    detail = {}
+    for key in params:
+        if key == "AccountSid":
+            continue
+        values = [_storable(value) for value in params.getlist(key)]
+        detail[_storable(key)] = values if len(values) > 1 else values[0]
     try:
         with transaction.atomic():
             ConferenceEvent.objects.create(
                 conference_sid=conference_sid,
-                event=event[:64],
+                event=_storable(event)[:64],
                 call_sid=call_sid,
-                label=(params.get("ParticipantLabel") or "")[:256],
+                label=_storable(params.get("ParticipantLabel") or "")[:256],
                 sequence_number=_sequence(params),
                 occurred_at=_timestamp(params),
                 source=ConferenceEvent.Source.TWILIO,

@@ -193,3 +193,12 @@ def test_call_status_moves_a_dial_out_forward_only(anonymous):
     assert roster.load(CONFERENCE).entries[BOB].participant.status == "connected"
     post_signed(anonymous, path, {"CallSid": BOB, "CallStatus": "completed", "SequenceNumber": "3"})
     assert BOB not in roster.load(CONFERENCE).entries
+
+
+@pytest.mark.django_db
+def test_nul_bytes_in_a_signed_callback_are_stored_safely(anonymous):
+    # PostgreSQL refuses NUL in text and JSON: the webhook must still answer and keep the event.
+    params = conference_event("participant-join", 1, call_sid=ALICE, label="agent\x00alice", Extra="x\x00y")
+    assert post_signed(anonymous, CONF_PATH, params).status_code == 204
+    event = ConferenceEvent.objects.get()
+    assert event.label == "agent\ufffdalice" and event.detail["Extra"] == "x\ufffdy"
