@@ -52,8 +52,9 @@ class RosterEntry:
     created_version: int = 0
     # Highest callback SequenceNumber applied, so a late delivery never overwrites newer state.
     last_sequence: int = -1
-    # time.time() of the last callback applied; reconciliation started before it is older news.
-    last_callback_at: float = 0.0
+    # time.time() when a callback or the dashboard's own action last set this entry: a list
+    # call that started before then is older news and must not overwrite it.
+    fresh_at: float = 0.0
 
 
 @dataclass
@@ -67,6 +68,8 @@ class Roster:
     # Version at which each departed participant had first appeared: a browser that never
     # saw the row needs no instruction to delete it.
     removed_created: dict[str, int] = field(default_factory=dict)
+    # time.time() of each removal, so a list call that started earlier cannot bring them back.
+    removed_at: dict[str, float] = field(default_factory=dict)
     conference: Conference | None = None
     conference_status: str | None = None
     reason_ended: str | None = None
@@ -166,6 +169,7 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool]) -> Roster
                 roster.removed = dict(newest)
                 roster.left_at_sequence = {sid: seq for sid, seq in roster.left_at_sequence.items() if sid in roster.removed}
                 roster.removed_created = {sid: v for sid, v in roster.removed_created.items() if sid in roster.removed}
+                roster.removed_at = {sid: t for sid, t in roster.removed_at.items() if sid in roster.removed}
         _store(roster)
         return roster
 
@@ -227,6 +231,7 @@ def _remove(roster: Roster, call_sid: str, version: int) -> bool:
         return False
     roster.removed[call_sid] = version
     roster.removed_created[call_sid] = entry.created_version
+    roster.removed_at[call_sid] = time.time()
     return True
 
 
@@ -238,7 +243,9 @@ def record_participant(
     def change(roster: Roster, version: int) -> bool:
         if roster.ended:
             return False
-        return _put(roster, participant, version, held_now=held_now, beep_on_exit=beep_on_exit)
+        changed = _put(roster, participant, version, held_now=held_now, beep_on_exit=beep_on_exit)
+        roster.entries[participant.call_sid].fresh_at = time.time()
+        return changed
 
     return mutate(conference_sid, change)
 
@@ -290,12 +297,14 @@ def reconcile(
                 roster.reason_ended = conference.reason_conference_ended
                 changed = True
         for call_sid, entry in list(roster.entries.items()):
-            if call_sid not in listed and entry.last_callback_at < started_at:
+            if call_sid not in listed and entry.fresh_at < started_at:
                 changed |= _remove(roster, call_sid, version)
         for call_sid, participant in listed.items():
             entry = roster.entries.get(call_sid)
-            if entry is not None and entry.last_callback_at >= started_at:
+            if entry is not None and entry.fresh_at >= started_at:
                 continue
+            if entry is None and roster.removed_at.get(call_sid, 0.0) >= started_at:
+                continue  # removed while this list was in flight
             changed |= _put(roster, participant, version)
         roster.reconciled_at = time.time()
         roster.last_error = None
@@ -426,7 +435,7 @@ def apply_callback(
         fresh = roster.entries[call_sid]
         if sequence is not None:
             fresh.last_sequence = sequence
-        fresh.last_callback_at = time.time()
+        fresh.fresh_at = time.time()
         return changed
 
     return mutate(conference_sid, change)

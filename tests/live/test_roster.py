@@ -136,3 +136,14 @@ def test_refresh_is_cheap_when_nothing_is_due(settings, django_assert_num_querie
     with django_assert_num_queries(0):
         meta = roster.refresh(CONFERENCE, lambda: (_ for _ in ()).throw(AssertionError("no upstream call")))
     assert meta.version == roster.current_version(CONFERENCE)
+
+
+def test_a_list_that_started_before_an_action_does_not_undo_it():
+    started = time.time()
+    roster.reconcile(CONFERENCE, [person(1), person(2)], started_at=started)
+    in_flight_since = time.time()  # a reconcile list call leaves now...
+    roster.record_participant(CONFERENCE, person(1, muted=True))  # ...the supervisor mutes...
+    roster.record_removed(CONFERENCE, person(2).call_sid)  # ...and kicks someone...
+    current = roster.reconcile(CONFERENCE, [person(1, muted=False), person(2)], started_at=in_flight_since)
+    assert current.entries[person(1).call_sid].participant.muted is True  # ...and the stale list lands
+    assert person(2).call_sid not in current.entries
