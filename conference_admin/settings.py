@@ -122,7 +122,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers from several threads wait for each other instead of failing with "locked";
     # the test database is a file too (an in-memory one fails at once under concurrency).
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # One file per test process, so two test runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Production shares the roster, sessions and caches between workers and hosts through Redis.

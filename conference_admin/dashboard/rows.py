@@ -6,7 +6,7 @@ beyond showing what is here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -54,7 +54,6 @@ class ParticipantRow:
     hold_since: datetime | None = None
     speaking: bool = False
     warning: str = ""
-    coach_choices: list[tuple[str, str]] = field(default_factory=list)
     note: Note | None = None
     gone: bool = False
 
@@ -105,7 +104,6 @@ def build_row(
         hold_since=hold_since,
         speaking=entry.speaking,
         warning=warning,
-        coach_choices=[(sid, name) for sid, name in names.items() if sid != participant.call_sid],
         note=note,
     )
 

@@ -26,6 +26,7 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),
     "participant-table": (VIEW, ("GET",)),
+    "coach-options": (MODERATE, ("GET",)),
     "participant-add": (ADD, ("GET", "POST")),
     "participant-action": (MODERATE, ("POST",)),
     "conference-announce": (END, ("POST",)),

@@ -153,13 +153,16 @@ def test_coach_sends_target_and_row_names_the_coached_participant(supervisor_cli
     assert announced(response) == "agent:carol now coaches customer:+14155550103."
 
 
-def test_coach_picker_lists_the_other_participants(supervisor_client, demo):
-    html = supervisor_client.get(reverse("conference-detail", args=[demo.sid(ESCALATION)])).content.decode()
+def test_coach_picker_lists_the_other_participants_when_it_opens(supervisor_client, demo, seen):
+    html = seen(ESCALATION).content.decode()
     carol = demo.call_sid(ESCALATION, "agent:carol")
     dave = demo.call_sid(ESCALATION, "agent:dave")
     picker = html.split(f'id="coach-{carol}"')[1].split("</select>")[0]
-    assert f'<option value="{dave}">agent:dave</option>' in picker
-    assert f'value="{carol}"' not in picker
+    assert dave not in picker  # loaded on open: a row's size does not grow with the conference
+    options = supervisor_client.get(reverse("coach-options", args=[demo.sid(ESCALATION), carol]), **HTMX).content.decode()
+    assert f'<option value="{dave}">agent:dave</option>' in options
+    assert f'value="{carol}"' not in options
+    assert upstream(demo.simulator) == []  # from the shared roster
 
 
 def test_beep_on_exit_is_not_set_until_the_dashboard_sets_it(supervisor_client, demo, seen):
