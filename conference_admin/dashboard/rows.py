@@ -54,6 +54,8 @@ class ParticipantRow:
     hold_since: datetime | None = None
     speaking: bool = False
     warning: str = ""
+    # time.time() when this row's state was last recorded (callback or the dashboard's action).
+    recorded_at: float = 0.0
     note: Note | None = None
     gone: bool = False
 
@@ -104,6 +106,7 @@ def build_row(
         hold_since=hold_since,
         speaking=entry.speaking,
         warning=warning,
+        recorded_at=entry.fresh_at,
         note=note,
     )
 

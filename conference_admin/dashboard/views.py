@@ -151,6 +151,15 @@ def _roster_context(roster: Roster, conference_sid: str, *, entries=None) -> dic
     }
 
 
+def _nothing_changed() -> HttpResponse:
+    """The answer most refreshes get: as small as HTTP allows. No body, so no content type
+    and no Content-Security-Policy (there is nothing for it to govern)."""
+    response = HttpResponse(status=204)
+    del response["Content-Type"]
+    response._csp_exempt = True
+    return response
+
+
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse:
@@ -167,7 +176,7 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
         known = None
     meta = services.roster_refresh(conference_sid=conference_sid)
     if meta is not None and known == meta.version and not meta.ended:
-        return HttpResponse(status=204)
+        return _nothing_changed()
     roster = services.conference_roster(conference_sid=conference_sid) if meta is None else services.roster_snapshot(conference_sid=conference_sid)
     # An ended conference gets the whole (empty) table once, with the reason.
     changes = roster.changes_since(known) if known is not None and not roster.ended else None

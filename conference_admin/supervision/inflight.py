@@ -69,6 +69,13 @@ class Flight:
         rosters.mutate(self.conference_sid, change)
 
     def finish(self) -> None:
+        known = rosters.load(self.conference_sid)
+        entry = known.entries.get(self.call_sid) if known else None
+        if entry is not None and entry.fresh_at >= self.marker.started:
+            # The action recorded its result (a new row version that hides this marker):
+            # clearing the marker needs no second roster write and no extra version.
+            self._drop_marker()
+            return
         def change(roster, version: int) -> bool:
             markers = cache.get(_key(self.conference_sid)) or {}
             items = [m for m in markers.get(self.call_sid, []) if m.token != self.marker.token]
@@ -81,6 +88,18 @@ class Flight:
             return _touch(roster, self.call_sid, version)
 
         rosters.mutate(self.conference_sid, change)
+        if self.overlapped:
+            rosters.release_reconcile(self.conference_sid)
+
+    def _drop_marker(self) -> None:
+        markers = cache.get(_key(self.conference_sid)) or {}
+        items = [m for m in markers.get(self.call_sid, []) if m.token != self.marker.token]
+        self.overlapped = self.overlapped or bool(items)
+        if items:
+            markers[self.call_sid] = items
+        else:
+            markers.pop(self.call_sid, None)
+        cache.set(_key(self.conference_sid), markers, timeout=STALE_SECONDS)
         if self.overlapped:
             rosters.release_reconcile(self.conference_sid)
 

@@ -163,6 +163,7 @@ def test_unchanged_refresh_is_204_with_no_upstream_call_and_no_query(supervisor_
     with django_assert_num_queries(0):  # session, user and permissions come from the cache too
         response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX)
     assert response.status_code == 204 and response.content == b""
+    assert "Content-Type" not in response and "Content-Security-Policy" not in response  # no body: nothing to type or govern
     assert upstream(demo.simulator) == []
 
 

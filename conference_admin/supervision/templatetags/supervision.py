@@ -18,13 +18,17 @@ register = template.Library()
 @register.inclusion_tag("supervision/_row_marks.html", takes_context=True)
 def supervision_row_marks(context, row):
     """Actions another supervisor has in flight on this row ("mute by sam, in flight")."""
-    key = ("supervision:inflight", row.conference_sid)
-    markers = context.render_context.get(key)
-    if markers is None:
-        markers = context.render_context[key] = inflight.load(row.conference_sid)
     request = context.get("request")
+    # Read once per request (the table renders many rows), not once per row.
+    loaded = getattr(request, "_supervision_inflight", None) if request is not None else None
+    if loaded is None or loaded[0] != row.conference_sid:
+        loaded = (row.conference_sid, inflight.load(row.conference_sid))
+        if request is not None:
+            request._supervision_inflight = loaded
     me = request.user.get_username() if request is not None else ""
-    return {"row": row, "markers": [m for m in markers.get(row.call_sid, []) if m.actor != me]}
+    # A marker older than the row's last recorded result belongs to an action already answered.
+    markers = [m for m in loaded[1].get(row.call_sid, []) if m.actor != me and m.started > row.recorded_at]
+    return {"row": row, "markers": markers}
 
 
 @register.inclusion_tag("supervision/_conference_alerts.html", takes_context=True)
