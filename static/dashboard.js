@@ -26,6 +26,14 @@
 
   var skippedBusyRow = false;
 
+  /* A refresh rendered before an action's answer can arrive after it: never go back in time. */
+  function isOlder(incoming, existing) {
+    if (!incoming || !existing) return false;
+    var a = parseInt(incoming.getAttribute("data-row-version"), 10);
+    var b = parseInt(existing.getAttribute("data-row-version"), 10);
+    return !isNaN(a) && !isNaN(b) && a < b;
+  }
+
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = event.detail.elt;
     if (elt && elt.id === "roster-poller") event.detail.parameters.version = elt.getAttribute("data-version");
@@ -45,6 +53,7 @@
     if (!target || !fragment) return;
     if (target.matches(ROW_SELECTOR)) {
       if (isBusy(target)) { event.detail.shouldSwap = false; skippedBusyRow = true; }
+      else if (isOlder(fragment.querySelector(ROW_SELECTOR), target)) event.detail.shouldSwap = false;
       return;
     }
     if (target.id !== "participant-rows") return;
@@ -70,7 +79,7 @@
       var gone = incoming.hasAttribute("data-gone");
       if (existing && isBusy(existing)) skippedBusyRow = true;
       else if (existing && gone) existing.remove();
-      else if (existing) existing.replaceWith(incoming.cloneNode(true));
+      else if (existing && !isOlder(incoming, existing)) existing.replaceWith(incoming.cloneNode(true));
       if (existing || gone) incoming.remove();
     });
   });

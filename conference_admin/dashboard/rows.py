@@ -56,6 +56,8 @@ class ParticipantRow:
     warning: str = ""
     # time.time() when this row's state was last recorded (callback or the dashboard's action).
     recorded_at: float = 0.0
+    # Roster version of this row's state: the page never replaces a row with an older one.
+    version: int = 0
     note: Note | None = None
     gone: bool = False
 
@@ -107,6 +109,7 @@ def build_row(
         speaking=entry.speaking,
         warning=warning,
         recorded_at=entry.fresh_at,
+        version=entry.changed_version,
         note=note,
     )
 

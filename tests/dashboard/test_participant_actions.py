@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -115,9 +116,13 @@ def test_row_action_sends_one_update_and_renders_the_returned_row(
 
 
 def test_mute_row_shows_muted_chip_and_unmute_button(supervisor_client, demo, seen):
-    seen(ESCALATION)
+    page = seen(ESCALATION).content.decode()
+    carol = demo.call_sid(ESCALATION, "agent:carol")
+    before = int(re.search(rf'id="participant-{carol}"[^>]*data-row-version="(\d+)"', page).group(1))
     response = post_action(supervisor_client, demo, ESCALATION, "agent:carol", "mute")
     html = response.content.decode()
+    # The answer carries a newer row version, so a slower, older refresh cannot undo it on screen.
+    assert int(re.search(r'data-row-version="(\d+)"', html).group(1)) > before
     assert '<span class="chip chip--muted">Muted</span>' in html
     assert 'aria-label="Unmute agent:carol"' in html
     assert 'aria-label="Mute agent:carol"' not in html
