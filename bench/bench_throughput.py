@@ -45,7 +45,7 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                 for supervisors in levels:
                     sim.reset_log()
                     workers = [server.process.pid, *common.children(server.process.pid)]
-                    server_cpu, own_cpu, load_before = common.cpu_seconds(workers), common.cpu_seconds([os.getpid()]), os.getloadavg()[0]
+                    server_cpu, own_cpu = common.cpu_seconds(workers), common.cpu_seconds([os.getpid()])
                     result = run_load(server.base_url, login, sids, pollers=supervisors, period=POLL_PERIOD, duration=window,
                                       actors=actors, action_period=1.0, seed=supervisors, warmup=warmup)
                     upstream = sum(sim.counts().values())

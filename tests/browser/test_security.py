@@ -45,7 +45,7 @@ def test_every_page_and_the_main_actions_run_under_the_policy(watched, admin_use
     page = watched
     conference = demo[ESCALATION]
 
-    response = page.goto("/")
+    page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/"))
     assert "frame-ancestors 'none'" in page.goto("/login/").headers["content-security-policy"]
     page.get_by_label("Username").fill("admin")

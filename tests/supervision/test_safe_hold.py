@@ -19,7 +19,7 @@ def hold(client, demo, label, data=None, conference=BILLING):
 def test_the_row_offers_the_confirm_step_for_end_on_exit(supervisor_client, demo, seen):
     body = seen(BILLING).content.decode()
     alice = demo.call_sid(BILLING, "agent:alice")
-    assert f'aria-label="Clear end-on-exit and hold agent:alice"' in body
+    assert 'aria-label="Clear end-on-exit and hold agent:alice"' in body
     assert 'aria-label="Hold agent:alice anyway"' in body
     assert f"/supervision/participants/{alice}/safe-hold/" in body
     # Others keep the plain one-click Hold.
