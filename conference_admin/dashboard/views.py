@@ -134,12 +134,16 @@ def _is_live(conference: Conference) -> bool:
     return conference.status in services.LIVE_CONFERENCE_STATUSES
 
 
-def _roster_context(roster: Roster, conference_sid: str, *, entries=None) -> dict[str, Any]:
-    """What the table and its status line show, from one roster snapshot."""
+def _roster_context(roster: Roster, conference_sid: str, *, entries=None, arrived=()) -> dict[str, Any]:
+    """What the table and its status line show, from one roster snapshot.
+
+    `entries`: the rows to render (default all); `arrived`: rows that may be new to the page.
+    """
     alerts = services.conference_alerts(roster)
     warnings = {alert.call_sid: alert.text for alert in alerts if alert.call_sid}
     return {
         "rows": build_rows(roster, conference_sid=conference_sid, entries=entries, warnings=warnings),
+        "new_rows": build_rows(roster, conference_sid=conference_sid, entries=arrived, warnings=warnings) if arrived else [],
         "participant_count": len(roster.entries),
         "alerts": [alert for alert in alerts if not alert.call_sid],
         "version": roster.version,
@@ -179,23 +183,19 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
         return _nothing_changed()
     roster = services.conference_roster(conference_sid=conference_sid) if meta is None else services.roster_snapshot(conference_sid=conference_sid)
     # An ended conference gets the whole (empty) table once, with the reason.
-    changes = roster.changes_since(known) if known is not None and not roster.ended else None
+    delta = roster.delta_since(known) if known is not None and not roster.ended else None
     context = {"conference_sid": conference_sid, "ended": roster.ended, "live": not roster.ended, **_options(request)}
-    if changes is None:
+    if delta is None:
         context.update(_roster_context(roster, conference_sid), full=True)
     else:
-        changed, gone = changes
-        existing = [entry for entry in changed if not roster.appeared_after(entry.participant.call_sid, known)]
-        arrived = [entry for entry in changed if roster.appeared_after(entry.participant.call_sid, known)]
-        # A row this page may never have shown (it came and went since `known`) is removed by
-        # the page's script if present, instead of an out-of-band delete that may find no target.
+        # Rows the page may never have shown are removed by its script if present, instead
+        # of an out-of-band delete that may find no target.
         context.update(
-            _roster_context(roster, conference_sid, entries=existing),
-            gone=[sid for sid in gone if not roster.appeared_after(sid, known)],
-            gone_unseen=[sid for sid in gone if roster.appeared_after(sid, known)],
+            _roster_context(roster, conference_sid, entries=delta.changed, arrived=delta.arrived),
+            gone=delta.gone,
+            gone_unseen=delta.gone_unseen,
             full=False,
         )
-        context["new_rows"] = _roster_context(roster, conference_sid, entries=arrived)["rows"] if arrived else []
     response = render(request, ROSTER_CHANGES, context, status=286 if roster.ended else 200)
     response["X-Roster-Version"] = str(roster.version)
     return trigger_client_event(response, "roster-changed", {})

@@ -105,6 +105,34 @@ class Roster:
         created = entry.created_version if entry is not None else self.removed_created.get(call_sid, 0)
         return created > version
 
+    def delta_since(self, version: int) -> RosterDelta | None:
+        """What a page showing `version` must change to show the roster now; None: resend all."""
+        changes = self.changes_since(version)
+        if changes is None:
+            return None
+        changed, gone = changes
+
+        def new(call_sid: str) -> bool:
+            return self.appeared_after(call_sid, version)
+
+        return RosterDelta(
+            changed=[entry for entry in changed if not new(entry.participant.call_sid)],
+            arrived=[entry for entry in changed if new(entry.participant.call_sid)],
+            gone=[call_sid for call_sid in gone if not new(call_sid)],
+            gone_unseen=[call_sid for call_sid in gone if new(call_sid)],
+        )
+
+
+@dataclass(frozen=True)
+class RosterDelta:
+    """Rows to replace, rows that may be new to the page, rows to delete, and rows that
+    came and went since the page's version (it may never have shown them)."""
+
+    changed: list[RosterEntry]
+    arrived: list[RosterEntry]
+    gone: list[str]
+    gone_unseen: list[str]
+
 
 def _key(conference_sid: str, part: str = "") -> str:
     return f"roster:{conference_sid}{':' + part if part else ''}"

@@ -147,3 +147,18 @@ def test_a_list_that_started_before_an_action_does_not_undo_it():
     current = roster.reconcile(CONFERENCE, [person(1, muted=False), person(2)], started_at=in_flight_since)
     assert current.entries[person(1).call_sid].participant.muted is True  # ...and the stale list lands
     assert person(2).call_sid not in current.entries
+
+
+def test_delta_tells_rows_to_replace_add_delete_and_maybe_delete():
+    roster.reconcile(CONFERENCE, [person(1), person(2), person(3)], started_at=time.time())
+    base = roster.current_version(CONFERENCE)
+    roster.record_participant(CONFERENCE, person(1, muted=True))
+    roster.record_participant(CONFERENCE, person(5))
+    roster.record_participant(CONFERENCE, person(4))
+    roster.record_removed(CONFERENCE, person(4).call_sid)
+    current = roster.record_removed(CONFERENCE, person(2).call_sid)
+    delta = current.delta_since(base)
+    assert [e.participant.call_sid for e in delta.changed] == [person(1).call_sid]
+    assert [e.participant.call_sid for e in delta.arrived] == [person(5).call_sid]
+    assert delta.gone == [person(2).call_sid] and delta.gone_unseen == [person(4).call_sid]
+    assert current.delta_since(current.version + 1) is None
