@@ -282,9 +282,9 @@ class ConferenceSummary:
     held: int
     coaching: int
     ringing: int
-    speaking: int
     age: timedelta | None
-    alerts: int
+    # The snapshot the counts came from, so the list's alerts need not load it again.
+    roster: Roster
 
 
 def _summary(conference: Conference, roster: Roster, now: datetime) -> ConferenceSummary:
@@ -296,9 +296,8 @@ def _summary(conference: Conference, roster: Roster, now: datetime) -> Conferenc
         held=sum(1 for e in entries if e.participant.hold),
         coaching=sum(1 for e in entries if e.participant.coaching),
         ringing=sum(1 for e in entries if e.participant.status in PENDING_PARTICIPANT_STATUSES),
-        speaking=sum(1 for e in entries if e.speaking),
         age=max(timedelta(0), now - conference.date_created) if conference.date_created else None,
-        alerts=len(conference_alerts(roster)),
+        roster=roster,
     )
 
 

@@ -451,12 +451,16 @@ def dropped_agent_labels(conference_sids: Iterable[str]) -> dict[str, list[str]]
     return found
 
 
-def conferences_alerts(*, conference_sids: Iterable[str], now: datetime) -> dict[str, list[ConferenceAlert]]:
-    """Alerts for each listed conference: one roster cache read each and one query for all."""
+def conferences_alerts(
+    *, conference_sids: Iterable[str], now: datetime, known_rosters: dict[str, Roster] | None = None
+) -> dict[str, list[ConferenceAlert]]:
+    """Alerts for each listed conference: one query for all; rosters the caller already
+    holds are used as they are, the others are one cache read each."""
     sids = list(conference_sids)
     dropped = dropped_agent_labels(sids)
+    known_rosters = known_rosters or {}
     alerts = {}
     for sid in sids:
-        roster = rosters.load(sid)
+        roster = known_rosters.get(sid) or rosters.load(sid)
         alerts[sid] = conference_alerts(roster=roster, now=now, dropped_agents=dropped[sid]) if roster else []
     return alerts

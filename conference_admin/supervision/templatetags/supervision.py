@@ -37,6 +37,10 @@ def supervision_conference_alerts(context, summary):
     key = "supervision:alerts"
     alerts = context.render_context.get(key)
     if alerts is None:
-        sids = [s.conference.sid for s in context.get("summaries", [])]
-        alerts = context.render_context[key] = services.conferences_alerts(conference_sids=sids, now=context.get("now") or timezone.now())
+        summaries = context.get("summaries", [])
+        alerts = context.render_context[key] = services.conferences_alerts(
+            conference_sids=[s.conference.sid for s in summaries],
+            now=context.get("now") or timezone.now(),
+            known_rosters={s.conference.sid: s.roster for s in summaries},
+        )
     return {"alerts": alerts.get(summary.conference.sid, []), "conference_sid": summary.conference.sid}
