@@ -42,10 +42,21 @@ def main() -> None:
         results["refresh, lease held: before"].append(timeit.timeit(lambda: refresh_before(sid), number=300) / 300)
         results["refresh, lease held: after"].append(timeit.timeit(lambda: refresh_after(sid), number=300) / 300)
 
-    payload = {"call_sid": "CA" + "1" * 32, "conference_sid": sid, "account_sid": common.ACCOUNT_SID, "label": "customer:1",
-               "status": "connected", "muted": False, "hold": False, "coaching": False, "end_conference_on_exit": False,
-               "start_conference_on_enter": True, "date_created": "Fri, 18 Feb 2011 21:07:19 +0000",
-               "date_updated": "Fri, 18 Feb 2011 21:07:19 +0000", "uri": "/x.json"}
+    payload = {
+        "call_sid": "CA" + "1" * 32,
+        "conference_sid": sid,
+        "account_sid": common.ACCOUNT_SID,
+        "label": "customer:1",
+        "status": "connected",
+        "muted": False,
+        "hold": False,
+        "coaching": False,
+        "end_conference_on_exit": False,
+        "start_conference_on_enter": True,
+        "date_created": "Fri, 18 Feb 2011 21:07:19 +0000",
+        "date_updated": "Fri, 18 Feb 2011 21:07:19 +0000",
+        "uri": "/x.json",
+    }
     roster = rosters.Roster(sid)
     for index in range(250):
         participant = Participant.from_api({**payload, "call_sid": f"CA{index:032d}"})
@@ -60,8 +71,12 @@ def main() -> None:
             else:
                 resources._FromApi.__reduce__ = reduce
             data = pickle.dumps(roster, pickle.HIGHEST_PROTOCOL)
-            results[f"pickle 250-entry roster: {variant}"].append(timeit.timeit(lambda: pickle.dumps(roster, pickle.HIGHEST_PROTOCOL), number=20) / 20)
-            results[f"unpickle 250-entry roster: {variant}"].append(timeit.timeit(lambda: pickle.loads(data), number=20) / 20)
+            results[f"pickle 250-entry roster: {variant}"].append(
+                timeit.timeit(lambda: pickle.dumps(roster, pickle.HIGHEST_PROTOCOL), number=20) / 20
+            )
+            results[f"unpickle 250-entry roster: {variant}"].append(
+                timeit.timeit(lambda: pickle.loads(data), number=20) / 20
+            )
     resources._FromApi.__reduce__ = reduce
     for name, samples in results.items():
         print(f"{name:40s} median {statistics.median(samples) * 1e6:8.1f} us")

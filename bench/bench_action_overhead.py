@@ -26,7 +26,9 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
 
     latencies = latencies if latencies is not None else [0, 100]
     runs, warmup = (40, 5) if quick else (300, 30)
-    report = common.Report(2, "Action overhead (HTTP row action minus direct client update)", COMMAND + (" --quick" if quick else ""))
+    report = common.Report(
+        2, "Action overhead (HTTP row action minus direct client update)", COMMAND + (" --quick" if quick else "")
+    )
     sim = common.start_sim()
     rng = random.Random(2)
     try:
@@ -37,11 +39,16 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
         direct = common.twilio_client(sim)
         with common.dashboard(sim) as server:
             report.notes.append(f"Server: {server.description}; client: one keep-alive `requests.Session`.")
-            report.notes.append(f"{runs} pairs per latency after {warmup} warm-up pairs; order within a pair random; p99 nearest-rank.")
+            report.notes.append(
+                f"{runs} pairs per latency after {warmup} warm-up pairs; order within a pair random; p99 nearest-rank."
+            )
             http = requests.Session()
             http.headers.update(login.headers(post=True))
             # The page first, as a supervisor opens it before acting (loads the roster).
-            assert http.get(f"{server.base_url}/conferences/{cf}/", headers={"HX-Request": ""}, timeout=10).status_code == 200
+            assert (
+                http.get(f"{server.base_url}/conferences/{cf}/", headers={"HX-Request": ""}, timeout=10).status_code
+                == 200
+            )
             rows = []
             lost = {"count": 0}
             for latency in latencies:
@@ -84,22 +91,49 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                         overheads.append(a - d)
                 ratio = common.median(action_times) / common.median(direct_times)
                 cpu_per_action = (common.cpu_seconds(workers) - cpu_before) / (warmup + runs)
-                rows.append([
-                    latency, len(overheads), common.ms(common.median(action_times)), common.ms(common.p99(action_times)),
-                    common.ms(common.median(direct_times)), common.ms(common.p99(direct_times)),
-                    common.ms(common.median(overheads)), common.ms(common.p99(overheads)), f"{ratio:.2f}",
-                    common.ms(cpu_per_action), f"{os.getloadavg()[0]:.1f}",
-                ])
+                rows.append(
+                    [
+                        latency,
+                        len(overheads),
+                        common.ms(common.median(action_times)),
+                        common.ms(common.p99(action_times)),
+                        common.ms(common.median(direct_times)),
+                        common.ms(common.p99(direct_times)),
+                        common.ms(common.median(overheads)),
+                        common.ms(common.p99(overheads)),
+                        f"{ratio:.2f}",
+                        common.ms(cpu_per_action),
+                        f"{os.getloadavg()[0]:.1f}",
+                    ]
+                )
                 median_overhead, p99_overhead = common.median(overheads), common.p99(overheads)
-                report.goal(f"2 overhead @{latency} ms", "median <= 5 ms, p99 <= 20 ms",
-                            f"median {common.ms(median_overhead)} ms, p99 {common.ms(p99_overhead)} ms, ratio {ratio:.2f}",
-                            median_overhead <= 0.005 and p99_overhead <= 0.020)
+                report.goal(
+                    f"2 overhead @{latency} ms",
+                    "median <= 5 ms, p99 <= 20 ms",
+                    f"median {common.ms(median_overhead)} ms, p99 {common.ms(p99_overhead)} ms, ratio {ratio:.2f}",
+                    median_overhead <= 0.005 and p99_overhead <= 0.020,
+                )
             sim.set_latency(0)
         if lost["count"]:
-            report.notes.append(f"Sessions lost mid-run and logged in again: {lost['count']} (those pairs were retried).")
-        report.table(["upstream latency ms", "pairs", "action median ms", "action p99 ms", "direct median ms", "direct p99 ms",
-                      "overhead median ms", "overhead p99 ms", "ratio action/direct",
-                      "gunicorn CPU ms/action", "load avg 1 min"], rows)
+            report.notes.append(
+                f"Sessions lost mid-run and logged in again: {lost['count']} (those pairs were retried)."
+            )
+        report.table(
+            [
+                "upstream latency ms",
+                "pairs",
+                "action median ms",
+                "action p99 ms",
+                "direct median ms",
+                "direct p99 ms",
+                "overhead median ms",
+                "overhead p99 ms",
+                "ratio action/direct",
+                "gunicorn CPU ms/action",
+                "load avg 1 min",
+            ],
+            rows,
+        )
     finally:
         sim.stop()
     report.publish(append)

@@ -17,7 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 COMMAND = ".venv/bin/python bench/bench_browser.py"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 CLICK_AND_WAIT = """
 async ([rowId, wantMuted]) => {
@@ -49,7 +56,9 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
 
     latencies = latencies if latencies is not None else [0, 100]
     runs, warmup = (10, 3) if quick else (60, 5)
-    report = common.Report(7, "In the browser: click to updated row (Chromium)", COMMAND + (" --quick" if quick else ""))
+    report = common.Report(
+        7, "In the browser: click to updated row (Chromium)", COMMAND + (" --quick" if quick else "")
+    )
     sim = common.start_sim()
     try:
         common.clear_cache()
@@ -61,19 +70,25 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
             from django.conf import settings
 
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            base_url = server.base_url.replace("127.0.0.1", "localhost")  # a secure context: Secure cookies work on http
+            base_url = server.base_url.replace(
+                "127.0.0.1", "localhost"
+            )  # a secure context: Secure cookies work on http
             context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=base_url)
-            context.add_cookies([
-                {"name": settings.SESSION_COOKIE_NAME, "value": login.session, "url": base_url},
-                {"name": settings.CSRF_COOKIE_NAME, "value": login.csrf, "url": base_url},
-            ])
+            context.add_cookies(
+                [
+                    {"name": settings.SESSION_COOKIE_NAME, "value": login.session, "url": base_url},
+                    {"name": settings.CSRF_COOKIE_NAME, "value": login.csrf, "url": base_url},
+                ]
+            )
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.goto(f"/conferences/{cf}/")
             page.wait_for_selector(f"#participant-{call_sid}")
             version = browser.version
-            report.notes.append(f"{server.description}; Chromium {version} headless; {runs} clicks per latency after {warmup} warm-up.")
+            report.notes.append(
+                f"{server.description}; Chromium {version} headless; {runs} clicks per latency after {warmup} warm-up."
+            )
             muted = bool(page.query_selector(f"#participant-{call_sid} .chip--muted"))
             for latency in latencies:
                 sim.set_latency(latency)
@@ -82,21 +97,38 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                     muted = not muted
                     elapsed = page.evaluate(CLICK_AND_WAIT, [f"participant-{call_sid}", muted])
                     if elapsed < 0:
-                        raise RuntimeError(f"click {index}: row did not show muted={muted} ({elapsed}); page errors {errors}")
+                        raise RuntimeError(
+                            f"click {index}: row did not show muted={muted} ({elapsed}); page errors {errors}"
+                        )
                     if index >= warmup:
                         samples.append(elapsed / 1000)
                     time.sleep(0.15)  # let htmx settle before the next click
                 med, top = common.median(samples), common.p99(samples)
                 rows.append([latency, len(samples), common.ms(med), common.ms(top), common.ms(med - latency / 1000)])
-                report.goal(f"7 click to row @{latency} ms", f"<= {latency + 50} ms (upstream latency + 50 ms)",
-                            f"median {common.ms(med)} ms, p99 {common.ms(top)} ms", med <= (latency + 50) / 1000)
+                report.goal(
+                    f"7 click to row @{latency} ms",
+                    f"<= {latency + 50} ms (upstream latency + 50 ms)",
+                    f"median {common.ms(med)} ms, p99 {common.ms(top)} ms",
+                    med <= (latency + 50) / 1000,
+                )
             sim.set_latency(0)
             context.close()
             browser.close()
             if errors:
                 report.notes.append(f"JavaScript errors on the page: {errors}")
-        report.table(["upstream latency ms", "clicks", "median ms", "p99 ms (max when < 100 clicks)", "median minus upstream latency ms"], rows)
-        report.notes.append("The goal is judged on the median; p99 is reported (sample max when fewer than 100 clicks).")
+        report.table(
+            [
+                "upstream latency ms",
+                "clicks",
+                "median ms",
+                "p99 ms (max when < 100 clicks)",
+                "median minus upstream latency ms",
+            ],
+            rows,
+        )
+        report.notes.append(
+            "The goal is judged on the median; p99 is reported (sample max when fewer than 100 clicks)."
+        )
     finally:
         sim.stop()
     report.publish(append)

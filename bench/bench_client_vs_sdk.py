@@ -88,9 +88,14 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
             sdk.conferences(cf).participants(ca_sdk).update(muted=muted["sdk"])
 
         operations = {
-            "fetch participant": (lambda: ours.fetch_participant(cf, ca_ours), lambda: sdk.conferences(cf).participants(ca_ours).fetch()),
-            "list 1 page of 50": (lambda: ours.page_participants(cf, page_size=50).records,
-                                  lambda: list(sdk.conferences(cf).participants.page(page_size=50))),
+            "fetch participant": (
+                lambda: ours.fetch_participant(cf, ca_ours),
+                lambda: sdk.conferences(cf).participants(ca_ours).fetch(),
+            ),
+            "list 1 page of 50": (
+                lambda: ours.page_participants(cf, page_size=50).records,
+                lambda: list(sdk.conferences(cf).participants.page(page_size=50)),
+            ),
             "update participant": (ours_update, sdk_update),
         }
         assert len(ours.page_participants(cf, page_size=50).records) == 50
@@ -109,11 +114,35 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                         mine_times.append(a)
                         their_times.append(b)
                 ratio = common.median(mine_times) / common.median(their_times)
-                rows.append([latency, name, runs, common.ms(common.median(mine_times)), common.ms(common.p99(mine_times)),
-                             common.ms(common.median(their_times)), common.ms(common.p99(their_times)), f"{ratio:.2f}"])
-                report.goal(f"6 {name} @{latency} ms", "ours no slower: ratio ours/SDK <= 1.0", f"{ratio:.2f}", ratio <= 1.0)
+                rows.append(
+                    [
+                        latency,
+                        name,
+                        runs,
+                        common.ms(common.median(mine_times)),
+                        common.ms(common.p99(mine_times)),
+                        common.ms(common.median(their_times)),
+                        common.ms(common.p99(their_times)),
+                        f"{ratio:.2f}",
+                    ]
+                )
+                report.goal(
+                    f"6 {name} @{latency} ms", "ours no slower: ratio ours/SDK <= 1.0", f"{ratio:.2f}", ratio <= 1.0
+                )
         sim.set_latency(0)
-        report.table(["upstream latency ms", "operation", "pairs", "ours median ms", "ours p99 ms", "SDK median ms", "SDK p99 ms", "ratio ours/SDK"], rows)
+        report.table(
+            [
+                "upstream latency ms",
+                "operation",
+                "pairs",
+                "ours median ms",
+                "ours p99 ms",
+                "SDK median ms",
+                "SDK p99 ms",
+                "ratio ours/SDK",
+            ],
+            rows,
+        )
 
         import_rows, import_medians = [], {}
         samples = {name: [] for name in IMPORTS}
@@ -127,22 +156,60 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
         for which in ("ours", "sdk"):
             readings = []
             for _ in range(max(3, subprocess_runs // 3)):
-                out = subprocess.run([PYTHON, "-c", MEMORY_SCRIPT, which, sim.base_url, common.ACCOUNT_SID, common.AUTH_TOKEN, cf, ca_ours],
-                                     cwd=common.ROOT, check=True, capture_output=True, text=True).stdout
+                out = subprocess.run(
+                    [
+                        PYTHON,
+                        "-c",
+                        MEMORY_SCRIPT,
+                        which,
+                        sim.base_url,
+                        common.ACCOUNT_SID,
+                        common.AUTH_TOKEN,
+                        cf,
+                        ca_ours,
+                    ],
+                    cwd=common.ROOT,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
                 readings.append(json.loads(out))
             memory[which] = {key: statistics.median(r[key] for r in readings) for key in ("start", "import", "call")}
         for name, label in (("ours", "ours"), ("twilio SDK", "sdk")):
             mem = memory[label]
-            import_rows.append([name, common.ms(import_medians[name]), common.ms(import_medians[name] - baseline),
-                                f"{mem['import'] / 1024:.1f}", f"{mem['call'] / 1024:.1f}", f"{(mem['call'] - mem['start']) / 1024:.1f}"])
-        report.table(["library", "process wall ms (median)", "import ms over bare python", "RSS after import MiB", "RSS after 1 call MiB",
-                      "RSS added MiB"], import_rows)
+            import_rows.append(
+                [
+                    name,
+                    common.ms(import_medians[name]),
+                    common.ms(import_medians[name] - baseline),
+                    f"{mem['import'] / 1024:.1f}",
+                    f"{mem['call'] / 1024:.1f}",
+                    f"{(mem['call'] - mem['start']) / 1024:.1f}",
+                ]
+            )
+        report.table(
+            [
+                "library",
+                "process wall ms (median)",
+                "import ms over bare python",
+                "RSS after import MiB",
+                "RSS after 1 call MiB",
+                "RSS added MiB",
+            ],
+            import_rows,
+        )
         ratio_import = (import_medians["ours"] - baseline) / (import_medians["twilio SDK"] - baseline)
-        ratio_mem = (memory["ours"]["call"] - memory["ours"]["start"]) / (memory["sdk"]["call"] - memory["sdk"]["start"])
+        ratio_mem = (memory["ours"]["call"] - memory["ours"]["start"]) / (
+            memory["sdk"]["call"] - memory["sdk"]["start"]
+        )
         report.goal("6 import time", "ours no slower (ratio <= 1.0)", f"ratio {ratio_import:.2f}", ratio_import <= 1.0)
-        report.goal("6 memory", "ours no bigger (ratio <= 1.0)", f"ratio {ratio_mem:.2f} of RSS added", ratio_mem <= 1.0)
-        report.notes.append(f"Call timings: {runs} interleaved pairs per operation after {warmup} warm-up, one keep-alive session each; "
-                            f"import and memory: {subprocess_runs} fresh interpreters each, interleaved (`.venv/bin/python -c ...`).")
+        report.goal(
+            "6 memory", "ours no bigger (ratio <= 1.0)", f"ratio {ratio_mem:.2f} of RSS added", ratio_mem <= 1.0
+        )
+        report.notes.append(
+            f"Call timings: {runs} interleaved pairs per operation after {warmup} warm-up, one keep-alive session each; "
+            f"import and memory: {subprocess_runs} fresh interpreters each, interleaved (`.venv/bin/python -c ...`)."
+        )
     finally:
         sim.stop()
     report.publish(append)

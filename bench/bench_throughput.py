@@ -28,7 +28,9 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
     levels = (50, 100, 200)
     window, warmup = (15.0, 3.0) if quick else (60.0, 5.0)
     latencies = latencies if latencies is not None else [0]
-    report = common.Report(5, "Throughput (supervisors polling every 2 s, 5 acting)", COMMAND + (" --quick" if quick else ""))
+    report = common.Report(
+        5, "Throughput (supervisors polling every 2 s, 5 acting)", COMMAND + (" --quick" if quick else "")
+    )
     sim = common.start_sim()
     try:
         common.clear_cache()
@@ -38,16 +40,28 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
         actors = [(conferences[index][0], conferences[index][1][3]) for index in range(ACTORS)]
         rows = []
         with common.dashboard(sim) as server:
-            report.notes.append(f"{server.description}; {len(sids)} conferences x 10 participants; {ACTORS} actors (mute/unmute every 1 s); "
-                                f"{window:g} s per level, first {warmup:g} s not counted.")
+            report.notes.append(
+                f"{server.description}; {len(sids)} conferences x 10 participants; {ACTORS} actors (mute/unmute every 1 s); "
+                f"{window:g} s per level, first {warmup:g} s not counted."
+            )
             for latency in latencies:
                 sim.set_latency(latency)
                 for supervisors in levels:
                     sim.reset_log()
                     workers = [server.process.pid, *common.children(server.process.pid)]
                     server_cpu, own_cpu = common.cpu_seconds(workers), common.cpu_seconds([os.getpid()])
-                    result = run_load(server.base_url, login, sids, pollers=supervisors, period=POLL_PERIOD, duration=window,
-                                      actors=actors, action_period=1.0, seed=supervisors, warmup=warmup)
+                    result = run_load(
+                        server.base_url,
+                        login,
+                        sids,
+                        pollers=supervisors,
+                        period=POLL_PERIOD,
+                        duration=window,
+                        actors=actors,
+                        action_period=1.0,
+                        seed=supervisors,
+                        warmup=warmup,
+                    )
                     upstream = sum(sim.counts().values())
                     server_cpu = common.cpu_seconds(workers) - server_cpu
                     own_cpu = common.cpu_seconds([os.getpid()]) - own_cpu
@@ -55,19 +69,54 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                     polls, acts = result.poll_latencies, result.action_latencies
                     rate = result.requests / result.duration if result.duration else float("nan")
                     every = polls + acts
-                    rows.append([latency, supervisors, result.requests, f"{rate:.1f}", common.ms(common.median(polls)), common.ms(common.p99(polls)),
-                                 common.ms(common.median(acts)), common.ms(common.p99(acts)), common.ms(common.p99(every)),
-                                 result.error_count, result.late_polls, upstream,
-                                 (f"{server_cpu / span * 100:.0f}%" if server_cpu >= 0 else "n/a (worker recycled)"), f"{own_cpu / span * 100:.0f}%", f"{os.getloadavg()[0]:.1f}"])
+                    rows.append(
+                        [
+                            latency,
+                            supervisors,
+                            result.requests,
+                            f"{rate:.1f}",
+                            common.ms(common.median(polls)),
+                            common.ms(common.p99(polls)),
+                            common.ms(common.median(acts)),
+                            common.ms(common.p99(acts)),
+                            common.ms(common.p99(every)),
+                            result.error_count,
+                            result.late_polls,
+                            upstream,
+                            (f"{server_cpu / span * 100:.0f}%" if server_cpu >= 0 else "n/a (worker recycled)"),
+                            f"{own_cpu / span * 100:.0f}%",
+                            f"{os.getloadavg()[0]:.1f}",
+                        ]
+                    )
                     if supervisors == 200 and latency == latencies[0]:
                         p99_polls = common.p99(polls)
-                        report.goal("5 200 supervisors", "p99 <= 100 ms and 0 errors (polls every 2 s)",
-                                    f"poll p99 {common.ms(p99_polls)} ms, all-request p99 {common.ms(common.p99(every))} ms, {rate:.0f} req/s, {result.error_count} errors",
-                                    p99_polls <= 0.100 and result.error_count == 0)
+                        report.goal(
+                            "5 200 supervisors",
+                            "p99 <= 100 ms and 0 errors (polls every 2 s)",
+                            f"poll p99 {common.ms(p99_polls)} ms, all-request p99 {common.ms(common.p99(every))} ms, {rate:.0f} req/s, {result.error_count} errors",
+                            p99_polls <= 0.100 and result.error_count == 0,
+                        )
             sim.set_latency(0)
-        report.table(["upstream latency ms", "supervisors", "requests", "req/s", "poll median ms", "poll p99 ms", "action median ms", "action p99 ms",
-                      "all p99 ms", "errors", "late polls", "upstream calls",
-                      "gunicorn CPU", "generator+simulator CPU", "load avg 1 min"], rows)
+        report.table(
+            [
+                "upstream latency ms",
+                "supervisors",
+                "requests",
+                "req/s",
+                "poll median ms",
+                "poll p99 ms",
+                "action median ms",
+                "action p99 ms",
+                "all p99 ms",
+                "errors",
+                "late polls",
+                "upstream calls",
+                "gunicorn CPU",
+                "generator+simulator CPU",
+                "load avg 1 min",
+            ],
+            rows,
+        )
     finally:
         sim.stop()
     report.publish(append)

@@ -57,7 +57,9 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
         version = client.get(common.table_path(cf)).headers.get("X-Roster-Version")
         measure("refresh, unchanged", lambda: client.get(common.table_path(cf, int(version))), "0", lambda n: n == 0)
         _expire_lease(cf)
-        measure("refresh, reconcile due", lambda: client.get(common.table_path(cf, int(version))), "1", lambda n: n == 1)
+        measure(
+            "refresh, reconcile due", lambda: client.get(common.table_path(cf, int(version))), "1", lambda n: n == 1
+        )
 
         announce = settings.DASHBOARD_ANNOUNCEMENTS[0]["url"]
         wait = settings.DASHBOARD_WAIT_MUSIC[0]["url"]
@@ -77,18 +79,41 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
         for action, call_sid, data in actions:
             path = common.action_path(cf, call_sid, action)
             measure(f"action {action}", lambda: client.post(path, data), "1", lambda n: n == 1)
-        add = {"to": "+14155550199", "from_": common.CALLER_ID, "label": "agent:added", "early_media": "on", "start_conference_on_enter": "on"}
-        measure("action add (dial out)", lambda: client.post(f"/conferences/{cf}/participants/add/", add), "1", lambda n: n == 1)
+        add = {
+            "to": "+14155550199",
+            "from_": common.CALLER_ID,
+            "label": "agent:added",
+            "early_media": "on",
+            "start_conference_on_enter": "on",
+        }
+        measure(
+            "action add (dial out)",
+            lambda: client.post(f"/conferences/{cf}/participants/add/", add),
+            "1",
+            lambda n: n == 1,
+        )
         failed = [row for row in rows if row[-1] != "yes" or row[1] not in (200, 204)]
-        report.notes.append("In-process (Django test client, production settings); counted with `Simulator.request_counts()` around each request.")
-        report.notes.append("Each action follows an open page (the roster is fresh), as a supervisor acts from the page.")
+        report.notes.append(
+            "In-process (Django test client, production settings); counted with `Simulator.request_counts()` around each request."
+        )
+        report.notes.append(
+            "Each action follows an open page (the roster is fresh), as a supervisor acts from the page."
+        )
         report.table(["request", "HTTP", "upstream calls", "by operation", "expected", "ok"], rows)
         actions_ok = all(row[-1] == "yes" and row[1] == 200 for row in rows if row[0].startswith("action"))
-        report.goal("1a row actions and add", "exactly 1 upstream call each (12 actions)",
-                    f"{sum(1 for r in rows if r[0].startswith('action') and r[2] == 1)}/12 at 1 call", actions_ok)
+        report.goal(
+            "1a row actions and add",
+            "exactly 1 upstream call each (12 actions)",
+            f"{sum(1 for r in rows if r[0].startswith('action') and r[2] == 1)}/12 at 1 call",
+            actions_ok,
+        )
         cold = rows[0][2]
-        report.goal("1b open page", "0 (fresh) or 1 (reconcile due)",
-                    f"fresh {rows[1][2]}, due {rows[2][2]}, cold {cold} ({rows[0][3]})", rows[1][2] == 0 and rows[2][2] == 1)
+        report.goal(
+            "1b open page",
+            "0 (fresh) or 1 (reconcile due)",
+            f"fresh {rows[1][2]}, due {rows[2][2]}, cold {cold} ({rows[0][3]})",
+            rows[1][2] == 0 and rows[2][2] == 1,
+        )
         report.goal("1c unchanged refresh", "0", f"{rows[3][2]}", rows[3][2] == 0)
         if failed:
             report.notes.append(f"Unexpected: {failed}")

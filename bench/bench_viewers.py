@@ -34,32 +34,67 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
         cf, _ = sim.conference("Bench viewers", 10)
         rows, rates = [], []
         with common.dashboard(sim, ROSTER_POLL_INTERVAL_SECONDS=str(INTERVAL)) as server:
-            report.notes.append(f"{server.description}; roster interval {INTERVAL} s; each poller every {POLL_PERIOD:g} s for {window:g} s.")
+            report.notes.append(
+                f"{server.description}; roster interval {INTERVAL} s; each poller every {POLL_PERIOD:g} s for {window:g} s."
+            )
             for pollers in levels:
                 # Warm: one poll loads the roster, so every level starts from the same state.
                 run_load(server.base_url, login, [cf], pollers=1, period=POLL_PERIOD, duration=1.0)
                 sim.reset_log()
                 began = time.monotonic()
-                result = run_load(server.base_url, login, [cf], pollers=pollers, period=POLL_PERIOD, duration=window, seed=pollers)
+                result = run_load(
+                    server.base_url, login, [cf], pollers=pollers, period=POLL_PERIOD, duration=window, seed=pollers
+                )
                 counts = sim.counts()
                 elapsed = time.monotonic() - began
                 lists = counts.get("ListParticipant", 0)
                 per_minute = lists / elapsed * 60
                 rates.append(per_minute)
-                rows.append([pollers, len(result.poll_latencies), f"{elapsed:.1f}", lists, counts.get("FetchConference", 0),
-                             f"{per_minute:.1f}", common.ms(common.median(result.poll_latencies)), common.ms(common.p99(result.poll_latencies)),
-                             result.error_count, result.late_polls])
-        report.table(["pollers", "polls", "window s", "ListParticipant", "FetchConference", "ListParticipant/min",
-                      "poll median ms", "poll p99 ms", "errors", "late polls"], rows)
+                rows.append(
+                    [
+                        pollers,
+                        len(result.poll_latencies),
+                        f"{elapsed:.1f}",
+                        lists,
+                        counts.get("FetchConference", 0),
+                        f"{per_minute:.1f}",
+                        common.ms(common.median(result.poll_latencies)),
+                        common.ms(common.p99(result.poll_latencies)),
+                        result.error_count,
+                        result.late_polls,
+                    ]
+                )
+        report.table(
+            [
+                "pollers",
+                "polls",
+                "window s",
+                "ListParticipant",
+                "FetchConference",
+                "ListParticipant/min",
+                "poll median ms",
+                "poll p99 ms",
+                "errors",
+                "late polls",
+            ],
+            rows,
+        )
         expected = 60 / INTERVAL
         one_call = 60 / window
         # Viewers cost nothing if no level goes above one reconcile per interval (+1 call straddling the
         # window). A single poller whose period equals the interval can land just before the lease
         # expires and reconcile every other poll: fewer calls, never more.
         bounded = max(rates) <= expected + one_call
-        report.goal("4 upstream per viewer count", f"ListParticipant/min not above one per interval (~{expected:.0f}/min at {INTERVAL} s) for 1..200 pollers",
-                    " / ".join(f"{rate:.1f}" for rate in rates) + f" per min for {', '.join(map(str, levels))} pollers (one call = {one_call:.1f}/min)", bounded)
-        report.notes.append("One poller every 2 s against a 2 s lease aliases (it often arrives just before expiry), so it reconciles less often; more pollers cover every expiry.")
+        report.goal(
+            "4 upstream per viewer count",
+            f"ListParticipant/min not above one per interval (~{expected:.0f}/min at {INTERVAL} s) for 1..200 pollers",
+            " / ".join(f"{rate:.1f}" for rate in rates)
+            + f" per min for {', '.join(map(str, levels))} pollers (one call = {one_call:.1f}/min)",
+            bounded,
+        )
+        report.notes.append(
+            "One poller every 2 s against a 2 s lease aliases (it often arrives just before expiry), so it reconciles less often; more pollers cover every expiry."
+        )
     finally:
         sim.stop()
     report.publish(append)

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +130,9 @@ class Sim:
     def conference(self, name: str, participants: int) -> tuple[str, list[str]]:
         """A live conference with `participants` connected callers: (CF sid, [CA sids])."""
         sim = self.simulator
-        first = sim.create_participant(ACCOUNT_SID, name, {"From": CALLER_ID, "To": "client:agent0", "Label": "agent:0"})
+        first = sim.create_participant(
+            ACCOUNT_SID, name, {"From": CALLER_ID, "To": "client:agent0", "Label": "agent:0"}
+        )
         sim.answer(ACCOUNT_SID, first.conference_sid, first.call_sid)
         sids = [first.call_sid]
         for number in range(1, participants):
@@ -205,10 +207,19 @@ def dashboard(sim: Sim, *, workers: int = 2, threads: int | None = None, **env_o
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "conference_admin.wsgi:application"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base_url = f"http://127.0.0.1:{port}"
-    server = Dashboard(process, base_url, log, f"gunicorn gthread, {workers} workers x {env.get('GUNICORN_THREADS', '8')} threads, production profile")
+    server = Dashboard(
+        process,
+        base_url,
+        log,
+        f"gunicorn gthread, {workers} workers x {env.get('GUNICORN_THREADS', '8')} threads, production profile",
+    )
     try:
         _wait_until_up(server)
         yield server
@@ -355,7 +366,7 @@ class Report:
         self.goals.append(Goal(self.number, name, goal, figure, met, self.command))
 
     def markdown(self) -> str:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         lines = [f"### {self.number}. {self.title} ({stamp})", "", f"`{self.command}`  ", f"Machine: {machine()}", ""]
         lines += [f"- {note}" for note in self.notes]
         if self.notes:
@@ -375,7 +386,10 @@ class Report:
         for note in self.notes:
             print(f"  {note}")
         for header, rows in self.tables:
-            widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i]) for i in range(len(header))]
+            widths = [
+                max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i])
+                for i in range(len(header))
+            ]
             print("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)))
             for row in rows:
                 print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)))
@@ -416,9 +430,13 @@ def standard_args(description: str):
     import argparse
 
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="fewer runs, shorter windows (for development and the smoke test)")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer runs, shorter windows (for development and the smoke test)"
+    )
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to docs/PERFORMANCE.md")
-    parser.add_argument("--latency", type=int, nargs="*", default=None, help="simulated upstream latencies in ms (default 0 100)")
+    parser.add_argument(
+        "--latency", type=int, nargs="*", default=None, help="simulated upstream latencies in ms (default 0 100)"
+    )
     return parser
 
 

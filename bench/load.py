@@ -15,9 +15,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-import requests
-
 import common
+import requests
 
 
 @dataclass
@@ -124,10 +123,14 @@ def run_load(
         session.close()
 
     threads = [
-        threading.Thread(target=poller, args=(conferences[index % len(conferences)], rng.uniform(0, period)), daemon=True)
+        threading.Thread(
+            target=poller, args=(conferences[index % len(conferences)], rng.uniform(0, period)), daemon=True
+        )
         for index in range(pollers)
     ]
-    threads += [threading.Thread(target=actor, args=(cf, ca, rng.uniform(0, action_period)), daemon=True) for cf, ca in actors]
+    threads += [
+        threading.Thread(target=actor, args=(cf, ca, rng.uniform(0, action_period)), daemon=True) for cf, ca in actors
+    ]
     began = time.monotonic()
     for thread in threads:
         thread.start()

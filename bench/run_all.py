@@ -14,6 +14,8 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from datetime import UTC
+
 import common  # noqa: E402
 
 SUMMARY_START = "<!-- summary:start -->"
@@ -50,9 +52,9 @@ def _kept_rows(only: list[int] | None) -> list[str]:
 
 
 def summary(goals: list[common.Goal], failures: dict[int, str], quick: bool, only: list[int] | None = None) -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         SUMMARY_START,
         f"Latest `bench/run_all.py{' --quick' if quick else ''}` ({stamp}{'; benchmarks ' + ' '.join(map(str, only)) + ' re-run, the rest kept' if only else ''}; {common.machine()}):",
@@ -65,16 +67,24 @@ def summary(goals: list[common.Goal], failures: dict[int, str], quick: bool, onl
         met = "n/a" if goal.met is None else ("yes" if goal.met else "**no**")
         rows.append(f"| {goal.number} | {goal.name}: {goal.goal} | {goal.figure} | {met} | `{goal.command}` |")
     for number, error in failures.items():
-        rows.append(f"| {number} | benchmark failed | {error} | **no** | `.venv/bin/python bench/run_all.py --only {number}` |")
+        rows.append(
+            f"| {number} | benchmark failed | {error} | **no** | `.venv/bin/python bench/run_all.py --only {number}` |"
+        )
     lines += sorted(rows, key=lambda row: int(row.split("|")[1]))
     lines.append(SUMMARY_END)
     return "\n".join(lines)
 
 
 def write_summary(text: str) -> None:
-    document = common.PERFORMANCE_MD.read_text() if common.PERFORMANCE_MD.exists() else f"# Performance\n\n{common.RAW_HEADING}\n\n"
+    document = (
+        common.PERFORMANCE_MD.read_text()
+        if common.PERFORMANCE_MD.exists()
+        else f"# Performance\n\n{common.RAW_HEADING}\n\n"
+    )
     if SUMMARY_START in document:
-        document = re.sub(re.escape(SUMMARY_START) + ".*?" + re.escape(SUMMARY_END), lambda _: text, document, flags=re.S)
+        document = re.sub(
+            re.escape(SUMMARY_START) + ".*?" + re.escape(SUMMARY_END), lambda _: text, document, flags=re.S
+        )
     else:
         document = document.replace(common.RAW_HEADING, text + "\n\n" + common.RAW_HEADING, 1)
     common.PERFORMANCE_MD.write_text(document)
@@ -98,7 +108,9 @@ def main() -> int:
         write_summary(summary(goals, failures, args.quick, args.only))
     print("\nSummary")
     for goal in goals:
-        print(f"  {goal.number} {goal.name}: {goal.figure} ({'n/a' if goal.met is None else 'met' if goal.met else 'NOT met'})")
+        print(
+            f"  {goal.number} {goal.name}: {goal.figure} ({'n/a' if goal.met is None else 'met' if goal.met else 'NOT met'})"
+        )
     for number, error in failures.items():
         print(f"  {number} FAILED: {error}")
     return 1 if failures else 0

@@ -105,7 +105,9 @@ class Supervisor:
     def login(self, password: str) -> None:
         page = self.request("GET", "/login/")
         token = CSRF_RE.search(page.text).group(1)
-        answer = self.request("POST", "/login/", data={"username": self.name, "password": password, "csrfmiddlewaretoken": token})
+        answer = self.request(
+            "POST", "/login/", data={"username": self.name, "password": password, "csrfmiddlewaretoken": token}
+        )
         if answer.status_code != 302:
             raise RuntimeError(f"{self.name} could not log in ({answer.status_code})")
 
@@ -140,7 +142,10 @@ class Supervisor:
     def poll(self) -> bool:
         """One refresh as the page's script makes it; False once the conference is over."""
         response = self.request(
-            "GET", f"/conferences/{self.conference}/participants/", params={"version": self.version}, headers={"HX-Request": "true"}
+            "GET",
+            f"/conferences/{self.conference}/participants/",
+            params={"version": self.version},
+            headers={"HX-Request": "true"},
         )
         if response.status_code == 204:
             return True
@@ -156,26 +161,40 @@ class Supervisor:
         action = rng.choices(list(ACTION_WEIGHTS), weights=list(ACTION_WEIGHTS.values()))[0]
         headers = {"HX-Request": "true", "X-CSRFToken": self.csrf}
         if action == "add":
-            data = {"to": f"+1415555{rng.randrange(10000):04d}", "from_": "+15005550006", "csrfmiddlewaretoken": self.csrf}
+            data = {
+                "to": f"+1415555{rng.randrange(10000):04d}",
+                "from_": "+15005550006",
+                "csrfmiddlewaretoken": self.csrf,
+            }
             if rng.random() < 0.5:
                 data["label"] = f"customer:soak {self.name} {rng.randrange(10**6)}"
-            response = self.request("POST", f"/conferences/{self.conference}/participants/add/", data=data, headers=headers)
+            response = self.request(
+                "POST", f"/conferences/{self.conference}/participants/add/", data=data, headers=headers
+            )
             self.attempts.append(Attempt("add", "", _add_outcome(response), response.status_code, _message(response)))
             if response.status_code == 200 and response.headers.get("HX-Retarget") != "#add-participant":
                 self.apply_rows(response.text)
             return
         # Never kick whoever ends the conference for everyone: the soak would run out of calls.
-        candidates = [sid for sid, row in self.rows.items() if not (action == "kick" and (row.ends_conference or not row.label.startswith("customer")))]
+        candidates = [
+            sid
+            for sid, row in self.rows.items()
+            if not (action == "kick" and (row.ends_conference or not row.label.startswith("customer")))
+        ]
         if not candidates:
             return
         call_sid = rng.choice(candidates)
         data = {"csrfmiddlewaretoken": self.csrf}
         if action == "announce":
             data["choice"] = announce_url
-        response = self.request("POST", f"/conferences/{self.conference}/participants/{call_sid}/{action}/", data=data, headers=headers)
+        response = self.request(
+            "POST", f"/conferences/{self.conference}/participants/{call_sid}/{action}/", data=data, headers=headers
+        )
         if "confirm how to hold them" in response.headers.get("HX-Trigger", ""):
             return  # the page asked first (hold on someone who ends the conference): nothing was sent
-        self.attempts.append(Attempt(action, call_sid, _action_outcome(response), response.status_code, _message(response)))
+        self.attempts.append(
+            Attempt(action, call_sid, _action_outcome(response), response.status_code, _message(response))
+        )
         if response.status_code == 200 and "HX-Retarget" not in response.headers:
             self.apply_rows(response.text)
 
@@ -339,7 +358,10 @@ def run_soak(
             if tab.open(conference):
                 return
 
-    threads = [threading.Thread(target=supervise, args=(tab, random.Random(seed + i)), daemon=True) for i, tab in enumerate(tabs)]
+    threads = [
+        threading.Thread(target=supervise, args=(tab, random.Random(seed + i)), daemon=True)
+        for i, tab in enumerate(tabs)
+    ]
     ticker = threading.Thread(target=activity_loop, daemon=True)
     if activity:
         ticker.start()
@@ -360,7 +382,11 @@ def run_soak(
     attempts_by_outcome: Counter = Counter()
     audit_records = unknown_resolved = unknown_left = 0
     for tab in tabs:
-        records = list(AuditRecord.objects.filter(actor_username=tab.name, resolves__isnull=True, id__gt=audit_before).order_by("id"))
+        records = list(
+            AuditRecord.objects.filter(actor_username=tab.name, resolves__isnull=True, id__gt=audit_before).order_by(
+                "id"
+            )
+        )
         audit_records += len(records)
         attempts_by_outcome.update(a.outcome for a in tab.attempts)
         if len(records) != len(tab.attempts):
@@ -370,8 +396,13 @@ def run_soak(
             )
         for attempt, record in zip(tab.attempts, records):
             audit_by_outcome[record.outcome] += 1
-            if record.action != ("add" if attempt.action == "add" else attempt.action) or record.outcome != attempt.outcome:
-                audit_mismatches.append(f"{tab.name}: {attempt.action} shown {attempt.outcome}, audited {record.action} {record.outcome}: {attempt.text[:160]!r}")
+            if (
+                record.action != ("add" if attempt.action == "add" else attempt.action)
+                or record.outcome != attempt.outcome
+            ):
+                audit_mismatches.append(
+                    f"{tab.name}: {attempt.action} shown {attempt.outcome}, audited {record.action} {record.outcome}: {attempt.text[:160]!r}"
+                )
             if record.outcome == "unknown":
                 if record.resolutions.exists():
                     unknown_resolved += 1
@@ -393,7 +424,9 @@ def run_soak(
             missing = set(truth) - set(shown)
             extra = set(shown) - set(truth)
             differ = {sid for sid in set(truth) & set(shown) if truth[sid] != shown[sid]}
-            roster_mismatches.append(f"{tab.name} on {tab.conference}: missing {sorted(missing)}, extra {sorted(extra)}, differ {sorted(differ)}")
+            roster_mismatches.append(
+                f"{tab.name} on {tab.conference}: missing {sorted(missing)}, extra {sorted(extra)}, differ {sorted(differ)}"
+            )
 
     statuses: Counter = Counter()
     for tab in tabs:
@@ -460,7 +493,10 @@ def main(argv: list[str] | None = None) -> int:
     settings.PUBLIC_BASE_URL = ""
     settings.DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
     # Pages link hashed static names only after collectstatic; the soak fetches no static.
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     call_command("migrate", interactive=False, verbosity=0)
 
     simulator = Simulator(account_sid=account, auth_token=token, seed=args.seed)

@@ -24,9 +24,7 @@ def env(name, default=None, *, required_in_production=False):
     if value not in (None, ""):
         return value
     if required_in_production and IS_PRODUCTION:
-        raise ImproperlyConfigured(
-            f"{name} must be set when DJANGO_PROFILE=production (see .env.example)."
-        )
+        raise ImproperlyConfigured(f"{name} must be set when DJANGO_PROFILE=production (see .env.example).")
     return default
 
 
@@ -224,9 +222,7 @@ if IS_PRODUCTION:
 
 # --- Twilio -----------------------------------------------------------------------------
 # The default profile talks to the bundled simulator; production defaults to Twilio itself.
-TWILIO_API_BASE_URL = env(
-    "TWILIO_API_BASE_URL", "https://api.twilio.com" if IS_PRODUCTION else "http://127.0.0.1:8001"
-)
+TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL", "https://api.twilio.com" if IS_PRODUCTION else "http://127.0.0.1:8001")
 # A made-up account SID for the simulator; not a credential.
 SIMULATOR_DEMO_ACCOUNT_SID = "AC00000000000000000000000000000000"
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "")
@@ -261,12 +257,28 @@ LOGGING = {
 # the supervisor, the URL and the HTTP method Twilio should use to fetch it.
 DASHBOARD_POLL_SECONDS = int(env("DASHBOARD_POLL_SECONDS", "3"))
 DASHBOARD_HOLD_MUSIC = [
-    {"name": "Busy strings (Twilio default)", "url": "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3", "method": "GET"},
-    {"name": "Chopin", "url": "http://com.twilio.music.classical.s3.amazonaws.com/ith_chopin-15-2.mp3", "method": "GET"},
-    {"name": "Borghestral", "url": "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3", "method": "GET"},
+    {
+        "name": "Busy strings (Twilio default)",
+        "url": "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3",
+        "method": "GET",
+    },
+    {
+        "name": "Chopin",
+        "url": "http://com.twilio.music.classical.s3.amazonaws.com/ith_chopin-15-2.mp3",
+        "method": "GET",
+    },
+    {
+        "name": "Borghestral",
+        "url": "http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3",
+        "method": "GET",
+    },
 ]
 DASHBOARD_WAIT_MUSIC = [
-    {"name": "Classical playlist (Twilio default)", "url": "http://twimlets.com/holdmusic?Bucket=com.twilio.music.classical", "method": "POST"},
+    {
+        "name": "Classical playlist (Twilio default)",
+        "url": "http://twimlets.com/holdmusic?Bucket=com.twilio.music.classical",
+        "method": "POST",
+    },
     *DASHBOARD_HOLD_MUSIC,
 ]
 DASHBOARD_ANNOUNCEMENTS = [

@@ -2,7 +2,7 @@
 
 import os
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -38,7 +38,7 @@ def simulator_server():
     from conference_admin.simulator.server import start_simulator
 
     # Start the manual clock at the real time so the dashboard's "in call for" figures stay sane.
-    clock = ManualClock(datetime.now(timezone.utc))
+    clock = ManualClock(datetime.now(UTC))
     simulator = Simulator(account_sid=TEST_ACCOUNT_SID, auth_token=TEST_AUTH_TOKEN, clock=clock, seed=7)
     server = start_simulator(simulator)
     yield server

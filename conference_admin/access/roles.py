@@ -24,9 +24,16 @@ _LEAD = [*_SUPERVISOR, ADD, END, BULK]
 _ADMIN = [
     *_LEAD,
     DELETE_AUDIT,
-    "auth.view_user", "auth.add_user", "auth.change_user", "auth.delete_user",
-    "auth.view_group", "auth.change_group",
-    "dashboard.view_choice", "dashboard.add_choice", "dashboard.change_choice", "dashboard.delete_choice",
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.delete_user",
+    "auth.view_group",
+    "auth.change_group",
+    "dashboard.view_choice",
+    "dashboard.add_choice",
+    "dashboard.change_choice",
+    "dashboard.delete_choice",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {OBSERVER: _OBSERVER, SUPERVISOR: _SUPERVISOR, LEAD: _LEAD, ADMIN: _ADMIN}
@@ -35,7 +42,11 @@ ROLE_IS_STAFF = {ADMIN}
 
 def _permissions(dotted_names: list[str], using: str) -> list[Permission]:
     wanted = {tuple(name.split(".", 1)) for name in dotted_names}
-    candidates = Permission.objects.using(using).filter(codename__in=[codename for _, codename in wanted]).select_related("content_type")
+    candidates = (
+        Permission.objects.using(using)
+        .filter(codename__in=[codename for _, codename in wanted])
+        .select_related("content_type")
+    )
     return [p for p in candidates if (p.content_type.app_label, p.codename) in wanted]
 
 

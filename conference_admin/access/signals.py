@@ -47,7 +47,9 @@ def connect() -> None:
     post_save.connect(_user_changed, sender=user_model, dispatch_uid="access-user-saved")
     post_delete.connect(_user_changed, sender=user_model, dispatch_uid="access-user-deleted")
     m2m_changed.connect(_user_memberships_changed, sender=user_model.groups.through, dispatch_uid="access-user-groups")
-    m2m_changed.connect(_user_memberships_changed, sender=user_model.user_permissions.through, dispatch_uid="access-user-perms")
+    m2m_changed.connect(
+        _user_memberships_changed, sender=user_model.user_permissions.through, dispatch_uid="access-user-perms"
+    )
     m2m_changed.connect(_definitions_changed, sender=Group.permissions.through, dispatch_uid="access-group-perms")
     for model in (Group, Permission):
         post_save.connect(_definitions_changed, sender=model, dispatch_uid=f"access-{model.__name__}-saved")

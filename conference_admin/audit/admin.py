@@ -7,7 +7,15 @@ from .models import AuditRecord
 class AuditRecordAdmin(admin.ModelAdmin):
     """Read-only: Admins may delete records (retention) but nobody edits one."""
 
-    list_display = ("created_at", "actor_username", "action", "conference_sid", "participant_label", "outcome", "error_code")
+    list_display = (
+        "created_at",
+        "actor_username",
+        "action",
+        "conference_sid",
+        "participant_label",
+        "outcome",
+        "error_code",
+    )
     list_filter = ("outcome", "action")
     search_fields = ("actor_username", "conference_sid", "participant_sid", "participant_label")
 

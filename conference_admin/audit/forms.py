@@ -8,8 +8,12 @@ class AuditFilterForm(forms.Form):
     conference = forms.CharField(required=False, max_length=64, label="Conference SID")
     action = forms.CharField(required=False, max_length=64)
     outcome = forms.ChoiceField(required=False, choices=[("", "any"), *AuditRecord.Outcome.choices])
-    since = forms.DateTimeField(required=False, label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    until = forms.DateTimeField(required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    since = forms.DateTimeField(
+        required=False, label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    until = forms.DateTimeField(
+        required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
     def clean(self):
         cleaned = super().clean()

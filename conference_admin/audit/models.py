@@ -20,7 +20,9 @@ class AuditRecord(models.Model):
         UNKNOWN = "unknown", "unknown"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Kept as written, so the record still says who acted after the account is gone.
     actor_username = models.CharField(max_length=150)
     conference_sid = models.CharField(max_length=64, db_index=True)

@@ -45,7 +45,9 @@ class Attempt:
         self.participant_label = ""
         self.record: AuditRecord | None = None
 
-    def succeeded(self, *, request_id: str | None = None, participant_sid: str | None = None, participant_label: str | None = None) -> None:
+    def succeeded(
+        self, *, request_id: str | None = None, participant_sid: str | None = None, participant_label: str | None = None
+    ) -> None:
         self.request_id = request_id or ""
         if participant_sid:
             self.participant_sid = participant_sid

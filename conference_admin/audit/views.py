@@ -15,8 +15,18 @@ from .models import AuditRecord
 
 PAGE_SIZE = 100
 CSV_COLUMNS = [
-    "created_at", "actor_username", "conference_sid", "participant_sid", "participant_label", "action",
-    "parameters", "outcome", "error_code", "error_message", "twilio_request_id", "resolves_id",
+    "created_at",
+    "actor_username",
+    "conference_sid",
+    "participant_sid",
+    "participant_label",
+    "action",
+    "parameters",
+    "outcome",
+    "error_code",
+    "error_message",
+    "twilio_request_id",
+    "resolves_id",
 ]
 
 
@@ -52,7 +62,9 @@ def _rows(records):
     for record in records.iterator(chunk_size=500):
         values = [getattr(record, column) for column in CSV_COLUMNS]
         values[0] = record.created_at.isoformat()
-        values[CSV_COLUMNS.index("parameters")] = json.dumps(record.parameters, sort_keys=True) if record.parameters else ""
+        values[CSV_COLUMNS.index("parameters")] = (
+            json.dumps(record.parameters, sort_keys=True) if record.parameters else ""
+        )
         yield writer.writerow([_cell(v) for v in values])
 
 

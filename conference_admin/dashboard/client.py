@@ -23,7 +23,6 @@ _SETTING_NAMES = (
 )
 
 
-
 class TwilioNotConfigured(TwilioError):
     """Settings lack credentials: nothing can be sent. Shown like any other Twilio failure."""
 
@@ -40,8 +39,8 @@ _overrides: dict[str, Any] = {}
 def override_client(**overrides: Any) -> Iterator[None]:
     """Build the dashboard's client with extra TwilioClient arguments inside the block.
 
-        with override_client(sleep=clock.sleep, monotonic=clock.monotonic):
-            ...  # views now use a client whose backoff waits on the fake clock
+    with override_client(sleep=clock.sleep, monotonic=clock.monotonic):
+        ...  # views now use a client whose backoff waits on the fake clock
     """
     previous = dict(_overrides)
     _overrides.update(overrides)

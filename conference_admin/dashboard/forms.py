@@ -52,7 +52,10 @@ def enum_field(label: str, values: list[str]) -> forms.ChoiceField:
 
 def int_field(label: str, low: int, high: int, help_text: str = "") -> forms.IntegerField:
     return forms.IntegerField(
-        label=label, min_value=low, max_value=high, required=False,
+        label=label,
+        min_value=low,
+        max_value=high,
+        required=False,
         help_text=help_text or f"{low}–{high}",
     )
 
@@ -223,22 +226,38 @@ class AddParticipantForm(forms.Form):
     """
 
     common_fields = (
-        "to", "from_", "label", "muted", "coaching", "call_sid_to_coach", "timeout", "early_media",
-        "beep", "start_conference_on_enter", "end_conference_on_exit", "record",
+        "to",
+        "from_",
+        "label",
+        "muted",
+        "coaching",
+        "call_sid_to_coach",
+        "timeout",
+        "early_media",
+        "beep",
+        "start_conference_on_enter",
+        "end_conference_on_exit",
+        "record",
     )
 
     to = forms.CharField(
-        label="To", max_length=256,
+        label="To",
+        max_length=256,
         help_text="+E.164 number, client:name or sip:user@host",
         widget=forms.TextInput(attrs={"placeholder": "+14155550100", "autocomplete": "off", "spellcheck": "false"}),
     )
     from_ = forms.CharField(
-        label="From", max_length=128,
+        label="From",
+        max_length=128,
         help_text="Caller ID: pick or type +E.164 or client:name",
         widget=forms.TextInput(attrs={"list": "caller-ids", "autocomplete": "off", "spellcheck": "false"}),
     )
-    label = forms.CharField(label="Label", max_length=128, required=False,
-                            widget=forms.TextInput(attrs={"placeholder": "agent:bob", "autocomplete": "off"}))
+    label = forms.CharField(
+        label="Label",
+        max_length=128,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "agent:bob", "autocomplete": "off"}),
+    )
     muted = forms.BooleanField(label="Muted on join", required=False)
     coaching = forms.BooleanField(label="Coach", required=False)
     call_sid_to_coach = forms.CharField(label="Coach whom", required=False)
@@ -256,7 +275,8 @@ class AddParticipantForm(forms.Form):
     time_limit = int_field("Time limit (s)", 1, 86400)
     jitter_buffer_size = enum_field("Jitter buffer", ["off", "small", "medium", "large"])
     byoc = forms.CharField(
-        label="BYOC trunk SID", required=False,
+        label="BYOC trunk SID",
+        required=False,
         validators=[RegexValidator(BYOC_SID_RE, "A BYOC trunk SID is BY followed by 32 hex digits.")],
     )
     call_token = forms.CharField(label="Call token", max_length=2048, required=False)
@@ -305,19 +325,64 @@ class AddParticipantForm(forms.Form):
     amd_status_callback_method = method_field("AMD status callback method")
 
     advanced_groups = (
-        ("Call", ("caller_id", "caller_display_name", "call_reason", "time_limit", "jitter_buffer_size", "byoc",
-                  "call_token", "sip_auth_username", "sip_auth_password", "status_callback",
-                  "status_callback_method", "status_callback_event", "client_notification_url")),
-        ("Conference", ("wait_url", "wait_method", "max_participants", "region", "conference_record",
-                        "conference_trim", "conference_status_callback", "conference_status_callback_method",
-                        "conference_status_callback_event", "conference_recording_status_callback",
-                        "conference_recording_status_callback_method", "conference_recording_status_callback_event")),
-        ("Recording", ("recording_channels", "recording_track", "trim", "recording_status_callback",
-                       "recording_status_callback_method", "recording_status_callback_event")),
-        ("Answering machine detection", ("machine_detection", "machine_detection_timeout",
-                                         "machine_detection_speech_threshold", "machine_detection_speech_end_threshold",
-                                         "machine_detection_silence_timeout", "amd_status_callback",
-                                         "amd_status_callback_method")),
+        (
+            "Call",
+            (
+                "caller_id",
+                "caller_display_name",
+                "call_reason",
+                "time_limit",
+                "jitter_buffer_size",
+                "byoc",
+                "call_token",
+                "sip_auth_username",
+                "sip_auth_password",
+                "status_callback",
+                "status_callback_method",
+                "status_callback_event",
+                "client_notification_url",
+            ),
+        ),
+        (
+            "Conference",
+            (
+                "wait_url",
+                "wait_method",
+                "max_participants",
+                "region",
+                "conference_record",
+                "conference_trim",
+                "conference_status_callback",
+                "conference_status_callback_method",
+                "conference_status_callback_event",
+                "conference_recording_status_callback",
+                "conference_recording_status_callback_method",
+                "conference_recording_status_callback_event",
+            ),
+        ),
+        (
+            "Recording",
+            (
+                "recording_channels",
+                "recording_track",
+                "trim",
+                "recording_status_callback",
+                "recording_status_callback_method",
+                "recording_status_callback_event",
+            ),
+        ),
+        (
+            "Answering machine detection",
+            (
+                "machine_detection",
+                "machine_detection_timeout",
+                "machine_detection_speech_threshold",
+                "machine_detection_speech_end_threshold",
+                "machine_detection_silence_timeout",
+                "amd_status_callback",
+                "amd_status_callback_method",
+            ),
+        ),
     )
 
     def __init__(self, *args, coach_choices: list[tuple[str, str]] = (), **kwargs):
@@ -373,7 +438,9 @@ class AddParticipantForm(forms.Form):
         if to and from_:
             if E164_RE.match(to) and not E164_RE.match(from_):
                 self.add_error("from_", "Calling a phone number needs a phone number (+E.164) as From.")
-            elif not (E164_RE.match(from_) or CLIENT_RE.match(from_) or (SIP_RE.match(to) and SIP_USER_RE.match(from_))):
+            elif not (
+                E164_RE.match(from_) or CLIENT_RE.match(from_) or (SIP_RE.match(to) and SIP_USER_RE.match(from_))
+            ):
                 self.add_error("from_", "Enter +E.164 or client:name (or a SIP user name when calling sip:).")
         if cleaned.get("coaching") and not cleaned.get("call_sid_to_coach"):
             self.add_error("call_sid_to_coach", "Choose whom the new participant coaches.")

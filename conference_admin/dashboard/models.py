@@ -35,7 +35,8 @@ class Choice(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     name = models.CharField(max_length=128, help_text="What supervisors see in the picker.")
     url_or_number = models.CharField(
-        "URL or number", max_length=2000,
+        "URL or number",
+        max_length=2000,
         help_text="An http(s) URL Twilio fetches (music, announcements) or a caller ID (+E.164 or client:name).",
     )
     method = models.CharField(max_length=4, choices=Method.choices, blank=True, help_text="How Twilio fetches the URL.")
@@ -100,7 +101,13 @@ def default_choices() -> list[dict[str, Any]]:
         (Choice.Kind.ANNOUNCEMENT, settings.DASHBOARD_ANNOUNCEMENTS),
     ):
         rows += [
-            {"kind": str(kind), "name": e["name"], "url_or_number": e["url"], "method": e.get("method", ""), "position": i}
+            {
+                "kind": str(kind),
+                "name": e["name"],
+                "url_or_number": e["url"],
+                "method": e.get("method", ""),
+                "position": i,
+            }
             for i, e in enumerate(entries)
         ]
     rows += [

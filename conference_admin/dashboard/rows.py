@@ -118,14 +118,22 @@ def roster_names(roster: Roster) -> dict[str, str]:
     return {call_sid: entry.participant.identifier for call_sid, entry in roster.entries.items()}
 
 
-def build_rows(roster: Roster, *, conference_sid: str, entries: list[RosterEntry] | None = None, warnings: dict[str, str] | None = None) -> list[ParticipantRow]:
+def build_rows(
+    roster: Roster,
+    *,
+    conference_sid: str,
+    entries: list[RosterEntry] | None = None,
+    warnings: dict[str, str] | None = None,
+) -> list[ParticipantRow]:
     """Rows for `entries` (default: everyone), sharing one clock reading and one name map."""
     now = timezone.now()
     names = roster_names(roster)
     warnings = warnings or {}
     chosen = roster.entries.values() if entries is None else entries
     return [
-        build_row(entry, names, conference_sid=conference_sid, now=now, warning=warnings.get(entry.participant.call_sid, ""))
+        build_row(
+            entry, names, conference_sid=conference_sid, now=now, warning=warnings.get(entry.participant.call_sid, "")
+        )
         for entry in chosen
     ]
 
@@ -133,8 +141,22 @@ def build_rows(roster: Roster, *, conference_sid: str, entries: list[RosterEntry
 def gone_row(*, conference_sid: str, call_sid: str, name: str, note: Note) -> ParticipantRow:
     """A row for a participant that left: shown once with a note, dropped by the next refresh."""
     return ParticipantRow(
-        conference_sid=conference_sid, call_sid=call_sid, name=name, label="", status="complete",
-        status_text="Left", pending=False, muted=False, hold=False, coaching=False, coaching_name="",
-        end_conference_on_exit=None, beep_on_exit=None, in_call=None, on_hold=None,
-        hold_start_exact=False, note=note, gone=True,
+        conference_sid=conference_sid,
+        call_sid=call_sid,
+        name=name,
+        label="",
+        status="complete",
+        status_text="Left",
+        pending=False,
+        muted=False,
+        hold=False,
+        coaching=False,
+        coaching_name="",
+        end_conference_on_exit=None,
+        beep_on_exit=None,
+        in_call=None,
+        on_hold=None,
+        hold_start_exact=False,
+        note=note,
+        gone=True,
     )

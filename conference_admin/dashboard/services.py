@@ -37,7 +37,16 @@ CONFERENCE_EVENT_GROUPS = ["start", "end", "join", "leave", "mute", "hold", "mod
 # --- participant writes -------------------------------------------------------------------
 
 
-def _update(actor, action: str, conference_sid: str, call_sid: str, *, held_now: bool = False, remember_beep_on_exit: bool | None = None, **params) -> Participant:
+def _update(
+    actor,
+    action: str,
+    conference_sid: str,
+    call_sid: str,
+    *,
+    held_now: bool = False,
+    remember_beep_on_exit: bool | None = None,
+    **params,
+) -> Participant:
     """One audited update; what Twilio returned goes into the shared roster."""
     with audit_attempt(
         actor=actor,
@@ -61,8 +70,12 @@ def participant_unmute(*, actor, conference_sid: str, call_sid: str) -> Particip
     return _update(actor, "unmute", conference_sid, call_sid, muted=False)
 
 
-def participant_hold(*, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None) -> Participant:
-    return _update(actor, "hold", conference_sid, call_sid, held_now=True, hold=True, hold_url=hold_url, hold_method=hold_method)
+def participant_hold(
+    *, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None
+) -> Participant:
+    return _update(
+        actor, "hold", conference_sid, call_sid, held_now=True, hold=True, hold_url=hold_url, hold_method=hold_method
+    )
 
 
 def participant_resume(*, actor, conference_sid: str, call_sid: str) -> Participant:
@@ -77,20 +90,30 @@ def participant_stop_coaching(*, actor, conference_sid: str, call_sid: str) -> P
     return _update(actor, "stop-coaching", conference_sid, call_sid, coaching=False)
 
 
-def participant_announce(*, actor, conference_sid: str, call_sid: str, announce_url: str, announce_method: str | None = None) -> Participant:
-    return _update(actor, "announce", conference_sid, call_sid, announce_url=announce_url, announce_method=announce_method)
+def participant_announce(
+    *, actor, conference_sid: str, call_sid: str, announce_url: str, announce_method: str | None = None
+) -> Participant:
+    return _update(
+        actor, "announce", conference_sid, call_sid, announce_url=announce_url, announce_method=announce_method
+    )
 
 
-def participant_set_end_conference_on_exit(*, actor, conference_sid: str, call_sid: str, end_conference_on_exit: bool) -> Participant:
+def participant_set_end_conference_on_exit(
+    *, actor, conference_sid: str, call_sid: str, end_conference_on_exit: bool
+) -> Participant:
     return _update(actor, "end-on-exit", conference_sid, call_sid, end_conference_on_exit=end_conference_on_exit)
 
 
 def participant_set_beep_on_exit(*, actor, conference_sid: str, call_sid: str, beep_on_exit: bool) -> Participant:
     # Twilio does not report beep_on_exit back, so the roster remembers what was set.
-    return _update(actor, "beep-on-exit", conference_sid, call_sid, remember_beep_on_exit=beep_on_exit, beep_on_exit=beep_on_exit)
+    return _update(
+        actor, "beep-on-exit", conference_sid, call_sid, remember_beep_on_exit=beep_on_exit, beep_on_exit=beep_on_exit
+    )
 
 
-def participant_set_wait_music(*, actor, conference_sid: str, call_sid: str, wait_url: str, wait_method: str | None = None) -> Participant:
+def participant_set_wait_music(
+    *, actor, conference_sid: str, call_sid: str, wait_url: str, wait_method: str | None = None
+) -> Participant:
     return _update(actor, "wait-music", conference_sid, call_sid, wait_url=wait_url, wait_method=wait_method)
 
 
@@ -105,7 +128,9 @@ def participant_kick(*, actor, conference_sid: str, call_sid: str) -> Removed:
     """Remove the participant (hang up, or cancel a call still ringing)."""
     label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
     already = False
-    with audit_attempt(actor=actor, action="kick", conference_sid=conference_sid, participant_sid=call_sid, participant_label=label) as attempt:
+    with audit_attempt(
+        actor=actor, action="kick", conference_sid=conference_sid, participant_sid=call_sid, participant_label=label
+    ) as attempt:
         try:
             request_id = get_twilio_client().delete_participant(conference_sid, call_sid)
         except TwilioApiError as error:
@@ -136,7 +161,9 @@ def _with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[
 DIAL_LABEL_PREFIX = "dial:"
 
 
-def participant_add(*, actor, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]) -> Participant:
+def participant_add(
+    *, actor, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]
+) -> Participant:
     """Dial out. Every dial carries a label (one is made up when none was typed), so that
     when Twilio's answer is lost the dashboard can ask by label whether the call was placed.
     On failure the raised error carries `participant_label` for `participant_add_check()`."""
@@ -145,9 +172,19 @@ def participant_add(*, actor, conference_sid: str, from_: str, to: str, **params
         params["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
     label = params["label"]
     try:
-        with audit_attempt(actor=actor, action="add", conference_sid=conference_sid, participant_label=label, parameters={"from": from_, "to": to, **params}) as attempt:
+        with audit_attempt(
+            actor=actor,
+            action="add",
+            conference_sid=conference_sid,
+            participant_label=label,
+            parameters={"from": from_, "to": to, **params},
+        ) as attempt:
             participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **params)
-            attempt.succeeded(request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label)
+            attempt.succeeded(
+                request_id=participant.request_id,
+                participant_sid=participant.call_sid,
+                participant_label=participant.label,
+            )
     except TwilioError as error:
         error.participant_label = label
         raise
@@ -168,15 +205,27 @@ def participant_add_check(*, conference_sid: str, label: str, error: TwilioError
         if not check_error.is_not_found:
             raise
         if record is not None:
-            audit_resolution(record, outcome="failed", message=f"Checked by label {label}: not placed.", request_id=check_error.request_id or "")
+            audit_resolution(
+                record,
+                outcome="failed",
+                message=f"Checked by label {label}: not placed.",
+                request_id=check_error.request_id or "",
+            )
         return None
     rosters.record_participant(conference_sid, participant)
     if record is not None:
-        audit_resolution(record, outcome="ok", message=f"Checked by label {label}: placed as {participant.call_sid}.", request_id=participant.request_id or "")
+        audit_resolution(
+            record,
+            outcome="ok",
+            message=f"Checked by label {label}: placed as {participant.call_sid}.",
+            request_id=participant.request_id or "",
+        )
     return participant
 
 
-def participant_reread_after_unknown(*, conference_sid: str, call_sid: str, error: TwilioError, expected: dict[str, Any]) -> Participant | None:
+def participant_reread_after_unknown(
+    *, conference_sid: str, call_sid: str, error: TwilioError, expected: dict[str, Any]
+) -> Participant | None:
     """After a timeout, read the truth once; settle the audit record when the truth tells.
 
     Returns the participant as Twilio has it now, or None when they are gone. Raises the
@@ -196,12 +245,22 @@ def participant_reread_after_unknown(*, conference_sid: str, call_sid: str, erro
         return None
     rosters.record_participant(conference_sid, participant)
     if record is not None and record.action == "kick":
-        audit_resolution(record, outcome="failed", message="Re-read: still in the conference.", request_id=participant.request_id or "")
+        audit_resolution(
+            record,
+            outcome="failed",
+            message="Re-read: still in the conference.",
+            request_id=participant.request_id or "",
+        )
         return participant
     checkable = {key: value for key, value in expected.items() if hasattr(participant, key) and isinstance(value, bool)}
     if record is not None and checkable:
         applied = all(getattr(participant, key) == value for key, value in checkable.items())
-        audit_resolution(record, outcome="ok" if applied else "failed", message=f"Re-read: {'applied' if applied else 'not applied'}.", request_id=participant.request_id or "")
+        audit_resolution(
+            record,
+            outcome="ok" if applied else "failed",
+            message=f"Re-read: {'applied' if applied else 'not applied'}.",
+            request_id=participant.request_id or "",
+        )
     return participant
 
 
@@ -209,14 +268,18 @@ def participant_reread_after_unknown(*, conference_sid: str, call_sid: str, erro
 
 
 def conference_end(*, actor, conference_sid: str) -> Conference:
-    with audit_attempt(actor=actor, action="end-conference", conference_sid=conference_sid, parameters={"status": "completed"}) as attempt:
+    with audit_attempt(
+        actor=actor, action="end-conference", conference_sid=conference_sid, parameters={"status": "completed"}
+    ) as attempt:
         conference = get_twilio_client().update_conference(conference_sid, status="completed")
         attempt.succeeded(request_id=conference.request_id)
     rosters.record_conference(conference)
     return conference
 
 
-def conference_announce(*, actor, conference_sid: str, announce_url: str, announce_method: str | None = None) -> Conference:
+def conference_announce(
+    *, actor, conference_sid: str, announce_url: str, announce_method: str | None = None
+) -> Conference:
     params = {"announce_url": announce_url, "announce_method": announce_method}
     with audit_attempt(actor=actor, action="announce-all", conference_sid=conference_sid, parameters=params) as attempt:
         conference = get_twilio_client().update_conference(conference_sid, **params)
@@ -369,7 +432,12 @@ def conference_alerts(roster: Roster) -> list[Alert]:
         alerts.append(Alert("No agent is attending: only customers (or held agents) are left."))
     for entry in connected:
         if entry.participant.hold and entry.participant.end_conference_on_exit:
-            alerts.append(Alert(f"{entry.participant.identifier} is on hold and ends the conference on exit: if they hang up, everyone is disconnected.", entry.participant.call_sid))
+            alerts.append(
+                Alert(
+                    f"{entry.participant.identifier} is on hold and ends the conference on exit: if they hang up, everyone is disconnected.",
+                    entry.participant.call_sid,
+                )
+            )
     return alerts
 
 

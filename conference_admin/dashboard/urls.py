@@ -3,7 +3,6 @@ from django.urls import path
 
 from . import converters, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
 
-
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -29,6 +28,8 @@ urlpatterns = [
         views.participant_action,
         name="participant-action",
     ),
-    path("conferences/<conference_sid:conference_sid>/announce/", views.conference_announce, name="conference-announce"),
+    path(
+        "conferences/<conference_sid:conference_sid>/announce/", views.conference_announce, name="conference-announce"
+    ),
     path("conferences/<conference_sid:conference_sid>/end/", views.conference_end, name="conference-end"),
 ]

@@ -71,7 +71,12 @@ def _back(conference_sid: str) -> HttpResponse:
 def _error_page(request: HttpRequest, error: TwilioError, *, status: int) -> HttpResponse:
     """Twilio could not be read: say why, and let the browser try again on its own."""
     retry = settings.DASHBOARD_POLL_SECONDS
-    response = render(request, "conferences/error.html", {"message": describe_read_error(error), "retry_seconds": retry}, status=status)
+    response = render(
+        request,
+        "conferences/error.html",
+        {"message": describe_read_error(error), "retry_seconds": retry},
+        status=status,
+    )
     response["Refresh"] = str(retry)
     return response
 
@@ -94,7 +99,9 @@ def conference_list(request: HttpRequest) -> HttpResponse:
     except TwilioError as error:
         if request.htmx:
             # Keep the last list on screen; say why it is stale.
-            response = render(request, NOTE, {"note": Note(f"Refresh failed: {describe_read_error(error)} Retrying.", "error")})
+            response = render(
+                request, NOTE, {"note": Note(f"Refresh failed: {describe_read_error(error)} Retrying.", "error")}
+            )
             return reswap(retarget(response, "#list-status"), "innerHTML")
         context["summaries"], context["error"] = [], describe_read_error(error)
         return render(request, "conferences/list.html", context, status=_error_status(error))
@@ -107,7 +114,11 @@ def conference_list(request: HttpRequest) -> HttpResponse:
 def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
         conference = services.conference_get(conference_sid=conference_sid)
-        roster = services.conference_roster(conference_sid=conference_sid) if _is_live(conference) else Roster(conference_sid)
+        roster = (
+            services.conference_roster(conference_sid=conference_sid)
+            if _is_live(conference)
+            else Roster(conference_sid)
+        )
     except TwilioApiError as error:
         if error.is_not_found:
             raise Http404("No such conference") from error
@@ -143,7 +154,9 @@ def _roster_context(roster: Roster, conference_sid: str, *, entries=None, arrive
     warnings = {alert.call_sid: alert.text for alert in alerts if alert.call_sid}
     return {
         "rows": build_rows(roster, conference_sid=conference_sid, entries=entries, warnings=warnings),
-        "new_rows": build_rows(roster, conference_sid=conference_sid, entries=arrived, warnings=warnings) if arrived else [],
+        "new_rows": build_rows(roster, conference_sid=conference_sid, entries=arrived, warnings=warnings)
+        if arrived
+        else [],
         "participant_count": len(roster.entries),
         "alerts": [alert for alert in alerts if not alert.call_sid],
         "version": roster.version,
@@ -181,7 +194,11 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
     meta = services.roster_refresh(conference_sid=conference_sid)
     if meta is not None and known == meta.version and not meta.ended:
         return _nothing_changed()
-    roster = services.conference_roster(conference_sid=conference_sid) if meta is None else services.roster_snapshot(conference_sid=conference_sid)
+    roster = (
+        services.conference_roster(conference_sid=conference_sid)
+        if meta is None
+        else services.roster_snapshot(conference_sid=conference_sid)
+    )
     # An ended conference gets the whole (empty) table once, with the reason.
     delta = roster.delta_since(known) if known is not None and not roster.ended else None
     context = {"conference_sid": conference_sid, "ended": roster.ended, "live": not roster.ended, **_options(request)}
@@ -232,10 +249,28 @@ ACTIONS: dict[str, Action] = {
     "resume": Action(forms.NoInputForm, services.participant_resume, "{name} is back from hold."),
     "coach": Action(forms.CoachForm, services.participant_coach, "{name} now coaches {target}.", field_errors=True),
     "stop-coaching": Action(forms.NoInputForm, services.participant_stop_coaching, "{name} stopped coaching."),
-    "announce": Action(forms.AnnounceForm, services.participant_announce, "Playing an announcement to {name}.", field_errors=True, rereads=False),
-    "end-on-exit": Action(forms.EndConferenceOnExitForm, services.participant_set_end_conference_on_exit, "Updated end-conference-on-exit for {name}."),
-    "beep-on-exit": Action(forms.BeepOnExitForm, services.participant_set_beep_on_exit, "Updated beep-on-exit for {name}."),
-    "wait-music": Action(forms.WaitMusicForm, services.participant_set_wait_music, "Wait music set for {name}.", field_errors=True, rereads=False),
+    "announce": Action(
+        forms.AnnounceForm,
+        services.participant_announce,
+        "Playing an announcement to {name}.",
+        field_errors=True,
+        rereads=False,
+    ),
+    "end-on-exit": Action(
+        forms.EndConferenceOnExitForm,
+        services.participant_set_end_conference_on_exit,
+        "Updated end-conference-on-exit for {name}.",
+    ),
+    "beep-on-exit": Action(
+        forms.BeepOnExitForm, services.participant_set_beep_on_exit, "Updated beep-on-exit for {name}."
+    ),
+    "wait-music": Action(
+        forms.WaitMusicForm,
+        services.participant_set_wait_music,
+        "Wait music set for {name}.",
+        field_errors=True,
+        rereads=False,
+    ),
     "kick": Action(forms.NoInputForm, services.participant_kick, "Removed {name} from the conference."),
 }
 
@@ -250,16 +285,22 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
 
     form = spec.form(request.POST, call_sid=call_sid)
     if not form.is_valid():
-        return _invalid_action(request, form, conference_sid=conference_sid, call_sid=call_sid, action=action, spec=spec)
+        return _invalid_action(
+            request, form, conference_sid=conference_sid, call_sid=call_sid, action=action, spec=spec
+        )
 
     kwargs = form.service_kwargs()
     try:
         result = spec.service(actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **kwargs)
     except TwilioError as error:
-        return _action_failed(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec)
+        return _action_failed(
+            request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec
+        )
 
     target = form.cleaned_data.get("call_sid_to_coach", "")
-    message = spec.done.format(name=name, target=services.participant_name(conference_sid=conference_sid, call_sid=target) if target else "")
+    message = spec.done.format(
+        name=name, target=services.participant_name(conference_sid=conference_sid, call_sid=target) if target else ""
+    )
     if isinstance(result, services.Removed) and result.already:
         message = f"{name} was already removed from the conference (Twilio's first answer was lost)."
     if not request.htmx:
@@ -277,8 +318,15 @@ def _row(conference_sid: str, call_sid: str, note: Note | None = None):
     alerts = {alert.call_sid: alert.text for alert in services.conference_alerts(roster) if alert.call_sid}
     entry = roster.entries.get(call_sid)
     if entry is None:
-        return gone_row(conference_sid=conference_sid, call_sid=call_sid, name=call_sid, note=note or Note("No longer in the conference.", "warning"))
-    return build_row(entry, roster_names(roster), conference_sid=conference_sid, note=note, warning=alerts.get(call_sid, ""))
+        return gone_row(
+            conference_sid=conference_sid,
+            call_sid=call_sid,
+            name=call_sid,
+            note=note or Note("No longer in the conference.", "warning"),
+        )
+    return build_row(
+        entry, roster_names(roster), conference_sid=conference_sid, note=note, warning=alerts.get(call_sid, "")
+    )
 
 
 def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
@@ -296,7 +344,9 @@ def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) ->
     return _announce(response, " ".join(errors))
 
 
-def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict, spec: Action) -> HttpResponse:
+def _action_failed(
+    request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict, spec: Action
+) -> HttpResponse:
     """Show why an action failed, in the row; re-read the row once when the outcome is unknown."""
     if isinstance(error, TwilioApiError) and error.is_not_found:
         services.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
@@ -308,7 +358,9 @@ def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid
         return _announce(render(request, ROW, {"row": row}), text)
 
     if error.outcome_unknown and spec.rereads:
-        return _reread_row(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=expected)
+        return _reread_row(
+            request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=expected
+        )
 
     text = describe_error(error)
     if error.outcome_unknown:
@@ -320,12 +372,22 @@ def _action_failed(request, error: TwilioError, *, conference_sid: str, call_sid
     return _announce(reswap(retarget(response, f"#note-{call_sid}"), "innerHTML"), f"{name}: {text}")
 
 
-def _reread_row(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict) -> HttpResponse:
+def _reread_row(
+    request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict
+) -> HttpResponse:
     text = f"{describe_error(error)} The row was re-read from Twilio."
     try:
-        participant = services.participant_reread_after_unknown(conference_sid=conference_sid, call_sid=call_sid, error=error, expected=expected)
+        participant = services.participant_reread_after_unknown(
+            conference_sid=conference_sid, call_sid=call_sid, error=error, expected=expected
+        )
     except TwilioError as reread_error:
-        return _row_note_only(request, conference_sid, call_sid, name, f"{describe_error(error)} Re-reading failed: {describe_error(reread_error)}")
+        return _row_note_only(
+            request,
+            conference_sid,
+            call_sid,
+            name,
+            f"{describe_error(error)} Re-reading failed: {describe_error(reread_error)}",
+        )
     if participant is None:
         text = f"{describe_error(error)} {name} is no longer in the conference."
         if not request.htmx:
@@ -359,7 +421,11 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
     if request.method == "GET":
         if not request.htmx:
             return _back(conference_sid)
-        return render(request, ADD_FORM, {"add_form": forms.AddParticipantForm(coach_choices=choices), "conference_sid": conference_sid})
+        return render(
+            request,
+            ADD_FORM,
+            {"add_form": forms.AddParticipantForm(coach_choices=choices), "conference_sid": conference_sid},
+        )
 
     form = forms.AddParticipantForm(request.POST, coach_choices=choices)
     if form.is_valid():
@@ -402,12 +468,18 @@ def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: s
         participant, placed = None, None
     else:
         placed = participant is not None
-        text = f"{unknown} Checked by label {label}: " + ("the call was placed." if placed else "not placed. You can try again.")
+        text = f"{unknown} Checked by label {label}: " + (
+            "the call was placed." if placed else "not placed. You can try again."
+        )
     if not request.htmx:
         (messages.warning if placed else messages.error)(request, text)
         return _back(conference_sid)
     if participant is not None:
-        response = render(request, ROW, {"row": _row(conference_sid, participant.call_sid, note=Note(text, "warning")), **_options(request)})
+        response = render(
+            request,
+            ROW,
+            {"row": _row(conference_sid, participant.call_sid, note=Note(text, "warning")), **_options(request)},
+        )
         trigger_client_event(response, "participant-added", {})
         return _announce(response, text)
     form.add_error(None, text)
@@ -461,8 +533,12 @@ def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
     if not request.htmx:
         messages.success(request, message)
         return _back(conference_sid)
-    context = {"conference": conference, "live": _is_live(conference), "announce_form": forms.AnnounceForm(), **_options(request)}
+    context = {
+        "conference": conference,
+        "live": _is_live(conference),
+        "announce_form": forms.AnnounceForm(),
+        **_options(request),
+    }
     response = render(request, HEADER, context)
     trigger_client_event(response, "conference-ended", {})
     return _announce(response, message)
-

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 
@@ -83,7 +83,7 @@ def _sequence(params) -> int | None:
 
 
 def _timestamp(params) -> datetime:
-    return parse_rfc2822(params.get("Timestamp")) or datetime.now(timezone.utc)
+    return parse_rfc2822(params.get("Timestamp")) or datetime.now(UTC)
 
 
 def _delivery_key(params) -> str:
@@ -165,7 +165,9 @@ def receive_conference_callback(params) -> Outcome:
 
     sequence = _sequence(params)
     if event == "conference-end":
-        roster.apply_callback(conference_sid, sequence=sequence, end=True, reason_ended=params.get("ReasonConferenceEnded"))
+        roster.apply_callback(
+            conference_sid, sequence=sequence, end=True, reason_ended=params.get("ReasonConferenceEnded")
+        )
     elif event == "conference-start":
         roster.apply_callback(conference_sid, sequence=sequence, conference_started=True)
     elif event == "participant-leave":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -195,7 +195,9 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool]) -> Roster
             if len(roster.removed) > TOMBSTONE_LIMIT:
                 newest = sorted(roster.removed.items(), key=lambda item: item[1])[-TOMBSTONE_LIMIT:]
                 roster.removed = dict(newest)
-                roster.left_at_sequence = {sid: seq for sid, seq in roster.left_at_sequence.items() if sid in roster.removed}
+                roster.left_at_sequence = {
+                    sid: seq for sid, seq in roster.left_at_sequence.items() if sid in roster.removed
+                }
                 roster.removed_created = {sid: v for sid, v in roster.removed_created.items() if sid in roster.removed}
                 roster.removed_at = {sid: t for sid, t in roster.removed_at.items() if sid in roster.removed}
         _store(roster)
@@ -207,7 +209,7 @@ def _visible(participant: Participant) -> tuple:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _put(
@@ -364,7 +366,9 @@ Fetch = Callable[[], "tuple[list[Participant], Conference | None]"]
 COLD_START_WAIT = 10.0
 
 
-def refresh(conference_sid: str, fetch: Fetch, *, on_error: Callable[[Exception], str] | None = None) -> RosterMeta | None:
+def refresh(
+    conference_sid: str, fetch: Fetch, *, on_error: Callable[[Exception], str] | None = None
+) -> RosterMeta | None:
     """Reconcile with Twilio if this conference's interval has passed, for one caller only.
 
     `fetch` makes the upstream call(s): the participant list, plus the conference itself

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
 from heapq import merge
+from itertools import islice
 
 from conference_admin.audit.models import AuditRecord
 
@@ -55,7 +55,12 @@ def _event_item(event: ConferenceEvent, names: dict[str, str]) -> TimelineItem:
     who = event.label or names.get(event.call_sid) or event.call_sid or "someone"
     text = EVENT_TEXT.get(event.event, event.event).format(who=who)
     detail = event.detail or {}
-    reason = detail.get("ReasonConferenceEnded") or detail.get("ReasonParticipantLeft") or detail.get("ReasonAnnouncementFailed") or ""
+    reason = (
+        detail.get("ReasonConferenceEnded")
+        or detail.get("ReasonParticipantLeft")
+        or detail.get("ReasonAnnouncementFailed")
+        or ""
+    )
     if event.event == "participant-modify" and detail.get("Coaching") == "true":
         text = f"{who} is coaching"
     return TimelineItem(at=event.occurred_at, text=text, source="twilio", detail=str(reason))
@@ -69,15 +74,29 @@ def _audit_item(record: AuditRecord) -> TimelineItem:
         detail = f"{record.error_message} ({record.error_code})" if record.error_code else record.error_message
     elif record.resolves_id:
         detail = f"settles an unknown outcome: {record.error_message}"
-    return TimelineItem(at=record.created_at, text=text, source="dashboard", actor=record.actor_username, outcome=record.outcome, detail=detail)
+    return TimelineItem(
+        at=record.created_at,
+        text=text,
+        source="dashboard",
+        actor=record.actor_username,
+        outcome=record.outcome,
+        detail=detail,
+    )
 
 
-def conference_timeline(conference_sid: str, *, names: dict[str, str] | None = None, limit: int = 60) -> list[TimelineItem]:
+def conference_timeline(
+    conference_sid: str, *, names: dict[str, str] | None = None, limit: int = 60
+) -> list[TimelineItem]:
     """Newest first, at most `limit` items; two indexed queries."""
     names = names or {}
     events = (
         _event_item(event, names)
-        for event in ConferenceEvent.objects.filter(conference_sid=conference_sid).exclude(event__in=HIDDEN_EVENTS).order_by("-occurred_at", "-id")[:limit]
+        for event in ConferenceEvent.objects.filter(conference_sid=conference_sid)
+        .exclude(event__in=HIDDEN_EVENTS)
+        .order_by("-occurred_at", "-id")[:limit]
     )
-    actions = (_audit_item(record) for record in AuditRecord.objects.filter(conference_sid=conference_sid).order_by("-created_at", "-id")[:limit])
+    actions = (
+        _audit_item(record)
+        for record in AuditRecord.objects.filter(conference_sid=conference_sid).order_by("-created_at", "-id")[:limit]
+    )
     return list(islice(merge(events, actions, key=lambda item: item.at, reverse=True), limit))

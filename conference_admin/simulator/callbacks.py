@@ -18,7 +18,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -199,7 +199,11 @@ class CallbackSender:
     def _conference_callback(self, event: SimulatorEvent) -> None:
         conference = event.conference
         if conference.status_callback:
-            url, method, groups = conference.status_callback, conference.status_callback_method, conference.status_callback_events
+            url, method, groups = (
+                conference.status_callback,
+                conference.status_callback_method,
+                conference.status_callback_events,
+            )
         elif self.default_conference_url:
             url, method, groups = self.default_conference_url, "POST", ALL_CONFERENCE_GROUPS
         else:
@@ -214,9 +218,17 @@ class CallbackSender:
 
     def _call_callback(self, event: SimulatorEvent, participant: Participant) -> None:
         if participant.status_callback:
-            url, method, wanted = participant.status_callback, participant.status_callback_method, participant.status_callback_events
+            url, method, wanted = (
+                participant.status_callback,
+                participant.status_callback_method,
+                participant.status_callback_events,
+            )
         elif self.default_call_url:
-            url, method, wanted = self.default_call_url.replace("{conference_sid}", event.conference_sid), "POST", ALL_CALL_EVENTS
+            url, method, wanted = (
+                self.default_call_url.replace("{conference_sid}", event.conference_sid),
+                "POST",
+                ALL_CALL_EVENTS,
+            )
         else:
             return
         if event.name not in wanted:
@@ -308,7 +320,7 @@ def _with(delivery: Delivery, **changes: object) -> Delivery:
 
 
 def rfc2822(moment: datetime) -> str:
-    return format_datetime(moment.astimezone(timezone.utc).replace(microsecond=0))
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0))
 
 
 def _flag(value: bool) -> str:

@@ -7,11 +7,11 @@ progression is deterministic and instant, while the served simulator uses `Syste
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 # A fixed, recognisable start for manual clocks so test output is stable.
-DEFAULT_MANUAL_START = datetime(2024, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
+DEFAULT_MANUAL_START = datetime(2024, 1, 15, 12, 0, 0, tzinfo=UTC)
 
 
 class Clock(Protocol):
@@ -24,7 +24,7 @@ class SystemClock:
     """Wall-clock time."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class ManualClock:
@@ -33,7 +33,7 @@ class ManualClock:
     def __init__(self, start: datetime = DEFAULT_MANUAL_START) -> None:
         if start.tzinfo is None:
             raise ValueError("ManualClock needs a timezone-aware start")
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:

@@ -34,9 +34,22 @@ from .validation import ConferenceFilters, Params, ParticipantFilters
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "BUSY_NUMBER", "DEMO_ACCOUNT_SID", "DEMO_AUTH_TOKEN", "FAILED_NUMBER", "NO_ANSWER_NUMBER",
-    "Announcement", "Conference", "Credentials", "DialTimings", "ManualClock", "Participant",
-    "RequestRecord", "Simulator", "SimulatorError", "SimulatorEvent", "SystemClock",
+    "BUSY_NUMBER",
+    "DEMO_ACCOUNT_SID",
+    "DEMO_AUTH_TOKEN",
+    "FAILED_NUMBER",
+    "NO_ANSWER_NUMBER",
+    "Announcement",
+    "Conference",
+    "Credentials",
+    "DialTimings",
+    "ManualClock",
+    "Participant",
+    "RequestRecord",
+    "Simulator",
+    "SimulatorError",
+    "SimulatorEvent",
+    "SystemClock",
 ]
 
 DEMO_ACCOUNT_SID = "AC00000000000000000000000000000000"
@@ -499,9 +512,7 @@ class Simulator:
     def _live_conference(self, account_sid: str, conference_sid: str) -> Conference:
         conference = self._conference(account_sid, conference_sid)
         if conference.status not in LIVE_STATUSES:
-            raise errors.not_found(
-                f"/2010-04-01/Accounts/{account_sid}/Conferences/{conference_sid}/Participants.json"
-            )
+            raise errors.not_found(f"/2010-04-01/Accounts/{account_sid}/Conferences/{conference_sid}/Participants.json")
         return conference
 
     def _participant(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> Participant:
@@ -646,11 +657,7 @@ class Simulator:
         self.tick()
         with self._lock:
             conference = self._conference(account_sid, conference_sid)
-            return [
-                copy.copy(p)
-                for p in self._participants[conference.sid].values()
-                if _matches(p, filters)
-            ]
+            return [copy.copy(p) for p in self._participants[conference.sid].values() if _matches(p, filters)]
 
     def update_participant(
         self, account_sid: str, conference_sid: str, call_sid_or_label: str, params: Params
@@ -704,7 +711,9 @@ class Simulator:
             participant.wait_url,
         )
         participant.beep_on_exit = bool(request.get("BeepOnExit", participant.beep_on_exit))
-        participant.end_conference_on_exit = bool(request.get("EndConferenceOnExit", participant.end_conference_on_exit))
+        participant.end_conference_on_exit = bool(
+            request.get("EndConferenceOnExit", participant.end_conference_on_exit)
+        )
         participant.coaching = coaching
         participant.call_sid_to_coach = target if coaching else None
         participant.wait_url = request.get("WaitUrl", participant.wait_url)  # type: ignore[assignment]
@@ -735,7 +744,9 @@ class Simulator:
         """Move a dial-out to `ringing` now; its scripted answer or timeout still follows."""
         return self._progress(account_sid, conference_sid, call_sid_or_label, ("connecting", "ringing"))
 
-    def _progress(self, account_sid: str, conference_sid: str, call_sid_or_label: str, steps: tuple[str, ...]) -> Participant:
+    def _progress(
+        self, account_sid: str, conference_sid: str, call_sid_or_label: str, steps: tuple[str, ...]
+    ) -> Participant:
         self.tick()
         with self._lock:
             participant = self._participant(account_sid, conference_sid, call_sid_or_label)
@@ -757,15 +768,21 @@ class Simulator:
 
     # --- simulated people (no audio, no phones: tests and the live demo drive these) -------------
 
-    def start_speaking(self, conference_sid: str, call_sid_or_label: str, *, account_sid: str | None = None) -> Participant:
+    def start_speaking(
+        self, conference_sid: str, call_sid_or_label: str, *, account_sid: str | None = None
+    ) -> Participant:
         """The participant starts talking: `participant-speech-start` (nothing if already talking)."""
         return self._speak(conference_sid, call_sid_or_label, True, account_sid)
 
-    def stop_speaking(self, conference_sid: str, call_sid_or_label: str, *, account_sid: str | None = None) -> Participant:
+    def stop_speaking(
+        self, conference_sid: str, call_sid_or_label: str, *, account_sid: str | None = None
+    ) -> Participant:
         """The participant goes quiet: `participant-speech-stop` (nothing if already quiet)."""
         return self._speak(conference_sid, call_sid_or_label, False, account_sid)
 
-    def _speak(self, conference_sid: str, call_sid_or_label: str, speaking: bool, account_sid: str | None) -> Participant:
+    def _speak(
+        self, conference_sid: str, call_sid_or_label: str, speaking: bool, account_sid: str | None
+    ) -> Participant:
         self.tick()
         with self._lock:
             account = account_sid or self._account_of(conference_sid)
@@ -848,7 +865,10 @@ class Simulator:
         suffix = "kicked" if kicked else "left"
         if participant.end_conference_on_exit and was_connected:
             self._end_conference(
-                conference, at, f"participant-with-end-conference-on-exit-{suffix}", participant,
+                conference,
+                at,
+                f"participant-with-end-conference-on-exit-{suffix}",
+                participant,
                 leave_reason="moderator_ended_conference",
             )
         elif not self._participants[conference.sid]:
@@ -860,8 +880,12 @@ class Simulator:
         participant.date_updated = at
         participant.speaking = False
         self._conference_event(
-            conference, "participant-leave", at, participant,
-            participant_call_status=call_status, reason_participant_left=reason_left,
+            conference,
+            "participant-leave",
+            at,
+            participant,
+            participant_call_status=call_status,
+            reason_participant_left=reason_left,
         )
         self._call_event(participant, "completed", at, call_status)
 
@@ -877,7 +901,11 @@ class Simulator:
         filters = filters or ConferenceFilters()
         self.tick()
         with self._lock:
-            found = [copy.copy(c) for c in self._conferences.values() if c.account_sid == account_sid and _conference_matches(c, filters)]
+            found = [
+                copy.copy(c)
+                for c in self._conferences.values()
+                if c.account_sid == account_sid and _conference_matches(c, filters)
+            ]
         found.sort(key=lambda c: c.ordinal, reverse=True)
         return found
 
@@ -891,20 +919,26 @@ class Simulator:
             if "AnnounceUrl" in request:
                 self._announce(conference, str(request["AnnounceUrl"]), str(request.get("AnnounceMethod", "POST")), now)
             if request.get("Status") == "completed" and conference.status in LIVE_STATUSES:
-                self._end_conference(conference, now, "conference-ended-via-api", None, leave_reason="conference_ended_via_api")
+                self._end_conference(
+                    conference, now, "conference-ended-via-api", None, leave_reason="conference_ended_via_api"
+                )
             updated = copy.copy(conference)
         self._flush_events()
         return updated
 
     def _announce(self, conference: Conference, url: str, method: str, now: datetime) -> None:
         if conference.status not in LIVE_STATUSES:
-            raise SimulatorError(errors.CALL_STATE_INVALID, "Cannot announce to a conference that is not in progress", 400)
+            raise SimulatorError(
+                errors.CALL_STATE_INVALID, "Cannot announce to a conference that is not in progress", 400
+            )
         announcement = Announcement(url, method, now)
         conference.announcements += (announcement,)
         conference.date_updated = now
         self._announcement_event(conference, None, announcement)
 
-    def _announcement_event(self, conference: Conference, participant: Participant | None, announcement: Announcement) -> None:
+    def _announcement_event(
+        self, conference: Conference, participant: Participant | None, announcement: Announcement
+    ) -> None:
         # There is no audio to play; an AnnounceUrl on a reserved `.invalid` host (RFC 2606) is
         # one Twilio could never fetch, so that is how a test asks for announcement-fail.
         host = (urlsplit(announcement.url).hostname or "").lower()
@@ -927,7 +961,9 @@ class Simulator:
         conference.call_sid_ending_conference = ending.call_sid if ending else None
         self._live_by_name.pop((conference.account_sid, conference.friendly_name), None)
         self._conference_event(
-            conference, "conference-end", at,
+            conference,
+            "conference-end",
+            at,
             reason_conference_ended=reason,
             call_sid_ending_conference=ending.call_sid if ending else "",
             participant_label_ending_conference=(ending.label or "") if ending else "",

@@ -208,7 +208,9 @@ def parse_spec(text: str) -> dict[str, object]:
         key, sep, value = part.partition("=")
         key = key.strip().lower().replace("-", "_")
         if not sep or key not in _SPEC_KEYS:
-            raise ValueError(f"bad fault spec part {part!r}: expected key=value with key one of {', '.join(_SPEC_KEYS)}")
+            raise ValueError(
+                f"bad fault spec part {part!r}: expected key=value with key one of {', '.join(_SPEC_KEYS)}"
+            )
         try:
             arguments[key] = _SPEC_KEYS[key](value.strip())  # type: ignore[operator]
         except ValueError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from .engine import Conference, Participant
@@ -13,7 +13,7 @@ API_PREFIX = f"/{API_VERSION}/Accounts"
 
 def rfc2822(moment: datetime) -> str:
     """`Fri, 18 Feb 2011 21:07:19 +0000`, the format the SDK parses."""
-    return format_datetime(moment.astimezone(timezone.utc).replace(microsecond=0))
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0))
 
 
 def conference_uri(account_sid: str, conference_sid: str) -> str:

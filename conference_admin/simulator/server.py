@@ -64,11 +64,16 @@ class SimulatorServer:
         self.host, self.port = self._httpd.server_address[:2]
         self.base_url = f"http://{self.host}:{self.port}"
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"simulator-{self.port}")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"simulator-{self.port}"
+        )
         self._ticker = None
         if tick_interval or activity_interval:
             self._ticker = threading.Thread(
-                target=self._tick_forever, args=(tick_interval, activity_interval), daemon=True, name=f"simulator-tick-{self.port}"
+                target=self._tick_forever,
+                args=(tick_interval, activity_interval),
+                daemon=True,
+                name=f"simulator-tick-{self.port}",
             )
 
     def start(self) -> SimulatorServer:

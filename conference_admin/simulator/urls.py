@@ -17,7 +17,9 @@ urlpatterns = [
         views.participant_list,
         name="participant-list",
     ),
-    re_path(ACCOUNT + r"/Conferences/(?P<conference_sid>[^/]+)\.json$", views.conference_detail, name="conference-detail"),
+    re_path(
+        ACCOUNT + r"/Conferences/(?P<conference_sid>[^/]+)\.json$", views.conference_detail, name="conference-detail"
+    ),
     re_path(ACCOUNT + r"/Conferences\.json$", views.conference_list, name="conference-list"),
     re_path(r"^_simulator/requests$", views.control_request_log, name="control-request-log"),
     re_path(r"^_simulator/requests/reset$", views.control_reset_request_log, name="control-reset-request-log"),

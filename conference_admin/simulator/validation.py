@@ -191,10 +191,14 @@ def check_caller(name: str, raw: str, to: str) -> str:
 
 
 def check_label(label: str) -> str:
-    if len(label) > LABEL_MAX_LENGTH or LABEL_LOOKS_LIKE_CALL_SID.fullmatch(label) or "/" in label or "%2f" in label.lower():
+    if (
+        len(label) > LABEL_MAX_LENGTH
+        or LABEL_LOOKS_LIKE_CALL_SID.fullmatch(label)
+        or "/" in label
+        or "%2f" in label.lower()
+    ):
         raise invalid(
-            "Invalid participant label, must not exceed 128 characters, must not be a CallSid, "
-            "must not contain '/'",
+            "Invalid participant label, must not exceed 128 characters, must not be a CallSid, must not contain '/'",
             errors.LABEL_INVALID,
         )
     return label

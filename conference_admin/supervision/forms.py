@@ -15,12 +15,18 @@ class ProfileForm(forms.ModelForm):
         model = SupervisorProfile
         fields = ["phone"]
         help_texts = {"phone": "Where the dashboard calls you to listen in: +E.164 (+14155550100) or client:name."}
-        widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "spellcheck": "false", "placeholder": "+14155550100"})}
+        widgets = {
+            "phone": forms.TextInput(
+                attrs={"autocomplete": "tel", "spellcheck": "false", "placeholder": "+14155550100"}
+            )
+        }
 
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip()
         if not (E164_RE.match(value) or CLIENT_RE.match(value)):
-            raise forms.ValidationError("Enter a phone number in E.164 form (+14155550100) or a Twilio Client identity (client:name).")
+            raise forms.ValidationError(
+                "Enter a phone number in E.164 form (+14155550100) or a Twilio Client identity (client:name)."
+            )
         return value
 
 

@@ -76,6 +76,7 @@ class Flight:
             # clearing the marker needs no second roster write and no extra version.
             self._drop_marker()
             return
+
         def change(roster, version: int) -> bool:
             markers = cache.get(_key(self.conference_sid)) or {}
             items = [m for m in markers.get(self.call_sid, []) if m.token != self.marker.token]

@@ -43,7 +43,11 @@ class ParticipantActionMiddleware:
         if not request.user.has_perm(MODERATE):
             return None  # the view answers 403
         conference_sid, call_sid, action = view_kwargs["conference_sid"], view_kwargs["call_sid"], view_kwargs["action"]
-        if action == "hold" and not request.POST.get("confirm") and services.hold_needs_confirmation(conference_sid=conference_sid, call_sid=call_sid):
+        if (
+            action == "hold"
+            and not request.POST.get("confirm")
+            and services.hold_needs_confirmation(conference_sid=conference_sid, call_sid=call_sid)
+        ):
             return _confirm_hold(request, conference_sid, call_sid)
         flight = Flight(conference_sid, call_sid, actor=request.user.get_username(), action=action)
         flight.start()

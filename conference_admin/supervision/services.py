@@ -101,9 +101,17 @@ def supervisor_line_dial(*, actor, conference_sid: str, to: str | None = None) -
     params = dashboard._with_status_callbacks(
         conference_sid, {"muted": True, "beep": "false", "label": label, "end_conference_on_exit": False}
     )
-    with audit_attempt(actor=actor, action="line:listen-in", conference_sid=conference_sid, participant_label=label, parameters={"from": from_, "to": to, **params}) as attempt:
+    with audit_attempt(
+        actor=actor,
+        action="line:listen-in",
+        conference_sid=conference_sid,
+        participant_label=label,
+        parameters={"from": from_, "to": to, **params},
+    ) as attempt:
         participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **params)
-        attempt.succeeded(request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label)
+        attempt.succeeded(
+            request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label
+        )
     rosters.record_participant(conference_sid, participant)
     return participant
 
@@ -119,9 +127,20 @@ def _line_update(actor, conference_sid: str, action: str, **params) -> Participa
     label = supervisor_label(actor)
     address = entry.participant.call_sid if entry else label
     with Flight(conference_sid, address, actor=_username(actor), action=action):
-        with audit_attempt(actor=actor, action=f"line:{action}", conference_sid=conference_sid, participant_sid=entry.participant.call_sid if entry else "", participant_label=label, parameters=params) as attempt:
+        with audit_attempt(
+            actor=actor,
+            action=f"line:{action}",
+            conference_sid=conference_sid,
+            participant_sid=entry.participant.call_sid if entry else "",
+            participant_label=label,
+            parameters=params,
+        ) as attempt:
             participant = get_twilio_client().update_participant(conference_sid, address, **params)
-            attempt.succeeded(request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label)
+            attempt.succeeded(
+                request_id=participant.request_id,
+                participant_sid=participant.call_sid,
+                participant_label=participant.label,
+            )
     rosters.record_participant(conference_sid, participant)
     return participant
 
@@ -134,7 +153,9 @@ def supervisor_line_listen(*, actor, conference_sid: str) -> Participant:
 def supervisor_line_whisper(*, actor, conference_sid: str, call_sid_to_coach: str) -> Participant:
     """Whisper: only `call_sid_to_coach` hears the supervisor (Twilio: one coached call per coach;
     whispering to someone else is this same single update with the new target)."""
-    return _line_update(actor, conference_sid, "whisper", muted=False, coaching=True, call_sid_to_coach=call_sid_to_coach)
+    return _line_update(
+        actor, conference_sid, "whisper", muted=False, coaching=True, call_sid_to_coach=call_sid_to_coach
+    )
 
 
 def supervisor_line_barge(*, actor, conference_sid: str) -> Participant:
@@ -147,7 +168,13 @@ def supervisor_line_leave(*, actor, conference_sid: str) -> None:
     label = supervisor_label(actor)
     address = entry.participant.call_sid if entry else label
     with Flight(conference_sid, address, actor=_username(actor), action="leave"):
-        with audit_attempt(actor=actor, action="line:leave", conference_sid=conference_sid, participant_sid=entry.participant.call_sid if entry else "", participant_label=label) as attempt:
+        with audit_attempt(
+            actor=actor,
+            action="line:leave",
+            conference_sid=conference_sid,
+            participant_sid=entry.participant.call_sid if entry else "",
+            participant_label=label,
+        ) as attempt:
             request_id = get_twilio_client().delete_participant(conference_sid, address)
             attempt.succeeded(request_id=request_id)
     if entry is not None:
@@ -189,7 +216,9 @@ def _line_state(entry: RosterEntry | None, names: dict[str, str], username: str 
         mode = "barged"
     target = p.call_sid_to_coach or "" if p.coaching else ""
     target_name = names.get(target, target or "someone")
-    return LineState(mode, MODE_TEXT[mode].format(target=target_name), p.call_sid, target, target_name if target else "", username)
+    return LineState(
+        mode, MODE_TEXT[mode].format(target=target_name), p.call_sid, target, target_name if target else "", username
+    )
 
 
 def _names(roster: Roster) -> dict[str, str]:
@@ -209,7 +238,7 @@ def supervisors_on_line(*, roster: Roster, exclude_username: str = "") -> list[L
         label = entry.participant.label or ""
         if not is_supervisor_label(label):
             continue
-        username = label[len(prefix):]
+        username = label[len(prefix) :]
         if username == exclude_username:
             continue
         states.append(_line_state(entry, names, username))
@@ -219,8 +248,11 @@ def supervisors_on_line(*, roster: Roster, exclude_username: str = "") -> list[L
 def whisper_targets(roster: Roster, actor) -> list[tuple[str, str]]:
     """Whom the supervisor may whisper to: connected, not on hold, not a supervisor; agents first."""
     entries = [
-        e.participant for e in roster.entries.values()
-        if e.participant.status == "connected" and not e.participant.hold and not is_supervisor_label(e.participant.label)
+        e.participant
+        for e in roster.entries.values()
+        if e.participant.status == "connected"
+        and not e.participant.hold
+        and not is_supervisor_label(e.participant.label)
     ]
     entries.sort(key=lambda p: not is_agent_label(p.label))
     return [(p.call_sid, p.identifier) for p in entries]
@@ -236,10 +268,16 @@ def hold_needs_confirmation(*, conference_sid: str, call_sid: str) -> bool:
     return bool(entry and entry.participant.end_conference_on_exit and not entry.participant.hold)
 
 
-def participant_safe_hold(*, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None) -> Participant:
+def participant_safe_hold(
+    *, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None
+) -> Participant:
     """Clear end-on-exit, then hold: two updates, each audited (a failure of the first stops)."""
-    dashboard.participant_set_end_conference_on_exit(actor=actor, conference_sid=conference_sid, call_sid=call_sid, end_conference_on_exit=False)
-    return dashboard.participant_hold(actor=actor, conference_sid=conference_sid, call_sid=call_sid, hold_url=hold_url, hold_method=hold_method)
+    dashboard.participant_set_end_conference_on_exit(
+        actor=actor, conference_sid=conference_sid, call_sid=call_sid, end_conference_on_exit=False
+    )
+    return dashboard.participant_hold(
+        actor=actor, conference_sid=conference_sid, call_sid=call_sid, hold_url=hold_url, hold_method=hold_method
+    )
 
 
 # --- bulk actions -------------------------------------------------------------------------
@@ -262,18 +300,32 @@ def _live(p: Participant) -> bool:
 
 BULK: dict[str, BulkSpec] = {
     "mute-customers": BulkSpec(
-        "Mute all except agents and supervisors", "mute",
-        lambda p: _live(p) and not p.muted and not dashboard.is_staff_label(p.label), {"muted": True}, done="muted",
+        "Mute all except agents and supervisors",
+        "mute",
+        lambda p: _live(p) and not p.muted and not dashboard.is_staff_label(p.label),
+        {"muted": True},
+        done="muted",
     ),
     "unmute-all": BulkSpec(
         # Supervisors' own legs stay muted: unmuting them would be a barge nobody asked for.
-        "Unmute all", "unmute", lambda p: _live(p) and bool(p.muted) and not is_supervisor_label(p.label), {"muted": False}, done="unmuted",
+        "Unmute all",
+        "unmute",
+        lambda p: _live(p) and bool(p.muted) and not is_supervisor_label(p.label),
+        {"muted": False},
+        done="unmuted",
     ),
-    "resume-all": BulkSpec("Resume everyone on hold", "resume", lambda p: _live(p) and bool(p.hold), {"hold": False}, done="back from hold"),
+    "resume-all": BulkSpec(
+        "Resume everyone on hold", "resume", lambda p: _live(p) and bool(p.hold), {"hold": False}, done="back from hold"
+    ),
     "remove-customers": BulkSpec(
         # Agents stay, and so do supervisors' legs (they leave their own line themselves).
-        "Remove everyone but the agents", "kick", lambda p: not dashboard.is_staff_label(p.label), {},
-        destructive=True, kick=True, done="removed",
+        "Remove everyone but the agents",
+        "kick",
+        lambda p: not dashboard.is_staff_label(p.label),
+        {},
+        destructive=True,
+        kick=True,
+        done="removed",
     ),
 }
 BULK_END = "end"
@@ -320,11 +372,20 @@ def _call(spec: BulkSpec, conference_sid: str, participant: Participant, actor_n
         return client.update_participant(conference_sid, participant.call_sid, **spec.params)
 
 
-def _settle(spec: BulkSpec, name: str, actor, conference_sid: str, participant: Participant, future: Future) -> BulkResult:
+def _settle(
+    spec: BulkSpec, name: str, actor, conference_sid: str, participant: Participant, future: Future
+) -> BulkResult:
     """In the request's thread: the participant's own audit record and the roster update."""
     who = participant.identifier
     try:
-        with audit_attempt(actor=actor, action=spec.action, conference_sid=conference_sid, participant_sid=participant.call_sid, participant_label=participant.label or "", parameters={**spec.params, "bulk": name}) as attempt:
+        with audit_attempt(
+            actor=actor,
+            action=spec.action,
+            conference_sid=conference_sid,
+            participant_sid=participant.call_sid,
+            participant_label=participant.label or "",
+            parameters={**spec.params, "bulk": name},
+        ) as attempt:
             answer = future.result()
             attempt.succeeded(request_id=answer if isinstance(answer, str) else getattr(answer, "request_id", None))
     except TwilioApiError as error:
@@ -332,7 +393,9 @@ def _settle(spec: BulkSpec, name: str, actor, conference_sid: str, participant: 
             rosters.record_removed(conference_sid, participant.call_sid)
             if spec.kick:
                 return BulkResult(participant.call_sid, who, True, "Already gone.", gone=True)
-            return BulkResult(participant.call_sid, who, False, f"No longer in the conference. {describe_error(error)}", gone=True)
+            return BulkResult(
+                participant.call_sid, who, False, f"No longer in the conference. {describe_error(error)}", gone=True
+            )
         return BulkResult(participant.call_sid, who, False, describe_error(error))
     except TwilioError as error:
         return BulkResult(participant.call_sid, who, False, describe_error(error))
@@ -357,7 +420,9 @@ def _bulk_record(actor, conference_sid: str, name: str, results: Iterable[BulkRe
             "results": [{"call_sid": r.call_sid, "label": r.name, "ok": r.ok, "message": r.message} for r in results],
         },
         outcome=AuditRecord.Outcome.FAILED if failed else AuditRecord.Outcome.OK,
-        error_message=f"{len(failed)} of {len(results)} failed: " + "; ".join(f"{r.name}: {r.message}" for r in failed) if failed else "",
+        error_message=f"{len(failed)} of {len(results)} failed: " + "; ".join(f"{r.name}: {r.message}" for r in failed)
+        if failed
+        else "",
     )
 
 
@@ -420,13 +485,19 @@ def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable
     for entry in participants:
         p = entry.participant
         if p.status == "connected" and p.hold and entry.hold_since and now - entry.hold_since >= hold_limit:
-            alerts.append(ConferenceAlert("hold", f"{p.identifier} on hold {clock_text(now - entry.hold_since)}", p.call_sid))
+            alerts.append(
+                ConferenceAlert("hold", f"{p.identifier} on hold {clock_text(now - entry.hold_since)}", p.call_sid)
+            )
         if p.status in PENDING and p.date_created and now - p.date_created >= ring_limit:
-            alerts.append(ConferenceAlert("ringing", f"{p.identifier} ringing {clock_text(now - p.date_created)}", p.call_sid))
+            alerts.append(
+                ConferenceAlert("ringing", f"{p.identifier} ringing {clock_text(now - p.date_created)}", p.call_sid)
+            )
     connected = [e.participant for e in participants if e.participant.status == "connected"]
     customers = [p for p in connected if not dashboard.is_staff_label(p.label)]
     if customers and not any(dashboard.is_staff_label(p.label) for p in connected):
-        alerts.append(ConferenceAlert("alone", "customer alone" if len(customers) == 1 else f"{len(customers)} customers alone"))
+        alerts.append(
+            ConferenceAlert("alone", "customer alone" if len(customers) == 1 else f"{len(customers)} customers alone")
+        )
     present = {p.label for p in (e.participant for e in participants) if p.label}
     if customers:
         for label in dict.fromkeys(dropped_agents):
@@ -442,7 +513,11 @@ def dropped_agent_labels(conference_sids: Iterable[str]) -> dict[str, list[str]]
     if not sids:
         return found
     rows = (
-        ConferenceEvent.objects.filter(conference_sid__in=sids, event="participant-leave", label__istartswith=settings.SUPERVISION_AGENT_LABEL_PREFIX)
+        ConferenceEvent.objects.filter(
+            conference_sid__in=sids,
+            event="participant-leave",
+            label__istartswith=settings.SUPERVISION_AGENT_LABEL_PREFIX,
+        )
         .order_by("occurred_at", "id")
         .values_list("conference_sid", "label")
     )

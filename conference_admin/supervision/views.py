@@ -55,7 +55,12 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Saved: the dashboard calls you at {profile.phone} when you listen in.")
         return redirect("supervision-profile")
     status = 400 if request.method == "POST" else 200
-    return render(request, "supervision/profile.html", {"form": form, "label": services.supervisor_label(request.user)}, status=status)
+    return render(
+        request,
+        "supervision/profile.html",
+        {"form": form, "label": services.supervisor_label(request.user)},
+        status=status,
+    )
 
 
 # --- the panel ----------------------------------------------------------------------------
@@ -109,7 +114,9 @@ def line_dial(request: HttpRequest, conference_sid: str) -> HttpResponse:
         if error.outcome_unknown:
             text += " You may be being dialled: the panel will tell."
         return _panel_answer(request, conference_sid, Note(text, "error"))
-    return _panel_answer(request, conference_sid, Note(f"Dialling you as {participant.identifier}: you join muted, listening.", "info"))
+    return _panel_answer(
+        request, conference_sid, Note(f"Dialling you as {participant.identifier}: you join muted, listening.", "info")
+    )
 
 
 def _line_answer(request: HttpRequest, conference_sid: str, change, done: str) -> HttpResponse:
@@ -118,7 +125,9 @@ def _line_answer(request: HttpRequest, conference_sid: str, change, done: str) -
         change()
     except TwilioError as error:
         if isinstance(error, TwilioApiError) and error.is_not_found:
-            return _panel_answer(request, conference_sid, Note(f"Your line is not in the conference. {describe_error(error)}", "error"))
+            return _panel_answer(
+                request, conference_sid, Note(f"Your line is not in the conference. {describe_error(error)}", "error")
+            )
         return _panel_answer(request, conference_sid, Note(describe_error(error), "error"))
     return _panel_answer(request, conference_sid, Note(done, "info"))
 
@@ -138,7 +147,9 @@ def line_whisper(request: HttpRequest, conference_sid: str) -> HttpResponse:
         errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
         return _panel_answer(request, conference_sid, Note(errors, "error"))
     target = form.cleaned_data["call_sid_to_coach"]
-    change = partial(services.supervisor_line_whisper, actor=request.user, conference_sid=conference_sid, call_sid_to_coach=target)
+    change = partial(
+        services.supervisor_line_whisper, actor=request.user, conference_sid=conference_sid, call_sid_to_coach=target
+    )
     name = dashboard.participant_name(conference_sid=conference_sid, call_sid=target)
     return _line_answer(request, conference_sid, change, f"Whispering to {name}: only they hear you.")
 
@@ -193,7 +204,12 @@ def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
             messages.error(request, f"{failure.name}: {failure.message}")
         return _back(conference_sid)
     ended = name == services.BULK_END
-    context = {"outcome": outcome, "rows": [] if ended else _result_rows(conference_sid, outcome), "oob": True, **_options(request)}
+    context = {
+        "outcome": outcome,
+        "rows": [] if ended else _result_rows(conference_sid, outcome),
+        "oob": True,
+        **_options(request),
+    }
     response = render(request, BULK_RESULT, context)
     if ended and not outcome.failed:
         trigger_client_event(response, "conference-ended", {})
@@ -206,20 +222,24 @@ def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 def safe_hold(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
-    """"Clear end-on-exit and hold": two updates; the row says how far it got."""
+    """ "Clear end-on-exit and hold": two updates; the row says how far it got."""
     name = dashboard.participant_name(conference_sid=conference_sid, call_sid=call_sid)
     form = dashboard_forms.HoldForm(request.POST, call_sid=call_sid)
     if not form.is_valid():
         note = Note(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
     else:
         try:
-            services.participant_safe_hold(actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **form.service_kwargs())
+            services.participant_safe_hold(
+                actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **form.service_kwargs()
+            )
         except TwilioError as error:
             if isinstance(error, TwilioApiError) and error.is_not_found:
                 dashboard.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
             note = Note(f"{name}: {describe_error(error)}", "error")
         else:
-            note = Note(f"Cleared end-on-exit and put {name} on hold: their exit no longer ends the conference.", "info")
+            note = Note(
+                f"Cleared end-on-exit and put {name} on hold: their exit no longer ends the conference.", "info"
+            )
     if not request.htmx:
         (messages.error if note.kind == "error" else messages.success)(request, note.text)
         return _back(conference_sid)

@@ -24,7 +24,14 @@ from urllib.parse import quote, urljoin
 
 import requests
 
-from .errors import TwilioApiError, TwilioError, TwilioInvalidResponse, TwilioTimeout, TwilioTransportError, TwilioUnreachable
+from .errors import (
+    TwilioApiError,
+    TwilioError,
+    TwilioInvalidResponse,
+    TwilioTimeout,
+    TwilioTransportError,
+    TwilioUnreachable,
+)
 from .params import (
     CreateParticipantParams,
     ListConferencesParams,
@@ -93,10 +100,14 @@ class TwilioClient:
 
     # --- conferences --------------------------------------------------------------------
 
-    def list_conferences(self, *, limit: int | None = None, **filters: Unpack[ListConferencesParams]) -> list[Conference]:
+    def list_conferences(
+        self, *, limit: int | None = None, **filters: Unpack[ListConferencesParams]
+    ) -> list[Conference]:
         return list(self.iter_conferences(limit=limit, **filters))
 
-    def iter_conferences(self, *, limit: int | None = None, **filters: Unpack[ListConferencesParams]) -> Iterator[Conference]:
+    def iter_conferences(
+        self, *, limit: int | None = None, **filters: Unpack[ListConferencesParams]
+    ) -> Iterator[Conference]:
         first = self.page_conferences(**filters)
         return self._iterate(first, Conference, "conferences", limit)
 
@@ -136,7 +147,9 @@ class TwilioClient:
         self, conference_sid: str, call_sid_or_label: str, **params: Unpack[UpdateParticipantParams]
     ) -> Participant:
         body = encode(UpdateParticipantParams, params)
-        payload, request_id = self._request("POST", self._participant_path(conference_sid, call_sid_or_label), data=body)
+        payload, request_id = self._request(
+            "POST", self._participant_path(conference_sid, call_sid_or_label), data=body
+        )
         return Participant.from_api(payload, request_id=request_id)
 
     def delete_participant(self, conference_sid: str, call_sid_or_label: str) -> str | None:
@@ -245,13 +258,38 @@ class TwilioClient:
         try:
             return _Attempt(response=self._session.request(method, url, params=params, data=data, timeout=timeout))
         except requests.exceptions.ConnectTimeout as exc:
-            return _Attempt(error=_chain(TwilioUnreachable(f"Could not connect to Twilio in time ({exc.__class__.__name__})", method=method, url=url), exc))
+            return _Attempt(
+                error=_chain(
+                    TwilioUnreachable(
+                        f"Could not connect to Twilio in time ({exc.__class__.__name__})", method=method, url=url
+                    ),
+                    exc,
+                )
+            )
         except requests.exceptions.ReadTimeout as exc:
-            return _Attempt(error=_chain(TwilioTimeout("Twilio did not answer in time", outcome_unknown=method != "GET", method=method, url=url), exc))
+            return _Attempt(
+                error=_chain(
+                    TwilioTimeout(
+                        "Twilio did not answer in time", outcome_unknown=method != "GET", method=method, url=url
+                    ),
+                    exc,
+                )
+            )
         except requests.exceptions.ConnectionError as exc:
             if _never_connected(exc):
-                return _Attempt(error=_chain(TwilioUnreachable("Twilio is unreachable (connection refused)", method=method, url=url), exc))
-            return _Attempt(error=_chain(TwilioTransportError("The connection to Twilio dropped", outcome_unknown=method != "GET", method=method, url=url), exc))
+                return _Attempt(
+                    error=_chain(
+                        TwilioUnreachable("Twilio is unreachable (connection refused)", method=method, url=url), exc
+                    )
+                )
+            return _Attempt(
+                error=_chain(
+                    TwilioTransportError(
+                        "The connection to Twilio dropped", outcome_unknown=method != "GET", method=method, url=url
+                    ),
+                    exc,
+                )
+            )
         except requests.exceptions.RequestException as exc:
             raise TwilioError(f"Request to Twilio failed: {exc}", method=method, url=url) from exc
 
@@ -276,10 +314,14 @@ class TwilioClient:
         except ValueError as exc:
             raise TwilioInvalidResponse(
                 f"Twilio answered HTTP {response.status_code} with a body that is not JSON",
-                method=method, url=url, request_id=request_id,
+                method=method,
+                url=url,
+                request_id=request_id,
             ) from exc
         if not isinstance(payload, dict):
-            raise TwilioInvalidResponse("Twilio answered with unexpected JSON", method=method, url=url, request_id=request_id)
+            raise TwilioInvalidResponse(
+                "Twilio answered with unexpected JSON", method=method, url=url, request_id=request_id
+            )
         return payload, request_id
 
 
@@ -301,7 +343,11 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
         if isinstance(reason, BaseException) and id(reason) not in seen:
             current = reason
             continue
-        current = current.__cause__ or current.__context__ or (current.args[0] if current.args and isinstance(current.args[0], BaseException) else None)
+        current = (
+            current.__cause__
+            or current.__context__
+            or (current.args[0] if current.args and isinstance(current.args[0], BaseException) else None)
+        )
     return False
 
 

@@ -17,7 +17,9 @@ from ..dashboard.conftest import ESCALATION
 
 def test_a_fresh_database_has_the_roles_and_the_default_pick_lists(db):
     # Both came from migrate alone (post_migrate and the data migration); nothing ran ensure_roles here.
-    groups = {g.name: {f"{p.content_type.app_label}.{p.codename}" for p in g.permissions.all()} for g in Group.objects.all()}
+    groups = {
+        g.name: {f"{p.content_type.app_label}.{p.codename}" for p in g.permissions.all()} for g in Group.objects.all()
+    }
     assert groups == {role: set(names) for role, names in ROLE_PERMISSIONS.items()}
     lists = pick_lists()
     assert lists["hold_music"] == settings.DASHBOARD_HOLD_MUSIC
@@ -30,8 +32,18 @@ def test_pick_lists_are_read_from_the_cache_and_refreshed_on_save_and_delete(db,
     pick_lists()
     with django_assert_num_queries(0):
         pick_lists()
-    entry = Choice.objects.create(kind=Choice.Kind.ANNOUNCEMENT, name="Storm warning", url_or_number="https://example.com/storm.xml", method="POST", position=9)
-    assert pick_lists()["announcements"][-1] == {"name": "Storm warning", "url": "https://example.com/storm.xml", "method": "POST"}
+    entry = Choice.objects.create(
+        kind=Choice.Kind.ANNOUNCEMENT,
+        name="Storm warning",
+        url_or_number="https://example.com/storm.xml",
+        method="POST",
+        position=9,
+    )
+    assert pick_lists()["announcements"][-1] == {
+        "name": "Storm warning",
+        "url": "https://example.com/storm.xml",
+        "method": "POST",
+    }
     entry.name = "Storm warning (updated)"
     entry.save()
     assert pick_lists()["announcements"][-1]["name"] == "Storm warning (updated)"
@@ -40,7 +52,13 @@ def test_pick_lists_are_read_from_the_cache_and_refreshed_on_save_and_delete(db,
 
 
 def test_the_conference_page_offers_what_admin_configured(client_as, demo):
-    Choice.objects.create(kind=Choice.Kind.HOLD_MUSIC, name="Lo-fi beats", url_or_number="https://example.com/lofi.mp3", method="GET", position=0)
+    Choice.objects.create(
+        kind=Choice.Kind.HOLD_MUSIC,
+        name="Lo-fi beats",
+        url_or_number="https://example.com/lofi.mp3",
+        method="GET",
+        position=0,
+    )
     Choice.objects.filter(kind=Choice.Kind.CALLER_ID).delete()
     Choice.objects.create(kind=Choice.Kind.CALLER_ID, name="Support line", url_or_number="+14155550123")
     html = client_as(LEAD).get(reverse("conference-detail", args=[demo.sid(ESCALATION)])).content.decode()
@@ -60,15 +78,28 @@ def test_a_row_render_costs_no_pick_list_query(client_as, demo, django_assert_ma
 def test_admin_edits_pick_lists_in_django_admin(client_as, db):
     client = client_as(ADMIN)
     assert client.get("/admin/").status_code == 200
-    response = client.post("/admin/dashboard/choice/add/", {
-        "kind": "wait_music", "name": "Jazz", "url_or_number": "https://example.com/jazz.mp3", "method": "GET", "position": "5",
-    })
+    response = client.post(
+        "/admin/dashboard/choice/add/",
+        {
+            "kind": "wait_music",
+            "name": "Jazz",
+            "url_or_number": "https://example.com/jazz.mp3",
+            "method": "GET",
+            "position": "5",
+        },
+    )
     assert response.status_code == 302, re.findall(r'class="errorlist[^>]*>(.*?)</ul>', response.content.decode())
     assert pick_lists()["wait_music"][-1]["name"] == "Jazz"
     # Bad entries are refused with a reason.
-    response = client.post("/admin/dashboard/choice/add/", {"kind": "caller_id", "name": "x", "url_or_number": "12345", "method": "", "position": "0"})
+    response = client.post(
+        "/admin/dashboard/choice/add/",
+        {"kind": "caller_id", "name": "x", "url_or_number": "12345", "method": "", "position": "0"},
+    )
     assert response.status_code == 200 and "+E.164" in response.content.decode()
-    response = client.post("/admin/dashboard/choice/add/", {"kind": "hold_music", "name": "x", "url_or_number": "ftp://x", "method": "GET", "position": "0"})
+    response = client.post(
+        "/admin/dashboard/choice/add/",
+        {"kind": "hold_music", "name": "x", "url_or_number": "ftp://x", "method": "GET", "position": "0"},
+    )
     assert response.status_code == 200 and "http://" in response.content.decode()
     for page in ("/admin/auth/user/", "/admin/auth/group/", "/admin/dashboard/choice/", "/admin/auth/user/add/"):
         assert client.get(page).status_code == 200, page

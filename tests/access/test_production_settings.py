@@ -11,21 +11,34 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUIRED = ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]
+REQUIRED = [
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+]
 
 
 def production_env(**overrides) -> dict[str, str]:
     # Start clean: nothing from the profile this suite itself runs under.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TWILIO_", "DATABASE_", "REDIS_", "AXES_", "PUBLIC_"))}
-    env.update({
-        "DJANGO_PROFILE": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "dash.example.com",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/conference_admin",
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
-        "TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
-        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "TWILIO_", "DATABASE_", "REDIS_", "AXES_", "PUBLIC_"))
+    }
+    env.update(
+        {
+            "DJANGO_PROFILE": "production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "dash.example.com",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/conference_admin",
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
+            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        }
+    )
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -43,14 +56,19 @@ def test_check_deploy_passes_with_no_warning():
 
 @pytest.mark.parametrize("name", REQUIRED)
 def test_a_missing_required_variable_stops_start_up_naming_it(name):
-    result = run(["-c", "import django; django.setup()"], production_env(**{name: None, "DJANGO_SETTINGS_MODULE": "conference_admin.settings"}))
+    result = run(
+        ["-c", "import django; django.setup()"],
+        production_env(**{name: None, "DJANGO_SETTINGS_MODULE": "conference_admin.settings"}),
+    )
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and name in result.stderr.strip().splitlines()[-1]
 
 
 def test_api_key_pair_replaces_the_auth_token():
     env = production_env(TWILIO_AUTH_TOKEN=None, TWILIO_API_KEY_SID="SK" + "1" * 32, TWILIO_API_KEY_SECRET="s3cr3t")
-    result = run(["-c", "import django; django.setup()"], {**env, "DJANGO_SETTINGS_MODULE": "conference_admin.settings"})
+    result = run(
+        ["-c", "import django; django.setup()"], {**env, "DJANGO_SETTINGS_MODULE": "conference_admin.settings"}
+    )
     assert result.returncode == 0, result.stderr
 
 

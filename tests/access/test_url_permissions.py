@@ -101,7 +101,9 @@ def url_for(demo, name: str, action: str) -> str:
 
 def test_every_url_is_covered():
     names = set(ROUTES) - WEBHOOKS
-    assert names == set(EXPECTED), f"URLs without an access rule here: {names - set(EXPECTED)}; gone: {set(EXPECTED) - names}"
+    assert names == set(EXPECTED), (
+        f"URLs without an access rule here: {names - set(EXPECTED)}; gone: {set(EXPECTED) - names}"
+    )
     assert WEBHOOKS <= set(ROUTES)
     assert len(CASES) > len(EXPECTED)  # participant actions multiply
 

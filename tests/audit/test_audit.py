@@ -21,10 +21,22 @@ def supervisor(db):
 
 
 def test_success_is_recorded_once_with_request_id(supervisor):
-    with audit_attempt(actor=supervisor, action="mute", conference_sid=CONF, participant_sid=CALL, participant_label="agent:alice", parameters={"muted": True}) as attempt:
+    with audit_attempt(
+        actor=supervisor,
+        action="mute",
+        conference_sid=CONF,
+        participant_sid=CALL,
+        participant_label="agent:alice",
+        parameters={"muted": True},
+    ) as attempt:
         attempt.succeeded(request_id="RQ1")
     record = AuditRecord.objects.get()
-    assert (record.actor_username, record.action, record.outcome, record.twilio_request_id) == ("sam", "mute", "ok", "RQ1")
+    assert (record.actor_username, record.action, record.outcome, record.twilio_request_id) == (
+        "sam",
+        "mute",
+        "ok",
+        "RQ1",
+    )
     assert record.parameters == {"muted": True}
     assert record.participant_label == "agent:alice"
 
@@ -50,7 +62,17 @@ def test_timeout_is_unknown_then_resolved_without_editing(supervisor):
 
 
 def test_secrets_are_redacted(supervisor):
-    with audit_attempt(actor=supervisor, action="add", conference_sid=CONF, parameters={"sip_auth_password": "hunter2", "call_token": "tok", "to": "+15551230000", "status_callback_event": ["ringing"]}):
+    with audit_attempt(
+        actor=supervisor,
+        action="add",
+        conference_sid=CONF,
+        parameters={
+            "sip_auth_password": "hunter2",
+            "call_token": "tok",
+            "to": "+15551230000",
+            "status_callback_event": ["ringing"],
+        },
+    ):
         pass
     parameters = AuditRecord.objects.get().parameters
     assert parameters["sip_auth_password"] == REDACTED and parameters["call_token"] == REDACTED

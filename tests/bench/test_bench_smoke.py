@@ -41,10 +41,16 @@ def test_upstream_calls_benchmark_produces_numbers():
     if not _services_up():
         pytest.skip("the benchmarks need PostgreSQL and Redis on 127.0.0.1")
     # A separate interpreter: the benchmark configures Django on the production profile itself.
-    env = {key: value for key, value in __import__("os").environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "TWILIO_"))}
+    env = {
+        key: value
+        for key, value in __import__("os").environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "TWILIO_"))
+    }
     # Its own Redis db and database: a test run must never flush a benchmark running beside it.
     env.update(BENCH_REDIS_URL="redis://127.0.0.1:6379/12", BENCH_DB="conference_admin_bench_smoke")
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=280
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))

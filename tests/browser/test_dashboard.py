@@ -83,7 +83,9 @@ def test_mute_hold_coach_announce_kick(logged_in, simulator, demo, artifacts):
     carol.get_by_role("button", name="Start coaching: agent:carol").click()
     expect(carol.locator(".coach-target")).to_have_text("agent:dave")
     carol_now = participant(simulator, conference, "agent:carol")
-    assert carol_now.coaching and carol_now.call_sid_to_coach == participant(simulator, conference, "agent:dave").call_sid
+    assert (
+        carol_now.coaching and carol_now.call_sid_to_coach == participant(simulator, conference, "agent:dave").call_sid
+    )
 
     carol.get_by_role("button", name="Stop coaching: agent:carol").click()
     expect(carol.locator(".coach-target")).to_have_count(0)

@@ -35,7 +35,14 @@ def watched(page):
     console: list[str] = []
     page.expose_function("__cspViolation", lambda text: violations.append(text))
     page.add_init_script(WATCH_CSP)
-    page.on("console", lambda message: console.append(f"{message.type}: {message.text} ({message.location.get('url')})") if message.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda message: (
+            console.append(f"{message.type}: {message.text} ({message.location.get('url')})")
+            if message.type in ("error", "warning")
+            else None
+        ),
+    )
     yield page
     assert violations == [], f"CSP violations: {violations}"
     assert console == [], f"Console errors: {console}"

@@ -21,10 +21,18 @@ def add(client, demo, conference, data, **extra):
 
 def test_add_participant_creates_and_returns_the_new_row(supervisor_client, demo, seen):
     seen(SALES)
-    response = add(supervisor_client, demo, SALES, {
-        "to": "+14155550199", "from_": "+15005550006", "label": "agent:zoe",
-        "early_media": "on", "start_conference_on_enter": "on",
-    })
+    response = add(
+        supervisor_client,
+        demo,
+        SALES,
+        {
+            "to": "+14155550199",
+            "from_": "+15005550006",
+            "label": "agent:zoe",
+            "early_media": "on",
+            "start_conference_on_enter": "on",
+        },
+    )
 
     assert response.status_code == 200
     log = upstream(demo.simulator)
@@ -45,29 +53,54 @@ def test_add_participant_sends_common_and_advanced_options(supervisor_client, de
     seen(ESCALATION)
     carol = demo.call_sid(ESCALATION, "agent:carol")
     data = {
-        "to": "client:zoe", "from_": "client:supervisor", "label": "coach:zoe",
-        "muted": "on", "coaching": "on", "call_sid_to_coach": carol, "timeout": "30",
-        "beep": "onExit", "end_conference_on_exit": "on", "record": "on",
+        "to": "client:zoe",
+        "from_": "client:supervisor",
+        "label": "coach:zoe",
+        "muted": "on",
+        "coaching": "on",
+        "call_sid_to_coach": carol,
+        "timeout": "30",
+        "beep": "onExit",
+        "end_conference_on_exit": "on",
+        "record": "on",
         # early_media and start_conference_on_enter unticked: sent as false (Twilio's default is true)
-        "caller_id": "client:desk", "caller_display_name": "Support desk", "call_reason": "Escalation follow-up",
-        "time_limit": "3600", "jitter_buffer_size": "small", "byoc": "BY" + "ab" * 16, "call_token": "tok",
-        "sip_auth_username": "u", "sip_auth_password": "p",
-        "status_callback": "https://hooks.example.com/status", "status_callback_method": "POST",
+        "caller_id": "client:desk",
+        "caller_display_name": "Support desk",
+        "call_reason": "Escalation follow-up",
+        "time_limit": "3600",
+        "jitter_buffer_size": "small",
+        "byoc": "BY" + "ab" * 16,
+        "call_token": "tok",
+        "sip_auth_username": "u",
+        "sip_auth_password": "p",
+        "status_callback": "https://hooks.example.com/status",
+        "status_callback_method": "POST",
         "status_callback_event": ["initiated", "answered"],
         "client_notification_url": "https://hooks.example.com/notify",
-        "wait_url": "https://music.example.com/wait.xml", "wait_method": "GET", "max_participants": "10",
-        "region": "ie1", "conference_record": "record-from-start", "conference_trim": "do-not-trim",
-        "conference_status_callback": "https://hooks.example.com/conf", "conference_status_callback_method": "GET",
+        "wait_url": "https://music.example.com/wait.xml",
+        "wait_method": "GET",
+        "max_participants": "10",
+        "region": "ie1",
+        "conference_record": "record-from-start",
+        "conference_trim": "do-not-trim",
+        "conference_status_callback": "https://hooks.example.com/conf",
+        "conference_status_callback_method": "GET",
         "conference_status_callback_event": ["start", "end", "join"],
         "conference_recording_status_callback": "https://hooks.example.com/crec",
         "conference_recording_status_callback_method": "POST",
         "conference_recording_status_callback_event": ["completed"],
-        "recording_channels": "dual", "recording_track": "inbound", "trim": "trim-silence",
-        "recording_status_callback": "https://hooks.example.com/rec", "recording_status_callback_method": "GET",
+        "recording_channels": "dual",
+        "recording_track": "inbound",
+        "trim": "trim-silence",
+        "recording_status_callback": "https://hooks.example.com/rec",
+        "recording_status_callback_method": "GET",
         "recording_status_callback_event": ["completed", "failed"],
-        "machine_detection": "Enable", "machine_detection_timeout": "30",
-        "machine_detection_speech_threshold": "2400", "machine_detection_speech_end_threshold": "1200",
-        "machine_detection_silence_timeout": "5000", "amd_status_callback": "https://hooks.example.com/amd",
+        "machine_detection": "Enable",
+        "machine_detection_timeout": "30",
+        "machine_detection_speech_threshold": "2400",
+        "machine_detection_speech_end_threshold": "1200",
+        "machine_detection_silence_timeout": "5000",
+        "amd_status_callback": "https://hooks.example.com/amd",
         "amd_status_callback_method": "POST",
     }
     response = add(supervisor_client, demo, ESCALATION, data)
@@ -119,9 +152,7 @@ def test_add_participant_sends_common_and_advanced_options(supervisor_client, de
         ({"to": ""}, "to", "This field is required."),
     ],
 )
-def test_add_participant_bad_input_shows_field_errors_and_sends_nothing(
-    supervisor_client, demo, data, field, message
-):
+def test_add_participant_bad_input_shows_field_errors_and_sends_nothing(supervisor_client, demo, data, field, message):
     base = {"to": "+14155550199", "from_": "+15005550006", "early_media": "on", "start_conference_on_enter": "on"}
     response = add(supervisor_client, demo, SALES, {**base, **data})
 
@@ -137,10 +168,18 @@ def test_add_participant_bad_input_shows_field_errors_and_sends_nothing(
 
 
 def test_add_participant_twilio_error_is_shown_on_the_form(supervisor_client, demo):
-    response = add(supervisor_client, demo, SALES, {
-        "to": "+14155550199", "from_": "+15005550006", "label": "agent:bob",  # label in use
-        "early_media": "on", "start_conference_on_enter": "on",
-    })
+    response = add(
+        supervisor_client,
+        demo,
+        SALES,
+        {
+            "to": "+14155550199",
+            "from_": "+15005550006",
+            "label": "agent:bob",  # label in use
+            "early_media": "on",
+            "start_conference_on_enter": "on",
+        },
+    )
     assert response.status_code == 200
     assert [r.status for r in upstream(demo.simulator)] == [400]
     assert response["HX-Retarget"] == "#add-participant"
@@ -150,8 +189,13 @@ def test_add_participant_twilio_error_is_shown_on_the_form(supervisor_client, de
 def test_add_participant_plain_post_redirects(supervisor_client, demo):
     response = supervisor_client.post(
         reverse("participant-add", args=[demo.sid(SALES)]),
-        {"to": "+14155550199", "from_": "+15005550006", "label": "agent:yan", "early_media": "on",
-         "start_conference_on_enter": "on"},
+        {
+            "to": "+14155550199",
+            "from_": "+15005550006",
+            "label": "agent:yan",
+            "early_media": "on",
+            "start_conference_on_enter": "on",
+        },
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("conference-detail", args=[demo.sid(SALES)])
@@ -168,8 +212,18 @@ def test_fresh_add_form_after_success_makes_no_upstream_call(supervisor_client, 
 
 def test_new_participant_moves_from_queued_to_connected(supervisor_client, demo, settings):
     settings.ROSTER_POLL_INTERVAL_SECONDS = 0  # reconcile on every refresh: the clock is the simulator's
-    add(supervisor_client, demo, SALES, {"to": "+14155550199", "from_": "+15005550006", "label": "agent:zoe",
-                                         "early_media": "on", "start_conference_on_enter": "on"})
+    add(
+        supervisor_client,
+        demo,
+        SALES,
+        {
+            "to": "+14155550199",
+            "from_": "+15005550006",
+            "label": "agent:zoe",
+            "early_media": "on",
+            "start_conference_on_enter": "on",
+        },
+    )
     zoe = demo.participant(SALES, "agent:zoe")
     table = reverse("participant-table", args=[demo.sid(SALES)])
 
@@ -192,7 +246,11 @@ def test_end_conference(supervisor_client, demo):
     response = supervisor_client.post(reverse("conference-end", args=[demo.sid(SALES)]), **HTMX)
     assert response.status_code == 200
     [request] = upstream(demo.simulator)
-    assert (request.method, request.operation, dict(request.params)) == ("POST", "UpdateConference", {"Status": ["completed"]})
+    assert (request.method, request.operation, dict(request.params)) == (
+        "POST",
+        "UpdateConference",
+        {"Status": ["completed"]},
+    )
     assert request.path.endswith(f"/Conferences/{demo.sid(SALES)}.json")
     html = response.content.decode()
     assert html.lstrip().startswith('<header id="conference-header"')

@@ -22,11 +22,21 @@ def dial(client, demo):
 def test_with_a_public_url_the_dial_out_asks_for_every_callback(supervisor_client, demo, settings):
     settings.PUBLIC_BASE_URL = "https://dash.example.com/"
     params = dial(supervisor_client, demo)
-    assert params["StatusCallback"] == [f"https://dash.example.com/webhooks/twilio/call-status?conference={demo.sid(SALES)}"]
+    assert params["StatusCallback"] == [
+        f"https://dash.example.com/webhooks/twilio/call-status?conference={demo.sid(SALES)}"
+    ]
     assert params["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"]
     assert params["ConferenceStatusCallback"] == ["https://dash.example.com/webhooks/twilio/conference-status"]
     assert set(params["ConferenceStatusCallbackEvent"]) == {
-        "start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement",
+        "start",
+        "end",
+        "join",
+        "leave",
+        "mute",
+        "hold",
+        "modify",
+        "speaker",
+        "announcement",
     }
 
 

@@ -39,11 +39,18 @@ def test_invalid_destinations(to):
 def test_unticked_default_true_booleans_are_sent_as_false():
     form = forms.AddParticipantForm({"to": "client:a", "from_": "client:b"})
     assert form.is_valid(), form.errors
-    assert form.service_kwargs() == {"to": "client:a", "from_": "client:b", "early_media": False, "start_conference_on_enter": False}
+    assert form.service_kwargs() == {
+        "to": "client:a",
+        "from_": "client:b",
+        "early_media": False,
+        "start_conference_on_enter": False,
+    }
 
 
 def test_coach_target_without_coaching_is_an_error():
-    form = forms.AddParticipantForm({"to": "client:a", "from_": "client:b", "call_sid_to_coach": "CA" + "0" * 32, **BASE})
+    form = forms.AddParticipantForm(
+        {"to": "client:a", "from_": "client:b", "call_sid_to_coach": "CA" + "0" * 32, **BASE}
+    )
     assert not form.is_valid() and "coaching" in form.errors
 
 
@@ -55,7 +62,9 @@ def test_hold_defaults_to_the_first_configured_music():
 
 
 def test_typed_announcement_url_wins_and_keeps_twilio_default_method():
-    form = forms.AnnounceForm({"choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"], "custom_url": "https://x.example.com/a.mp3"})
+    form = forms.AnnounceForm(
+        {"choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"], "custom_url": "https://x.example.com/a.mp3"}
+    )
     assert form.is_valid()
     assert form.service_kwargs() == {"announce_url": "https://x.example.com/a.mp3"}
 

@@ -158,12 +158,18 @@ def table_version(page) -> int:
     return int(re.search(r'id="roster-poller"[^>]*data-version="(\d+)"', page.content.decode()).group(1))
 
 
-def test_unchanged_refresh_is_204_with_no_upstream_call_and_no_query(supervisor_client, demo, seen, django_assert_num_queries):
+def test_unchanged_refresh_is_204_with_no_upstream_call_and_no_query(
+    supervisor_client, demo, seen, django_assert_num_queries
+):
     version = table_version(seen(ESCALATION))
     with django_assert_num_queries(0):  # session, user and permissions come from the cache too
-        response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX)
+        response = supervisor_client.get(
+            reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX
+        )
     assert response.status_code == 204 and response.content == b""
-    assert "Content-Type" not in response and "Content-Security-Policy" not in response  # no body: nothing to type or govern
+    assert (
+        "Content-Type" not in response and "Content-Security-Policy" not in response
+    )  # no body: nothing to type or govern
     assert upstream(demo.simulator) == []
 
 
@@ -172,7 +178,9 @@ def test_changed_refresh_sends_only_the_changed_row_out_of_band(supervisor_clien
     rosters.release_reconcile(demo.sid(ESCALATION))  # the refresh interval has passed
     carol = demo.call_sid(ESCALATION, "agent:carol")
     demo.simulator.update_participant(demo.simulator.account_sid, demo.sid(ESCALATION), carol, {"Muted": "true"})
-    response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX)
+    response = supervisor_client.get(
+        reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count('<tr id="participant-') == 1
@@ -195,7 +203,9 @@ def test_participant_that_left_drops_off_the_table(supervisor_client, demo, sett
     version = table_version(page)
     rosters.release_reconcile(demo.sid(ESCALATION))  # the refresh interval has passed
     demo.simulator.hang_up(demo.simulator.account_sid, demo.sid(ESCALATION), carol)
-    html = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX).content.decode()
+    html = supervisor_client.get(
+        reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX
+    ).content.decode()
     assert f'<tr id="participant-{carol}" hx-swap-oob="delete">' in html
     assert carol not in rosters.load(demo.sid(ESCALATION)).entries
 
@@ -205,7 +215,9 @@ def test_table_refresh_failure_keeps_the_table_and_says_why(supervisor_client, d
     rosters.release_reconcile(demo.sid(ESCALATION))  # the refresh interval has passed
     settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"
     settings.TWILIO_TOTAL_TIMEOUT = 2
-    response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX)
+    response = supervisor_client.get(
+        reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "Showing the last known state: Twilio is unreachable" in html
@@ -222,7 +234,7 @@ def test_page_uses_static_htmx_and_no_inline_script(supervisor_client, demo):
     assert "hx-on" not in html and "onclick" not in html
     assert '"allowEval": false' in html and '"selfRequestsOnly": true' in html
     assert 'hx-headers=\'{"x-csrftoken": "' in html
-    assert "http://" not in "".join(re.findall(r'<(?:script|link)[^>]*>', html))
+    assert "http://" not in "".join(re.findall(r"<(?:script|link)[^>]*>", html))
 
 
 # --- setup pieces ----------------------------------------------------------------------

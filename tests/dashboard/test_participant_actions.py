@@ -49,12 +49,17 @@ def announced(response) -> str:
         (ESCALATION, "agent:carol", "mute", {}, {"Muted": ["true"]}, lambda p: p.muted is True),
         (ESCALATION, "agent:dave", "unmute", {}, {"Muted": ["false"]}, lambda p: p.muted is False),
         (
-            ESCALATION, "agent:carol", "hold", {},
+            ESCALATION,
+            "agent:carol",
+            "hold",
+            {},
             {"Hold": ["true"], "HoldUrl": [DEFAULT_HOLD["url"]], "HoldMethod": [DEFAULT_HOLD["method"]]},
             lambda p: p.hold is True,
         ),
         (
-            ESCALATION, "agent:carol", "hold",
+            ESCALATION,
+            "agent:carol",
+            "hold",
             {"hold_url": settings.DASHBOARD_HOLD_MUSIC[1]["url"], "hold_method": "POST"},
             {"Hold": ["true"], "HoldUrl": [settings.DASHBOARD_HOLD_MUSIC[1]["url"]], "HoldMethod": ["POST"]},
             lambda p: p.hold is True and p.hold_method == "POST",
@@ -62,36 +67,68 @@ def announced(response) -> str:
         (SALES, "customer:Dana Whitfield", "resume", {}, {"Hold": ["false"]}, lambda p: p.hold is False),
         (BILLING, "supervisor:sam", "stop-coaching", {}, {"Coaching": ["false"]}, lambda p: p.coaching is False),
         (
-            ESCALATION, "agent:carol", "announce", {"choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"]},
-            {"AnnounceUrl": [settings.DASHBOARD_ANNOUNCEMENTS[0]["url"]],
-             "AnnounceMethod": [settings.DASHBOARD_ANNOUNCEMENTS[0]["method"]]},
+            ESCALATION,
+            "agent:carol",
+            "announce",
+            {"choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"]},
+            {
+                "AnnounceUrl": [settings.DASHBOARD_ANNOUNCEMENTS[0]["url"]],
+                "AnnounceMethod": [settings.DASHBOARD_ANNOUNCEMENTS[0]["method"]],
+            },
             lambda p: p.announcements[-1].url == settings.DASHBOARD_ANNOUNCEMENTS[0]["url"],
         ),
         (
-            ESCALATION, "agent:carol", "announce",
-            {"choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"], "custom_url": "https://example.com/a.xml", "method": "GET"},
+            ESCALATION,
+            "agent:carol",
+            "announce",
+            {
+                "choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"],
+                "custom_url": "https://example.com/a.xml",
+                "method": "GET",
+            },
             {"AnnounceUrl": ["https://example.com/a.xml"], "AnnounceMethod": ["GET"]},
             lambda p: p.announcements[-1].url == "https://example.com/a.xml",
         ),
         (
-            ESCALATION, "agent:carol", "end-on-exit", {"end_conference_on_exit": "true"},
-            {"EndConferenceOnExit": ["true"]}, lambda p: p.end_conference_on_exit is True,
+            ESCALATION,
+            "agent:carol",
+            "end-on-exit",
+            {"end_conference_on_exit": "true"},
+            {"EndConferenceOnExit": ["true"]},
+            lambda p: p.end_conference_on_exit is True,
         ),
         (
-            BILLING, "agent:alice", "end-on-exit", {"end_conference_on_exit": "false"},
-            {"EndConferenceOnExit": ["false"]}, lambda p: p.end_conference_on_exit is False,
+            BILLING,
+            "agent:alice",
+            "end-on-exit",
+            {"end_conference_on_exit": "false"},
+            {"EndConferenceOnExit": ["false"]},
+            lambda p: p.end_conference_on_exit is False,
         ),
         (
-            ESCALATION, "agent:carol", "beep-on-exit", {"beep_on_exit": "false"},
-            {"BeepOnExit": ["false"]}, lambda p: p.beep_on_exit is False,
+            ESCALATION,
+            "agent:carol",
+            "beep-on-exit",
+            {"beep_on_exit": "false"},
+            {"BeepOnExit": ["false"]},
+            lambda p: p.beep_on_exit is False,
         ),
         (
-            HUDDLE, "agent:frank", "wait-music", {"choice": settings.DASHBOARD_WAIT_MUSIC[0]["url"]},
-            {"WaitUrl": [settings.DASHBOARD_WAIT_MUSIC[0]["url"]], "WaitMethod": [settings.DASHBOARD_WAIT_MUSIC[0]["method"]]},
+            HUDDLE,
+            "agent:frank",
+            "wait-music",
+            {"choice": settings.DASHBOARD_WAIT_MUSIC[0]["url"]},
+            {
+                "WaitUrl": [settings.DASHBOARD_WAIT_MUSIC[0]["url"]],
+                "WaitMethod": [settings.DASHBOARD_WAIT_MUSIC[0]["method"]],
+            },
             lambda p: p.wait_url == settings.DASHBOARD_WAIT_MUSIC[0]["url"],
         ),
         (
-            HUDDLE, "agent:frank", "wait-music", {"custom_url": "http://music.example.com/wait.mp3", "method": "GET"},
+            HUDDLE,
+            "agent:frank",
+            "wait-music",
+            {"custom_url": "http://music.example.com/wait.mp3", "method": "GET"},
             {"WaitUrl": ["http://music.example.com/wait.mp3"], "WaitMethod": ["GET"]},
             lambda p: p.wait_url == "http://music.example.com/wait.mp3" and p.wait_method == "GET",
         ),
@@ -164,7 +201,9 @@ def test_coach_picker_lists_the_other_participants_when_it_opens(supervisor_clie
     dave = demo.call_sid(ESCALATION, "agent:dave")
     picker = html.split(f'id="coach-{carol}"')[1].split("</select>")[0]
     assert dave not in picker  # loaded on open: a row's size does not grow with the conference
-    options = supervisor_client.get(reverse("coach-options", args=[demo.sid(ESCALATION), carol]), **HTMX).content.decode()
+    options = supervisor_client.get(
+        reverse("coach-options", args=[demo.sid(ESCALATION), carol]), **HTMX
+    ).content.decode()
     assert f'<option value="{dave}">agent:dave</option>' in options
     assert f'value="{carol}"' not in options
     assert upstream(demo.simulator) == []  # from the shared roster
@@ -220,7 +259,12 @@ def test_cancel_a_ringing_participant(supervisor_client, demo, seen):
         ("announce", {"custom_url": "ftp://example.com/a.mp3"}, "announce-error", "http:// or https:// URL"),
         ("announce", {"custom_url": "example.com/a.mp3"}, "announce-error", "http:// or https:// URL"),
         ("announce", {"choice": "https://not-configured.example.com/"}, "announce-error", "Select a valid choice"),
-        ("announce", {"custom_url": "https://example.com/a.xml", "method": "PUT"}, "announce-error", "Select a valid choice"),
+        (
+            "announce",
+            {"custom_url": "https://example.com/a.xml", "method": "PUT"},
+            "announce-error",
+            "Select a valid choice",
+        ),
         ("hold", {"hold_url": "https://evil.example.com/x.mp3"}, "hold-error", "Select a valid choice"),
         ("wait-music", {"custom_url": "javascript:alert(1)"}, "wait-music-error", "http:// or https:// URL"),
         ("end-on-exit", {"end_conference_on_exit": "maybe"}, "note", "Select a valid choice"),

@@ -13,7 +13,9 @@ import pytest
 
 from conference_admin.dashboard.client import override_client
 from conference_admin.live import roster as rosters
-from tests.dashboard.conftest import BILLING, ESCALATION, HUDDLE, ONBOARDING, SALES, Demo, demo, seen, supervisor_client, upstream  # noqa: F401
+from tests.dashboard.conftest import (
+    upstream,
+)  # noqa: F401
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -14,7 +14,8 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from conference_admin.dashboard import forms
@@ -70,7 +71,9 @@ field_value = st.one_of(values, st.lists(values, min_size=2, max_size=3))
 
 
 def form_data(field_names: list[str]) -> st.SearchStrategy[dict]:
-    return st.dictionaries(st.sampled_from([*field_names, "junk", "csrfmiddlewaretoken"]), field_value, max_size=len(field_names) + 2)
+    return st.dictionaries(
+        st.sampled_from([*field_names, "junk", "csrfmiddlewaretoken"]), field_value, max_size=len(field_names) + 2
+    )
 
 
 def as_querydict(data: dict):
@@ -121,7 +124,13 @@ def test_every_participant_action_form(supervisor_client, watched, action):
     if action == "kick":
         # Kick has no fields: its hostile input is the URL, covered below; one junk post suffices.
         demo.simulator.reset_request_log()
-        assert_sane(supervisor_client.post(reverse("participant-action", args=[demo.sid(ESCALATION), "CA" + "f" * 32, "kick"]), {"junk": "\x00<b>"}, **HTMX))
+        assert_sane(
+            supervisor_client.post(
+                reverse("participant-action", args=[demo.sid(ESCALATION), "CA" + "f" * 32, "kick"]),
+                {"junk": "\x00<b>"},
+                **HTMX,
+            )
+        )
         return
     check()
 
@@ -136,16 +145,23 @@ invalid_sid = st.one_of(
 
 @SETTINGS
 @given(conference=invalid_sid, call=invalid_sid, action=st.sampled_from([*sorted(ACTIONS), "drop-table", "", "%00"]))
-def test_invalid_sids_and_actions_in_urls_are_404_without_upstream_calls(supervisor_client, watched, conference, call, action):
+def test_invalid_sids_and_actions_in_urls_are_404_without_upstream_calls(
+    supervisor_client, watched, conference, call, action
+):
     demo = watched
     demo.simulator.reset_request_log()
     path = f"/conferences/{quote(conference, safe='')}/participants/{quote(call, safe='')}/{quote(action, safe='')}/"
     response = supervisor_client.post(path, {}, **HTMX)
     assert response.status_code in (400, 404, 405)
-    for other in (f"/conferences/{quote(conference, safe='')}/", f"/conferences/{quote(conference, safe='')}/participants/"):
+    for other in (
+        f"/conferences/{quote(conference, safe='')}/",
+        f"/conferences/{quote(conference, safe='')}/participants/",
+    ):
         assert supervisor_client.get(other, **HTMX).status_code in (400, 404)
     for other in ("end", "announce", "participants/add"):
-        assert supervisor_client.post(f"/conferences/{quote(conference, safe='')}/{other}/", {}, **HTMX).status_code in (400, 404)
+        assert supervisor_client.post(
+            f"/conferences/{quote(conference, safe='')}/{other}/", {}, **HTMX
+        ).status_code in (400, 404)
     assert upstream(demo.simulator) == []
 
 
@@ -274,7 +290,9 @@ def test_participant_table_version_parameter(supervisor_client, watched):
     @SETTINGS
     @given(version=field_value)
     def check(version):
-        response = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX)
+        response = supervisor_client.get(
+            reverse("participant-table", args=[demo.sid(ESCALATION)]), {"version": version}, **HTMX
+        )
         assert response.status_code in (200, 204)
 
     check()
@@ -285,14 +303,31 @@ def test_participant_table_version_parameter(supervisor_client, watched):
 PUBLIC = "https://dash.example.com"
 TOKEN = "fault-test-token"
 WEBHOOK_FIELDS = [
-    "AccountSid", "ConferenceSid", "FriendlyName", "SequenceNumber", "Timestamp", "StatusCallbackEvent", "CallSid",
-    "Muted", "Hold", "Coaching", "EndConferenceOnExit", "StartConferenceOnEnter", "ParticipantLabel",
-    "ParticipantCallStatus", "ReasonParticipantLeft", "ReasonConferenceEnded", "CallStatus", "AnnounceUrl",
+    "AccountSid",
+    "ConferenceSid",
+    "FriendlyName",
+    "SequenceNumber",
+    "Timestamp",
+    "StatusCallbackEvent",
+    "CallSid",
+    "Muted",
+    "Hold",
+    "Coaching",
+    "EndConferenceOnExit",
+    "StartConferenceOnEnter",
+    "ParticipantLabel",
+    "ParticipantCallStatus",
+    "ReasonParticipantLeft",
+    "ReasonConferenceEnded",
+    "CallStatus",
+    "AnnounceUrl",
 ]
 GOOD = {
     "ConferenceSid": st.just("CF" + "ab" * 16),
     "CallSid": st.just("CA" + "a1" * 16),
-    "StatusCallbackEvent": st.sampled_from(["participant-join", "participant-mute", "participant-leave", "conference-end", "bogus", ""]),
+    "StatusCallbackEvent": st.sampled_from(
+        ["participant-join", "participant-mute", "participant-leave", "conference-end", "bogus", ""]
+    ),
     "CallStatus": st.sampled_from(["ringing", "completed", "in-progress", "exploded"]),
 }
 
@@ -303,7 +338,9 @@ def webhook_params():
     return st.tuples(plausible, hostile).map(lambda pair: {**pair[0], **pair[1]})
 
 
-@pytest.mark.parametrize("path", ["/webhooks/twilio/conference-status", "/webhooks/twilio/call-status?conference=" + "CF" + "ab" * 16])
+@pytest.mark.parametrize(
+    "path", ["/webhooks/twilio/conference-status", "/webhooks/twilio/call-status?conference=" + "CF" + "ab" * 16]
+)
 def test_webhooks_with_hostile_parameters(db, settings, simulator, path):
     settings.PUBLIC_BASE_URL = PUBLIC
     settings.TWILIO_AUTH_TOKEN = TOKEN
@@ -326,7 +363,17 @@ def test_webhooks_with_hostile_parameters(db, settings, simulator, path):
 
 # --- labels through the path encoding ---------------------------------------------------------
 
-ROUND_TRIP_LABELS = ["agent:with space", "a#b", "100% sure", "50%25", "名前:ünï 💥", "q?x=1&y=2", "dots...", "plus+sign", "back\\slash"]
+ROUND_TRIP_LABELS = [
+    "agent:with space",
+    "a#b",
+    "100% sure",
+    "50%25",
+    "名前:ünï 💥",
+    "q?x=1&y=2",
+    "dots...",
+    "plus+sign",
+    "back\\slash",
+]
 
 
 @pytest.mark.parametrize("label", ROUND_TRIP_LABELS)
@@ -345,7 +392,11 @@ def test_labels_round_trip_through_the_path(twilio_client, simulator, label):
 
 
 @SETTINGS
-@given(label=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(lambda s: "/" not in s and "%2f" not in s.lower() and s.strip() == s and s.strip()))
+@given(
+    label=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(
+        lambda s: "/" not in s and "%2f" not in s.lower() and s.strip() == s and s.strip()
+    )
+)
 def test_any_label_round_trips(twilio_client, simulator, label):
     simulator.reset()
     created = twilio_client.create_participant("Label room", from_="+15005550006", to="+14155550124", label=label)
@@ -366,7 +417,9 @@ def test_the_add_form_refuses_a_slash_in_a_label_without_calling_twilio(supervis
     demo = watched
     demo.simulator.reset_request_log()
     response = supervisor_client.post(
-        reverse("participant-add", args=[demo.sid(ESCALATION)]), {"to": "+14155550100", "from_": "+15005550006", "label": label}, **HTMX
+        reverse("participant-add", args=[demo.sid(ESCALATION)]),
+        {"to": "+14155550100", "from_": "+15005550006", "label": label},
+        **HTMX,
     )
     assert "A label cannot contain" in response.content.decode()
     assert upstream(demo.simulator) == []
@@ -376,11 +429,15 @@ def test_the_add_form_round_trips_a_unicode_label_with_spaces_and_percent(superv
     demo = watched
     label = "customer:Zoë 100% #1"
     response = supervisor_client.post(
-        reverse("participant-add", args=[demo.sid(ESCALATION)]), {"to": "+14155550100", "from_": "+15005550006", "label": label}, **HTMX
+        reverse("participant-add", args=[demo.sid(ESCALATION)]),
+        {"to": "+14155550100", "from_": "+15005550006", "label": label},
+        **HTMX,
     )
     assert response.status_code == 200
     placed = demo.participant(ESCALATION, label)
     assert placed.label == label and f'id="participant-{placed.call_sid}"' in response.content.decode()
     due(demo.sid(ESCALATION))
-    mute = supervisor_client.post(reverse("participant-action", args=[demo.sid(ESCALATION), placed.call_sid, "mute"]), {}, **HTMX)
+    mute = supervisor_client.post(
+        reverse("participant-action", args=[demo.sid(ESCALATION), placed.call_sid, "mute"]), {}, **HTMX
+    )
     assert mute.status_code == 200 and demo.participant(ESCALATION, label).muted is True

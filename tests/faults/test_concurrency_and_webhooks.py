@@ -56,7 +56,10 @@ def test_two_supervisors_act_on_the_same_participant_at_once(simulator, django_u
     assert all(r is not None and r.status_code == 200 for r in responses)
 
     # Both actions audited, each by its own supervisor.
-    assert sorted(AuditRecord.objects.filter(resolves__isnull=True).values_list("actor_username", flat=True)) == ["ann", "ben"]
+    assert sorted(AuditRecord.objects.filter(resolves__isnull=True).values_list("actor_username", flat=True)) == [
+        "ann",
+        "ben",
+    ]
     # After one refresh, both pages show the truth.
     truth = {p.call_sid: (p.muted, p.hold) for p in simulator.list_participants(simulator.account_sid, conference, {})}
     due(conference)
@@ -67,7 +70,7 @@ def test_two_supervisors_act_on_the_same_participant_at_once(simulator, django_u
         assert {sid: (e.participant.muted, e.participant.hold) for sid, e in shown.entries.items()} == truth
         if carol in truth:
             muted, held = truth[carol]
-            row = table[table.find(f'id="participant-{carol}"'):]
+            row = table[table.find(f'id="participant-{carol}"') :]
             row = row[: row.find("</tr>")]
             assert ("chip--muted" in row) == muted and ("row--held" in row) == held
         else:
@@ -97,17 +100,25 @@ def wired(live_server, settings):
 
 def replay(delivery, **changes):
     params = {**delivery.params, **changes}
-    headers = {k: v for k, v in delivery.headers.items() if k.lower() in ("x-twilio-signature", "content-type", "user-agent", "i-twilio-idempotency-token")}
+    headers = {
+        k: v
+        for k, v in delivery.headers.items()
+        if k.lower() in ("x-twilio-signature", "content-type", "user-agent", "i-twilio-idempotency-token")
+    }
     return requests.post(delivery.url, data=params, headers=headers, timeout=5)
 
 
 def mute_deliveries(simulator, client):
-    conference = simulator.create_participant(ACCOUNT, "Webhook room", {"From": "+15005550006", "To": "+14155550160", "Label": "agent:kim"})
+    conference = simulator.create_participant(
+        ACCOUNT, "Webhook room", {"From": "+15005550006", "To": "+14155550160", "Label": "agent:kim"}
+    )
     simulator.answer(ACCOUNT, conference.conference_sid, conference.call_sid)
     client.update_participant(conference.conference_sid, "agent:kim", muted=True)
     client.update_participant(conference.conference_sid, "agent:kim", muted=False)
     assert simulator.callbacks.flush(5)
-    by_event = {d.params.get("StatusCallbackEvent"): d for d in simulator.callbacks.deliveries if d.kind == "conference"}
+    by_event = {
+        d.params.get("StatusCallbackEvent"): d for d in simulator.callbacks.deliveries if d.kind == "conference"
+    }
     return conference, by_event
 
 

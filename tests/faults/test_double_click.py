@@ -26,7 +26,10 @@ ESCALATION = "Escalation: outage #4471"
 def browser_settings(settings):
     settings.DASHBOARD_POLL_SECONDS = 1
     settings.ROSTER_POLL_INTERVAL_SECONDS = 1
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def in_chromium(steps) -> None:

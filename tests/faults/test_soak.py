@@ -22,8 +22,22 @@ def figure(report: str, name: str) -> int:
 
 def test_short_soak():
     run = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "soak.py"), "--supervisors", "4", "--minutes", "0.25", "--fault-rate", "0.1", "--refresh-interval", "1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(ROOT / "bench" / "soak.py"),
+            "--supervisors",
+            "4",
+            "--minutes",
+            "0.25",
+            "--fault-rate",
+            "0.1",
+            "--refresh-interval",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     report = run.stdout
     print(report)

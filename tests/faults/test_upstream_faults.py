@@ -118,7 +118,11 @@ def test_create_timeout_is_not_retried_and_is_checked_by_label(supervisor_client
     [fetch] = [r for r in upstream(demo.simulator) if r.operation == "FetchParticipant"]
     assert "/Participants/dial%3A" in fetch.path or "/Participants/dial:" in fetch.path
     assert "the outcome is unknown" in body and "the call was placed" in body
-    placed = [p for p in demo.simulator.list_participants(demo.simulator.account_sid, demo.sid(ESCALATION), {}) if (p.label or "").startswith("dial:")]
+    placed = [
+        p
+        for p in demo.simulator.list_participants(demo.simulator.account_sid, demo.sid(ESCALATION), {})
+        if (p.label or "").startswith("dial:")
+    ]
     assert len(placed) == 1
     assert f'id="participant-{placed[0].call_sid}"' in body  # the row, as it is now
     unknown, resolution = records("add")
@@ -127,7 +131,9 @@ def test_create_timeout_is_not_retried_and_is_checked_by_label(supervisor_client
 
 
 @pytest.mark.parametrize("status", [500, 503])
-def test_create_5xx_is_not_retried_and_the_label_check_says_not_placed(supervisor_client, demo, seen, fake_clock, status):
+def test_create_5xx_is_not_retried_and_the_label_check_says_not_placed(
+    supervisor_client, demo, seen, fake_clock, status
+):
     seen(ESCALATION)
     demo.simulator.faults.inject(kind="error", status=status, operation="CreateParticipant", count=1)
     response = add(supervisor_client, demo, {"to": "+14155550179", "from_": "+15005550006", "label": "customer:lost"})
@@ -144,7 +150,9 @@ def test_create_5xx_is_not_retried_and_the_label_check_says_not_placed(superviso
 def test_create_5xx_applied_anyway_shows_the_row(supervisor_client, demo, seen):
     seen(ESCALATION)
     demo.simulator.faults.inject(kind="error", status=500, operation="CreateParticipant", count=1, apply=True)
-    response = add(supervisor_client, demo, {"to": "+14155550180", "from_": "+15005550006", "label": "customer:applied"})
+    response = add(
+        supervisor_client, demo, {"to": "+14155550180", "from_": "+15005550006", "label": "customer:applied"}
+    )
     placed = demo.participant(ESCALATION, "customer:applied")
     body = response.content.decode()
     assert f'id="participant-{placed.call_sid}"' in body and "the call was placed" in body
@@ -172,7 +180,9 @@ def test_kick_timeout_then_404_on_retry_is_already_removed(supervisor_client, de
 def test_participant_announce_503_is_not_replayed_and_says_so(supervisor_client, demo, seen, settings):
     seen(ESCALATION)
     demo.simulator.faults.inject(kind="error", status=503, operation="UpdateParticipant", count=1)
-    response = action(supervisor_client, demo, "agent:carol", "announce", {"choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"]})
+    response = action(
+        supervisor_client, demo, "agent:carol", "announce", {"choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"]}
+    )
     assert operations(demo.simulator) == ["UpdateParticipant"]  # not replayed, not even re-read
     text = response.content.decode()
     assert "Twilio failed" in text and "20503" in text and "not sent again" in text
@@ -185,7 +195,9 @@ def test_conference_announce_503_is_not_replayed_and_says_so(supervisor_client, 
     demo.simulator.faults.inject(kind="error", status=503, operation="UpdateConference", count=1)
     demo.simulator.reset_request_log()
     response = supervisor_client.post(
-        reverse("conference-announce", args=[demo.sid(ESCALATION)]), {"choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"]}, **HTMX
+        reverse("conference-announce", args=[demo.sid(ESCALATION)]),
+        {"choice": settings.DASHBOARD_ANNOUNCEMENTS[0]["url"]},
+        **HTMX,
     )
     assert operations(demo.simulator) == ["UpdateConference"]
     assert "Twilio failed" in response.content.decode() and "20503" in response.content.decode()
@@ -279,7 +291,9 @@ def test_unreachable_list_shows_a_banner_and_keeps_polling(supervisor_client, de
     assert demo.simulator.request_log == []
 
 
-def test_unreachable_conference_page_keeps_the_last_roster_and_retries(supervisor_client, demo, seen, settings, simulator_server, fake_clock):
+def test_unreachable_conference_page_keeps_the_last_roster_and_retries(
+    supervisor_client, demo, seen, settings, simulator_server, fake_clock
+):
     seen(ESCALATION)
     settings.TWILIO_API_BASE_URL = CLOSED
     due(demo.sid(ESCALATION))
@@ -291,7 +305,10 @@ def test_unreachable_conference_page_keeps_the_last_roster_and_retries(superviso
     assert "agent:carol" in body  # the last known state
     # Each poll retries; once Twilio is back the banner goes.
     due(demo.sid(ESCALATION))
-    assert "Twilio is unreachable" in supervisor_client.get(reverse(TABLE, args=[demo.sid(ESCALATION)]), **HTMX).content.decode()
+    assert (
+        "Twilio is unreachable"
+        in supervisor_client.get(reverse(TABLE, args=[demo.sid(ESCALATION)]), **HTMX).content.decode()
+    )
     settings.TWILIO_API_BASE_URL = simulator_server.base_url
     due(demo.sid(ESCALATION))
     back = supervisor_client.get(reverse(TABLE, args=[demo.sid(ESCALATION)]), **HTMX)

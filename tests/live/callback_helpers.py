@@ -1,6 +1,6 @@
 """Building and posting signed Twilio status callbacks in tests."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from conference_admin.twilio.signature import compute_signature
@@ -10,16 +10,20 @@ TOKEN = "callback-test-token"
 CONFERENCE = "CF" + "ab" * 16
 ALICE = "CA" + "a1" * 16
 BOB = "CA" + "b2" * 16
-EPOCH = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def conference_event(event, sequence, *, call_sid=None, label=None, muted=False, hold=False, coaching=False, seconds=None, **extra):
+def conference_event(
+    event, sequence, *, call_sid=None, label=None, muted=False, hold=False, coaching=False, seconds=None, **extra
+):
     params = {
         "AccountSid": "AC" + "0" * 32,
         "ConferenceSid": CONFERENCE,
         "FriendlyName": "Support room",
         "SequenceNumber": str(sequence),
-        "Timestamp": format_datetime(EPOCH + timedelta(seconds=seconds if seconds is not None else sequence), usegmt=False),
+        "Timestamp": format_datetime(
+            EPOCH + timedelta(seconds=seconds if seconds is not None else sequence), usegmt=False
+        ),
         "StatusCallbackEvent": event,
     }
     if call_sid:

@@ -1,6 +1,7 @@
-import pytest
 import threading
 import time
+
+import pytest
 
 from conference_admin.live import roster
 from conference_admin.twilio import Participant
@@ -9,7 +10,14 @@ CONFERENCE = "CF" + "cd" * 16
 
 
 def person(n, **fields):
-    values = {"call_sid": f"CA{n:032x}", "conference_sid": CONFERENCE, "label": f"person {n}", "status": "connected", "muted": False, "hold": False}
+    values = {
+        "call_sid": f"CA{n:032x}",
+        "conference_sid": CONFERENCE,
+        "label": f"person {n}",
+        "status": "connected",
+        "muted": False,
+        "hold": False,
+    }
     values.update(fields)
     return Participant(**values)
 
@@ -45,7 +53,9 @@ def test_hold_start_is_remembered_while_held():
     entry = roster.record_participant(CONFERENCE, person(1, hold=True), held_now=True).entries[person(1).call_sid]
     held = entry.hold_since
     assert held is not None and entry.hold_start_exact
-    again = roster.record_participant(CONFERENCE, person(1, hold=True, muted=True)).entries[person(1).call_sid].hold_since
+    again = (
+        roster.record_participant(CONFERENCE, person(1, hold=True, muted=True)).entries[person(1).call_sid].hold_since
+    )
     assert again == held
     assert roster.record_participant(CONFERENCE, person(1)).entries[person(1).call_sid].hold_since is None
 
@@ -55,7 +65,12 @@ def test_reconcile_does_not_undo_a_callback_newer_than_the_list():
     roster.reconcile(CONFERENCE, [person(1)], started_at=started)
     # A callback lands while a slow list call is in flight...
     later = time.time() - 1  # list call started before the callback arrived
-    roster.apply_callback(CONFERENCE, sequence=7, call_sid=person(1).call_sid, participant_change=lambda p: roster.with_fields(p, muted=True))
+    roster.apply_callback(
+        CONFERENCE,
+        sequence=7,
+        call_sid=person(1).call_sid,
+        participant_change=lambda p: roster.with_fields(p, muted=True),
+    )
     roster.apply_callback(CONFERENCE, sequence=8, call_sid=person(2).call_sid, participant_change=lambda p: person(2))
     current = roster.reconcile(CONFERENCE, [person(1, muted=False)], started_at=later)
     assert current.entries[person(1).call_sid].participant.muted is True
@@ -106,7 +121,9 @@ def test_callbacks_switch_the_interval(settings):
 
 
 def test_fetch_failure_is_recorded_not_raised():
-    current = roster.ensure_fresh(CONFERENCE, lambda: (_ for _ in ()).throw(ConnectionError("down")), on_error=lambda exc: "Twilio unreachable")
+    current = roster.ensure_fresh(
+        CONFERENCE, lambda: (_ for _ in ()).throw(ConnectionError("down")), on_error=lambda exc: "Twilio unreachable"
+    )
     assert current.last_error == "Twilio unreachable"
     roster.release_reconcile(CONFERENCE)
     assert roster.ensure_fresh(CONFERENCE, lambda: ([person(1)], None)).last_error is None

@@ -55,9 +55,13 @@ def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_mute_join_and_speech_reach_the_roster_and_timeline(simulator_for_dashboard: SimulatorServer, clock: ManualClock) -> None:
+def test_mute_join_and_speech_reach_the_roster_and_timeline(
+    simulator_for_dashboard: SimulatorServer, clock: ManualClock
+) -> None:
     simulator = simulator_for_dashboard.simulator
-    client = TwilioClient(account_sid=ACCOUNT, auth_token=TOKEN, base_url=simulator_for_dashboard.base_url, read_timeout=5)
+    client = TwilioClient(
+        account_sid=ACCOUNT, auth_token=TOKEN, base_url=simulator_for_dashboard.base_url, read_timeout=5
+    )
     try:
         agent = client.create_participant("Support: e2e", from_="+15005550006", to="client:alice", label="agent:alice")
         conference = agent.conference_sid
@@ -76,7 +80,11 @@ def test_mute_join_and_speech_reach_the_roster_and_timeline(simulator_for_dashbo
         f"{simulator_for_dashboard_url(simulator)}/webhooks/twilio/call-status?conference={conference}",
     }
 
-    events = list(ConferenceEvent.objects.filter(conference_sid=conference).order_by("sequence_number", "id").values_list("event", "label"))
+    events = list(
+        ConferenceEvent.objects.filter(conference_sid=conference)
+        .order_by("sequence_number", "id")
+        .values_list("event", "label")
+    )
     conference_events = [event for event in events if not event[0].startswith("call-")]
     assert conference_events == [
         ("participant-join", "agent:alice"),

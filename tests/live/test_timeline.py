@@ -20,12 +20,20 @@ class Params(dict):
 def history(db):
     sam = get_user_model().objects.create_user("sam")
     receive_conference_callback(Params(conference_event("participant-join", 1, call_sid=ALICE, label="agent:alice")))
-    receive_conference_callback(Params(conference_event("participant-speech-start", 2, call_sid=ALICE, label="agent:alice")))
-    receive_conference_callback(Params(conference_event("participant-mute", 3, call_sid=ALICE, label="agent:alice", muted=True)))
-    with audit_attempt(actor=sam, action="hold", conference_sid=CONFERENCE, participant_sid=BOB, participant_label="customer:bo"):
+    receive_conference_callback(
+        Params(conference_event("participant-speech-start", 2, call_sid=ALICE, label="agent:alice"))
+    )
+    receive_conference_callback(
+        Params(conference_event("participant-mute", 3, call_sid=ALICE, label="agent:alice", muted=True))
+    )
+    with audit_attempt(
+        actor=sam, action="hold", conference_sid=CONFERENCE, participant_sid=BOB, participant_label="customer:bo"
+    ):
         pass
     try:
-        with audit_attempt(actor=sam, action="kick", conference_sid=CONFERENCE, participant_sid=BOB, participant_label="customer:bo"):
+        with audit_attempt(
+            actor=sam, action="kick", conference_sid=CONFERENCE, participant_sid=BOB, participant_label="customer:bo"
+        ):
             raise TwilioApiError("Participant not found", status=404, code=20404)
     except TwilioApiError:
         pass
@@ -55,7 +63,9 @@ def test_timeline_partial_links_to_the_audit_for_those_allowed(client, history, 
 
 
 def test_timeline_escapes_labels(db, client):
-    receive_conference_callback(Params(conference_event("participant-join", 1, call_sid=ALICE, label="<img src=x onerror=alert(1)>")))
+    receive_conference_callback(
+        Params(conference_event("participant-join", 1, call_sid=ALICE, label="<img src=x onerror=alert(1)>"))
+    )
     user = get_user_model().objects.create_user("viewer")
     assign_role(user, OBSERVER)
     client.force_login(user)

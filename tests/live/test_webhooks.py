@@ -3,7 +3,8 @@ import string
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from conference_admin.live import roster
@@ -30,7 +31,9 @@ def anonymous():
 
 @pytest.mark.django_db
 def test_signed_callback_is_stored_and_applied(anonymous):
-    response = post_signed(anonymous, CONF_PATH, conference_event("participant-join", 1, call_sid=ALICE, label="agent:alice"))
+    response = post_signed(
+        anonymous, CONF_PATH, conference_event("participant-join", 1, call_sid=ALICE, label="agent:alice")
+    )
     assert response.status_code == 204
     assert ConferenceEvent.objects.get().event == "participant-join"
     current = roster.load(CONFERENCE)
@@ -43,7 +46,9 @@ def test_signed_callback_is_stored_and_applied(anonymous):
 @pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl"])
 def test_missing_or_bad_signature_is_refused_and_logged(anonymous, signature, caplog):
     with caplog.at_level(logging.WARNING, logger="conference_admin.security"):
-        response = post_signed(anonymous, CONF_PATH, conference_event("participant-join", 1, call_sid=ALICE), signature=signature)
+        response = post_signed(
+            anonymous, CONF_PATH, conference_event("participant-join", 1, call_sid=ALICE), signature=signature
+        )
     assert response.status_code == 403
     assert ConferenceEvent.objects.count() == 0
     assert roster.load(CONFERENCE) is None
@@ -53,7 +58,9 @@ def test_missing_or_bad_signature_is_refused_and_logged(anonymous, signature, ca
 
 @pytest.mark.django_db
 def test_signature_with_another_token_is_refused(anonymous):
-    response = post_signed(anonymous, CONF_PATH, conference_event("participant-join", 1, call_sid=ALICE), token="other-token")
+    response = post_signed(
+        anonymous, CONF_PATH, conference_event("participant-join", 1, call_sid=ALICE), token="other-token"
+    )
     assert response.status_code == 403
 
 
@@ -168,7 +175,9 @@ def test_speech_events_drive_the_speaking_flag(anonymous):
 def test_conference_end_clears_the_roster(anonymous):
     post_signed(anonymous, CONF_PATH, conference_event("participant-join", 1, call_sid=ALICE))
     post_signed(anonymous, CONF_PATH, conference_event("participant-join", 2, call_sid=BOB))
-    post_signed(anonymous, CONF_PATH, conference_event("conference-end", 3, ReasonConferenceEnded="conference-ended-via-api"))
+    post_signed(
+        anonymous, CONF_PATH, conference_event("conference-end", 3, ReasonConferenceEnded="conference-ended-via-api")
+    )
     current = roster.load(CONFERENCE)
     assert current.entries == {} and current.ended
     assert current.reason_ended == "conference-ended-via-api"
@@ -183,7 +192,9 @@ def test_conference_end_clears_the_roster(anonymous):
 def test_call_status_moves_a_dial_out_forward_only(anonymous):
     from conference_admin.twilio import Participant
 
-    roster.record_participant(CONFERENCE, Participant(call_sid=BOB, conference_sid=CONFERENCE, status="queued", label="customer"))
+    roster.record_participant(
+        CONFERENCE, Participant(call_sid=BOB, conference_sid=CONFERENCE, status="queued", label="customer")
+    )
     path = f"{CALL_PATH}?conference={CONFERENCE}"
     post_signed(anonymous, path, {"CallSid": BOB, "CallStatus": "ringing", "SequenceNumber": "1"})
     assert roster.load(CONFERENCE).entries[BOB].participant.status == "ringing"

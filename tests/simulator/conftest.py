@@ -132,7 +132,9 @@ class CallbackReceiver:
                 body = self.rfile.read(length) if length else b""
                 if receiver.delay:
                     time.sleep(receiver.delay)
-                receiver.requests.append(Received(self.command, receiver.base_url + self.path, dict(self.headers), body))
+                receiver.requests.append(
+                    Received(self.command, receiver.base_url + self.path, dict(self.headers), body)
+                )
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

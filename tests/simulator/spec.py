@@ -19,7 +19,9 @@ import pytest
 
 SHARED_TWILIO = Path(__file__).resolve().parents[2] / ".." / "shared" / "twilio"
 SPEC_PATH = SHARED_TWILIO / "api_v2010_conference.json"
-RFC2822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$")
+RFC2822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$"
+)
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -67,7 +69,11 @@ def to_json_schema(spec: dict[str, Any], node: Any) -> Any:
         if "enum" in target and "null" in target.get("description", ""):
             return {"anyOf": [converted, {"type": "null"}]}
         return converted
-    converted = {key: to_json_schema(spec, value) for key, value in node.items() if key not in ("nullable", "description", "examples", "example")}
+    converted = {
+        key: to_json_schema(spec, value)
+        for key, value in node.items()
+        if key not in ("nullable", "description", "examples", "example")
+    }
     if node.get("nullable") and "type" in node:
         converted["type"] = [node["type"], "null"]
     if "properties" in node:

@@ -67,7 +67,12 @@ def test_join_is_a_connected_dial_in_without_call_progress(sim: Simulator, clock
     assert sim.fetch_conference(ACCOUNT, waiting.conference_sid).status == "init"
     events = record(sim)
     joined = sim.join(waiting.conference_sid, label="customer:Priya Raman", from_="+14155550142")
-    assert (joined.status, joined.label, joined.from_, joined.direction) == ("connected", "customer:Priya Raman", "+14155550142", "inbound")
+    assert (joined.status, joined.label, joined.from_, joined.direction) == (
+        "connected",
+        "customer:Priya Raman",
+        "+14155550142",
+        "inbound",
+    )
     assert [e.name for e in events] == ["participant-join", "conference-start"]  # no "call" events for a dial-in
     assert sim.fetch_participant(ACCOUNT, waiting.conference_sid, "customer:Priya Raman").call_sid == joined.call_sid
     with pytest.raises(SimulatorError) as taken:
@@ -95,7 +100,12 @@ def test_activity_is_seeded_and_never_ends_a_demo_conference() -> None:
         assert len(members) <= 6
         if conference.status == "in-progress":
             assert sum(p.status == "connected" for p in members) >= 2
-    joined = [p for c in sim.list_conferences(ACCOUNT) for p in sim.list_participants(ACCOUNT, c.sid) if p.direction == "inbound"]
+    joined = [
+        p
+        for c in sim.list_conferences(ACCOUNT)
+        for p in sim.list_participants(ACCOUNT, c.sid)
+        if p.direction == "inbound"
+    ]
     assert all(p.label and p.label.startswith("customer:") for p in joined)
 
 

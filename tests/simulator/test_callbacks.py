@@ -15,8 +15,27 @@ from conference_admin.simulator.engine import BUSY_NUMBER, ManualClock, Simulato
 from .conftest import ACCOUNT, CALLER, TOKEN, Api, CallbackReceiver, Received
 
 BASE = {"ConferenceSid", "FriendlyName", "AccountSid", "SequenceNumber", "Timestamp", "StatusCallbackEvent"}
-PARTICIPANT = BASE | {"CallSid", "Muted", "Hold", "Coaching", "EndConferenceOnExit", "StartConferenceOnEnter", "ParticipantLabel"}
-CALL = {"CallSid", "CallStatus", "AccountSid", "From", "To", "Direction", "ApiVersion", "CallbackSource", "SequenceNumber", "Timestamp"}
+PARTICIPANT = BASE | {
+    "CallSid",
+    "Muted",
+    "Hold",
+    "Coaching",
+    "EndConferenceOnExit",
+    "StartConferenceOnEnter",
+    "ParticipantLabel",
+}
+CALL = {
+    "CallSid",
+    "CallStatus",
+    "AccountSid",
+    "From",
+    "To",
+    "Direction",
+    "ApiVersion",
+    "CallbackSource",
+    "SequenceNumber",
+    "Timestamp",
+}
 
 
 def assert_signed(request: Received, token: str = TOKEN) -> None:
@@ -79,9 +98,19 @@ def test_every_conference_event_has_exactly_twilios_parameters_and_a_valid_signa
     assert [int(r.form["SequenceNumber"]) for r in requests] == list(range(1, 16))
     events = by_event(requests)
     assert list(events) == [
-        "participant-join", "conference-start", "participant-mute", "participant-unmute", "participant-hold",
-        "participant-unhold", "participant-modify", "participant-speech-start", "participant-speech-stop",
-        "announcement-end", "announcement-fail", "participant-leave", "conference-end",
+        "participant-join",
+        "conference-start",
+        "participant-mute",
+        "participant-unmute",
+        "participant-hold",
+        "participant-unhold",
+        "participant-modify",
+        "participant-speech-start",
+        "participant-speech-stop",
+        "announcement-end",
+        "announcement-fail",
+        "participant-leave",
+        "conference-end",
     ]
     join = events["participant-join"].form
     assert set(join) == PARTICIPANT
@@ -108,10 +137,18 @@ def test_every_conference_event_has_exactly_twilios_parameters_and_a_valid_signa
 
     leaves = [r.form for r in requests if r.form["StatusCallbackEvent"] == "participant-leave"]
     assert set(leaves[0]) == (PARTICIPANT - {"ParticipantLabel"}) | {"ParticipantCallStatus", "ReasonParticipantLeft"}
-    assert (leaves[0]["ParticipantCallStatus"], leaves[0]["ReasonParticipantLeft"]) == ("completed", "participant_updated_via_api")
+    assert (leaves[0]["ParticipantCallStatus"], leaves[0]["ReasonParticipantLeft"]) == (
+        "completed",
+        "participant_updated_via_api",
+    )
 
     end = events["conference-end"].form
-    assert set(end) == BASE | {"CallSidEndingConference", "ParticipantLabelEndingConference", "ReasonConferenceEnded", "Reason"}
+    assert set(end) == BASE | {
+        "CallSidEndingConference",
+        "ParticipantLabelEndingConference",
+        "ReasonConferenceEnded",
+        "Reason",
+    }
     assert end["CallSidEndingConference"] == alice["call_sid"]
     assert end["ParticipantLabelEndingConference"] == "agent:alice"
     assert end["ReasonConferenceEnded"] == "participant-with-end-conference-on-exit-kicked"
@@ -155,7 +192,11 @@ def test_call_progress_callbacks_carry_twilios_call_status_parameters(
     first = forms[0]
     assert first["CallSid"] == created["call_sid"] and first["AccountSid"] == ACCOUNT
     assert (first["From"], first["To"]) == (CALLER, "+14155550123")
-    assert (first["Direction"], first["ApiVersion"], first["CallbackSource"]) == ("outbound-api", "2010-04-01", "call-progress-events")
+    assert (first["Direction"], first["ApiVersion"], first["CallbackSource"]) == (
+        "outbound-api",
+        "2010-04-01",
+        "call-progress-events",
+    )
 
 
 def test_call_callbacks_default_to_completed_only_and_report_busy(
@@ -173,7 +214,9 @@ def test_conference_events_are_filtered_by_the_subscribed_groups(
     api: Api, sim: Simulator, clock: ManualClock, receiver: CallbackReceiver
 ) -> None:
     alice = api.dial("Default groups", ConferenceStatusCallback=receiver.base_url + "/c")  # start end
-    other = api.dial("Mute only", ConferenceStatusCallback=receiver.base_url + "/m", ConferenceStatusCallbackEvent="mute")
+    other = api.dial(
+        "Mute only", ConferenceStatusCallback=receiver.base_url + "/m", ConferenceStatusCallbackEvent="mute"
+    )
     clock.advance(3)
     for created in (alice, other):
         path = f"Conferences/{created['conference_sid']}/Participants/{created['call_sid']}.json"
@@ -220,22 +263,37 @@ def test_callbacks_of_one_conference_arrive_in_order_even_from_a_slow_receiver(
     assert [r.form["StatusCallbackEvent"] for r in requests[2:]] == ["participant-mute", "participant-unmute"] * 5
 
 
-def test_default_urls_get_every_event_of_conferences_without_their_own(clock: ManualClock, receiver: CallbackReceiver) -> None:
+def test_default_urls_get_every_event_of_conferences_without_their_own(
+    clock: ManualClock, receiver: CallbackReceiver
+) -> None:
     conference_url, call_url = dashboard_callback_urls(receiver.base_url + "/")
     sim = Simulator(
-        account_sid=ACCOUNT, auth_token=TOKEN, clock=clock, seed=1,
-        default_conference_callback_url=conference_url, default_call_callback_url=call_url,
+        account_sid=ACCOUNT,
+        auth_token=TOKEN,
+        clock=clock,
+        seed=1,
+        default_conference_callback_url=conference_url,
+        default_call_callback_url=call_url,
     )
     created = sim.create_participant(ACCOUNT, "Demo", {"From": CALLER, "To": "+14155550100", "Label": "agent:zoe"})
     own = sim.create_participant(
-        ACCOUNT, "Own URL", {"From": CALLER, "To": "+14155550100", "ConferenceStatusCallback": receiver.base_url + "/own"}
+        ACCOUNT,
+        "Own URL",
+        {"From": CALLER, "To": "+14155550100", "ConferenceStatusCallback": receiver.base_url + "/own"},
     )
     clock.advance(3)
     sim.tick()
     sim.start_speaking(created.conference_sid, created.call_sid)
     assert sim.callbacks.flush(5)
-    demo = [r for r in receiver.requests if created.conference_sid in r.url or r.form.get("ConferenceSid") == created.conference_sid]
-    assert [(r.url.split("?")[0].removeprefix(receiver.base_url), r.form.get("StatusCallbackEvent") or r.form["CallStatus"]) for r in demo] == [
+    demo = [
+        r
+        for r in receiver.requests
+        if created.conference_sid in r.url or r.form.get("ConferenceSid") == created.conference_sid
+    ]
+    assert [
+        (r.url.split("?")[0].removeprefix(receiver.base_url), r.form.get("StatusCallbackEvent") or r.form["CallStatus"])
+        for r in demo
+    ] == [
         ("/webhooks/twilio/call-status", "initiated"),
         ("/webhooks/twilio/call-status", "ringing"),
         ("/webhooks/twilio/call-status", "in-progress"),
@@ -259,7 +317,10 @@ def test_from_settings_sends_to_the_dashboard_at_the_callback_base_url(settings)
     settings.TWILIO_AUTH_TOKEN = "t"
     sim = Simulator.from_settings(clock=ManualClock())
     assert sim.callbacks.default_conference_url == "http://127.0.0.1:8000/webhooks/twilio/conference-status"
-    assert sim.callbacks.default_call_url == "http://127.0.0.1:8000/webhooks/twilio/call-status?conference={conference_sid}"
+    assert (
+        sim.callbacks.default_call_url
+        == "http://127.0.0.1:8000/webhooks/twilio/call-status?conference={conference_sid}"
+    )
     settings.SIMULATOR_CALLBACK_BASE_URL = ""
     assert Simulator.from_settings(clock=ManualClock()).callbacks.default_conference_url is None
 

@@ -45,14 +45,20 @@ def test_runsimulator_serves_until_interrupted() -> None:
     env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "command-token", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runsimulator", "--port", "0", "--seed", "3", "--answer-after", "1"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         banner = [process.stdout.readline() for _ in range(2)]  # type: ignore[union-attr]
         base_url = banner[0].split()[-1]
         assert base_url.startswith("http://127.0.0.1:")
         assert banner[1].strip() == f"Account SID: {ACCOUNT}"
-        response = requests.get(f"{base_url}/2010-04-01/Accounts/{ACCOUNT}/Conferences.json", auth=(ACCOUNT, "command-token"), timeout=5)
+        response = requests.get(
+            f"{base_url}/2010-04-01/Accounts/{ACCOUNT}/Conferences.json", auth=(ACCOUNT, "command-token"), timeout=5
+        )
         assert response.status_code == 200 and len(response.json()["conferences"]) == 5
     finally:
         process.send_signal(signal.SIGINT)
@@ -64,7 +70,12 @@ def test_runsimulator_serves_until_interrupted() -> None:
 def test_runsimulator_refuses_to_start_without_credentials() -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("TWILIO_")}
     result = subprocess.run(
-        [sys.executable, "manage.py", "runsimulator", "--port", "0"], cwd=REPO, env=env, capture_output=True, text=True, timeout=30
+        [sys.executable, "manage.py", "runsimulator", "--port", "0"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode != 0
     assert "TWILIO_AUTH_TOKEN" in result.stderr
@@ -77,16 +88,33 @@ def test_an_empty_token_unlocks_nothing() -> None:
 
 def test_runsimulator_with_callbacks_activity_and_faults(receiver) -> None:  # type: ignore[no-untyped-def]
     env = {
-        **os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "command-token", "PYTHONUNBUFFERED": "1",
+        **os.environ,
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "TWILIO_AUTH_TOKEN": "command-token",
+        "PYTHONUNBUFFERED": "1",
         "SIMULATOR_FAULTS": "kind=error,status=503,operation=ListConference,count=1",
     }
     process = subprocess.Popen(
         [
-            sys.executable, "manage.py", "runsimulator", "--port", "0", "--seed", "3",
-            "--callback-base-url", receiver.base_url, "--activity", "0.05",
-            "--fault", "kind=not_found,operation=FetchConference",
+            sys.executable,
+            "manage.py",
+            "runsimulator",
+            "--port",
+            "0",
+            "--seed",
+            "3",
+            "--callback-base-url",
+            receiver.base_url,
+            "--activity",
+            "0.05",
+            "--fault",
+            "kind=not_found,operation=FetchConference",
         ],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         banner = [process.stdout.readline() for _ in range(6)]  # type: ignore[union-attr]

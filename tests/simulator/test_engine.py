@@ -72,7 +72,11 @@ def test_sids_are_prefixed_hex_and_deterministic_for_a_seed(clock: ManualClock) 
     conference_sid, call_sid = sids(5)
     assert sids(5) == (conference_sid, call_sid)
     assert sids(6) != (conference_sid, call_sid)
-    assert conference_sid.startswith("CF") and len(conference_sid) == 34 and conference_sid[2:] == conference_sid[2:].lower()
+    assert (
+        conference_sid.startswith("CF")
+        and len(conference_sid) == 34
+        and conference_sid[2:] == conference_sid[2:].lower()
+    )
     assert call_sid.startswith("CA") and len(call_sid) == 34
     int(call_sid[2:], 16)
 
@@ -110,8 +114,14 @@ def test_conferences_are_private_to_their_account(sim: Simulator) -> None:
 
 
 def test_first_participant_settings_shape_the_conference(sim: Simulator) -> None:
-    first = dial(sim, "Room", Region="ie1", MaxParticipants="3", ConferenceStatusCallback="https://example.com/cb",
-                 ConferenceStatusCallbackEvent=["join", "leave"])
+    first = dial(
+        sim,
+        "Room",
+        Region="ie1",
+        MaxParticipants="3",
+        ConferenceStatusCallback="https://example.com/cb",
+        ConferenceStatusCallbackEvent=["join", "leave"],
+    )
     dial(sim, "Room", Region="jp1", MaxParticipants="10")
     conference = sim.fetch_conference(ACCOUNT, first.conference_sid)
     assert conference.region == "ie1"
@@ -148,7 +158,9 @@ def test_timings_are_configurable_per_simulator() -> None:
     sim.tick()
     assert sim.fetch_participant(sim.account_sid, participant.conference_sid, participant.call_sid).status == "ringing"
     clock.advance(10)
-    assert sim.fetch_participant(sim.account_sid, participant.conference_sid, participant.call_sid).status == "connected"
+    assert (
+        sim.fetch_participant(sim.account_sid, participant.conference_sid, participant.call_sid).status == "connected"
+    )
     with pytest.raises(ValueError):
         DialTimings(connect_after=2, ring_after=1)
 
@@ -189,13 +201,18 @@ def test_no_answer_number_rings_until_timeout_then_leaves(sim: Simulator, clock:
     sim.tick()
     assert [p.call_sid for p in sim.list_participants(ACCOUNT, agent.conference_sid)] == [agent.call_sid]
     leave = [e for e in events if e.name == "participant-leave"][-1]
-    assert leave.details == {"participant_call_status": "no-answer", "reason_participant_left": "participant_add_failed"}
+    assert leave.details == {
+        "participant_call_status": "no-answer",
+        "reason_participant_left": "participant_add_failed",
+    }
     assert [e.details["call_status"] for e in events if e.kind == "call" and e.name == "completed"] == ["no-answer"]
 
 
 def test_normal_number_that_would_answer_after_timeout_counts_as_no_answer(clock: ManualClock) -> None:
     sim = Simulator(clock=clock, timings=DialTimings(0, 0, 30))
-    participant = sim.create_participant(sim.account_sid, "Room", {"From": CALLER, "To": "+14155550100", "Timeout": "5"})
+    participant = sim.create_participant(
+        sim.account_sid, "Room", {"From": CALLER, "To": "+14155550100", "Timeout": "5"}
+    )
     clock.advance(5)
     sim.tick()
     assert sim.fetch_conference(sim.account_sid, participant.conference_sid).status == "completed"
@@ -213,7 +230,9 @@ def test_busy_number_leaves_after_connecting(sim: Simulator, clock: ManualClock,
     assert events[-1].kind == "call" and events[-1].details["call_status"] == "busy"
 
 
-def test_failing_number_never_connects_and_a_lone_failure_ends_the_conference(sim: Simulator, clock: ManualClock) -> None:
+def test_failing_number_never_connects_and_a_lone_failure_ends_the_conference(
+    sim: Simulator, clock: ManualClock
+) -> None:
     failed = dial(sim, To=FAILED_NUMBER)
     clock.advance(0.5)
     sim.tick()
@@ -254,7 +273,9 @@ def test_mute_unmute_emits_events_only_on_change(sim: Simulator, clock: ManualCl
 
 def test_hold_with_music_and_unhold(sim: Simulator, clock: ManualClock, events) -> None:
     p = connected(sim, clock)
-    held = sim.update_participant(ACCOUNT, p.conference_sid, p.call_sid, {"Hold": "true", "HoldUrl": "https://example.com/music.mp3"})
+    held = sim.update_participant(
+        ACCOUNT, p.conference_sid, p.call_sid, {"Hold": "true", "HoldUrl": "https://example.com/music.mp3"}
+    )
     assert held.hold is True
     assert held.hold_url == "https://example.com/music.mp3"
     assert held.hold_method == "GET"
@@ -272,7 +293,9 @@ def test_update_by_label(sim: Simulator, clock: ManualClock) -> None:
 
 def test_announcement_is_recorded_without_changing_state(sim: Simulator, clock: ManualClock, events) -> None:
     p = connected(sim, clock)
-    updated = sim.update_participant(ACCOUNT, p.conference_sid, p.call_sid, {"AnnounceUrl": "https://example.com/a.xml"})
+    updated = sim.update_participant(
+        ACCOUNT, p.conference_sid, p.call_sid, {"AnnounceUrl": "https://example.com/a.xml"}
+    )
     assert (updated.muted, updated.hold, updated.status) == (False, False, "connected")
     assert [(a.url, a.method) for a in updated.announcements] == [("https://example.com/a.xml", "POST")]
     assert events[-1].name == "announcement-end"
@@ -282,11 +305,22 @@ def test_announcement_is_recorded_without_changing_state(sim: Simulator, clock: 
 def test_modify_settings_emit_participant_modify(sim: Simulator, clock: ManualClock, events) -> None:
     p = connected(sim, clock)
     updated = sim.update_participant(
-        ACCOUNT, p.conference_sid, p.call_sid,
-        {"BeepOnExit": "false", "EndConferenceOnExit": "true", "WaitUrl": "https://example.com/wait", "WaitMethod": "GET"},
+        ACCOUNT,
+        p.conference_sid,
+        p.call_sid,
+        {
+            "BeepOnExit": "false",
+            "EndConferenceOnExit": "true",
+            "WaitUrl": "https://example.com/wait",
+            "WaitMethod": "GET",
+        },
     )
     assert (updated.beep_on_exit, updated.end_conference_on_exit, updated.wait_url, updated.wait_method) == (
-        False, True, "https://example.com/wait", "GET")
+        False,
+        True,
+        "https://example.com/wait",
+        "GET",
+    )
     assert names(events)[-1] == "participant-modify"
     before = len(events)
     sim.update_participant(ACCOUNT, p.conference_sid, p.call_sid, {"EndConferenceOnExit": "true"})
@@ -298,7 +332,9 @@ def test_coaching_needs_a_connected_target_in_the_same_conference(sim: Simulator
     supervisor = connected(sim, clock, Label="supervisor")
     elsewhere = connected(sim, clock, "Other room")
 
-    coach = sim.update_participant(ACCOUNT, agent.conference_sid, "supervisor", {"Coaching": "true", "CallSidToCoach": agent.call_sid})
+    coach = sim.update_participant(
+        ACCOUNT, agent.conference_sid, "supervisor", {"Coaching": "true", "CallSidToCoach": agent.call_sid}
+    )
     assert (coach.coaching, coach.call_sid_to_coach) == (True, agent.call_sid)
     cleared = sim.update_participant(ACCOUNT, agent.conference_sid, "supervisor", {"Coaching": "false"})
     assert (cleared.coaching, cleared.call_sid_to_coach) == (False, None)
@@ -403,7 +439,9 @@ def test_kicking_the_last_participant_ends_the_conference(sim: Simulator, clock:
     assert events[-1].details["reason_conference_ended"] == "last-participant-kicked"
 
 
-def test_kicking_an_end_conference_on_exit_participant_ends_it_for_everyone(sim: Simulator, clock: ManualClock, events) -> None:
+def test_kicking_an_end_conference_on_exit_participant_ends_it_for_everyone(
+    sim: Simulator, clock: ManualClock, events
+) -> None:
     moderator = connected(sim, clock, EndConferenceOnExit="true", Label="moderator")
     other = connected(sim, clock)
     sim.delete_participant(ACCOUNT, moderator.conference_sid, "moderator")
@@ -421,7 +459,8 @@ def test_hang_up_gives_the_left_variants(sim: Simulator, clock: ManualClock) -> 
     connected(sim, clock)
     sim.hang_up(ACCOUNT, moderator.conference_sid, moderator.call_sid)
     assert sim.fetch_conference(ACCOUNT, moderator.conference_sid).reason_conference_ended == (
-        "participant-with-end-conference-on-exit-left")
+        "participant-with-end-conference-on-exit-left"
+    )
 
     lone = connected(sim, clock, "Lone room")
     sim.hang_up(ACCOUNT, lone.conference_sid, lone.call_sid)
@@ -446,7 +485,9 @@ def test_end_conference_via_api(sim: Simulator, clock: ManualClock, events) -> N
     assert ended.reason_conference_ended == "conference-ended-via-api"
     assert ended.call_sid_ending_conference is None
     assert sim.list_participants(ACCOUNT, p.conference_sid) == []
-    leave_statuses = {e.participant.call_sid: e.details["participant_call_status"] for e in events if e.name == "participant-leave"}
+    leave_statuses = {
+        e.participant.call_sid: e.details["participant_call_status"] for e in events if e.name == "participant-leave"
+    }
     assert leave_statuses == {p.call_sid: "completed", ringing.call_sid: "canceled"}
     with pytest.raises(SimulatorError) as excinfo:
         sim.update_participant(ACCOUNT, p.conference_sid, p.call_sid, {"Muted": "true"})
@@ -456,7 +497,9 @@ def test_end_conference_via_api(sim: Simulator, clock: ManualClock, events) -> N
 
 def test_announce_to_the_whole_conference(sim: Simulator, clock: ManualClock, events) -> None:
     p = connected(sim, clock)
-    conference = sim.update_conference(ACCOUNT, p.conference_sid, {"AnnounceUrl": "https://example.com/all.mp3", "AnnounceMethod": "GET"})
+    conference = sim.update_conference(
+        ACCOUNT, p.conference_sid, {"AnnounceUrl": "https://example.com/all.mp3", "AnnounceMethod": "GET"}
+    )
     assert conference.status == "in-progress"
     assert [(a.url, a.method) for a in conference.announcements] == [("https://example.com/all.mp3", "GET")]
     assert events[-1].name == "announcement-end" and events[-1].participant is None
@@ -468,8 +511,11 @@ def test_announce_to_the_whole_conference(sim: Simulator, clock: ManualClock, ev
 
 def test_conference_update_validates(sim: Simulator) -> None:
     p = dial(sim)
-    for params, code in [({"Status": "in-progress"}, errors.INVALID_PARAMETER), ({"AnnounceUrl": "ftp://x"}, errors.URL_INVALID),
-                         ({"AnnounceUrl": "https://x.com/a", "AnnounceMethod": "PUT"}, errors.METHOD_INVALID)]:
+    for params, code in [
+        ({"Status": "in-progress"}, errors.INVALID_PARAMETER),
+        ({"AnnounceUrl": "ftp://x"}, errors.URL_INVALID),
+        ({"AnnounceUrl": "https://x.com/a", "AnnounceMethod": "PUT"}, errors.METHOD_INVALID),
+    ]:
         with pytest.raises(SimulatorError) as excinfo:
             sim.update_conference(ACCOUNT, p.conference_sid, params)
         assert excinfo.value.code == code
@@ -525,7 +571,9 @@ def test_events_carry_sequence_numbers_snapshots_and_timestamps(sim: Simulator, 
     assert mute.participant.muted is True and mute.timestamp == clock.now()
     other = dial(sim, "Other")
     sim.answer(ACCOUNT, other.conference_sid, other.call_sid)
-    assert [e.sequence_number for e in events if e.conference_sid == other.conference_sid and e.kind == "conference"] == [1, 2]
+    assert [
+        e.sequence_number for e in events if e.conference_sid == other.conference_sid and e.kind == "conference"
+    ] == [1, 2]
 
 
 def test_unsubscribe_and_failing_subscriber(sim: Simulator) -> None:

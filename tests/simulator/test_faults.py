@@ -67,8 +67,13 @@ def sleeps() -> Sleeps:
 @pytest.fixture
 def client(server: SimulatorServer, sleeps: Sleeps) -> Iterator[TwilioClient]:
     twilio = TwilioClient(
-        account_sid=ACCOUNT, auth_token=TOKEN, base_url=server.base_url,
-        read_timeout=0.3, total_timeout=10, retry=RetryPolicy(max_attempts=3), sleep=sleeps,
+        account_sid=ACCOUNT,
+        auth_token=TOKEN,
+        base_url=server.base_url,
+        read_timeout=0.3,
+        total_timeout=10,
+        retry=RetryPolicy(max_attempts=3),
+        sleep=sleeps,
     )
     yield twilio
     twilio.close()
@@ -126,7 +131,10 @@ def test_nonsense_rules_are_refused(arguments: dict) -> None:
 
 def test_text_specs() -> None:
     assert parse_spec("kind=error, status=503, operation=ListParticipant, count=2") == {
-        "kind": "error", "status": 503, "operation": "ListParticipant", "count": 2,
+        "kind": "error",
+        "status": 503,
+        "operation": "ListParticipant",
+        "count": 2,
     }
     assert parse_specs("kind=stall,seconds=2,apply=true; kind=latency,latency-ms=50") == [
         {"kind": "stall", "seconds": 2.0, "apply": True},
@@ -149,7 +157,9 @@ def test_latency_delays_a_normal_answer(api: Api, sim: Simulator, live: dict) ->
 
 
 @pytest.mark.parametrize(("status", "code"), [(500, 20500), (502, 20502), (503, 20503)])
-def test_server_errors_have_twilio_bodies_and_change_nothing(api: Api, sim: Simulator, live: dict, status: int, code: int) -> None:
+def test_server_errors_have_twilio_bodies_and_change_nothing(
+    api: Api, sim: Simulator, live: dict, status: int, code: int
+) -> None:
     sim.faults.inject(operation="UpdateParticipant", kind="error", status=status)
     response = api.post(participant_path(live), {"Muted": "true"})
     assert response.status_code == status
@@ -223,7 +233,9 @@ def test_stall_outlasts_the_client_timeout(api: Api, sim: Simulator, live: dict)
 
 
 def test_control_api_injects_lists_and_clears(api: Api, sim: Simulator, live: dict) -> None:
-    created = api.post("/_simulator/faults", {"Operation": "FetchParticipant", "Kind": "error", "Status": "503", "Count": "1"})
+    created = api.post(
+        "/_simulator/faults", {"Operation": "FetchParticipant", "Kind": "error", "Status": "503", "Count": "1"}
+    )
     assert created.status_code == 201
     assert created.json()["kind"] == "error" and created.json()["remaining"] == 1
     assert api.get(participant_path(live)).status_code == 503
@@ -260,7 +272,9 @@ def test_client_honours_retry_after(client: TwilioClient, sim: Simulator, live: 
     assert sleeps.calls and sleeps.calls[0] >= 3
 
 
-def test_client_create_after_429_makes_exactly_one_participant(client: TwilioClient, sim: Simulator, live: dict) -> None:
+def test_client_create_after_429_makes_exactly_one_participant(
+    client: TwilioClient, sim: Simulator, live: dict
+) -> None:
     sim.faults.inject(operation="CreateParticipant", kind="rate_limit", count=1)
     sim.reset_request_log()
     created = client.create_participant(live["conference_sid"], from_=CALLER, to="+14155550177", label="customer:cy")
@@ -270,7 +284,9 @@ def test_client_create_after_429_makes_exactly_one_participant(client: TwilioCli
 
 
 @pytest.mark.parametrize("apply", [False, True])
-def test_client_create_stall_is_outcome_unknown_and_not_retried(client: TwilioClient, sim: Simulator, live: dict, apply: bool) -> None:
+def test_client_create_stall_is_outcome_unknown_and_not_retried(
+    client: TwilioClient, sim: Simulator, live: dict, apply: bool
+) -> None:
     sim.faults.inject(operation="CreateParticipant", kind="stall", seconds=0.6, apply=apply)
     sim.reset_request_log()
     with pytest.raises(TwilioTimeout) as caught:

@@ -66,23 +66,50 @@ def test_every_operation_answers_with_the_spec_status_and_body(api: Api, clock) 
 def test_resource_json_has_exactly_the_spec_fields(api: Api) -> None:
     created = api.dial("Room")
     assert list(created) == [
-        "account_sid", "call_sid", "label", "call_sid_to_coach", "coaching", "conference_sid", "date_created",
-        "date_updated", "end_conference_on_exit", "muted", "hold", "start_conference_on_enter", "status",
-        "queue_time", "uri",
+        "account_sid",
+        "call_sid",
+        "label",
+        "call_sid_to_coach",
+        "coaching",
+        "conference_sid",
+        "date_created",
+        "date_updated",
+        "end_conference_on_exit",
+        "muted",
+        "hold",
+        "start_conference_on_enter",
+        "status",
+        "queue_time",
+        "uri",
     ]
-    assert created["uri"] == f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{created['conference_sid']}/Participants/{created['call_sid']}.json"
+    assert (
+        created["uri"]
+        == f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{created['conference_sid']}/Participants/{created['call_sid']}.json"
+    )
     assert re.fullmatch(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000", created["date_created"])
     conference = api.get(f"Conferences/{created['conference_sid']}.json").json()
     assert set(conference) == {
-        "account_sid", "date_created", "date_updated", "api_version", "friendly_name", "region", "sid", "status",
-        "uri", "subresource_uris", "reason_conference_ended", "call_sid_ending_conference",
+        "account_sid",
+        "date_created",
+        "date_updated",
+        "api_version",
+        "friendly_name",
+        "region",
+        "sid",
+        "status",
+        "uri",
+        "subresource_uris",
+        "reason_conference_ended",
+        "call_sid_ending_conference",
     }
     assert conference["api_version"] == "2010-04-01"
 
 
 def test_end_conference_and_announce_over_http(api: Api) -> None:
     conference_sid = conference_of(api)
-    announced = api.post(f"Conferences/{conference_sid}.json", {"AnnounceUrl": "https://example.com/a.mp3", "AnnounceMethod": "GET"})
+    announced = api.post(
+        f"Conferences/{conference_sid}.json", {"AnnounceUrl": "https://example.com/a.mp3", "AnnounceMethod": "GET"}
+    )
     assert announced.status_code == 200
     ended = api.post(f"Conferences/{conference_sid}.json", {"Status": "completed"})
     assert ended.json()["reason_conference_ended"] == "conference-ended-via-api"
@@ -178,7 +205,10 @@ def test_bad_credentials_get_401_authenticate(api: Api, auth) -> None:
     response = requests.get(api.url("Conferences.json"), auth=auth)
     assert response.status_code == 401
     assert response.json() == {
-        "code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401,
+        "code": 20003,
+        "message": "Authenticate",
+        "more_info": "https://www.twilio.com/docs/errors/20003",
+        "status": 401,
     }
 
 
@@ -260,12 +290,18 @@ def test_participant_pages_follow_next_and_previous(api: Api) -> None:
 
     pages = follow(api, participants_path(conference_sid) + "?Muted=true&PageSize=3")
     assert [[p["label"] for p in page["participants"]] for page in pages] == [["p0", "p1", "p2"], ["p3", "p4", "p5"]]
-    assert [(page["page"], page["start"], page["end"], page["page_size"]) for page in pages] == [(0, 0, 2, 3), (1, 3, 5, 3)]
+    assert [(page["page"], page["start"], page["end"], page["page_size"]) for page in pages] == [
+        (0, 0, 2, 3),
+        (1, 3, 5, 3),
+    ]
     assert pages[0]["previous_page_uri"] is None and pages[1]["next_page_uri"] is None
     next_query = parse_qs(urlsplit(pages[0]["next_page_uri"]).query)
     assert next_query["Muted"] == ["true"] and next_query["PageSize"] == ["3"] and next_query["Page"] == ["1"]
     assert next_query["PageToken"][0].startswith("PA")
-    assert pages[0]["uri"] == f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{conference_sid}/Participants.json?Muted=true&PageSize=3&Page=0"
+    assert (
+        pages[0]["uri"]
+        == f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{conference_sid}/Participants.json?Muted=true&PageSize=3&Page=0"
+    )
     assert pages[1]["first_page_uri"] == pages[0]["uri"]
 
     back = api.get(pages[1]["previous_page_uri"]).json()
@@ -330,10 +366,15 @@ def test_conference_date_filters_over_http(api: Api, clock) -> None:
 def test_empty_list_envelope(api: Api) -> None:
     body = api.get("Conferences.json").json()
     assert body == {
-        "conferences": [], "page": 0, "page_size": 50, "start": 0, "end": 0,
+        "conferences": [],
+        "page": 0,
+        "page_size": 50,
+        "start": 0,
+        "end": 0,
         "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Conferences.json?PageSize=50&Page=0",
         "first_page_uri": f"/2010-04-01/Accounts/{ACCOUNT}/Conferences.json?PageSize=50&Page=0",
-        "next_page_uri": None, "previous_page_uri": None,
+        "next_page_uri": None,
+        "previous_page_uri": None,
     }
 
 
@@ -362,12 +403,20 @@ def test_control_clock_demo_hangup_and_reset(api: Api, sim: Simulator) -> None:
     created = api.dial("Room")
     advanced = api.post("/_simulator/clock/advance", {"Seconds": "3"})
     assert advanced.status_code == 200 and "now" in advanced.json()
-    assert api.get(f"Conferences/{created['conference_sid']}/Participants/{created['call_sid']}.json").json()["status"] == "connected"
+    assert (
+        api.get(f"Conferences/{created['conference_sid']}/Participants/{created['call_sid']}.json").json()["status"]
+        == "connected"
+    )
     assert api.post("/_simulator/clock/advance", {"Seconds": "soon"}).status_code == 400
 
-    hung_up = api.post("/_simulator/hangup", {"ConferenceSid": created["conference_sid"], "CallSid": created["call_sid"]})
+    hung_up = api.post(
+        "/_simulator/hangup", {"ConferenceSid": created["conference_sid"], "CallSid": created["call_sid"]}
+    )
     assert hung_up.status_code == 204
-    assert api.get(f"Conferences/{created['conference_sid']}.json").json()["reason_conference_ended"] == "last-participant-left"
+    assert (
+        api.get(f"Conferences/{created['conference_sid']}.json").json()["reason_conference_ended"]
+        == "last-participant-left"
+    )
 
     demo = api.post("/_simulator/demo")
     assert demo.status_code == 201 and len(demo.json()["conferences"]) == 5
@@ -379,7 +428,11 @@ def test_control_clock_demo_hangup_and_reset(api: Api, sim: Simulator) -> None:
 def test_clock_advance_needs_a_manual_clock() -> None:
     sim = Simulator()
     with start_simulator(sim) as server:
-        response = requests.post(f"{server.base_url}/_simulator/clock/advance", {"Seconds": "1"}, auth=(sim.account_sid, "simulator-demo-auth-token"))
+        response = requests.post(
+            f"{server.base_url}/_simulator/clock/advance",
+            {"Seconds": "1"},
+            auth=(sim.account_sid, "simulator-demo-auth-token"),
+        )
     assert response.status_code == 400
 
 
@@ -387,5 +440,7 @@ def test_two_simulators_in_one_process_are_independent(api: Api) -> None:
     other = Simulator(account_sid=ACCOUNT, auth_token=TOKEN)
     with start_simulator(other) as second:
         api.dial("Only in the first")
-        response = requests.get(f"{second.base_url}/2010-04-01/Accounts/{ACCOUNT}/Conferences.json", auth=(ACCOUNT, TOKEN))
+        response = requests.get(
+            f"{second.base_url}/2010-04-01/Accounts/{ACCOUNT}/Conferences.json", auth=(ACCOUNT, TOKEN)
+        )
         assert response.json()["conferences"] == []

@@ -31,8 +31,15 @@ def add(client: Client, conference: str, **kwargs: object):
 
 
 def test_create_with_repeated_status_callback_events(client: Client, sim: Simulator) -> None:
-    participant = add(client, "SDK room", label="customer one", status_callback="https://example.com/status",
-                      status_callback_event=["initiated", "ringing", "answered"], early_media=True, beep="onEnter")
+    participant = add(
+        client,
+        "SDK room",
+        label="customer one",
+        status_callback="https://example.com/status",
+        status_callback_event=["initiated", "ringing", "answered"],
+        early_media=True,
+        beep="onEnter",
+    )
     assert participant.status == "queued"
     assert participant.queue_time == "500"
     assert participant.call_sid.startswith("CA") and participant.conference_sid.startswith("CF")

@@ -30,13 +30,17 @@ def test_to_and_from_are_required(sim: Simulator) -> None:
     assert rejected(sim, {"From": CALLER, "To": "  "}).code == errors.TO_MISSING
 
 
-@pytest.mark.parametrize("to", ["+14155550100", "14155550100", "client:bob", "sip:bob@example.com", "app:AP" + "a" * 32])
+@pytest.mark.parametrize(
+    "to", ["+14155550100", "14155550100", "client:bob", "sip:bob@example.com", "app:AP" + "a" * 32]
+)
 def test_valid_destinations(sim: Simulator, to: str) -> None:
     from_ = "alice" if to.startswith("sip:") else ("client:alice" if not to.lstrip("+").isdigit() else CALLER)
     assert create(sim, To=to, From=from_).to == to
 
 
-@pytest.mark.parametrize("to", ["hello", "+0123", "+1234567890123456", "client:", "sip:nobody", "app:AP123", "tel:+1415"])
+@pytest.mark.parametrize(
+    "to", ["hello", "+0123", "+1234567890123456", "client:", "sip:nobody", "app:AP123", "tel:+1415"]
+)
 def test_invalid_to(sim: Simulator, to: str) -> None:
     assert rejected(sim, {**VALID, "To": to}).code == errors.TO_INVALID
 
@@ -108,12 +112,30 @@ def test_invalid_values(sim: Simulator, name: str, bad: str, code: int) -> None:
 def test_valid_values_are_accepted_and_kept(sim: Simulator) -> None:
     participant = create(
         sim,
-        Timeout="5", MaxParticipants="250", Muted="TRUE", Record="false", Beep="onExit", JitterBufferSize="small",
-        ConferenceRecord="record-from-start", ConferenceTrim="do-not-trim", Trim="trim-silence", RecordingTrack="inbound",
-        RecordingChannels="dual", Region="au1", MachineDetection="enable", MachineDetectionTimeout="30",
-        Byoc="BY" + "b" * 32, StatusCallback="https://example.com/cb", StatusCallbackMethod="get",
-        WaitUrl="", TimeLimit="3600", CallReason="Reason", CallToken="token", CallerDisplayName="John Doe",
-        SipAuthUsername="u", SipAuthPassword="p",
+        Timeout="5",
+        MaxParticipants="250",
+        Muted="TRUE",
+        Record="false",
+        Beep="onExit",
+        JitterBufferSize="small",
+        ConferenceRecord="record-from-start",
+        ConferenceTrim="do-not-trim",
+        Trim="trim-silence",
+        RecordingTrack="inbound",
+        RecordingChannels="dual",
+        Region="au1",
+        MachineDetection="enable",
+        MachineDetectionTimeout="30",
+        Byoc="BY" + "b" * 32,
+        StatusCallback="https://example.com/cb",
+        StatusCallbackMethod="get",
+        WaitUrl="",
+        TimeLimit="3600",
+        CallReason="Reason",
+        CallToken="token",
+        CallerDisplayName="John Doe",
+        SipAuthUsername="u",
+        SipAuthPassword="p",
     )
     assert participant.muted is True
     assert participant.timeout == 5
@@ -170,10 +192,14 @@ def test_list_filters_parse() -> None:
     assert parse_participant_filters({"Muted": "true", "Hold": "False"}).hold is False
     with pytest.raises(SimulatorError):
         parse_participant_filters({"Coaching": "yes"})
-    filters = parse_conference_filters({"Status": "in-progress", "DateCreated>": "2024-01-01", "DateUpdated<": "2024-02-01"})
+    filters = parse_conference_filters(
+        {"Status": "in-progress", "DateCreated>": "2024-01-01", "DateUpdated<": "2024-02-01"}
+    )
     assert filters.status == "in-progress"
     assert [(f.field, f.op, f.day.isoformat()) for f in filters.dates] == [
-        ("date_created", ">=", "2024-01-01"), ("date_updated", "<=", "2024-02-01")]
+        ("date_created", ">=", "2024-01-01"),
+        ("date_updated", "<=", "2024-02-01"),
+    ]
     for bad in [{"Status": "running"}, {"DateCreated": "2024/01/01"}, {"DateUpdated": "20240101"}]:
         with pytest.raises(SimulatorError):
             parse_conference_filters(bad)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from conference_admin.access.roles import SUPERVISOR, assign_role
-from tests.dashboard.conftest import BILLING, ESCALATION, HUDDLE, ONBOARDING, SALES, Demo, demo, seen, supervisor_client, upstream  # noqa: F401
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -13,7 +12,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def lead(supervisor_client):
     """The Lead behind `supervisor_client` (username "supervisor")."""
-    return supervisor_client.session and __import__("django.contrib.auth", fromlist=["get_user_model"]).get_user_model().objects.get(username="supervisor")
+    return supervisor_client.session and __import__(
+        "django.contrib.auth", fromlist=["get_user_model"]
+    ).get_user_model().objects.get(username="supervisor")
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -15,11 +15,16 @@ from conference_admin.twilio import Participant
 from .conftest import SALES
 
 CONF = "CF" + "a" * 32
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def person(n: int, label: str | None, **values) -> Participant:
-    return Participant(call_sid=f"CA{n:032x}", conference_sid=CONF, label=label, **{"status": "connected", "muted": False, "hold": False, **values})
+    return Participant(
+        call_sid=f"CA{n:032x}",
+        conference_sid=CONF,
+        label=label,
+        **{"status": "connected", "muted": False, "hold": False, **values},
+    )
 
 
 def roster_of(*participants: Participant, held_since: datetime | None = None) -> rosters.Roster:
@@ -47,7 +52,9 @@ def test_on_hold_fires_at_the_threshold(thresholds):
 
 
 def test_ringing_fires_at_the_threshold(thresholds):
-    roster = roster_of(person(1, "agent:bob"), person(2, "customer:Acme", status="ringing", date_created=T0), person(3, "customer:Eve"))
+    roster = roster_of(
+        person(1, "agent:bob"), person(2, "customer:Acme", status="ringing", date_created=T0), person(3, "customer:Eve")
+    )
     assert texts(conference_alerts(roster=roster, now=T0 + timedelta(seconds=44))) == []
     assert texts(conference_alerts(roster=roster, now=T0 + timedelta(seconds=45))) == ["customer:Acme ringing 0:45"]
 
@@ -63,7 +70,9 @@ def test_customer_alone():
 
 def test_agent_dropped_while_customers_remain():
     roster = roster_of(person(1, "customer:Eve"), person(2, "agent:carol"))
-    assert texts(conference_alerts(roster=roster, now=T0, dropped_agents=["agent:dave"])) == ["agent dropped: agent:dave"]
+    assert texts(conference_alerts(roster=roster, now=T0, dropped_agents=["agent:dave"])) == [
+        "agent dropped: agent:dave"
+    ]
     # Back in the conference: no longer dropped.
     assert conference_alerts(roster=roster, now=T0, dropped_agents=["agent:carol"]) == []
     # Nobody left to strand: no alert.
@@ -74,8 +83,22 @@ def test_agent_dropped_while_customers_remain():
 @pytest.mark.django_db
 def test_agent_dropped_comes_from_the_conference_events_in_one_query(django_assert_num_queries):
     rosters.record_participant(CONF, person(1, "customer:Eve"))
-    ConferenceEvent.objects.create(conference_sid=CONF, event="participant-leave", label="agent:dave", occurred_at=T0, source="twilio", delivery_key="k1")
-    ConferenceEvent.objects.create(conference_sid=CONF, event="participant-leave", label="customer:Old", occurred_at=T0, source="twilio", delivery_key="k2")
+    ConferenceEvent.objects.create(
+        conference_sid=CONF,
+        event="participant-leave",
+        label="agent:dave",
+        occurred_at=T0,
+        source="twilio",
+        delivery_key="k1",
+    )
+    ConferenceEvent.objects.create(
+        conference_sid=CONF,
+        event="participant-leave",
+        label="customer:Old",
+        occurred_at=T0,
+        source="twilio",
+        delivery_key="k2",
+    )
     with django_assert_num_queries(1):
         alerts = conferences_alerts(conference_sids=[CONF, "CF" + "b" * 32], now=T0)
     assert texts(alerts[CONF]) == ["customer alone", "agent dropped: agent:dave"]

@@ -36,7 +36,11 @@ def in_chromium(live_server, user, steps) -> None:
     """Run `steps(page)` logged in as `user`, in Chromium on its own thread; re-raise its failure."""
     client = Client()
     client.force_login(user)  # the database is used here, on the test's thread
-    cookie = {"name": django_settings.SESSION_COOKIE_NAME, "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value, "url": live_server.url}
+    cookie = {
+        "name": django_settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -65,14 +69,18 @@ def in_chromium(live_server, user, steps) -> None:
 
 
 def leg(simulator, conference_sid):
-    return next((p for p in simulator.list_participants(simulator.account_sid, conference_sid) if p.label == LABEL), None)
+    return next(
+        (p for p in simulator.list_participants(simulator.account_sid, conference_sid) if p.label == LABEL), None
+    )
 
 
 def test_listen_in_whisper_barge_leave(live_server, simulator, demo, supervisor, artifacts):
     SupervisorProfile.objects.create(user=supervisor, phone="client:supervisor")
     conference = demo[BILLING]
     alice = simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:alice")
-    in_chromium(live_server, supervisor, lambda page: listen_whisper_barge_leave(page, simulator, conference, alice, artifacts))
+    in_chromium(
+        live_server, supervisor, lambda page: listen_whisper_barge_leave(page, simulator, conference, alice, artifacts)
+    )
 
 
 def listen_whisper_barge_leave(page, simulator, conference, alice, artifacts):

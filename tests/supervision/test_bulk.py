@@ -26,12 +26,17 @@ def test_mute_all_but_staff_mutes_only_connected_customers(supervisor_client, de
     seen(ONBOARDING)
     response = bulk(supervisor_client, demo, ONBOARDING, "mute-customers")
     body = response.content.decode()
-    unlabelled = next(p for p in demo.simulator.list_participants(demo.simulator.account_sid, demo.sid(ONBOARDING)) if not p.label)
+    unlabelled = next(
+        p for p in demo.simulator.list_participants(demo.simulator.account_sid, demo.sid(ONBOARDING)) if not p.label
+    )
     # agent:erin is staff, Northwind IT is already muted: one update, for the unlabelled caller.
     log = demo.simulator.request_log
     assert [(r.operation, flat(r.params)) for r in log] == [("UpdateParticipant", {"Muted": "true"})]
     assert log[0].path.endswith(f"/Participants/{unlabelled.call_sid}.json")
-    assert demo.simulator.fetch_participant(demo.simulator.account_sid, demo.sid(ONBOARDING), unlabelled.call_sid).muted is True
+    assert (
+        demo.simulator.fetch_participant(demo.simulator.account_sid, demo.sid(ONBOARDING), unlabelled.call_sid).muted
+        is True
+    )
     assert "all 1 done" in announced(response)
     assert f'id="participant-{unlabelled.call_sid}"' in body and 'hx-swap-oob="true"' in body
     assert "Mute all except agents and supervisors: Muted." in body
@@ -100,7 +105,9 @@ def test_remove_everyone_but_the_agents(supervisor_client, demo, seen):
 def test_end_the_conference(supervisor_client, demo, seen):
     seen(SALES)
     response = bulk(supervisor_client, demo, SALES, "end")
-    assert [(r.operation, flat(r.params)) for r in demo.simulator.request_log] == [("UpdateConference", {"Status": "completed"})]
+    assert [(r.operation, flat(r.params)) for r in demo.simulator.request_log] == [
+        ("UpdateConference", {"Status": "completed"})
+    ]
     assert "conference-ended" in response["HX-Trigger"]
     assert AuditRecord.objects.get(action="bulk:end").outcome == "ok"
     assert AuditRecord.objects.get(action="end-conference").outcome == "ok"
@@ -108,7 +115,9 @@ def test_end_the_conference(supervisor_client, demo, seen):
 
 def test_bulk_needs_the_bulk_permission(plain_supervisor_client, demo, seen):
     demo.simulator.reset_request_log()
-    response = plain_supervisor_client.post(reverse("supervision-bulk", args=[demo.sid(ONBOARDING)]), {"action": "mute-customers"}, **HTMX)
+    response = plain_supervisor_client.post(
+        reverse("supervision-bulk", args=[demo.sid(ONBOARDING)]), {"action": "mute-customers"}, **HTMX
+    )
     assert response.status_code == 403
     assert demo.simulator.request_log == []
     assert not AuditRecord.objects.exists()
@@ -123,7 +132,9 @@ def test_unknown_bulk_action_is_refused_politely(supervisor_client, demo, seen):
 
 def test_non_htmx_bulk_redirects_with_the_summary(supervisor_client, demo, seen):
     seen(ONBOARDING)
-    response = supervisor_client.post(reverse("supervision-bulk", args=[demo.sid(ONBOARDING)]), {"action": "mute-customers"})
+    response = supervisor_client.post(
+        reverse("supervision-bulk", args=[demo.sid(ONBOARDING)]), {"action": "mute-customers"}
+    )
     assert response.status_code == 302
 
 
@@ -134,7 +145,9 @@ def test_at_most_four_calls_at_once(monkeypatch, django_user_model):
 
     conference = "CF" + "1" * 32
     for n in range(12):
-        rosters.record_participant(conference, Participant(call_sid=f"CA{n:032x}", label=f"customer:{n}", status="connected", muted=False))
+        rosters.record_participant(
+            conference, Participant(call_sid=f"CA{n:032x}", label=f"customer:{n}", status="connected", muted=False)
+        )
     active, peak, lock = 0, 0, threading.Lock()
 
     class SlowClient:

@@ -100,10 +100,16 @@ def test_listen_in_whisper_barge_listen_leave(supervisor_client, demo, seen, on_
     assert LABEL not in [p.label for p in sim.list_participants(sim.account_sid, sid)]
     assert "Not on the line" in response.content.decode()
 
-    actions = list(AuditRecord.objects.filter(action__startswith="line:").order_by("id").values_list("action", "outcome"))
+    actions = list(
+        AuditRecord.objects.filter(action__startswith="line:").order_by("id").values_list("action", "outcome")
+    )
     assert actions == [
-        ("line:listen-in", "ok"), ("line:whisper", "ok"), ("line:whisper", "ok"),
-        ("line:barge", "ok"), ("line:listen", "ok"), ("line:leave", "ok"),
+        ("line:listen-in", "ok"),
+        ("line:whisper", "ok"),
+        ("line:whisper", "ok"),
+        ("line:barge", "ok"),
+        ("line:listen", "ok"),
+        ("line:leave", "ok"),
     ]
 
 
@@ -135,7 +141,9 @@ def test_whisper_picker_offers_one_target_and_says_why(supervisor_client, demo, 
 
 def test_whisper_needs_a_target(supervisor_client, demo, seen, on_profile):
     seen(ESCALATION)
-    response = post(supervisor_client, "supervision-line-whisper", demo.sid(ESCALATION), {"call_sid_to_coach": "nobody"})
+    response = post(
+        supervisor_client, "supervision-line-whisper", demo.sid(ESCALATION), {"call_sid_to_coach": "nobody"}
+    )
     assert "Pick a participant" in response.content.decode()
     assert demo.simulator.request_log == []
 
@@ -156,7 +164,13 @@ def test_an_observer_cannot_listen_in(client, django_user_model, demo, seen):
     client.force_login(user)
     SupervisorProfile.objects.create(user=user, phone="+14155550199")
     demo.simulator.reset_request_log()
-    for name in ("supervision-line-dial", "supervision-line-listen", "supervision-line-whisper", "supervision-line-barge", "supervision-line-leave"):
+    for name in (
+        "supervision-line-dial",
+        "supervision-line-listen",
+        "supervision-line-whisper",
+        "supervision-line-barge",
+        "supervision-line-leave",
+    ):
         assert post(client, name, demo.sid(BILLING)).status_code == 403
     assert demo.simulator.request_log == []
     assert "Listen in" not in panel(client, demo.sid(BILLING))
@@ -165,4 +179,6 @@ def test_an_observer_cannot_listen_in(client, django_user_model, demo, seen):
 def test_non_htmx_line_change_redirects_with_a_message(supervisor_client, demo, seen, on_profile):
     seen(ESCALATION)
     response = supervisor_client.post(reverse("supervision-line-dial", args=[demo.sid(ESCALATION)]))
-    assert response.status_code == 302 and response["Location"] == reverse("conference-detail", args=[demo.sid(ESCALATION)])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "conference-detail", args=[demo.sid(ESCALATION)]
+    )

@@ -28,7 +28,7 @@ def test_each_page_shows_the_other_supervisors_watching(supervisor_client, plain
     body = panel(plain_supervisor_client, demo).content.decode()
     assert '<span class="chip chip--watcher">supervisor</span>' in body
     assert "sam</span>" not in body  # not yourself
-    assert "chip--watcher\">sam" in panel(supervisor_client, demo).content.decode()
+    assert 'chip--watcher">sam' in panel(supervisor_client, demo).content.decode()
 
 
 def test_presence_is_written_at_most_every_ten_seconds_per_user_and_expires(settings):
@@ -37,7 +37,9 @@ def test_presence_is_written_at_most_every_ten_seconds_per_user_and_expires(sett
     assert presence.presence_touch(conference_sid=sid, username="ann", now=1001.0) is False  # throttled
     assert presence.presence_touch(conference_sid=sid, username="bob", now=1002.0) is True
     assert presence.presence_watchers(conference_sid=sid, exclude="bob", now=1005.0) == ["ann"]
-    assert presence.presence_watchers(conference_sid=sid, now=1000.0 + settings.SUPERVISION_PRESENCE_TTL_SECONDS) == ["bob"]
+    assert presence.presence_watchers(conference_sid=sid, now=1000.0 + settings.SUPERVISION_PRESENCE_TTL_SECONDS) == [
+        "bob"
+    ]
 
 
 def test_the_panel_poll_is_cheap(supervisor_client, demo, seen, django_assert_max_num_queries):

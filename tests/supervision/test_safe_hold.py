@@ -58,7 +58,10 @@ def test_clear_end_on_exit_and_hold_is_two_audited_updates(supervisor_client, de
     state = demo.participant(BILLING, "agent:alice")
     assert state.hold is True and state.end_conference_on_exit is False
     assert f'id="participant-{alice}"' in body and "Cleared end-on-exit" in body
-    assert list(AuditRecord.objects.order_by("id").values_list("action", "outcome")) == [("end-on-exit", "ok"), ("hold", "ok")]
+    assert list(AuditRecord.objects.order_by("id").values_list("action", "outcome")) == [
+        ("end-on-exit", "ok"),
+        ("hold", "ok"),
+    ]
 
 
 def test_hold_music_picked_in_more_is_carried_through_the_confirm_step(supervisor_client, demo, seen, settings):

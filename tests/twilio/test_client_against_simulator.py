@@ -31,7 +31,17 @@ EVERY_CREATE_PARAMETER = {
     "conference_trim": "trim-silence",
     "conference_status_callback": "https://dash.example.com/conference",
     "conference_status_callback_method": "POST",
-    "conference_status_callback_event": ["start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"],
+    "conference_status_callback_event": [
+        "start",
+        "end",
+        "join",
+        "leave",
+        "mute",
+        "hold",
+        "modify",
+        "speaker",
+        "announcement",
+    ],
     "recording_channels": "dual",
     "recording_status_callback": "https://dash.example.com/recording",
     "recording_status_callback_method": "POST",
@@ -92,7 +102,9 @@ def test_create_with_every_parameter_sends_each_once_under_its_wire_name(simulat
 
 def test_create_a_coach(simulator, twilio_client, room):
     agent = twilio_client.fetch_participant(room, "agent alice")
-    coach = twilio_client.create_participant(room, from_=CALLER, to="client:sam", label="supervisor sam", coaching=True, call_sid_to_coach=agent.call_sid)
+    coach = twilio_client.create_participant(
+        room, from_=CALLER, to="client:sam", label="supervisor sam", coaching=True, call_sid_to_coach=agent.call_sid
+    )
     assert coach.coaching is True and coach.call_sid_to_coach == agent.call_sid
     assert simulator.request_log[-1].params["CallSidToCoach"] == [agent.call_sid]
 
@@ -143,10 +155,16 @@ def test_every_update_parameter(simulator, twilio_client, room):
     updated = twilio_client.update_participant(room, customer.call_sid, **updates)
     assert updated.muted and updated.hold and updated.end_conference_on_exit
     assert simulator.request_log[-1].params == {
-        "Muted": ["true"], "Hold": ["true"], "HoldUrl": ["https://example.com/hold.mp3"], "HoldMethod": ["GET"],
-        "AnnounceUrl": ["https://example.com/announce.xml"], "AnnounceMethod": ["POST"],
-        "WaitUrl": ["https://example.com/wait.xml"], "WaitMethod": ["POST"],
-        "BeepOnExit": ["false"], "EndConferenceOnExit": ["true"],
+        "Muted": ["true"],
+        "Hold": ["true"],
+        "HoldUrl": ["https://example.com/hold.mp3"],
+        "HoldMethod": ["GET"],
+        "AnnounceUrl": ["https://example.com/announce.xml"],
+        "AnnounceMethod": ["POST"],
+        "WaitUrl": ["https://example.com/wait.xml"],
+        "WaitMethod": ["POST"],
+        "BeepOnExit": ["false"],
+        "EndConferenceOnExit": ["true"],
     }
     resumed = twilio_client.update_participant(room, customer.call_sid, hold=False)
     coach = twilio_client.update_participant(room, "agent alice", coaching=True, call_sid_to_coach=customer.call_sid)

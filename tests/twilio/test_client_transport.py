@@ -3,7 +3,7 @@
 import base64
 import threading
 import time
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 
@@ -47,7 +47,12 @@ def participant_json(**overrides):
 
 
 def error_json(code, status, message="boom"):
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 @pytest.fixture
@@ -87,11 +92,14 @@ def test_fetch_builds_the_path_auth_and_typed_resource(client, server):
     server.script = [Reply(body=participant_json(), headers={"Twilio-Request-Id": "RQ123"})]
     participant = client.fetch_participant(CONFERENCE, CALL)
     seen = server.seen[0]
-    assert (seen.method, seen.path) == ("GET", f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants/{CALL}.json")
+    assert (seen.method, seen.path) == (
+        "GET",
+        f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants/{CALL}.json",
+    )
     assert seen.headers["Authorization"] == "Basic " + base64.b64encode(f"{ACCOUNT}:secret-token".encode()).decode()
     assert participant.muted is True and participant.label == "agent:alice"
     assert participant.date_created.tzinfo is not None
-    assert participant.date_created.astimezone(timezone.utc).hour == 21
+    assert participant.date_created.astimezone(UTC).hour == 21
     assert participant.request_id == "RQ123"
 
 
@@ -103,12 +111,20 @@ def test_labels_are_percent_encoded_in_the_path(client, server):
 
 
 def test_api_key_credentials_keep_the_account_in_the_path(server, sleeps):
-    client = TwilioClient(account_sid=ACCOUNT, api_key_sid="SK" + "1" * 32, api_key_secret="key-secret", base_url=server.base_url, sleep=sleeps)
+    client = TwilioClient(
+        account_sid=ACCOUNT,
+        api_key_sid="SK" + "1" * 32,
+        api_key_secret="key-secret",
+        base_url=server.base_url,
+        sleep=sleeps,
+    )
     server.script = [Reply(body={"conferences": [], "page": 0, "page_size": 50, "next_page_uri": None})]
     client.list_conferences(status="in-progress")
     seen = server.seen[0]
     assert seen.path == f"/2010-04-01/Accounts/{ACCOUNT}/Conferences.json?Status=in-progress"
-    assert seen.headers["Authorization"] == "Basic " + base64.b64encode(f"{'SK' + '1' * 32}:key-secret".encode()).decode()
+    assert (
+        seen.headers["Authorization"] == "Basic " + base64.b64encode(f"{'SK' + '1' * 32}:key-secret".encode()).decode()
+    )
 
 
 def test_client_needs_credentials():
@@ -119,7 +135,12 @@ def test_client_needs_credentials():
 def test_create_sends_every_value_once_with_repeated_array_keys(client, server):
     server.script = [Reply(status=201, body=participant_json(status="queued"))]
     participant = client.create_participant(
-        "My Room", from_="+15005550006", to="+14155551212", status_callback_event=["ringing", "answered"], timeout=20, early_media=True
+        "My Room",
+        from_="+15005550006",
+        to="+14155551212",
+        status_callback_event=["ringing", "answered"],
+        timeout=20,
+        early_media=True,
     )
     seen = server.seen[0]
     assert seen.path == f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/My%20Room/Participants.json"
@@ -137,22 +158,60 @@ def test_create_sends_every_value_once_with_repeated_array_keys(client, server):
 def test_list_follows_next_page_uri_and_honours_limit(client, server):
     base = f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants.json"
     server.script = [
-        Reply(body={"participants": [participant_json(call_sid="CA" + "1" * 32)], "page": 0, "page_size": 1, "next_page_uri": base + "?PageSize=1&Page=1&PageToken=PA1"}),
-        Reply(body={"participants": [participant_json(call_sid="CA" + "2" * 32)], "page": 1, "page_size": 1, "next_page_uri": base + "?PageSize=1&Page=2&PageToken=PA2"}),
-        Reply(body={"participants": [participant_json(call_sid="CA" + "3" * 32)], "page": 2, "page_size": 1, "next_page_uri": None}),
+        Reply(
+            body={
+                "participants": [participant_json(call_sid="CA" + "1" * 32)],
+                "page": 0,
+                "page_size": 1,
+                "next_page_uri": base + "?PageSize=1&Page=1&PageToken=PA1",
+            }
+        ),
+        Reply(
+            body={
+                "participants": [participant_json(call_sid="CA" + "2" * 32)],
+                "page": 1,
+                "page_size": 1,
+                "next_page_uri": base + "?PageSize=1&Page=2&PageToken=PA2",
+            }
+        ),
+        Reply(
+            body={
+                "participants": [participant_json(call_sid="CA" + "3" * 32)],
+                "page": 2,
+                "page_size": 1,
+                "next_page_uri": None,
+            }
+        ),
     ]
     everyone = client.list_participants(CONFERENCE, page_size=1)
     assert [p.call_sid[2] for p in everyone] == ["1", "2", "3"]
-    assert [s.path for s in server.seen] == [base + "?PageSize=1", base + "?PageSize=1&Page=1&PageToken=PA1", base + "?PageSize=1&Page=2&PageToken=PA2"]
+    assert [s.path for s in server.seen] == [
+        base + "?PageSize=1",
+        base + "?PageSize=1&Page=1&PageToken=PA1",
+        base + "?PageSize=1&Page=2&PageToken=PA2",
+    ]
 
     server.seen.clear()
-    server.script = [Reply(body={"participants": [participant_json(), participant_json()], "page": 0, "page_size": 2, "next_page_uri": base + "?Page=1"})]
+    server.script = [
+        Reply(
+            body={
+                "participants": [participant_json(), participant_json()],
+                "page": 0,
+                "page_size": 2,
+                "next_page_uri": base + "?Page=1",
+            }
+        )
+    ]
     assert len(client.list_participants(CONFERENCE, limit=1)) == 1
     assert len(server.seen) == 1
 
 
 def test_get_retries_5xx_with_backoff_then_succeeds(client, server, sleeps):
-    server.script = [Reply(status=503, body=error_json(20503, 503)), Reply(status=503, body=error_json(20503, 503)), Reply(body=participant_json())]
+    server.script = [
+        Reply(status=503, body=error_json(20503, 503)),
+        Reply(status=503, body=error_json(20503, 503)),
+        Reply(body=participant_json()),
+    ]
     assert client.fetch_participant(CONFERENCE, CALL).call_sid == CALL
     assert len(server.seen) == 3
     assert len(sleeps.calls) == 2
@@ -167,14 +226,19 @@ def test_get_gives_up_after_max_attempts(client, server):
 
 
 def test_retry_after_is_honoured_for_update(client, server, sleeps):
-    server.script = [Reply(status=429, body=error_json(20429, 429, "Too Many Requests"), headers={"Retry-After": "2"}), Reply(body=participant_json())]
+    server.script = [
+        Reply(status=429, body=error_json(20429, 429, "Too Many Requests"), headers={"Retry-After": "2"}),
+        Reply(body=participant_json()),
+    ]
     client.update_participant(CONFERENCE, CALL, muted=True)
     assert len(server.seen) == 2
     assert sleeps.calls and sleeps.calls[0] >= 2
 
 
 def test_rate_limit_is_bounded_and_reported(client, server):
-    server.script = [Reply(status=429, body=error_json(20429, 429, "Too Many Requests"), headers={"Retry-After": "0"})] * 5
+    server.script = [
+        Reply(status=429, body=error_json(20429, 429, "Too Many Requests"), headers={"Retry-After": "0"})
+    ] * 5
     with pytest.raises(TwilioApiError) as caught:
         client.update_participant(CONFERENCE, CALL, hold=True)
     assert caught.value.is_rate_limited and not caught.value.outcome_unknown
@@ -189,7 +253,10 @@ def test_retry_after_beyond_the_total_budget_fails_at_once(client, server, sleep
 
 
 def test_create_is_retried_after_429_only(client, server):
-    server.script = [Reply(status=429, body=error_json(20429, 429), headers={"Retry-After": "0"}), Reply(status=201, body=participant_json())]
+    server.script = [
+        Reply(status=429, body=error_json(20429, 429), headers={"Retry-After": "0"}),
+        Reply(status=201, body=participant_json()),
+    ]
     client.create_participant(CONFERENCE, from_="+15005550006", to="+14155551212")
     assert len(server.seen) == 2
 
@@ -219,7 +286,15 @@ def test_post_timeout_is_not_retried_and_says_outcome_unknown(client, server):
 
 
 def test_get_timeout_is_retried_within_the_total_bound(server, sleeps):
-    client = TwilioClient(account_sid=ACCOUNT, auth_token="t", base_url=server.base_url, read_timeout=0.3, total_timeout=1.0, retry=RetryPolicy(max_attempts=10, backoff_base=0.01, backoff_cap=0.01), sleep=sleeps)
+    client = TwilioClient(
+        account_sid=ACCOUNT,
+        auth_token="t",
+        base_url=server.base_url,
+        read_timeout=0.3,
+        total_timeout=1.0,
+        retry=RetryPolicy(max_attempts=10, backoff_base=0.01, backoff_cap=0.01),
+        sleep=sleeps,
+    )
     server.script = [Reply(stall=2)] * 10
     started = time.monotonic()
     with pytest.raises(TwilioTimeout) as caught:
@@ -252,7 +327,13 @@ def test_connection_refused_is_unreachable_and_retried_even_for_create(sleeps):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens on this port now
-    client = TwilioClient(account_sid=ACCOUNT, auth_token="t", base_url=f"http://127.0.0.1:{port}", retry=RetryPolicy(max_attempts=3, backoff_base=0, backoff_cap=0), sleep=sleeps)
+    client = TwilioClient(
+        account_sid=ACCOUNT,
+        auth_token="t",
+        base_url=f"http://127.0.0.1:{port}",
+        retry=RetryPolicy(max_attempts=3, backoff_base=0, backoff_cap=0),
+        sleep=sleeps,
+    )
     with pytest.raises(TwilioUnreachable) as caught:
         client.create_participant(CONFERENCE, from_="+15005550006", to="+14155551212")
     assert not caught.value.outcome_unknown
@@ -275,7 +356,13 @@ def test_malformed_success_body_is_an_invalid_response(client, server):
 
 
 def test_api_error_keeps_twilio_fields(client, server):
-    server.script = [Reply(status=404, body=error_json(20404, 404, "The requested resource was not found"), headers={"Twilio-Request-Id": "RQ9"})]
+    server.script = [
+        Reply(
+            status=404,
+            body=error_json(20404, 404, "The requested resource was not found"),
+            headers={"Twilio-Request-Id": "RQ9"},
+        )
+    ]
     with pytest.raises(TwilioApiError) as caught:
         client.fetch_participant(CONFERENCE, CALL)
     error = caught.value

@@ -105,7 +105,9 @@ def test_encoding_rules():
 def test_list_conference_date_filters_use_twilio_operator_names():
     import datetime
 
-    pairs = encode(ListConferencesParams, {"date_created_after": datetime.date(2026, 1, 2), "date_updated_before": "2026-02-03"})
+    pairs = encode(
+        ListConferencesParams, {"date_created_after": datetime.date(2026, 1, 2), "date_updated_before": "2026-02-03"}
+    )
     assert pairs == [("DateCreated>", "2026-01-02"), ("DateUpdated<", "2026-02-03")]
 
 

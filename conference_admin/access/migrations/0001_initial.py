@@ -4,22 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Moderation',
+            name="Moderation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
             ],
             options={
-                'permissions': [('view_conferences', 'See live conferences and their participants'), ('moderate_participants', 'Mute, hold, coach, announce to and remove participants'), ('add_participants', 'Add participants (dial out)'), ('end_conferences', 'End a conference or announce to all of it'), ('bulk_actions', 'Act on many participants at once')],
-                'managed': False,
-                'default_permissions': (),
+                "permissions": [
+                    ("view_conferences", "See live conferences and their participants"),
+                    ("moderate_participants", "Mute, hold, coach, announce to and remove participants"),
+                    ("add_participants", "Add participants (dial out)"),
+                    ("end_conferences", "End a conference or announce to all of it"),
+                    ("bulk_actions", "Act on many participants at once"),
+                ],
+                "managed": False,
+                "default_permissions": (),
             },
         ),
     ]

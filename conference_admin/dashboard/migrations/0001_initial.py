@@ -4,27 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ParticipantRecord',
+            name="ParticipantRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('conference_sid', models.CharField(max_length=34)),
-                ('call_sid', models.CharField(max_length=34)),
-                ('label', models.CharField(blank=True, max_length=128)),
-                ('beep_on_exit', models.BooleanField(null=True)),
-                ('hold_started_at', models.DateTimeField(null=True)),
-                ('hold_start_exact', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("conference_sid", models.CharField(max_length=34)),
+                ("call_sid", models.CharField(max_length=34)),
+                ("label", models.CharField(blank=True, max_length=128)),
+                ("beep_on_exit", models.BooleanField(null=True)),
+                ("hold_started_at", models.DateTimeField(null=True)),
+                ("hold_start_exact", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('conference_sid', 'call_sid'), name='unique_participant_record')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("conference_sid", "call_sid"), name="unique_participant_record")
+                ],
             },
         ),
     ]

@@ -4,28 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('dashboard', '0002_drop_participant_record'),
+        ("dashboard", "0002_drop_participant_record"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Choice',
+            name="Choice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('caller_id', 'Caller ID'), ('hold_music', 'Hold music'), ('wait_music', 'Wait music'), ('announcement', 'Announcement')], max_length=16)),
-                ('name', models.CharField(help_text='What supervisors see in the picker.', max_length=128)),
-                ('url_or_number', models.CharField(help_text='An http(s) URL Twilio fetches (music, announcements) or a caller ID (+E.164 or client:name).', max_length=2000, verbose_name='URL or number')),
-                ('method', models.CharField(blank=True, choices=[('', '—'), ('GET', 'GET'), ('POST', 'POST')], help_text='How Twilio fetches the URL.', max_length=4)),
-                ('position', models.PositiveIntegerField(default=0, help_text='Lower comes first; the first is the default.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("caller_id", "Caller ID"),
+                            ("hold_music", "Hold music"),
+                            ("wait_music", "Wait music"),
+                            ("announcement", "Announcement"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(help_text="What supervisors see in the picker.", max_length=128)),
+                (
+                    "url_or_number",
+                    models.CharField(
+                        help_text="An http(s) URL Twilio fetches (music, announcements) or a caller ID (+E.164 or client:name).",
+                        max_length=2000,
+                        verbose_name="URL or number",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "—"), ("GET", "GET"), ("POST", "POST")],
+                        help_text="How Twilio fetches the URL.",
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveIntegerField(default=0, help_text="Lower comes first; the first is the default."),
+                ),
             ],
             options={
-                'verbose_name': 'pick-list entry',
-                'verbose_name_plural': 'pick lists',
-                'ordering': ['kind', 'position', 'id'],
+                "verbose_name": "pick-list entry",
+                "verbose_name_plural": "pick lists",
+                "ordering": ["kind", "position", "id"],
             },
         ),
     ]

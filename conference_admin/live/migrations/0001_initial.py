@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,24 +14,40 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ConferenceEvent',
+            name="ConferenceEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('conference_sid', models.CharField(db_index=True, max_length=34)),
-                ('event', models.CharField(max_length=64)),
-                ('call_sid', models.CharField(blank=True, max_length=34)),
-                ('label', models.CharField(blank=True, max_length=256)),
-                ('sequence_number', models.BigIntegerField(blank=True, null=True)),
-                ('occurred_at', models.DateTimeField()),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('source', models.CharField(choices=[('twilio', 'Twilio callback'), ('dashboard', 'Dashboard action')], max_length=16)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('delivery_key', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("conference_sid", models.CharField(db_index=True, max_length=34)),
+                ("event", models.CharField(max_length=64)),
+                ("call_sid", models.CharField(blank=True, max_length=34)),
+                ("label", models.CharField(blank=True, max_length=256)),
+                ("sequence_number", models.BigIntegerField(blank=True, null=True)),
+                ("occurred_at", models.DateTimeField()),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("twilio", "Twilio callback"), ("dashboard", "Dashboard action")], max_length=16
+                    ),
+                ),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("delivery_key", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'indexes': [models.Index(fields=['conference_sid', '-occurred_at'], name='live_confer_confere_f121c2_idx')],
+                "ordering": ["-occurred_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["conference_sid", "-occurred_at"], name="live_confer_confere_f121c2_idx")
+                ],
             },
         ),
     ]

@@ -22,7 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--simulator-port", type=int, default=8001)
-        parser.add_argument("--activity", type=float, default=2.0, metavar="SECONDS", help="seconds between simulated-activity steps (0: off)")
+        parser.add_argument(
+            "--activity",
+            type=float,
+            default=2.0,
+            metavar="SECONDS",
+            help="seconds between simulated-activity steps (0: off)",
+        )
 
     def handle(self, *args, host, port, simulator_port, activity, **options):
         from conference_admin.simulator.demo import load_demo
@@ -47,7 +53,9 @@ class Command(BaseCommand):
 
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"Twilio simulator: {server.base_url} (account {settings.TWILIO_ACCOUNT_SID})")
-        self.stdout.write(f"Status callbacks to {dashboard_url}/webhooks/twilio/...; simulated activity every {activity:g} s")
+        self.stdout.write(
+            f"Status callbacks to {dashboard_url}/webhooks/twilio/...; simulated activity every {activity:g} s"
+        )
         call_command("create_roles", stdout=self.stdout)
         call_command("create_demo_users", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)"))
