@@ -9,6 +9,7 @@ booleans as `true`/`false`, lists as repeated keys, unset (None) values omitted.
 from __future__ import annotations
 
 import typing
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypedDict
 
@@ -170,7 +171,7 @@ def _encode_value(keyword: str, expected: Any, value: Any) -> list[str]:
     raise TypeError(f"{keyword} must be a date or a YYYY-MM-DD string")
 
 
-def encode(params_type: type, params: dict[str, Any]) -> list[tuple[str, str]]:
+def encode(params_type: type, params: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Encode keyword arguments as ordered (WireName, value) pairs; repeated keys for lists."""
     types = PARAMETER_TYPES[params_type]
     unknown = sorted(set(params) - set(types))

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 
 def parse_rfc2822(value: str | None) -> datetime | None:
@@ -33,12 +33,12 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-def _restore(cls: type, names: tuple[str, ...], values: tuple) -> Any:
+def _restore(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
     """Unpickle a resource; a pickle made before a field was added or removed still loads."""
     if names == _field_names(cls):
         return cls(*values)
     known = set(_field_names(cls))
-    return cls(**{name: value for name, value in zip(names, values) if name in known})
+    return cls(**{name: value for name, value in zip(names, values, strict=False) if name in known})
 
 
 class _FromApi:
@@ -46,7 +46,7 @@ class _FromApi:
     _DATE_FIELDS: tuple[str, ...] = ("date_created", "date_updated")
 
     @classmethod
-    def from_api(cls, payload: dict[str, Any], *, request_id: str | None = None):
+    def from_api(cls, payload: dict[str, Any], *, request_id: str | None = None) -> Self:
         known = _field_names(cls)
         values = {key: value for key, value in payload.items() if key in known}
         for name in cls._DATE_FIELDS:
@@ -55,7 +55,7 @@ class _FromApi:
         values["request_id"] = request_id
         return cls(**values)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # Rosters keep these in the cache and are (un)pickled on every dashboard request; the
         # generated __init__ is several times faster than dataclasses' per-field __setstate__.
         names = _field_names(type(self))

@@ -19,9 +19,10 @@ Params = Mapping[str, str] | Iterable[tuple[str, str]]
 def _pairs(params: Params | None) -> list[tuple[str, str]]:
     if params is None:
         return []
-    if hasattr(params, "getlist"):
+    getlist = getattr(params, "getlist", None)
+    if getlist is not None:
         # Multi-value mappings (Django's QueryDict) hide repeated values behind items().
-        return [(key, str(value)) for key in params for value in params.getlist(key)]
+        return [(str(key), str(value)) for key in params for value in getlist(key)]
     if isinstance(params, Mapping):
         items: list[tuple[str, str]] = []
         for key, value in params.items():
