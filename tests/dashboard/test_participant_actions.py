@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from conference_admin.live import roster as rosters
+from conference_admin.simulator.errors import SimulatorError
 from conference_admin.twilio import TwilioClient, TwilioTimeout
 
 from .conftest import BILLING, ESCALATION, HUDDLE, SALES, upstream
@@ -234,8 +235,9 @@ def test_kick_deletes_and_removes_the_row(supervisor_client, demo, seen):
     assert "Removed agent:carol from the conference." in html
     assert announced(response) == "Removed agent:carol from the conference."
     assert call_sid not in rosters.load(demo.sid(ESCALATION)).entries
-    with pytest.raises(Exception):
+    with pytest.raises(SimulatorError) as gone:
         demo.participant(ESCALATION, "agent:carol")
+    assert gone.value.status == 404
 
 
 def test_cancel_a_ringing_participant(supervisor_client, demo, seen):

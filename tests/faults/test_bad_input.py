@@ -195,7 +195,7 @@ def test_add_participant_hostile_values_in_every_field_send_nothing(supervisor_c
     demo = watched
     url = reverse("participant-add", args=[demo.sid(ESCALATION)])
     base = {"to": "+14155550100", "from_": "+15005550006"}
-    for name, field in forms.AddParticipantForm.base_fields.items():
+    for name in forms.AddParticipantForm.base_fields:
         for value in ("\x00", "x" * 5000, "<script>alert(1)</script>", "99999999999"):
             data = {**base, name: value}
             if forms.AddParticipantForm(data).is_valid():
