@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test system-deps install
+.PHONY: run test check system-deps install
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ run: $(STAMP)
 test: system-deps $(STAMP)
 	$(PY) -m pytest
 	scripts/test-production-profile
+
+## check: lint (ruff), formatting (ruff format) and types (mypy), in well under a minute
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 system-deps:
 	@scripts/install-system-deps
