@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 CONFERENCE_SID = re.compile(r"^CF[0-9a-fA-F]{32}$")
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+SEQUENCE_NUMBER = re.compile(r"[0-9]{1,10}")
+MAX_SEQUENCE_NUMBER = 2**31 - 1
 
 CONFERENCE_EVENTS = {
     "conference-start",
@@ -76,10 +78,9 @@ def _flag(params, name: str) -> bool | None:
 
 
 def _sequence(params) -> int | None:
-    try:
-        return int(params.get("SequenceNumber", ""))
-    except ValueError:
-        return None
+    # Twilio's are small counts; anything else (too long for the column, signed, non-ASCII) is absent.
+    value = params.get("SequenceNumber") or ""
+    return int(value) if SEQUENCE_NUMBER.fullmatch(value) and int(value) <= MAX_SEQUENCE_NUMBER else None
 
 
 def _timestamp(params) -> datetime:
