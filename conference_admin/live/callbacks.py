@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from conference_admin.twilio import Participant
 from conference_admin.twilio.resources import parse_rfc2822
+from conference_admin.twilio.signature import signed_content
 
 from . import roster
 from .models import ConferenceEvent
@@ -88,8 +89,8 @@ def _timestamp(params) -> datetime:
 
 
 def _delivery_key(params) -> str:
-    items = sorted((key, value) for key in params for value in params.getlist(key))
-    return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()
+    # The signed content: repeated copies of a value make the same delivery, not a new one.
+    return hashlib.sha256(repr(signed_content(params)).encode("utf-8")).hexdigest()
 
 
 def _storable(text: str) -> str:

@@ -216,6 +216,27 @@ def test_nul_bytes_in_a_signed_callback_are_stored_safely(anonymous):
 
 
 @pytest.mark.django_db
+def test_a_replay_with_repeated_values_is_a_duplicate_stored_and_shown_once(anonymous):
+    # The signature covers each distinct value once, so extra copies of AccountSid keep it valid;
+    # the duplicate check must see the same content, not count the copies.
+    from conference_admin.live.timeline import conference_timeline
+
+    params = conference_event("participant-mute", 2, call_sid=ALICE, label="agent:alice", muted=True)
+    signature = compute_signature(TOKEN, PUBLIC + CONF_PATH, params)
+    assert post_signed(anonymous, CONF_PATH, params).status_code == 204
+    version = roster.current_version(CONFERENCE)
+    for copies in (2, 3, 4):
+        replay = {**params, "AccountSid": [params["AccountSid"]] * copies}
+        assert post_signed(anonymous, CONF_PATH, replay, signature=signature).status_code == 204
+    reordered = {**params, "StatusCallbackEvent": ["participant-mute"] * 2, "CallSid": [ALICE] * 3}
+    assert post_signed(anonymous, CONF_PATH, reordered, signature=signature).status_code == 204
+    assert ConferenceEvent.objects.count() == 1
+    assert roster.current_version(CONFERENCE) == version
+    texts = [item.text for item in conference_timeline(CONFERENCE)]
+    assert texts.count("agent:alice was muted") == 1
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("sequence", ["1" * 25, "9" * 31, "9223372036854775808", "-1", "١٢"])
 def test_an_out_of_range_sequence_number_is_treated_as_absent(anonymous, sequence):
     # Twilio's SequenceNumber is a small count per conference; a signed callback carrying a
