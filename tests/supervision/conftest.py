@@ -5,12 +5,24 @@ from __future__ import annotations
 import pytest
 
 from conference_admin.access.roles import SUPERVISOR, assign_role
+from tests.dashboard.conftest import (  # noqa: F401  (fixtures and names shared with the dashboard tests)
+    BILLING,
+    ESCALATION,
+    HUDDLE,
+    ONBOARDING,
+    SALES,
+    Demo,
+    demo,
+    seen,
+    supervisor_client,
+    upstream,
+)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def lead(supervisor_client):
+def lead(supervisor_client):  # noqa: F811  (the fixture imported above)
     """The Lead behind `supervisor_client` (username "supervisor")."""
     return supervisor_client.session and __import__(
         "django.contrib.auth", fromlist=["get_user_model"]
