@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from conference_admin.twilio import Participant
 from conference_admin.twilio.resources import parse_rfc2822
+from conference_admin.twilio.signature import signed_content
 
 from . import roster
 from .models import ConferenceEvent
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 CONFERENCE_SID = re.compile(r"^CF[0-9a-fA-F]{32}$")
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+SEQUENCE_NUMBER = re.compile(r"[0-9]{1,10}")
+MAX_SEQUENCE_NUMBER = 2**31 - 1
 
 CONFERENCE_EVENTS = {
     "conference-start",
@@ -76,10 +79,9 @@ def _flag(params, name: str) -> bool | None:
 
 
 def _sequence(params) -> int | None:
-    try:
-        return int(params.get("SequenceNumber", ""))
-    except ValueError:
-        return None
+    # Twilio's are small counts; anything else (too long for the column, signed, non-ASCII) is absent.
+    value = params.get("SequenceNumber") or ""
+    return int(value) if SEQUENCE_NUMBER.fullmatch(value) and int(value) <= MAX_SEQUENCE_NUMBER else None
 
 
 def _timestamp(params) -> datetime:
@@ -87,8 +89,8 @@ def _timestamp(params) -> datetime:
 
 
 def _delivery_key(params) -> str:
-    items = sorted((key, value) for key in params for value in params.getlist(key))
-    return hashlib.sha256(repr(items).encode("utf-8")).hexdigest()
+    # The signed content: repeated copies of a value make the same delivery, not a new one.
+    return hashlib.sha256(repr(signed_content(params)).encode("utf-8")).hexdigest()
 
 
 def _storable(text: str) -> str:

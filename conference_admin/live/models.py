@@ -6,7 +6,8 @@ class ConferenceEvent(models.Model):
     """One thing that happened in a conference, for its timeline.
 
     Twilio's callbacks are stored as they arrive (deduplicated by `delivery_key`, a hash
-    of the signed parameters, so a redelivery is kept once); the dashboard's own actions
+    of the signed content, each distinct parameter once, so a redelivery or a replay with
+    repeated values is kept once); the dashboard's own actions
     are stored with the supervisor who made them.
     """
 

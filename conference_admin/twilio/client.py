@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Unpack
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
@@ -185,8 +185,31 @@ class TwilioClient:
                 yield record
             if not page.next_page_uri:
                 return
-            payload, _ = self._request("GET", urljoin(self.base_url + "/", page.next_page_uri.lstrip("/")))
+            payload, _ = self._request("GET", self._next_page_url(page.next_page_uri))
             page = _page(payload, resource, key)
+
+    def _next_page_url(self, next_page_uri: str) -> str:
+        """Where the next page is: a relative URI, or an absolute one on the configured base URL only.
+
+        The session sends the Basic auth header with every request, so a list answer must not be
+        able to send the client (and the credentials) to another scheme, host or port.
+        """
+        if not isinstance(next_page_uri, str):
+            raise TwilioInvalidResponse("Twilio's list answer has a next_page_uri that is not a string", method="GET")
+        parts = urlsplit(next_page_uri)
+        if parts.scheme or parts.netloc:
+            url = next_page_uri
+        else:
+            url = urljoin(self.base_url + "/", next_page_uri.lstrip("/"))
+        allowed = _origin(self.base_url)
+        found = _origin(url)
+        if allowed is None or found != allowed:
+            where = found[1] if found else "an unusable URL"
+            raise TwilioInvalidResponse(
+                f"Twilio's list answer has a next_page_uri on {where}, not on {self.base_url}; not followed",
+                method="GET",
+            )
+        return url
 
     def _account_path(self, tail: str) -> str:
         return f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/{tail}"
@@ -389,6 +412,19 @@ def _parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def _origin(url: str) -> tuple[str, str] | None:
+    """(scheme, host:port) of an http(s) URL without credentials of its own, else None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc or "\\" in parts.netloc:
+        return None
+    return scheme, f"{parts.hostname.lower()}:{port or {'http': 80, 'https': 443}[scheme]}"
 
 
 def _page(payload: dict[str, Any], resource: type, key: str) -> Page:

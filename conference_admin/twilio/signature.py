@@ -34,13 +34,18 @@ def _pairs(params: Params | None) -> list[tuple[str, str]]:
     return [(key, str(value)) for key, value in params]
 
 
+def signed_content(params: Params | None) -> list[tuple[str, str]]:
+    """The (name, value) pairs a signature covers: each distinct pair once, sorted.
+
+    Repeating a value does not change the signature (as twilio-python computes it), so two
+    posts with the same signed content are the same delivery, however many copies they carry.
+    """
+    return sorted(set(_pairs(params)))
+
+
 def compute_signature(auth_token: str, url: str, params: Params | None = None) -> str:
     """The signature Twilio sends for a form POST of `params` to `url`."""
-    # Repeated names contribute each distinct value, values sorted (as twilio-python does).
-    by_name: dict[str, set[str]] = {}
-    for key, value in _pairs(params):
-        by_name.setdefault(key, set()).add(value)
-    message = url + "".join(name + value for name in sorted(by_name) for value in sorted(by_name[name]))
+    message = url + "".join(name + value for name, value in signed_content(params))
     digest = hmac.new(auth_token.encode("utf-8"), message.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(digest).decode("ascii")
 

@@ -213,3 +213,51 @@ def test_nul_bytes_in_a_signed_callback_are_stored_safely(anonymous):
     assert post_signed(anonymous, CONF_PATH, params).status_code == 204
     event = ConferenceEvent.objects.get()
     assert event.label == "agent\ufffdalice" and event.detail["Extra"] == "x\ufffdy"
+
+
+@pytest.mark.django_db
+def test_a_replay_with_repeated_values_is_a_duplicate_stored_and_shown_once(anonymous):
+    # The signature covers each distinct value once, so extra copies of AccountSid keep it valid;
+    # the duplicate check must see the same content, not count the copies.
+    from conference_admin.live.timeline import conference_timeline
+
+    params = conference_event("participant-mute", 2, call_sid=ALICE, label="agent:alice", muted=True)
+    signature = compute_signature(TOKEN, PUBLIC + CONF_PATH, params)
+    assert post_signed(anonymous, CONF_PATH, params).status_code == 204
+    version = roster.current_version(CONFERENCE)
+    for copies in (2, 3, 4):
+        replay = {**params, "AccountSid": [params["AccountSid"]] * copies}
+        assert post_signed(anonymous, CONF_PATH, replay, signature=signature).status_code == 204
+    reordered = {**params, "StatusCallbackEvent": ["participant-mute"] * 2, "CallSid": [ALICE] * 3}
+    assert post_signed(anonymous, CONF_PATH, reordered, signature=signature).status_code == 204
+    assert ConferenceEvent.objects.count() == 1
+    assert roster.current_version(CONFERENCE) == version
+    texts = [item.text for item in conference_timeline(CONFERENCE)]
+    assert texts.count("agent:alice was muted") == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sequence", ["1" * 25, "9" * 31, "9223372036854775808", "-1", "١٢"])
+def test_an_out_of_range_sequence_number_is_treated_as_absent(anonymous, sequence):
+    # Twilio's SequenceNumber is a small count per conference; a signed callback carrying a
+    # 25-31 digit one must not overflow the integer column (a 500) nor freeze the roster's order.
+    post_signed(anonymous, CONF_PATH, conference_event("participant-join", 1, call_sid=ALICE))
+    params = conference_event("participant-mute", 2, call_sid=ALICE, muted=True, SequenceNumber=sequence)
+    assert post_signed(anonymous, CONF_PATH, params).status_code == 204
+    assert ConferenceEvent.objects.get(event="participant-mute").sequence_number is None
+    assert roster.load(CONFERENCE).entries[ALICE].participant.muted is True
+    post_signed(anonymous, CONF_PATH, conference_event("participant-unmute", 3, call_sid=ALICE, muted=False))
+    assert roster.load(CONFERENCE).entries[ALICE].participant.muted is False
+
+
+@pytest.mark.django_db
+def test_an_out_of_range_sequence_number_on_a_call_status_callback_is_not_a_500(anonymous):
+    from conference_admin.twilio import Participant
+
+    roster.record_participant(
+        CONFERENCE, Participant(call_sid=BOB, conference_sid=CONFERENCE, status="queued", label="customer")
+    )
+    path = f"{CALL_PATH}?conference={CONFERENCE}"
+    params = {"CallSid": BOB, "CallStatus": "ringing", "SequenceNumber": "7" * 28}
+    assert post_signed(anonymous, path, params).status_code == 204
+    assert ConferenceEvent.objects.get().sequence_number is None

@@ -386,3 +386,56 @@ def test_each_thread_gets_its_own_session(client):
     grab()
     grab()
     assert len({id(s) for s in sessions}) == 4
+
+
+def _one_page(next_page_uri):
+    return Reply(
+        body={
+            "participants": [participant_json()],
+            "page": 0,
+            "page_size": 1,
+            "next_page_uri": next_page_uri,
+        }
+    )
+
+
+@pytest.mark.parametrize("form", ["absolute", "scheme-relative"])
+def test_next_page_uri_on_another_host_gets_no_credentials(client, server, form):
+    # A list answer must not be able to send the client, with its Basic auth header, to another host.
+    elsewhere = ScriptedServer()
+    try:
+        other = elsewhere.base_url if form == "absolute" else elsewhere.base_url.removeprefix("http:")
+        server.script = [
+            _one_page(other + f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants.json")
+        ]
+        with pytest.raises(TwilioInvalidResponse, match="next_page_uri") as raised:
+            client.list_participants(CONFERENCE)
+        assert raised.value.outcome_unknown is False
+        assert elsewhere.seen == []
+        assert len(server.seen) == 1
+    finally:
+        elsewhere.stop()
+
+
+@pytest.mark.parametrize(
+    "next_page_uri",
+    [
+        "https://{host}/2010-04-01/Participants.json",  # same host and port, another scheme
+        "http://127.0.0.2:{port}/2010-04-01/Participants.json",  # same port, another host
+        "http://user@{host}/2010-04-01/Participants.json",  # credentials of its own
+    ],
+)
+def test_next_page_uri_must_keep_scheme_host_and_port(client, server, next_page_uri):
+    host = server.base_url.removeprefix("http://")
+    server.script = [_one_page(next_page_uri.format(host=host, port=host.rpartition(":")[2]))]
+    with pytest.raises(TwilioInvalidResponse, match="next_page_uri"):
+        client.list_participants(CONFERENCE)
+    assert len(server.seen) == 1
+
+
+def test_next_page_uri_absolute_on_the_configured_base_url_is_followed(client, server):
+    path = f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants.json?Page=1&PageToken=PA1"
+    server.script = [_one_page(server.base_url + path), Reply(body={"participants": [participant_json()]})]
+    assert len(client.list_participants(CONFERENCE)) == 2
+    assert server.seen[1].path == path
+    assert server.seen[1].headers["Authorization"].startswith("Basic ")
