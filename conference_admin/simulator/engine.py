@@ -500,6 +500,8 @@ class Simulator:
         participant.status = status
         participant.date_updated = at
         self._calls.follow(participant, at)
+        if status == "connected" and participant.options.get("Record") is True:
+            self._start_participant_recording(participant, at)
 
     def _connect(self, participant: Participant, at: datetime) -> None:
         conference = self._conferences[participant.conference_sid]
@@ -1008,25 +1010,9 @@ class Simulator:
                     f"Call {call_sid} is {call.status}: only a call in progress can be recorded",
                 )
             now = self.clock.now()
-            recording = Recording(
-                account_sid=account_sid,
-                sid=self._new_sid("RE"),
-                call_sid=call_sid,
-                conference_sid=None,
-                source="StartCallRecordingAPI",
-                channels=2 if request.get("RecordingChannels") == "dual" else 1,  # default mono
-                track=str(request.get("RecordingTrack", "both")),
-                status="in-progress",
-                date_created=now,
-                date_updated=now,
-                start_time=now,
-                segment_start=now,
-                callback_url=request.get("RecordingStatusCallback"),  # type: ignore[arg-type]
-                callback_method=str(request.get("RecordingStatusCallbackMethod", "POST")),
-                callback_events=request.get("RecordingStatusCallbackEvent") or DEFAULT_RECORDING_EVENTS,  # type: ignore[arg-type]
+            recording = self._open_recording(
+                account_sid, call_sid, None, "StartCallRecordingAPI", request, "Recording", now
             )
-            self._recordings.add(recording)
-            self._recording_event(recording, "in-progress", now)
             created = snapshot(recording, now)
         self._flush_events()
         return created
@@ -1096,15 +1082,59 @@ class Simulator:
         now = self.clock.now()
         status = request["Status"]
         if status == "paused":
-            recording.pause(now, str(request.get("PauseBehavior", "silence")))
+            changed, event = recording.pause(now, str(request.get("PauseBehavior", "silence"))), "paused"
         elif status == "in-progress":
-            recording.resume(now)
+            changed, event = recording.resume(now), "resumed"
         else:
             recording.stop(now)
+            changed, event = True, "stopped"
+        if changed:
+            self._recording_event(recording, event, now)
         answered = snapshot(recording, now)
         if status == "stopped":
             self._finish_recordings([recording], now)
         return answered
+
+    def _start_participant_recording(self, participant: Participant, at: datetime) -> None:
+        """`Record=true` on a participant create records its call from the answer, once."""
+        if self._recordings.of(participant.call_sid):
+            return
+        self._open_recording(
+            participant.account_sid, participant.call_sid, None, "OutboundAPI", participant.options, "Recording", at
+        )
+
+    def _open_recording(
+        self,
+        account_sid: str,
+        call_sid: str | None,
+        conference_sid: str | None,
+        source: str,
+        settings: Mapping[str, object],
+        prefix: str,
+        at: datetime,
+    ) -> Recording:
+        """A recording in progress from `at`, set up from validated params: `{prefix}StatusCallback`,
+        `...Method`, `...Event`, and for a call `RecordingChannels` / `RecordingTrack`."""
+        recording = Recording(
+            account_sid=account_sid,
+            sid=self._new_sid("RE"),
+            call_sid=call_sid,
+            conference_sid=conference_sid,
+            source=source,
+            channels=2 if conference_sid is None and settings.get("RecordingChannels") == "dual" else 1,  # mono
+            track=None if conference_sid else str(settings.get("RecordingTrack", "both")),
+            status="in-progress",
+            date_created=at,
+            date_updated=at,
+            start_time=at,
+            segment_start=at,
+            callback_url=settings.get(f"{prefix}StatusCallback"),  # type: ignore[arg-type]
+            callback_method=str(settings.get(f"{prefix}StatusCallbackMethod", "POST")),
+            callback_events=settings.get(f"{prefix}StatusCallbackEvent") or DEFAULT_RECORDING_EVENTS,  # type: ignore[arg-type]
+        )
+        self._recordings.add(recording)
+        self._recording_event(recording, "in-progress", at)
+        return recording
 
     def _start_conference_recording(self, conference: Conference, at: datetime) -> None:
         """`ConferenceRecord=record-from-start` (or `true`) records the conference from its start, once."""
@@ -1112,26 +1142,9 @@ class Simulator:
             return
         if self._recordings.of(conference.sid):
             return
-        options = conference.options
-        recording = Recording(
-            account_sid=conference.account_sid,
-            sid=self._new_sid("RE"),
-            call_sid=None,
-            conference_sid=conference.sid,
-            source="Conference",
-            channels=1,
-            track=None,
-            status="in-progress",
-            date_created=at,
-            date_updated=at,
-            start_time=at,
-            segment_start=at,
-            callback_url=options.get("ConferenceRecordingStatusCallback"),  # type: ignore[arg-type]
-            callback_method=str(options.get("ConferenceRecordingStatusCallbackMethod", "POST")),
-            callback_events=options.get("ConferenceRecordingStatusCallbackEvent") or DEFAULT_RECORDING_EVENTS,  # type: ignore[arg-type]
+        self._open_recording(
+            conference.account_sid, None, conference.sid, "Conference", conference.options, "ConferenceRecording", at
         )
-        self._recordings.add(recording)
-        self._recording_event(recording, "in-progress", at)
 
     def _finish_recordings(self, recordings: Sequence[Recording], at: datetime) -> None:
         """Stopped, or their call or conference ended: processed into completed or absent."""

@@ -110,3 +110,35 @@ def test_no_callback_url_means_no_callback(api: Api, sim: Simulator, clock: Manu
     api.get("Conferences.json")
     assert sim.callbacks.flush(5)
     assert sim.callbacks.deliveries == []
+
+
+def test_a_participant_created_with_record_is_recorded_from_its_answer(
+    api: Api, sim: Simulator, clock: ManualClock, receiver: CallbackReceiver
+) -> None:
+    """Record=true on a participant create; its RecordingStatusCallbackEvent may ask for paused,
+    resumed and stopped too (the conference spec's CreateParticipant description)."""
+    created = api.dial(
+        "Room",
+        Record="true",
+        RecordingChannels="dual",
+        RecordingStatusCallback=receiver.base_url + "/participant-recording",
+        RecordingStatusCallbackEvent="in-progress paused resumed stopped completed",
+    )
+    call_sid = created["call_sid"]
+    assert api.get(f"Calls/{call_sid}/Recordings.json").json()["recordings"] == []  # not answered yet
+    clock.advance(3)
+    (recording,) = api.get(f"Calls/{call_sid}/Recordings.json").json()["recordings"]
+    assert (recording["source"], recording["channels"], recording["status"]) == ("OutboundAPI", 2, "in-progress")
+    current = f"Calls/{call_sid}/Recordings/Twilio.CURRENT.json"
+    clock.advance(5)
+    api.post(current, {"Status": "paused"})
+    api.post(current, {"Status": "paused"})  # already paused: nothing changes, nothing is reported
+    api.post(current, {"Status": "in-progress"})
+    clock.advance(5)
+    api.post(current, {"Status": "stopped"})
+    requests = wait_for(sim, receiver, 5)
+    assert [r.form["RecordingStatus"] for r in requests] == ["in-progress", "paused", "resumed", "stopped", "completed"]
+    assert {r.form["RecordingSource"] for r in requests} == {"OutboundAPI"}
+    assert requests[-1].form["RecordingDuration"] == "10"
+    for request in requests:
+        assert_signed(request)
