@@ -29,6 +29,7 @@ from conference_admin.twilio.signature import compute_signature
 
 if TYPE_CHECKING:
     from .engine import Participant, SimulatorEvent
+    from .recordings import Recording
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ END_REASONS = {
 class Delivery:
     """One callback as sent: `url` is the exact URL requested (GET: with the params in its query)."""
 
-    kind: str  # "conference" or "call"
+    kind: str  # "conference", "call" or "recording"
     event: str  # StatusCallbackEvent, or the call's CallStatus
     method: str
     url: str
@@ -195,6 +196,8 @@ class CallbackSender:
             self._conference_callback(event)
         elif event.kind == "call" and event.participant is not None:
             self._call_callback(event, event.participant)
+        elif event.kind == "recording" and event.recording is not None:
+            self._recording_callback(event, event.recording)
 
     def _conference_callback(self, event: SimulatorEvent) -> None:
         conference = event.conference
@@ -239,6 +242,16 @@ class CallbackSender:
             self._call_sequence[participant.call_sid] += 1
         params = call_params(event, participant, sequence)
         self._enqueue("call", params["CallStatus"], method, url, params, event.account_sid)
+
+    def _recording_callback(self, event: SimulatorEvent, recording: Recording) -> None:
+        """Only to the recording's own RecordingStatusCallback (or the conference's
+        ConferenceRecordingStatusCallback), for the events it asked for (default `completed`)."""
+        if not recording.callback_url or event.name not in recording.callback_events:
+            return
+        params = recording_params(event, recording)
+        self._enqueue(
+            "recording", event.name, recording.callback_method, recording.callback_url, params, event.account_sid
+        )
 
     def _enqueue(self, kind: str, name: str, method: str, url: str, params: dict[str, str], account_sid: str) -> None:
         token = self._auth_token_for(account_sid)
@@ -384,3 +397,32 @@ def call_params(event: SimulatorEvent, participant: Participant, sequence: int) 
         "SequenceNumber": str(sequence),
         "Timestamp": rfc2822(event.timestamp),
     }
+
+
+RECORDING_MEDIA_URL = "https://api.twilio.com/2010-04-01/Accounts/{account_sid}/Recordings/{sid}"
+
+
+def recording_params(event: SimulatorEvent, recording: Recording) -> dict[str, str]:
+    """Twilio's RecordingStatusCallback parameters (CONTRACT.md section 12; [RSC] for ErrorCode).
+
+    RecordingUrl names where Twilio would serve the media; the simulator records no audio.
+    """
+    params = {"AccountSid": recording.account_sid}
+    if recording.call_sid:
+        params["CallSid"] = recording.call_sid
+    if recording.conference_sid:
+        params["ConferenceSid"] = recording.conference_sid
+    params.update(
+        RecordingSid=recording.sid,
+        RecordingUrl=RECORDING_MEDIA_URL.format(account_sid=recording.account_sid, sid=recording.sid),
+        RecordingStatus=event.name,
+        RecordingDuration=str(int(recording.recorded)),
+        RecordingChannels=str(recording.channels),
+        RecordingStartTime=rfc2822(recording.start_time),
+        RecordingSource=recording.source,
+    )
+    if recording.track:
+        params["RecordingTrack"] = recording.track
+    if recording.error_code is not None:
+        params["ErrorCode"] = str(recording.error_code)
+    return params

@@ -1,7 +1,10 @@
 """Demo conferences for the dashboard: realistic call-center rooms in every interesting state.
 
-Loaded through the engine's public operations (as an API client would create them), then
-answered at once so the demo does not depend on dial-out delays.
+Loaded through the engine's public operations: agents and supervisors are dialled out (as an API
+client would add them, `outbound-api`) and answered at once so the demo does not depend on
+dial-out delays; customers rang the call center (`inbound`, from their own numbers, some with a
+caller-ID name). "Support: billing dispute" and "Sales: renewal" are recorded from their start
+(`ConferenceRecord=record-from-start` on their first participant).
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3
 @dataclass(frozen=True)
 class DemoParticipant:
     label: str | None
-    to: str
+    to: str = ""  # whom a dial-out rings
+    dials_in_from: str | None = None  # a customer who rang in from this number (inbound)
+    caller_name: str | None = None  # what caller-ID lookup found for a dial-in
     answered: bool = True
     muted: bool = False
     hold: bool = False
@@ -30,6 +35,7 @@ class DemoParticipant:
 class DemoConference:
     friendly_name: str
     participants: tuple[DemoParticipant, ...] = field(default_factory=tuple)
+    recorded: bool = False
 
 
 DEMO_CONFERENCES = (
@@ -37,23 +43,27 @@ DEMO_CONFERENCES = (
         "Support: billing dispute",
         (
             DemoParticipant("agent:alice", "client:alice", end_conference_on_exit=True),
-            DemoParticipant("customer:+14155550101", "+14155550101"),
+            DemoParticipant("customer:+14155550101", dials_in_from="+14155550101"),
             DemoParticipant("supervisor:sam", "client:sam", coach="agent:alice"),
         ),
+        recorded=True,
     ),
     DemoConference(
         "Sales: renewal",
         (
             DemoParticipant("agent:bob", "client:bob"),
-            DemoParticipant("customer:Dana Whitfield", "+14155550102", hold=True),
+            DemoParticipant(
+                "customer:Dana Whitfield", dials_in_from="+13125550148", caller_name="WHITFIELD DANA", hold=True
+            ),
         ),
+        recorded=True,
     ),
     DemoConference(
         "Escalation: outage #4471",
         (
             DemoParticipant("agent:carol", "client:carol"),
             DemoParticipant("agent:dave", "client:dave", muted=True),
-            DemoParticipant("customer:+14155550103", "+14155550103"),
+            DemoParticipant("customer:+14155550103", dials_in_from="+14155550103"),
             DemoParticipant("customer:Acme on-call", NO_ANSWER_NUMBER, answered=False),
         ),
     ),
@@ -61,8 +71,10 @@ DEMO_CONFERENCES = (
         "Onboarding: Northwind",
         (
             DemoParticipant("agent:erin", "client:erin"),
-            DemoParticipant("customer:Northwind IT", "+14155550104", muted=True),
-            DemoParticipant(None, "+14155550105"),
+            DemoParticipant(
+                "customer:Northwind IT", dials_in_from="+12065550187", caller_name="NORTHWIND TRADERS", muted=True
+            ),
+            DemoParticipant(None, dials_in_from="+442079460321"),  # an international caller
         ),
     ),
     DemoConference(
@@ -85,14 +97,25 @@ def _load_conference(simulator: Simulator, account: str, demo: DemoConference) -
     conference_sid = ""
     call_sids: dict[str, str] = {}
     for person in demo.participants:
-        created = simulator.create_participant(account, conference_sid or demo.friendly_name, _create_params(person))
-        conference_sid = created.conference_sid
+        if person.dials_in_from:  # the conference is open by then: every demo room starts with a dial-out
+            created = simulator.join(
+                conference_sid,
+                label=person.label,
+                from_=person.dials_in_from,
+                account_sid=account,
+                muted=person.muted,
+                caller_name=person.caller_name,
+            )
+        else:
+            params = _create_params(person, record=demo.recorded and not conference_sid)
+            created = simulator.create_participant(account, conference_sid or demo.friendly_name, params)
+            conference_sid = created.conference_sid
+            if person.answered:
+                simulator.answer(account, conference_sid, created.call_sid)
+            else:
+                simulator.ring(account, conference_sid, created.call_sid)
         if person.label:
             call_sids[person.label] = created.call_sid
-        if person.answered:
-            simulator.answer(account, conference_sid, created.call_sid)
-        else:
-            simulator.ring(account, conference_sid, created.call_sid)
     for person in demo.participants:
         changes = _changes(person, call_sids)
         if changes and person.label:
@@ -100,7 +123,7 @@ def _load_conference(simulator: Simulator, account: str, demo: DemoConference) -
     return simulator.fetch_conference(account, conference_sid)
 
 
-def _create_params(person: DemoParticipant) -> dict[str, str]:
+def _create_params(person: DemoParticipant, record: bool) -> dict[str, str]:
     params = {
         "From": CALLER_ID,
         "To": person.to,
@@ -111,6 +134,8 @@ def _create_params(person: DemoParticipant) -> dict[str, str]:
     }
     if person.label:
         params["Label"] = person.label
+    if record:
+        params["ConferenceRecord"] = "record-from-start"
     return params
 
 

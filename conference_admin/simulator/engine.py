@@ -26,10 +26,13 @@ from urllib.parse import urlsplit
 from . import errors, validation
 from .activity import Activity
 from .callbacks import CallbackSender
+from .calls import Call, CallLedger
 from .clock import Clock, ManualClock, SystemClock
 from .errors import SimulatorError, invalid
 from .faults import FaultInjector
-from .validation import ConferenceFilters, Params, ParticipantFilters
+from .recordings import DEFAULT_CALLBACK_EVENTS as DEFAULT_RECORDING_EVENTS
+from .recordings import Recording, RecordingLedger, snapshot
+from .validation import ConferenceFilters, DateFilter, Params, ParticipantFilters
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +183,8 @@ class SimulatorEvent:
     conference: Conference
     participant: Participant | None = None
     details: Mapping[str, str] = field(default_factory=dict)
+    # kind="recording": the recording's snapshot; `name` is its status event (in-progress, completed, absent).
+    recording: Recording | None = None
 
 
 @dataclass(frozen=True)
@@ -310,6 +315,8 @@ class Simulator:
         self._call_sequence: Counter[str] = Counter()
         self._outbox: list[SimulatorEvent] = []
         self._requests: list[RequestRecord] = []
+        self._calls = CallLedger()
+        self._recordings = RecordingLedger()
 
     # --- events ----------------------------------------------------------------------------
 
@@ -374,6 +381,8 @@ class Simulator:
                 details=details,
             )
         )
+        if name == "conference-start":
+            self._start_conference_recording(conference, at)  # ConferenceRecord starts with the conference
 
     def _call_event(self, participant: Participant, name: str, at: datetime, call_status: str) -> None:
         if participant.direction == "inbound":
@@ -490,6 +499,9 @@ class Simulator:
     def _set_status(self, participant: Participant, status: str, at: datetime) -> None:
         participant.status = status
         participant.date_updated = at
+        self._calls.follow(participant, at)
+        if status == "connected" and participant.options.get("Record") is True:
+            self._start_participant_recording(participant, at)
 
     def _connect(self, participant: Participant, at: datetime) -> None:
         conference = self._conferences[participant.conference_sid]
@@ -541,6 +553,7 @@ class Simulator:
             target = target or self._open_conference(account_sid, conference, request, now)
             participant = self._new_participant(target, request, now)
             self._participants[target.sid][participant.call_sid] = participant
+            self._calls.open(participant, now)
             self._plan_dial(participant)
             created = copy.copy(participant)
             created.queue_time = str(int(self.timings.connect_after * 1000))
@@ -810,8 +823,12 @@ class Simulator:
         account_sid: str | None = None,
         muted: bool = False,
         start_conference_on_enter: bool = True,
+        caller_name: str | None = None,
     ) -> Participant:
-        """Someone dials in: a new participant, connected at once (`participant-join`)."""
+        """Someone dials in: a new participant, connected at once (`participant-join`).
+
+        `caller_name` is what caller-ID lookup found for `from_` (the Call's `caller_name`).
+        """
         self.tick()
         with self._lock:
             account = account_sid or self._account_of(conference_sid)
@@ -839,6 +856,7 @@ class Simulator:
                 direction="inbound",
             )
             self._participants[conference.sid][call_sid] = participant
+            self._calls.open(participant, now, caller_name=caller_name)
             self._connect(participant, now)
             joined = copy.copy(participant)
         self._flush_events()
@@ -879,6 +897,7 @@ class Simulator:
         del self._participants[conference.sid][participant.call_sid]
         participant.date_updated = at
         participant.speaking = False
+        self._calls.close(participant, at, call_status)
         self._conference_event(
             conference,
             "participant-leave",
@@ -888,6 +907,7 @@ class Simulator:
             reason_participant_left=reason_left,
         )
         self._call_event(participant, "completed", at, call_status)
+        self._finish_recordings(self._recordings.active_of(participant.call_sid), at)  # the call ended
 
     # --- conferences ---------------------------------------------------------------------
 
@@ -968,6 +988,195 @@ class Simulator:
             call_sid_ending_conference=ending.call_sid if ending else "",
             participant_label_ending_conference=(ending.label or "") if ending else "",
         )
+        self._finish_recordings(self._recordings.active_of(conference.sid), at)  # it ended with the conference
+
+    # --- calls and recordings (CONTRACT.md section 12; recordings.py holds the state machine) ----
+
+    def fetch_call(self, account_sid: str, call_sid: str) -> Call:
+        """The participant's call (live or ended): who called whom, its direction and progress."""
+        self.tick()
+        with self._lock:
+            return self._calls.get(account_sid, call_sid)
+
+    def create_call_recording(self, account_sid: str, call_sid: str, params: Params) -> Recording:
+        """Start recording one participant's call; 21220 unless the call is in progress ([ERR]/21220)."""
+        request = validation.parse_create_call_recording(params)
+        self.tick()
+        with self._lock:
+            call = self._calls.get(account_sid, call_sid)
+            if not call.in_progress:
+                raise SimulatorError(
+                    errors.CALL_STATE_INVALID,
+                    f"Call {call_sid} is {call.status}: only a call in progress can be recorded",
+                )
+            now = self.clock.now()
+            recording = self._open_recording(
+                account_sid, call_sid, None, "StartCallRecordingAPI", request, "Recording", now
+            )
+            created = snapshot(recording, now)
+        self._flush_events()
+        return created
+
+    def list_call_recordings(
+        self, account_sid: str, call_sid: str, dates: Sequence[DateFilter] = ()
+    ) -> list[Recording]:
+        """The call's recordings, newest first."""
+        self.tick()
+        with self._lock:
+            self._calls.get(account_sid, call_sid)
+            return self._listed(self._recordings.of(call_sid), dates)
+
+    def fetch_call_recording(self, account_sid: str, call_sid: str, recording_sid: str) -> Recording:
+        self.tick()
+        with self._lock:
+            self._calls.get(account_sid, call_sid)
+            path = f"/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Recordings/{recording_sid}.json"
+            found = self._recordings.find(call_sid, recording_sid, missing=path, current=False)
+            return snapshot(found, self.clock.now())
+
+    def update_call_recording(self, account_sid: str, call_sid: str, recording_sid: str, params: Params) -> Recording:
+        """Pause, resume or stop a call recording (`recording_sid` may be Twilio.CURRENT)."""
+        request = validation.parse_update_recording(params)
+        self.tick()
+        with self._lock:
+            self._calls.get(account_sid, call_sid)
+            path = f"/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Recordings/{recording_sid}.json"
+            recording = self._recordings.find(call_sid, recording_sid, missing=path, current=True)
+            updated = self._update_recording(recording, request)
+        self._flush_events()
+        return updated
+
+    def list_conference_recordings(
+        self, account_sid: str, conference_sid: str, dates: Sequence[DateFilter] = ()
+    ) -> list[Recording]:
+        """The conference's recordings (live or ended conference), newest first."""
+        self.tick()
+        with self._lock:
+            self._conference(account_sid, conference_sid)
+            return self._listed(self._recordings.of(conference_sid), dates)
+
+    def fetch_conference_recording(self, account_sid: str, conference_sid: str, recording_sid: str) -> Recording:
+        self.tick()
+        with self._lock:
+            self._conference(account_sid, conference_sid)
+            path = f"/2010-04-01/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings/{recording_sid}.json"
+            found = self._recordings.find(conference_sid, recording_sid, missing=path, current=False)
+            return snapshot(found, self.clock.now())
+
+    def update_conference_recording(
+        self, account_sid: str, conference_sid: str, recording_sid: str, params: Params
+    ) -> Recording:
+        """Pause, resume or stop the conference's recording (`recording_sid` may be Twilio.CURRENT)."""
+        request = validation.parse_update_recording(params)
+        self.tick()
+        with self._lock:
+            self._conference(account_sid, conference_sid)
+            path = f"/2010-04-01/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings/{recording_sid}.json"
+            recording = self._recordings.find(conference_sid, recording_sid, missing=path, current=True)
+            updated = self._update_recording(recording, request)
+        self._flush_events()
+        return updated
+
+    def _update_recording(self, recording: Recording, request: dict) -> Recording:
+        """Apply Status (paused | in-progress | stopped); the answer shows the recording as changed."""
+        now = self.clock.now()
+        status = request["Status"]
+        if status == "paused":
+            changed, event = recording.pause(now, str(request.get("PauseBehavior", "silence"))), "paused"
+        elif status == "in-progress":
+            changed, event = recording.resume(now), "resumed"
+        else:
+            recording.stop(now)
+            changed, event = True, "stopped"
+        if changed:
+            self._recording_event(recording, event, now)
+        answered = snapshot(recording, now)
+        if status == "stopped":
+            self._finish_recordings([recording], now)
+        return answered
+
+    def _start_participant_recording(self, participant: Participant, at: datetime) -> None:
+        """`Record=true` on a participant create records its call from the answer, once."""
+        if self._recordings.of(participant.call_sid):
+            return
+        self._open_recording(
+            participant.account_sid, participant.call_sid, None, "OutboundAPI", participant.options, "Recording", at
+        )
+
+    def _open_recording(
+        self,
+        account_sid: str,
+        call_sid: str | None,
+        conference_sid: str | None,
+        source: str,
+        settings: Mapping[str, object],
+        prefix: str,
+        at: datetime,
+    ) -> Recording:
+        """A recording in progress from `at`, set up from validated params: `{prefix}StatusCallback`,
+        `...Method`, `...Event`, and for a call `RecordingChannels` / `RecordingTrack`."""
+        recording = Recording(
+            account_sid=account_sid,
+            sid=self._new_sid("RE"),
+            call_sid=call_sid,
+            conference_sid=conference_sid,
+            source=source,
+            channels=2 if conference_sid is None and settings.get("RecordingChannels") == "dual" else 1,  # mono
+            track=None if conference_sid else str(settings.get("RecordingTrack", "both")),
+            status="in-progress",
+            date_created=at,
+            date_updated=at,
+            start_time=at,
+            segment_start=at,
+            callback_url=settings.get(f"{prefix}StatusCallback"),  # type: ignore[arg-type]
+            callback_method=str(settings.get(f"{prefix}StatusCallbackMethod", "POST")),
+            callback_events=settings.get(f"{prefix}StatusCallbackEvent") or DEFAULT_RECORDING_EVENTS,  # type: ignore[arg-type]
+        )
+        self._recordings.add(recording)
+        self._recording_event(recording, "in-progress", at)
+        return recording
+
+    def _start_conference_recording(self, conference: Conference, at: datetime) -> None:
+        """`ConferenceRecord=record-from-start` (or `true`) records the conference from its start, once."""
+        if conference.options.get("ConferenceRecord") not in ("true", "record-from-start"):
+            return
+        if self._recordings.of(conference.sid):
+            return
+        self._open_recording(
+            conference.account_sid, None, conference.sid, "Conference", conference.options, "ConferenceRecording", at
+        )
+
+    def _finish_recordings(self, recordings: Sequence[Recording], at: datetime) -> None:
+        """Stopped, or their call or conference ended: processed into completed or absent."""
+        for recording in recordings:
+            recording.finish(at)
+            self._recording_event(recording, recording.status, at)
+
+    def _recording_event(self, recording: Recording, name: str, at: datetime) -> None:
+        if recording.conference_sid is not None:
+            conference = self._conferences[recording.conference_sid]
+        else:
+            conference = self._conferences[
+                self._calls.get(recording.account_sid, str(recording.call_sid)).conference_sid
+            ]
+        self._outbox.append(
+            SimulatorEvent(
+                kind="recording",
+                name=name,
+                account_sid=recording.account_sid,
+                conference_sid=conference.sid,
+                friendly_name=conference.friendly_name,
+                sequence_number=0,
+                timestamp=at,
+                conference=copy.copy(conference),
+                recording=snapshot(recording, at),
+            )
+        )
+
+    def _listed(self, recordings: Sequence[Recording], dates: Sequence[DateFilter]) -> list[Recording]:
+        now = self.clock.now()
+        found = [snapshot(r, now) for r in recordings if _on_days(r.date_created, dates)]
+        return found[::-1]  # newest first, as Twilio lists recordings
 
 
 # --- small pure helpers ----------------------------------------------------------------
@@ -996,6 +1205,14 @@ def _matches(participant: Participant, filters: ParticipantFilters) -> bool:
         (filters.muted is None or participant.muted == filters.muted)
         and (filters.hold is None or participant.hold == filters.hold)
         and (filters.coaching is None or participant.coaching == filters.coaching)
+    )
+
+
+def _on_days(moment: datetime, dates: Sequence[DateFilter]) -> bool:
+    day = moment.date()
+    return all(
+        (f.op == "=" and day == f.day) or (f.op == "<=" and day <= f.day) or (f.op == ">=" and day >= f.day)
+        for f in dates
     )
 
 

@@ -31,6 +31,14 @@ OPERATIONS = (
     "ListConference",
     "FetchConference",
     "UpdateConference",
+    "FetchCall",
+    "CreateCallRecording",
+    "ListCallRecording",
+    "FetchCallRecording",
+    "UpdateCallRecording",
+    "ListConferenceRecording",
+    "FetchConferenceRecording",
+    "UpdateConferenceRecording",
 )
 KINDS = ("latency", "stall", "rate_limit", "error", "html", "malformed_json", "empty", "reset", "not_found")
 APPLY_THEN_FAIL = ("error", "stall", "reset")

@@ -21,6 +21,27 @@ urlpatterns = [
         ACCOUNT + r"/Conferences/(?P<conference_sid>[^/]+)\.json$", views.conference_detail, name="conference-detail"
     ),
     re_path(ACCOUNT + r"/Conferences\.json$", views.conference_list, name="conference-list"),
+    re_path(
+        ACCOUNT + r"/Conferences/(?P<conference_sid>[^/]+)/Recordings/(?P<recording_sid>[^/]+)\.json$",
+        views.conference_recording_detail,
+        name="conference-recording-detail",
+    ),
+    re_path(
+        ACCOUNT + r"/Conferences/(?P<conference_sid>[^/]+)/Recordings\.json$",
+        views.conference_recording_list,
+        name="conference-recording-list",
+    ),
+    re_path(
+        ACCOUNT + r"/Calls/(?P<call_sid>[^/]+)/Recordings/(?P<recording_sid>[^/]+)\.json$",
+        views.call_recording_detail,
+        name="call-recording-detail",
+    ),
+    re_path(
+        ACCOUNT + r"/Calls/(?P<call_sid>[^/]+)/Recordings\.json$",
+        views.call_recording_list,
+        name="call-recording-list",
+    ),
+    re_path(ACCOUNT + r"/Calls/(?P<call_sid>[^/]+)\.json$", views.call_detail, name="call-detail"),
     re_path(r"^_simulator/requests$", views.control_request_log, name="control-request-log"),
     re_path(r"^_simulator/requests/reset$", views.control_reset_request_log, name="control-reset-request-log"),
     re_path(r"^_simulator/clock/advance$", views.control_advance_clock, name="control-advance-clock"),

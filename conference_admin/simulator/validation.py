@@ -384,6 +384,47 @@ def parse_day(name: str, raw: str) -> date:
         raise invalid(f"{name} must be a date as YYYY-MM-DD, got {raw!r}") from None
 
 
+# --- calls and recordings (api_v2010_calls_recordings.json) ------------------------------------
+
+CALL_RECORDING_EVENTS = ("in-progress", "completed", "absent")  # spec: CreateCallRecording
+
+CREATE_CALL_RECORDING_RULES: dict[str, Rule] = {
+    "RecordingStatusCallbackEvent": events(*CALL_RECORDING_EVENTS),
+    "RecordingStatusCallback": url,
+    "RecordingStatusCallbackMethod": http_method,
+    "Trim": choice("trim-silence", "do-not-trim"),
+    "RecordingChannels": choice("mono", "dual"),
+    "RecordingTrack": choice("inbound", "outbound", "both"),
+}
+
+# The spec's enum lists every status a recording can have; an update may only ask for these
+# three ("Changes the status of the recording to paused, stopped, or in-progress").
+UPDATE_RECORDING_RULES: dict[str, Rule] = {
+    "Status": choice("in-progress", "paused", "stopped"),
+    "PauseBehavior": choice("skip", "silence"),
+}
+
+
+def parse_create_call_recording(params: Params) -> dict[str, object]:
+    return apply_rules(normalize(params), CREATE_CALL_RECORDING_RULES)
+
+
+def parse_update_recording(params: Params) -> dict[str, object]:
+    values = normalize(params)
+    _required(values, "Status", errors.INVALID_PARAMETER, "Status is required: paused, in-progress or stopped")
+    return apply_rules(values, UPDATE_RECORDING_RULES)
+
+
+def parse_recording_dates(params: Params) -> tuple[DateFilter, ...]:
+    """ListCallRecording / ListConferenceRecording filter on DateCreated (=, <=, >=) only."""
+    values = normalize(params)
+    return tuple(
+        DateFilter(field, op, parse_day(key, values[key][0]))
+        for key, (field, op) in DATE_FILTER_KEYS.items()
+        if field == "date_created" and values.get(key)
+    )
+
+
 __all__ = [
     "ConferenceFilters",
     "DateFilter",
@@ -392,8 +433,11 @@ __all__ = [
     "SimulatorError",
     "check_friendly_name",
     "parse_conference_filters",
+    "parse_create_call_recording",
     "parse_create_participant",
     "parse_participant_filters",
+    "parse_recording_dates",
     "parse_update_conference",
     "parse_update_participant",
+    "parse_update_recording",
 ]

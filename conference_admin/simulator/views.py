@@ -1,4 +1,4 @@
-"""Twilio REST endpoints for Conferences and Participants, plus the small `/_simulator/` control API.
+"""Twilio REST endpoints for Conferences, Participants, Calls and Recordings, plus the `/_simulator/` control API.
 
 Views stay thin: authenticate, read params, make one engine call, serialize. Errors raised
 as `SimulatorError` become Twilio's error JSON in `twilio_endpoint`.
@@ -279,6 +279,84 @@ def envelope(records_key: str, page: paging.Page, to_json: Callable[[object], di
         "next_page_uri": page.next_page_uri,
         "previous_page_uri": page.previous_page_uri,
     }
+
+
+# --- calls and recordings ---------------------------------------------------------------------
+# Only the operations the dashboard uses: UpdateCall, DeleteCall and the recording deletes are
+# left out (docs/SIMULATOR.md), so those methods answer 405.
+
+
+@twilio_endpoint({"GET": "FetchCall"})
+def call_detail(request: HttpRequest, account_sid: str, call_sid: str) -> HttpResponse:
+    return json_response(serialization.call_json(simulator_of(request).fetch_call(account_sid, call_sid)))
+
+
+@twilio_endpoint({"GET": "ListCallRecording", "POST": "CreateCallRecording"})
+def call_recording_list(request: HttpRequest, account_sid: str, call_sid: str) -> HttpResponse:
+    simulator = simulator_of(request)
+    if request.method == "POST":
+        recording = simulator.create_call_recording(account_sid, call_sid, form_params(request))
+        return json_response(serialization.recording_json(recording), 201)
+    page_request = paging.parse_page_request(query_pairs(request))
+    dates = validation.parse_recording_dates(query_params(request))
+    return recording_page(
+        request,
+        simulator.list_call_recordings(account_sid, call_sid, dates),
+        page_request,
+        serialization.call_recordings_uri(account_sid, call_sid),
+    )
+
+
+@twilio_endpoint({"GET": "FetchCallRecording", "POST": "UpdateCallRecording"})
+def call_recording_detail(request: HttpRequest, account_sid: str, call_sid: str, recording_sid: str) -> HttpResponse:
+    simulator = simulator_of(request)
+    if request.method == "POST":
+        recording = simulator.update_call_recording(account_sid, call_sid, recording_sid, form_params(request))
+    else:
+        recording = simulator.fetch_call_recording(account_sid, call_sid, recording_sid)
+    return json_response(serialization.recording_json(recording))
+
+
+@twilio_endpoint({"GET": "ListConferenceRecording"})
+def conference_recording_list(request: HttpRequest, account_sid: str, conference_sid: str) -> HttpResponse:
+    simulator = simulator_of(request)
+    page_request = paging.parse_page_request(query_pairs(request))
+    dates = validation.parse_recording_dates(query_params(request))
+    return recording_page(
+        request,
+        simulator.list_conference_recordings(account_sid, conference_sid, dates),
+        page_request,
+        serialization.conference_recordings_uri(account_sid, conference_sid),
+    )
+
+
+@twilio_endpoint({"GET": "FetchConferenceRecording", "POST": "UpdateConferenceRecording"})
+def conference_recording_detail(
+    request: HttpRequest, account_sid: str, conference_sid: str, recording_sid: str
+) -> HttpResponse:
+    simulator = simulator_of(request)
+    if request.method == "POST":
+        recording = simulator.update_conference_recording(
+            account_sid, conference_sid, recording_sid, form_params(request)
+        )
+    else:
+        recording = simulator.fetch_conference_recording(account_sid, conference_sid, recording_sid)
+    return json_response(serialization.recording_json(recording))
+
+
+def recording_page(
+    request: HttpRequest, recordings: list, page_request: paging.PageRequest, base_uri: str
+) -> HttpResponse:
+    page = paging.paginate(
+        recordings,
+        page_request,
+        base_uri=base_uri,
+        sid_of=lambda recording: recording.sid,
+        ordinal_of=simulator_of(request).ordinal_of,
+        sid_prefix="RE",
+        newest_first=True,
+    )
+    return json_response(envelope("recordings", page, serialization.recording_json))
 
 
 ALL_METHODS = {"GET": "Unknown", "POST": "Unknown", "DELETE": "Unknown", "PUT": "Unknown", "PATCH": "Unknown"}

@@ -1,4 +1,4 @@
-"""Twilio REST client for Conferences and Participants (no Django imports)."""
+"""Twilio REST client for Conferences, Participants, Calls and Recordings (no Django imports)."""
 
 from .client import DEFAULT_BASE_URL, RetryPolicy, TwilioClient
 from .errors import (
@@ -9,13 +9,16 @@ from .errors import (
     TwilioTransportError,
     TwilioUnreachable,
 )
-from .resources import Conference, Page, Participant
+from .resources import CURRENT_RECORDING, Call, Conference, Page, Participant, Recording
 
 __all__ = [
+    "CURRENT_RECORDING",
     "DEFAULT_BASE_URL",
+    "Call",
     "Conference",
     "Page",
     "Participant",
+    "Recording",
     "RetryPolicy",
     "TwilioApiError",
     "TwilioClient",

@@ -1,4 +1,4 @@
-"""A small client for Twilio's Conference and Participant REST endpoints.
+"""A small client for Twilio's Conference, Participant, Call and Recording REST endpoints.
 
 It knows nothing of Django: it takes a base URL, credentials and timeouts, and
 funnels every call through `_request()`, which applies the retry policy and maps
@@ -33,14 +33,17 @@ from .errors import (
     TwilioUnreachable,
 )
 from .params import (
+    CreateCallRecordingParams,
     CreateParticipantParams,
     ListConferencesParams,
     ListParticipantsParams,
+    ListRecordingsParams,
     UpdateConferenceParams,
     UpdateParticipantParams,
+    UpdateRecordingParams,
     encode,
 )
-from .resources import Conference, Page, Participant
+from .resources import Call, Conference, Page, Participant, Recording
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 API_VERSION = "2010-04-01"
@@ -172,6 +175,81 @@ class TwilioClient:
         query = encode(ListParticipantsParams, filters)
         payload, _ = self._request("GET", self._conference_path(conference_sid, "/Participants.json"), params=query)
         return _page(payload, Participant, "participants")
+
+    # --- calls and recordings ---------------------------------------------------------------
+    # A recording SID argument may be `Twilio.CURRENT` (resources.CURRENT_RECORDING) on updates:
+    # the one recording of that call or conference that is in progress or paused.
+
+    def fetch_call(self, call_sid: str) -> Call:
+        payload, request_id = self._request("GET", self._call_path(call_sid, ".json"))
+        return Call.from_api(payload, request_id=request_id)
+
+    def create_call_recording(self, call_sid: str, **params: Unpack[CreateCallRecordingParams]) -> Recording:
+        """Start recording the call (it must be in progress)."""
+        body = encode(CreateCallRecordingParams, params)
+        payload, request_id = self._request(
+            "POST", self._call_path(call_sid, "/Recordings.json"), data=body, create=True
+        )
+        return Recording.from_api(payload, request_id=request_id)
+
+    def list_call_recordings(
+        self, call_sid: str, *, limit: int | None = None, **filters: Unpack[ListRecordingsParams]
+    ) -> list[Recording]:
+        first = self.page_call_recordings(call_sid, **filters)
+        return list(self._iterate(first, Recording, "recordings", limit))
+
+    def page_call_recordings(self, call_sid: str, **filters: Unpack[ListRecordingsParams]) -> Page[Recording]:
+        query = encode(ListRecordingsParams, filters)
+        payload, _ = self._request("GET", self._call_path(call_sid, "/Recordings.json"), params=query)
+        return _page(payload, Recording, "recordings")
+
+    def fetch_call_recording(self, call_sid: str, recording_sid: str) -> Recording:
+        payload, request_id = self._request("GET", self._call_recording_path(call_sid, recording_sid))
+        return Recording.from_api(payload, request_id=request_id)
+
+    def update_call_recording(
+        self, call_sid: str, recording_sid: str, *, status: str, **params: Unpack[UpdateRecordingParams]
+    ) -> Recording:
+        """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
+        body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
+        payload, request_id = self._request("POST", self._call_recording_path(call_sid, recording_sid), data=body)
+        return Recording.from_api(payload, request_id=request_id)
+
+    def list_conference_recordings(
+        self, conference_sid: str, *, limit: int | None = None, **filters: Unpack[ListRecordingsParams]
+    ) -> list[Recording]:
+        first = self.page_conference_recordings(conference_sid, **filters)
+        return list(self._iterate(first, Recording, "recordings", limit))
+
+    def page_conference_recordings(
+        self, conference_sid: str, **filters: Unpack[ListRecordingsParams]
+    ) -> Page[Recording]:
+        query = encode(ListRecordingsParams, filters)
+        payload, _ = self._request("GET", self._conference_path(conference_sid, "/Recordings.json"), params=query)
+        return _page(payload, Recording, "recordings")
+
+    def fetch_conference_recording(self, conference_sid: str, recording_sid: str) -> Recording:
+        payload, request_id = self._request("GET", self._conference_recording_path(conference_sid, recording_sid))
+        return Recording.from_api(payload, request_id=request_id)
+
+    def update_conference_recording(
+        self, conference_sid: str, recording_sid: str, *, status: str, **params: Unpack[UpdateRecordingParams]
+    ) -> Recording:
+        """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
+        body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
+        payload, request_id = self._request(
+            "POST", self._conference_recording_path(conference_sid, recording_sid), data=body
+        )
+        return Recording.from_api(payload, request_id=request_id)
+
+    def _call_path(self, call_sid: str, tail: str) -> str:
+        return self._account_path(f"Calls/{quote(call_sid, safe='')}{tail}")
+
+    def _call_recording_path(self, call_sid: str, recording_sid: str) -> str:
+        return self._call_path(call_sid, f"/Recordings/{quote(recording_sid, safe='')}.json")
+
+    def _conference_recording_path(self, conference_sid: str, recording_sid: str) -> str:
+        return self._conference_path(conference_sid, f"/Recordings/{quote(recording_sid, safe='')}.json")
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -346,6 +424,12 @@ class TwilioClient:
                 "Twilio answered with unexpected JSON", method=method, url=url, request_id=request_id
             )
         return payload, request_id
+
+
+def _required_str(keyword: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{keyword} must be a non-empty str")
+    return value
 
 
 def _chain(error: TwilioError, cause: BaseException) -> TwilioError:

@@ -109,8 +109,36 @@ class ListConferencesParams(TypedDict, total=False):
     page_token: str
 
 
+class CreateCallRecordingParams(TypedDict, total=False):
+    recording_status_callback_event: list[str]
+    recording_status_callback: str
+    recording_status_callback_method: str
+    trim: str
+    recording_channels: str
+    recording_track: str
+
+
+class ListRecordingsParams(TypedDict, total=False):
+    """ListCallRecording and ListConferenceRecording take the same filters."""
+
+    date_created: date | str
+    date_created_before: date | str
+    date_created_after: date | str
+    page_size: int
+    page: int
+    page_token: str
+
+
+class UpdateRecordingParams(TypedDict, total=False):
+    """UpdateCallRecording and UpdateConferenceRecording: `Status` is the required `status` argument."""
+
+    pause_behavior: str
+
+
 # Required create parameters are explicit arguments; `from` is a Python keyword.
 REQUIRED_CREATE_WIRE_NAMES = {"from_": "From", "to": "To"}
+# A recording update's required Status is an explicit argument too.
+REQUIRED_UPDATE_RECORDING_WIRE_NAMES = {"status": "Status"}
 
 WIRE_NAME_EXCEPTIONS = {
     "from_": "From",
@@ -139,6 +167,9 @@ PARAMETER_TYPES: dict[type, dict[str, Any]] = {
         ListParticipantsParams,
         UpdateConferenceParams,
         ListConferencesParams,
+        CreateCallRecordingParams,
+        ListRecordingsParams,
+        UpdateRecordingParams,
     )
 }
 

@@ -44,11 +44,14 @@ def _restore(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
 class _FromApi:
     __slots__ = ()
     _DATE_FIELDS: tuple[str, ...] = ("date_created", "date_updated")
+    # JSON keys that are Python keywords, and the field each one fills (`from` -> `from_`).
+    _RENAMED: dict[str, str] = {}
 
     @classmethod
     def from_api(cls, payload: dict[str, Any], *, request_id: str | None = None) -> Self:
         known = _field_names(cls)
-        values = {key: value for key, value in payload.items() if key in known}
+        renamed = cls._RENAMED
+        values = {renamed.get(key, key): value for key, value in payload.items() if renamed.get(key, key) in known}
         for name in cls._DATE_FIELDS:
             if name in values:
                 values[name] = parse_rfc2822(values[name])
@@ -105,7 +108,97 @@ class Conference(_FromApi):
     request_id: str | None = field(default=None, compare=False, repr=False)
 
 
-ResourceT = TypeVar("ResourceT", Participant, Conference)
+@dataclass(frozen=True, slots=True)
+class Call(_FromApi):
+    """A call's identity and progress (FetchCall). Who called whom never changes during a call."""
+
+    _DATE_FIELDS = ("date_created", "date_updated", "start_time", "end_time")
+    _RENAMED = {"from": "from_"}
+
+    sid: str
+    account_sid: str | None = None
+    parent_call_sid: str | None = None
+    from_: str | None = None
+    to: str | None = None
+    from_formatted: str | None = None
+    to_formatted: str | None = None
+    caller_name: str | None = None
+    forwarded_from: str | None = None
+    direction: str | None = None
+    status: str | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    duration: str | None = None
+    answered_by: str | None = None
+    phone_number_sid: str | None = None
+    group_sid: str | None = None
+    trunk_sid: str | None = None
+    queue_time: str | None = None
+    price: str | None = None
+    price_unit: str | None = None
+    api_version: str | None = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+    uri: str | None = None
+    subresource_uris: dict[str, str] | None = None
+    request_id: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def far_end(self) -> str | None:
+        """The other party as a supervisor knows it: the caller of an inbound call, else whom it dialled."""
+        return self.from_ if self.direction == "inbound" else self.to
+
+
+# Twilio.CURRENT stands for "the recording in progress or paused" on a recording update.
+CURRENT_RECORDING = "Twilio.CURRENT"
+ACTIVE_RECORDING_STATUSES = ("in-progress", "paused")
+
+
+@dataclass(frozen=True, slots=True)
+class Recording(_FromApi):
+    """A call recording or a conference recording.
+
+    The two schemas share every field except `track` (call recordings only; None for a
+    conference's) and the type of `price` (a number for call recordings, a string for conference
+    recordings in Twilio's spec: kept as sent).
+    """
+
+    _DATE_FIELDS = ("date_created", "date_updated", "start_time")
+
+    sid: str
+    account_sid: str | None = None
+    call_sid: str | None = None
+    conference_sid: str | None = None
+    status: str | None = None
+    source: str | None = None
+    channels: int | None = None
+    track: str | None = None
+    start_time: datetime | None = None
+    duration: str | None = None
+    error_code: int | None = None
+    price: float | str | None = None
+    price_unit: str | None = None
+    api_version: str | None = None
+    encryption_details: Any = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+    uri: str | None = None
+    request_id: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_active(self) -> bool:
+        """In progress or paused: what `Twilio.CURRENT` addresses."""
+        return self.status in ACTIVE_RECORDING_STATUSES
+
+    @property
+    def duration_seconds(self) -> int | None:
+        try:
+            return int(self.duration) if self.duration is not None else None
+        except ValueError:
+            return None
+
+
+ResourceT = TypeVar("ResourceT", Participant, Conference, Recording)
 
 
 @dataclass(frozen=True, slots=True)

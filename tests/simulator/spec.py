@@ -1,4 +1,4 @@
-"""Validate simulator responses against Twilio's OpenAPI spec (the trimmed copy in shared/).
+"""Validate simulator responses against Twilio's OpenAPI specs (the trimmed copies in shared/).
 
 OpenAPI 3.0 is not JSON Schema: `nullable: true` becomes a `"null"` type here, `$ref`s are
 inlined, and every object with listed properties is made exact (all present, no extras), because
@@ -19,6 +19,7 @@ import pytest
 
 SHARED_TWILIO = Path(__file__).resolve().parents[2] / ".." / "shared" / "twilio"
 SPEC_PATH = SHARED_TWILIO / "api_v2010_conference.json"
+CALLS_RECORDINGS_SPEC_PATH = SHARED_TWILIO / "api_v2010_calls_recordings.json"
 RFC2822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$"
 )
@@ -44,10 +45,10 @@ def _is_rfc2822(value: object) -> bool:
 
 
 @cache
-def load_spec() -> dict[str, Any]:
-    if not SPEC_PATH.is_file():
-        pytest.skip(f"Twilio spec not found at {SPEC_PATH} (needs the shared/ folder beside the repo)")
-    return json.loads(SPEC_PATH.read_text())
+def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
+    if not path.is_file():
+        pytest.skip(f"Twilio spec not found at {path} (needs the shared/ folder beside the repo)")
+    return json.loads(path.read_text())
 
 
 def _resolve(spec: dict[str, Any], ref: str) -> dict[str, Any]:
@@ -83,35 +84,40 @@ def to_json_schema(spec: dict[str, Any], node: Any) -> Any:
 
 
 @cache
-def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any]]]:
-    spec = load_spec()
+def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any], Path]]:
     operations = []
-    for template, item in spec["paths"].items():
-        regex = re.escape(template)
-        regex = regex.replace(re.escape("{CallSid}"), ".+")
-        regex = re.sub(r"\\\{\w+\\\}", "[^/]+", regex)
-        for method, operation in item.items():
-            if method in ("get", "post", "delete"):
-                operations.append((re.compile(f"^{regex}$"), method.upper(), operation))
+    for path in (SPEC_PATH, CALLS_RECORDINGS_SPEC_PATH):
+        for template, item in load_spec(path)["paths"].items():
+            regex = re.escape(template)
+            if "/Participants/" in template:
+                regex = regex.replace(re.escape("{CallSid}"), ".+")  # a label may hold anything but '/'
+            regex = re.sub(r"\\\{\w+\\\}", "[^/]+", regex)
+            for method, operation in item.items():
+                if method in ("get", "post", "delete"):
+                    operations.append((re.compile(f"^{regex}$"), method.upper(), operation, path))
     return operations
 
 
-def operation_for(method: str, path: str) -> dict[str, Any]:
-    for regex, op_method, operation in _operations():
+def _operation_and_spec(method: str, path: str) -> tuple[dict[str, Any], Path]:
+    for regex, op_method, operation, spec_path in _operations():
         if op_method == method and regex.match(path):
-            return operation
+            return operation, spec_path
     raise AssertionError(f"no spec operation for {method} {path}")
+
+
+def operation_for(method: str, path: str) -> dict[str, Any]:
+    return _operation_and_spec(method, path)[0]
 
 
 def response_schema(method: str, path: str, status: int) -> dict[str, Any] | None:
     """The JSON Schema for a success response, or None when the spec says no body (204)."""
-    operation = operation_for(method, path)
+    operation, spec_path = _operation_and_spec(method, path)
     response = operation["responses"].get(str(status))
     assert response is not None, f"{operation['operationId']} does not answer {status} in the spec"
     content = response.get("content")
     if content is None:
         return None
-    return to_json_schema(load_spec(), content["application/json"]["schema"])
+    return to_json_schema(load_spec(spec_path), content["application/json"]["schema"])
 
 
 def validate_response(method: str, path: str, status: int, body: bytes) -> None:
