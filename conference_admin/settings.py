@@ -188,6 +188,12 @@ AXES_LOCKOUT_CALLABLE = "conference_admin.access.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "conference_admin.access.lockout.client_ip"
 AXES_TRUSTED_PROXIES = env_list("AXES_TRUSTED_PROXIES", ["127.0.0.1", "::1"] if IS_PRODUCTION else [])
 
+# --- Audit trail retention (manage.py prune_audit) -------------------------------------------
+# The trail is append-only; `prune_audit` archives records older than this many days to a CSV
+# file in AUDIT_ARCHIVE_DIR, deletes them and records that it did (docs/DEPLOY.md).
+AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "365"))
+AUDIT_ARCHIVE_DIR = Path(env("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "audit-archive")))
+
 # --- Content Security Policy (django-csp) ---------------------------------------------------
 # Scripts and styles come from our static files only: no inline code, no eval.
 CONTENT_SECURITY_POLICY = {
