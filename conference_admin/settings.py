@@ -175,18 +175,34 @@ AUTHENTICATION_BACKENDS = [
     "conference_admin.access.backends.CachedModelBackend",
 ]
 AUTH_CACHE_SECONDS = int(env("AUTH_CACHE_SECONDS", "60"))
-# Login throttling (django-axes): 5 failures for one username from one address lock that pair
-# for 15 minutes; a successful login clears the count.
+# Login throttling (django-axes, conference_admin/access/lockout.py): 5 failures for one
+# username from one address lock that pair for 15 minutes (a successful login clears that
+# pair's count); LOGIN_IP_FAILURE_LIMIT failures from one address across usernames (password
+# spraying) lock the address for as long. Set it above what a shared call-center NAT sees.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "conference_admin.access.lockout.LoginThrottleHandler"
+LOGIN_IP_FAILURE_LIMIT = int(env("LOGIN_IP_FAILURE_LIMIT", "50"))
 # No start-up banner (it would land in commands' output); lockouts are still logged.
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "conference_admin.access.lockout.lockout_response"
-# Behind the reverse proxy the client address is the last X-Forwarded-For hop it added.
+# The client address: REMOTE_ADDR, or behind N reverse proxies the X-Forwarded-For hop the
+# outermost one appended (N = TRUSTED_PROXY_COUNT; 1 for nginx in front, docs/DEPLOY.md).
 AXES_CLIENT_IP_CALLABLE = "conference_admin.access.lockout.client_ip"
-AXES_TRUSTED_PROXIES = env_list("AXES_TRUSTED_PROXIES", ["127.0.0.1", "::1"] if IS_PRODUCTION else [])
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+if env("AXES_TRUSTED_PROXIES"):
+    raise ImproperlyConfigured(
+        "AXES_TRUSTED_PROXIES is replaced by TRUSTED_PROXY_COUNT, the number of reverse proxies in front "
+        "(1 for nginx on the same host); see docs/DEPLOY.md."
+    )
+
+# --- Audit trail retention (manage.py prune_audit) -------------------------------------------
+# The trail is append-only; `prune_audit` archives records older than this many days to a CSV
+# file in AUDIT_ARCHIVE_DIR, deletes them and records that it did (docs/DEPLOY.md).
+AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "365"))
+AUDIT_ARCHIVE_DIR = Path(env("AUDIT_ARCHIVE_DIR", str(BASE_DIR / "audit-archive")))
 
 # --- Content Security Policy (django-csp) ---------------------------------------------------
 # Scripts and styles come from our static files only: no inline code, no eval.
@@ -246,7 +262,13 @@ TWILIO_TOTAL_TIMEOUT = float(env("TWILIO_TOTAL_TIMEOUT", "20"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refusal (403) is one line: user, path and reason, without a traceback.
+    "filters": {"one_line_forbidden": {"()": "conference_admin.access.forbidden.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django.request": {"filters": ["one_line_forbidden"]},
+        "django.security.csrf": {"filters": ["one_line_forbidden"]},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
 }
 

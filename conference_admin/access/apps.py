@@ -8,7 +8,7 @@ class AccessConfig(AppConfig):
     verbose_name = "Roles and permissions"
 
     def ready(self):
-        from . import signals
+        from . import checks, signals  # noqa: F401  (checks register themselves)
 
         signals.connect()
         post_migrate.connect(signals.create_roles_after_migrate, dispatch_uid="access-create-roles")

@@ -15,7 +15,6 @@ ADD = "access.add_participants"
 END = "access.end_conferences"
 BULK = "access.bulk_actions"
 VIEW_AUDIT = "audit.view_auditrecord"
-DELETE_AUDIT = "audit.delete_auditrecord"
 
 _OBSERVER = [VIEW]
 _SUPERVISOR = [*_OBSERVER, MODERATE, VIEW_AUDIT]
@@ -23,7 +22,6 @@ _LEAD = [*_SUPERVISOR, ADD, END, BULK]
 # Admin also runs Django admin: users, groups and the configured pick lists.
 _ADMIN = [
     *_LEAD,
-    DELETE_AUDIT,
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",

@@ -5,7 +5,7 @@ from .models import AuditRecord
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(admin.ModelAdmin):
-    """Read-only: Admins may delete records (retention) but nobody edits one."""
+    """Read-only for everyone, superusers included: the trail is append-only (retention: `prune_audit`)."""
 
     list_display = (
         "created_at",
@@ -23,4 +23,7 @@ class AuditRecordAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -3,12 +3,15 @@ from django.db import models
 
 
 class AppendOnlyError(Exception):
-    """Audit records are written once and never changed."""
+    """Audit records are written once and never changed or deleted (retention: `manage.py prune_audit`)."""
 
 
 class AuditRecordQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("Audit records cannot be edited")
+
+    def delete(self):
+        raise AppendOnlyError("Audit records cannot be deleted; retention is `manage.py prune_audit`")
 
 
 class AuditRecord(models.Model):
@@ -41,11 +44,16 @@ class AuditRecord(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Append-only: nobody (superusers included) is offered adding, changing or deleting by hand.
+        default_permissions = ("view",)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("Audit records cannot be edited")
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit records cannot be deleted; retention is `manage.py prune_audit`")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.outcome}"

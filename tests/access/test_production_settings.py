@@ -26,7 +26,7 @@ def production_env(**overrides) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "TWILIO_", "DATABASE_", "REDIS_", "AXES_", "PUBLIC_"))
+        if not k.startswith(("DJANGO_", "TWILIO_", "DATABASE_", "REDIS_", "AXES_", "PUBLIC_", "TRUSTED_", "LOGIN_"))
     }
     env.update(
         {
@@ -37,6 +37,7 @@ def production_env(**overrides) -> dict[str, str]:
             "REDIS_URL": "redis://127.0.0.1:6379/15",
             "TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
             "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+            "TRUSTED_PROXY_COUNT": "1",  # nginx in front, as docs/DEPLOY.md sets it up
         }
     )
     env.update(overrides)
@@ -52,6 +53,19 @@ def test_check_deploy_passes_with_no_warning():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_no_proxy_is_trusted():
+    result = run(["manage.py", "check", "--deploy"], production_env(TRUSTED_PROXY_COUNT=None))
+    assert "access.W001" in result.stdout + result.stderr and "TRUSTED_PROXY_COUNT" in result.stdout + result.stderr
+
+
+def test_the_replaced_trusted_proxies_variable_stops_start_up_naming_its_successor():
+    result = run(
+        ["-c", "import django; django.setup()"],
+        production_env(AXES_TRUSTED_PROXIES="127.0.0.1", DJANGO_SETTINGS_MODULE="conference_admin.settings"),
+    )
+    assert result.returncode != 0 and "TRUSTED_PROXY_COUNT" in result.stderr.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize("name", REQUIRED)

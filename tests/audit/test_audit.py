@@ -120,7 +120,7 @@ def test_csv_export_has_every_matching_record_and_defuses_formulas(client, super
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["created_at", "actor_username", "conference_sid"]
     assert len(rows) == 2
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert row["actor_username"] == "lee" and row["outcome"] == "failed" and row["error_code"] == "20404"
     assert row["participant_label"].startswith("'=")
 

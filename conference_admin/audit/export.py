@@ -1,0 +1,44 @@
+"""The audit trail as CSV: one writer for the download and for the retention archive."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+
+COLUMNS = [
+    "created_at",
+    "actor_username",
+    "conference_sid",
+    "participant_sid",
+    "participant_label",
+    "action",
+    "parameters",
+    "outcome",
+    "error_code",
+    "error_message",
+    "twilio_request_id",
+    "resolves_id",
+]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets run cells starting with these as formulas; labels come from callers.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_lines(records: Iterable) -> Iterator[str]:
+    """The header, then one CSV line per record (formula cells defused)."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(COLUMNS)
+    for record in records:
+        values = [getattr(record, column) for column in COLUMNS]
+        values[0] = record.created_at.isoformat()
+        values[COLUMNS.index("parameters")] = json.dumps(record.parameters, sort_keys=True) if record.parameters else ""
+        yield writer.writerow([_cell(v) for v in values])
