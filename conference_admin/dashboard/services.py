@@ -9,7 +9,7 @@ Twilio at most once per interval per conference however many supervisors watch.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Unpack
@@ -367,29 +367,66 @@ def _summary(conference: Conference, roster: Roster, now: datetime) -> Conferenc
 LIVE_LIST_KEY = "conferences:live"
 
 
-def _live_conferences() -> list[Conference]:
-    """Twilio's live conferences, listed at most once per poll interval for everyone."""
-    listed = cache.get(LIVE_LIST_KEY)
-    if listed is not None and not cache.add(f"{LIVE_LIST_KEY}:lease", 1, timeout=settings.ROSTER_POLL_INTERVAL_SECONDS):
-        return listed
+@dataclass(frozen=True)
+class LiveListing:
+    """Twilio's live conferences as last listed, and whether the latest attempt failed.
+
+    `fetched_at` moves only when a list call succeeds, so old data is never shown as new;
+    `refresh_error` stays set until a later list call succeeds.
+    """
+
+    conferences: list[Conference]
+    fetched_at: datetime
+    refresh_error: str | None = None
+    failed_at: datetime | None = None
+
+
+def _live_listing() -> LiveListing:
+    """Twilio's live conferences, listed at most once per poll interval for everyone.
+
+    Raises TwilioError only when the list fails and no earlier list is known.
+    """
+    listing = cache.get(LIVE_LIST_KEY)
+    if listing is not None and not cache.add(
+        f"{LIVE_LIST_KEY}:lease", 1, timeout=settings.ROSTER_POLL_INTERVAL_SECONDS
+    ):
+        return listing
     client = get_twilio_client()
-    conferences = [c for status in LIVE_CONFERENCE_STATUSES for c in client.list_conferences(status=status)]
-    cache.set(LIVE_LIST_KEY, conferences, timeout=settings.ROSTER_CACHE_SECONDS)
+    try:
+        conferences = [c for status in LIVE_CONFERENCE_STATUSES for c in client.list_conferences(status=status)]
+    except TwilioError as error:
+        if listing is None:
+            raise
+        listing = replace(listing, refresh_error=describe_read_error(error), failed_at=timezone.now())
+        cache.set(LIVE_LIST_KEY, listing, timeout=settings.ROSTER_CACHE_SECONDS)
+        return listing
+    listing = LiveListing(conferences=conferences, fetched_at=timezone.now())
+    cache.set(LIVE_LIST_KEY, listing, timeout=settings.ROSTER_CACHE_SECONDS)
     cache.set(f"{LIVE_LIST_KEY}:lease", 1, timeout=settings.ROSTER_POLL_INTERVAL_SECONDS)
     for conference in conferences:
         known = rosters.load(conference.sid)
         if known is None or known.conference != conference:
             rosters.record_conference(conference)
-    return conferences
+    return listing
 
 
-def conference_list_live(*, name_contains: str = "") -> list[ConferenceSummary]:
-    """Live conferences (in progress, and init ones waiting to start), newest first, with counts.
+@dataclass(frozen=True)
+class ConferenceListing:
+    summaries: list[ConferenceSummary]
+    fetched_at: datetime
+    refresh_error: str | None
+    failed_at: datetime | None
+
+
+def conference_list_live(*, name_contains: str = "") -> ConferenceListing:
+    """Live conferences (in progress, and init ones waiting to start), newest first, with counts,
+    and when Twilio was last listed successfully.
 
     The list and each roster come from the shared cache, refreshed single-flight, so a page
     of supervisors polling this costs Twilio the same as one.
     """
-    conferences = _live_conferences()
+    listing = _live_listing()
+    conferences = listing.conferences
     needle = name_contains.strip().casefold()
     if needle:
         conferences = [c for c in conferences if needle in (c.friendly_name or "").casefold()]
@@ -402,7 +439,12 @@ def conference_list_live(*, name_contains: str = "") -> list[ConferenceSummary]:
         summaries.append(_summary(conference, roster, now))
     oldest = datetime.min.replace(tzinfo=UTC)
     summaries.sort(key=lambda s: s.conference.date_created or oldest, reverse=True)
-    return summaries
+    return ConferenceListing(
+        summaries=summaries,
+        fetched_at=listing.fetched_at,
+        refresh_error=listing.refresh_error,
+        failed_at=listing.failed_at,
+    )
 
 
 # --- alerts -------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def conference_list(request: HttpRequest) -> HttpResponse:
     name = form.cleaned_data["q"] if form.is_valid() else ""
     context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **_options(request)}
     try:
-        context["summaries"] = services.conference_list_live(name_contains=name)
+        listing = services.conference_list_live(name_contains=name)
     except TwilioError as error:
         if request.htmx:
             # Keep the last list on screen; say why it is stale.
@@ -105,6 +105,12 @@ def conference_list(request: HttpRequest) -> HttpResponse:
             return reswap(retarget(response, "#list-status"), "innerHTML")
         context["summaries"], context["error"] = [], describe_read_error(error)
         return render(request, "conferences/list.html", context, status=_error_status(error))
+    context.update(
+        summaries=listing.summaries,
+        fetched_at=listing.fetched_at,
+        refresh_error=listing.refresh_error,
+        failed_at=listing.failed_at,
+    )
     template = LIST_TABLE if request.htmx else "conferences/list.html"
     return render(request, template, context)
 

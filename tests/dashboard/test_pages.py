@@ -93,6 +93,42 @@ def test_list_when_twilio_is_unreachable(supervisor_client, simulator, db, setti
     assert poll.status_code == 200 and poll["HX-Retarget"] == "#list-status"
 
 
+def test_a_failed_list_refresh_keeps_its_warning_and_never_restamps_old_data(supervisor_client, demo):
+    """Twilio fails after a good list: the page keeps the old rows with the time they were
+    listed and says the refresh failed, on every poll, until a list call succeeds."""
+    from django.core.cache import cache
+
+    def status_line(response) -> str:
+        return response.content.decode().split('<p class="table-status">')[1].split("</p>")[0]
+
+    def fetched_at(response) -> str:
+        return re.search(r'class="list-fetched-at" datetime="([^"]+)"', response.content.decode()).group(1)
+
+    good = supervisor_client.get(reverse("conference-list"), **HTMX)
+    assert "Refresh failed" not in status_line(good)
+    listed_at = fetched_at(good)
+
+    demo.simulator.faults.inject(kind="malformed_json", operation="ListConference", count=1000)
+    polls = []
+    for _ in range(3):
+        cache.delete("conferences:live:lease")  # the interval has passed: this poll lists again
+        polls.append(supervisor_client.get(reverse("conference-list"), **HTMX))
+    # And one poll inside the interval, which reads the shared list without calling Twilio.
+    polls.append(supervisor_client.get(reverse("conference-list"), **HTMX))
+    for poll in polls:
+        assert poll.status_code == 200
+        assert "Refresh failed at" in status_line(poll)
+        assert "Showing the list as of" in status_line(poll)
+        assert fetched_at(poll) == listed_at  # never relabelled as new
+        assert set(list_rows(poll.content.decode())) == set(list_rows(good.content.decode()))
+
+    demo.simulator.faults.clear()
+    cache.delete("conferences:live:lease")
+    recovered = supervisor_client.get(reverse("conference-list"), **HTMX)
+    assert "Refresh failed" not in status_line(recovered)
+    assert fetched_at(recovered) > listed_at
+
+
 # --- conference page --------------------------------------------------------------------
 
 
