@@ -42,9 +42,11 @@ def simulator_for_dashboard(dashboard, clock: ManualClock) -> Iterator[Simulator
     simulator = Simulator(account_sid=ACCOUNT, auth_token=TOKEN, clock=clock, seed=21)
     simulator.callbacks.use_dashboard(dashboard.url)
     server = start_simulator(simulator)
-    yield server
-    server.stop()
-    simulator.callbacks.close()
+    try:
+        yield server
+    finally:
+        server.stop()
+        simulator.callbacks.close()
 
 
 def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
