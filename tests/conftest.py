@@ -41,8 +41,10 @@ def simulator_server():
     clock = ManualClock(datetime.now(UTC))
     simulator = Simulator(account_sid=TEST_ACCOUNT_SID, auth_token=TEST_AUTH_TOKEN, clock=clock, seed=7)
     server = start_simulator(simulator)
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

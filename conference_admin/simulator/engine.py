@@ -508,10 +508,20 @@ class Simulator:
         self._set_status(participant, "connected", at)
         self._call_event(participant, "answered", at, "in-progress")
         self._conference_event(conference, "participant-join", at, participant)
-        if conference.status == "init" and participant.start_conference_on_enter:
+        if conference.status == "init" and self._may_start(conference):
             conference.status = "in-progress"
             conference.date_updated = at
             self._conference_event(conference, "conference-start", at)
+
+    def _may_start(self, conference: Conference) -> bool:
+        """Twilio's start rule: at least two participants in, one of them with startConferenceOnEnter.
+
+        Until then the conference stays `init` and its connected participants hear the wait music
+        ("Conferences will not start until at least two participants join",
+        https://www.twilio.com/docs/voice/twiml/conference; https://www.twilio.com/docs/voice/conference).
+        """
+        present = [p for p in self._participants[conference.sid].values() if p.status == "connected"]
+        return len(present) >= 2 and any(p.start_conference_on_enter for p in present)
 
     # --- lookups -------------------------------------------------------------------------
 

@@ -107,11 +107,14 @@ class SimulatorServer:
             self._httpd.server_close()
 
     def stop(self) -> None:
+        """Stop serving and ticking and close the socket; safe to call twice or before serving."""
         self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
         if self._thread.is_alive():
+            self._httpd.shutdown()  # waits for serve_forever to return, so only when it runs
             self._thread.join(timeout=5)
+        self._httpd.server_close()
+        if self._ticker is not None and self._ticker.is_alive():
+            self._ticker.join(timeout=5)
 
     def __enter__(self) -> SimulatorServer:
         return self

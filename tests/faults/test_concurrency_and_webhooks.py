@@ -47,7 +47,7 @@ def test_two_supervisors_act_on_the_same_participant_at_once(simulator, django_u
         url = reverse("participant-action", args=[conference, carol, actions[index]])
         responses[index] = clients[index].post(url, {}, **HTMX)
 
-    threads = [threading.Thread(target=act, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=act, args=(i,), daemon=True) for i in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -92,10 +92,12 @@ def wired(live_server, settings):
     simulator.callbacks.use_dashboard(live_server.url)
     server = start_simulator(simulator)
     client = TwilioClient(account_sid=ACCOUNT, auth_token=TOKEN, base_url=server.base_url, read_timeout=5)
-    yield simulator, client
-    client.close()
-    server.stop()
-    simulator.callbacks.close()
+    try:
+        yield simulator, client
+    finally:
+        client.close()
+        server.stop()
+        simulator.callbacks.close()
 
 
 def replay(delivery, **changes):

@@ -49,7 +49,7 @@ def in_chromium(steps) -> None:
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread
             failure.append(exc)
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=run, daemon=True)  # a hung browser must not keep pytest alive
     thread.start()
     thread.join(60)
     if failure:

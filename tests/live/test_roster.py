@@ -91,11 +91,12 @@ def test_single_flight_one_fetch_for_many_concurrent_viewers(settings):
         barrier.wait()
         roster.ensure_fresh(CONFERENCE, fetch)
 
-    threads = [threading.Thread(target=viewer) for _ in range(20)]
+    threads = [threading.Thread(target=viewer, daemon=True) for _ in range(20)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(30)
+    assert not any(thread.is_alive() for thread in threads)
     assert len(calls) == 1
     assert roster.load(CONFERENCE).entries
 

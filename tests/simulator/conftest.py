@@ -43,8 +43,10 @@ def sim(clock: ManualClock) -> Simulator:
 @pytest.fixture
 def server(sim: Simulator) -> Iterator[SimulatorServer]:
     running = start_simulator(sim)
-    yield running
-    running.stop()
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 class Api:
@@ -158,5 +160,7 @@ class CallbackReceiver:
 @pytest.fixture
 def receiver() -> Iterator[CallbackReceiver]:
     running = CallbackReceiver()
-    yield running
-    running.stop()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -9,11 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from conference_admin.simulator.demo import load_demo
 from conference_admin.simulator.engine import Simulator
 
+from ..processes import start_command, stop
 from .conftest import ACCOUNT
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,16 +43,13 @@ def test_demo_loads_into_the_simulators_first_account_by_default() -> None:
     assert {c.account_sid for c in load_demo(sim)} == {"AC" + "1" * 32}
 
 
+COMMAND_ENV = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "command-token"}
+
+
 def test_runsimulator_serves_until_interrupted() -> None:
-    env = {**os.environ, "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "command-token", "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runsimulator", "--port", "0", "--seed", "3", "--answer-after", "1"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_command(["runsimulator", "--port", "0", "--seed", "3", "--answer-after", "1"], COMMAND_ENV)
+    banner: list[str] = []
+    output = ""
     try:
         banner = [process.stdout.readline() for _ in range(2)]  # type: ignore[union-attr]
         base_url = banner[0].split()[-1]
@@ -61,10 +60,31 @@ def test_runsimulator_serves_until_interrupted() -> None:
         )
         assert response.status_code == 200 and len(response.json()["conferences"]) == 5
     finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=10)
+        output = stop(process, [signal.SIGINT])
     assert "command-token" not in "".join(banner) + output
     assert process.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "signals",
+    [[signal.SIGINT], [signal.SIGTERM], [signal.SIGINT, signal.SIGTERM]],
+    ids=["SIGINT", "SIGTERM", "SIGINT then SIGTERM"],
+)
+def test_runsimulator_stops_cleanly_when_started_with_sigint_ignored(signals: list[signal.Signals]) -> None:
+    # A background job (`cmd &`, nohup, CI) inherits SIGINT ignored; the command must still stop on
+    # SIGINT and on SIGTERM, close its port and exit 0.
+    process = start_command(["runsimulator", "--port", "0", "--activity", "0.05"], COMMAND_ENV, sigint_ignored=True)
+    try:
+        base_url = process.stdout.readline().split()[-1]  # type: ignore[union-attr]
+        url = f"{base_url}/2010-04-01/Accounts/{ACCOUNT}/Conferences.json"
+        assert requests.get(url, auth=(ACCOUNT, "command-token"), timeout=5).status_code == 200
+    finally:
+        output = stop(process, signals)
+    assert process.returncode == 0, output
+    assert output.rstrip().endswith("Simulator stopped."), output
+    assert "Traceback" not in output
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=2)
 
 
 def test_runsimulator_refuses_to_start_without_credentials() -> None:
@@ -87,17 +107,9 @@ def test_an_empty_token_unlocks_nothing() -> None:
 
 
 def test_runsimulator_with_callbacks_activity_and_faults(receiver) -> None:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "TWILIO_ACCOUNT_SID": ACCOUNT,
-        "TWILIO_AUTH_TOKEN": "command-token",
-        "PYTHONUNBUFFERED": "1",
-        "SIMULATOR_FAULTS": "kind=error,status=503,operation=ListConference,count=1",
-    }
-    process = subprocess.Popen(
+    env = {**COMMAND_ENV, "SIMULATOR_FAULTS": "kind=error,status=503,operation=ListConference,count=1"}
+    process = start_command(
         [
-            sys.executable,
-            "manage.py",
             "runsimulator",
             "--port",
             "0",
@@ -110,11 +122,7 @@ def test_runsimulator_with_callbacks_activity_and_faults(receiver) -> None:  # t
             "--fault",
             "kind=not_found,operation=FetchConference",
         ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        env,
     )
     try:
         banner = [process.stdout.readline() for _ in range(6)]  # type: ignore[union-attr]
@@ -130,8 +138,8 @@ def test_runsimulator_with_callbacks_activity_and_faults(receiver) -> None:  # t
             assert time.monotonic() < deadline, receiver.events()
             time.sleep(0.05)
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=10)
+        stop(process, [signal.SIGINT])
+    assert process.returncode == 0
     # Loading the demo reported nothing; only what happened afterwards did.
     assert receiver.requests[0].url == receiver.base_url + "/webhooks/twilio/conference-status"
     assert "conference-start" not in receiver.events()

@@ -167,17 +167,62 @@ def test_timings_are_configurable_per_simulator() -> None:
 
 def test_all_transitions_due_are_applied_by_one_tick(sim: Simulator, clock: ManualClock, events) -> None:
     dial(sim)
+    dial(sim)
     clock.advance(100)
     sim.tick()
-    assert names(events, "call") == ["initiated", "ringing", "answered"]
-    assert names(events) == ["participant-join", "conference-start"]
+    assert names(events, "call") == ["initiated", "initiated", "ringing", "ringing", "answered", "answered"]
+    assert names(events) == ["participant-join", "participant-join", "conference-start"]
 
 
-def test_first_connected_participant_starts_the_conference(sim: Simulator, clock: ManualClock) -> None:
-    participant = connected(sim, clock)
-    conference = sim.fetch_conference(ACCOUNT, participant.conference_sid)
+# Twilio: "Conferences will not start until at least two participants join"
+# (https://www.twilio.com/docs/voice/twiml/conference, startConferenceOnEnter), and a conference
+# starts when the second participant joins (https://www.twilio.com/docs/voice/conference).
+
+
+def test_a_lone_participant_waits_and_the_second_one_starts_the_conference(
+    sim: Simulator, clock: ManualClock, events
+) -> None:
+    first = connected(sim, clock)
+    assert first.status == "connected"  # in the conference, hearing the wait music
+    assert sim.fetch_conference(ACCOUNT, first.conference_sid).status == "init"
+    assert names(events) == ["participant-join"]
+    clock.advance(60)
+    second = connected(sim, clock)
+    conference = sim.fetch_conference(ACCOUNT, first.conference_sid)
     assert conference.status == "in-progress"
-    assert conference.date_updated == participant.date_created + timedelta(seconds=3)
+    assert conference.date_updated == second.date_created + timedelta(seconds=3)
+    assert names(events) == ["participant-join", "participant-join", "conference-start"]
+    connected(sim, clock)
+    assert names(events).count("conference-start") == 1
+
+
+def test_a_participant_still_ringing_does_not_count_towards_the_start(sim: Simulator, clock: ManualClock) -> None:
+    first = connected(sim, clock)
+    dial(sim, first.conference_sid, To=NO_ANSWER_NUMBER)
+    clock.advance(2)
+    sim.tick()
+    assert sim.fetch_conference(ACCOUNT, first.conference_sid).status == "init"
+
+
+def test_a_lone_caller_waits_until_an_agent_dials_in(sim: Simulator, events) -> None:
+    caller = dial(sim, "Lone caller")
+    sim.answer(ACCOUNT, caller.conference_sid, caller.call_sid)
+    assert sim.fetch_conference(ACCOUNT, caller.conference_sid).status == "init"
+    sim.join(caller.conference_sid, label="agent:alice")
+    assert sim.fetch_conference(ACCOUNT, caller.conference_sid).status == "in-progress"
+    assert "conference-start" in [e.name for e in events if e.conference_sid == caller.conference_sid]
+
+
+@pytest.mark.parametrize(
+    "first,second,starts",
+    [("true", "true", True), ("false", "true", True), ("true", "false", True), ("false", "false", False)],
+)
+def test_two_participants_start_it_when_one_of_them_has_start_conference_on_enter(
+    sim: Simulator, clock: ManualClock, first: str, second: str, starts: bool
+) -> None:
+    a = connected(sim, clock, StartConferenceOnEnter=first)
+    connected(sim, clock, StartConferenceOnEnter=second)
+    assert sim.fetch_conference(ACCOUNT, a.conference_sid).status == ("in-progress" if starts else "init")
 
 
 def test_participants_without_start_conference_on_enter_wait_in_init(sim: Simulator, clock: ManualClock) -> None:
@@ -469,6 +514,7 @@ def test_hang_up_gives_the_left_variants(sim: Simulator, clock: ManualClock) -> 
 
 def test_end_conference_on_exit_only_counts_once_connected(sim: Simulator, clock: ManualClock) -> None:
     agent = connected(sim, clock)
+    connected(sim, clock)  # two in: the conference has started
     ringing = dial(sim, agent.conference_sid, EndConferenceOnExit="true")
     sim.delete_participant(ACCOUNT, agent.conference_sid, ringing.call_sid)
     assert sim.fetch_conference(ACCOUNT, agent.conference_sid).status == "in-progress"
@@ -497,6 +543,7 @@ def test_end_conference_via_api(sim: Simulator, clock: ManualClock, events) -> N
 
 def test_announce_to_the_whole_conference(sim: Simulator, clock: ManualClock, events) -> None:
     p = connected(sim, clock)
+    connected(sim, clock)  # two in: the conference has started
     conference = sim.update_conference(
         ACCOUNT, p.conference_sid, {"AnnounceUrl": "https://example.com/all.mp3", "AnnounceMethod": "GET"}
     )
@@ -558,22 +605,30 @@ def test_conference_filters_and_newest_first(sim: Simulator, clock: ManualClock)
 
 def test_events_carry_sequence_numbers_snapshots_and_timestamps(sim: Simulator, clock: ManualClock, events) -> None:
     p = connected(sim, clock, Label="agent")
+    sim.join(p.conference_sid, label="customer")  # a dial-in: conference events only
     sim.update_participant(ACCOUNT, p.conference_sid, "agent", {"Muted": "true"})
     conference_events = [e for e in events if e.kind == "conference"]
-    assert [e.sequence_number for e in conference_events] == [1, 2, 3]
+    assert [e.name for e in conference_events] == [
+        "participant-join",
+        "participant-join",
+        "conference-start",
+        "participant-mute",
+    ]
+    assert [e.sequence_number for e in conference_events] == [1, 2, 3, 4]
     assert [e.sequence_number for e in events if e.kind == "call"] == [1, 2, 3]
     join = conference_events[0]
     assert join.name == "participant-join"
     assert (join.conference_sid, join.friendly_name, join.account_sid) == (p.conference_sid, "Room", ACCOUNT)
     assert join.participant.label == "agent" and join.participant.status == "connected"
     assert join.timestamp == p.date_created + timedelta(seconds=3)
-    mute = conference_events[2]
+    mute = conference_events[3]
     assert mute.participant.muted is True and mute.timestamp == clock.now()
     other = dial(sim, "Other")
     sim.answer(ACCOUNT, other.conference_sid, other.call_sid)
+    sim.join(other.conference_sid)
     assert [
         e.sequence_number for e in events if e.conference_sid == other.conference_sid and e.kind == "conference"
-    ] == [1, 2]
+    ] == [1, 2, 3]
 
 
 def test_unsubscribe_and_failing_subscriber(sim: Simulator) -> None:
@@ -598,6 +653,7 @@ def test_subscriber_may_call_back_into_the_simulator(sim: Simulator) -> None:
     sim.subscribe(lambda event: seen.append(sim.fetch_conference(event.account_sid, event.conference_sid).status))
     p = dial(sim)
     sim.answer(ACCOUNT, p.conference_sid, p.call_sid)
+    sim.join(p.conference_sid)
     assert seen and seen[-1] == "in-progress"
 
 

@@ -114,6 +114,8 @@ def test_delete(client: Client) -> None:
 def test_conferences_list_fetch_and_end(client: Client, clock) -> None:
     first = add(client, "First").conference_sid
     second = add(client, "Second").conference_sid
+    add(client, first)  # a conference starts with two in it
+    add(client, second)
     clock.advance(3)
     listed = client.conferences.list(status="in-progress", page_size=1)
     assert [c.sid for c in listed] == [second, first]

@@ -60,7 +60,7 @@ def in_chromium(live_server, user, steps) -> None:
         except BaseException as exc:  # noqa: BLE001  (handed back to the test's thread)
             failure.append(exc)
 
-    thread = threading.Thread(target=run, name="chromium")
+    thread = threading.Thread(target=run, name="chromium", daemon=True)  # a hung browser must not keep pytest alive
     thread.start()
     thread.join(timeout=90)
     assert not thread.is_alive(), "Chromium steps did not finish"

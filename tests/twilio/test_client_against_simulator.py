@@ -195,6 +195,7 @@ def test_an_invented_page_token_is_21481(twilio_client, room):
 
 
 def test_conferences_list_fetch_update(simulator, twilio_client, room):
+    simulator.join(room, label="customer")  # a second participant starts the conference
     live = twilio_client.list_conferences(status="in-progress")
     assert [c.sid for c in live] == [room]
     assert twilio_client.list_conferences(friendly_name="Client room")[0].sid == room

@@ -58,8 +58,10 @@ def error_json(code, status, message="boom"):
 @pytest.fixture
 def server():
     server = ScriptedServer()
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class SleepRecorder:

@@ -5,6 +5,8 @@ exactly as it would reach Twilio. Credentials for the pair are generated per run
 unless the environment provides them, so nothing secret lives in the repository.
 The simulator sends signed status callbacks back to this dashboard and simulates
 activity (speech, callers joining and leaving), so the demo moves on its own.
+SIGINT (Ctrl-C) and SIGTERM stop both servers and exit 0, even when started in the
+background with SIGINT ignored.
 """
 
 import os
@@ -13,6 +15,8 @@ import secrets
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from conference_admin.simulator.shutdown import stop_on_signals
 
 
 class Command(BaseCommand):
@@ -31,6 +35,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, simulator_port, activity, **options):
+        with stop_on_signals():
+            self._run(host, port, simulator_port, activity)
+
+    def _run(self, host, port, simulator_port, activity):
+        """Serve both until SIGINT or SIGTERM; the dashboard's runserver then exits 0 and the simulator stops."""
         from conference_admin.simulator.demo import load_demo
         from conference_admin.simulator.engine import Simulator
         from conference_admin.simulator.server import start_simulator
@@ -39,29 +48,34 @@ class Command(BaseCommand):
             token = secrets.token_hex(16)
             os.environ["TWILIO_AUTH_TOKEN"] = token
             settings.TWILIO_AUTH_TOKEN = token
-        base_url = f"http://127.0.0.1:{simulator_port}"
-        settings.TWILIO_API_BASE_URL = base_url
         # The simulator signs callbacks for this URL and the webhooks check them against it.
         dashboard_url = f"http://{host}:{port}"
         settings.PUBLIC_BASE_URL = dashboard_url
 
         simulator = Simulator(account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN)
-        load_demo(simulator)
-        server = start_simulator(
-            simulator, host="127.0.0.1", port=simulator_port, tick_interval=0.5, activity_interval=activity or None
-        )
-
-        call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write(f"Twilio simulator: {server.base_url} (account {settings.TWILIO_ACCOUNT_SID})")
-        self.stdout.write(
-            f"Status callbacks to {dashboard_url}/webhooks/twilio/...; simulated activity every {activity:g} s"
-        )
-        call_command("create_roles", stdout=self.stdout)
-        call_command("create_demo_users", stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)"))
-        # Only now: the demo loaded quietly and nothing is sent while the dashboard cannot listen yet.
-        simulator.callbacks.use_dashboard(dashboard_url)
+        server = None
         try:
+            load_demo(simulator)
+            server = start_simulator(
+                simulator, host="127.0.0.1", port=simulator_port, tick_interval=0.5, activity_interval=activity or None
+            )
+            settings.TWILIO_API_BASE_URL = server.base_url
+            call_command("migrate", interactive=False, verbosity=0)
+            self.stdout.write(f"Twilio simulator: {server.base_url} (account {settings.TWILIO_ACCOUNT_SID})")
+            self.stdout.write(
+                f"Status callbacks to {dashboard_url}/webhooks/twilio/...; simulated activity every {activity:g} s"
+            )
+            call_command("create_roles", stdout=self.stdout)
+            call_command("create_demo_users", stdout=self.stdout)
+            self.stdout.write(self.style.SUCCESS(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)"))
+            # Only now: the demo loaded quietly and nothing is sent while the dashboard cannot listen yet.
+            simulator.callbacks.use_dashboard(dashboard_url)
+            # runserver turns the KeyboardInterrupt of SIGINT/SIGTERM into a clean exit (status 0).
             call_command("runserver", f"{host}:{port}", use_reloader=False)
+        except KeyboardInterrupt:  # stopped before the dashboard was serving
+            pass
         finally:
-            server.stop()
+            if server is not None:
+                server.stop()
+            simulator.callbacks.close()
+            self.stdout.write("Demo stopped.")

@@ -1,4 +1,7 @@
-"""`manage.py runsimulator`: serve the Twilio simulator in the foreground until Ctrl-C."""
+"""`manage.py runsimulator`: serve the Twilio simulator in the foreground until SIGINT (Ctrl-C) or SIGTERM.
+
+Both stop it gracefully and it exits 0, even when started in the background with SIGINT ignored.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,9 @@ from conference_admin.simulator.demo import load_demo
 from conference_admin.simulator.engine import DialTimings, Simulator
 from conference_admin.simulator.faults import parse_spec, parse_specs
 from conference_admin.simulator.server import build_server
+from conference_admin.simulator.shutdown import stop_on_signals
+
+SHUTDOWN_FLUSH_SECONDS = 2.0
 
 
 class Command(BaseCommand):
@@ -77,30 +83,52 @@ class Command(BaseCommand):
             faults = parse_specs(settings.SIMULATOR_FAULTS) + [parse_spec(spec) for spec in fault]
         except ValueError as exc:
             raise CommandError(f"Bad fault: {exc}") from None
+        with stop_on_signals():
+            self._serve(host, port, seed, no_demo, timings, callback_base_url, activity, faults)
+        self.stdout.write("Simulator stopped.")
+
+    def _serve(
+        self,
+        host: str,
+        port: int,
+        seed: int | None,
+        no_demo: bool,
+        timings: DialTimings,
+        callback_base_url: str,
+        activity: float | None,
+        faults: list[dict[str, object]],
+    ) -> None:
+        """Serve until SIGINT or SIGTERM (KeyboardInterrupt), then stop the server and the callbacks."""
         simulator = Simulator.from_settings(seed=seed, timings=timings)
-        simulator.callbacks.use_dashboard(None)  # the demo is set up silently, then reported on
-        if settings.SIMULATOR_LOAD_DEMO and not no_demo:
-            load_demo(simulator)
-        simulator.callbacks.use_dashboard(callback_base_url or None)
-        for arguments in faults:
-            try:
-                simulator.faults.inject(**arguments)  # type: ignore[arg-type]
-            except (ValueError, TypeError) as exc:
-                raise CommandError(f"Bad fault {arguments}: {exc}") from None
-        # Dial-outs move on (and report) by themselves once someone listens or activity runs.
-        tick = 0.5 if callback_base_url or activity else None
-        server = build_server(simulator, host, port, tick_interval=tick, activity_interval=activity)
-        # The account SID is not a secret; the token is never printed.
-        self.stdout.write(f"Twilio simulator listening on {server.base_url}")
-        self.stdout.write(f"Account SID: {simulator.account_sid}")
-        if callback_base_url:
-            self.stdout.write(f"Status callbacks without their own URL go to {callback_base_url}")
-        if activity:
-            self.stdout.write(f"Simulated activity every {activity:g} s")
-        for rule in simulator.faults.rules:
-            self.stdout.write(f"Fault injected: {rule.as_json()}")
-        self.stdout.write("Press Ctrl-C to stop.")
+        server = None
         try:
+            simulator.callbacks.use_dashboard(None)  # the demo is set up silently, then reported on
+            if settings.SIMULATOR_LOAD_DEMO and not no_demo:
+                load_demo(simulator)
+            simulator.callbacks.use_dashboard(callback_base_url or None)
+            for arguments in faults:
+                try:
+                    simulator.faults.inject(**arguments)  # type: ignore[arg-type]
+                except (ValueError, TypeError) as exc:
+                    raise CommandError(f"Bad fault {arguments}: {exc}") from None
+            # Dial-outs move on (and report) by themselves once someone listens or activity runs.
+            tick = 0.5 if callback_base_url or activity else None
+            server = build_server(simulator, host, port, tick_interval=tick, activity_interval=activity)
+            # The account SID is not a secret; the token is never printed.
+            self.stdout.write(f"Twilio simulator listening on {server.base_url}")
+            self.stdout.write(f"Account SID: {simulator.account_sid}")
+            if callback_base_url:
+                self.stdout.write(f"Status callbacks without their own URL go to {callback_base_url}")
+            if activity:
+                self.stdout.write(f"Simulated activity every {activity:g} s")
+            for rule in simulator.faults.rules:
+                self.stdout.write(f"Fault injected: {rule.as_json()}")
+            self.stdout.write("Press Ctrl-C to stop (or send SIGTERM).")
             server.serve_forever()
         except KeyboardInterrupt:
-            self.stdout.write("Simulator stopped.")
+            pass
+        finally:
+            if server is not None:
+                server.stop()
+            simulator.callbacks.flush(SHUTDOWN_FLUSH_SECONDS)  # callbacks already due still go out
+            simulator.callbacks.close()
