@@ -9,7 +9,7 @@ Twilio at most once per interval per conference however many supervisors watch.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Unpack
@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from conference_admin.audit.recorder import audit_attempt, audit_resolution
 from conference_admin.live import roster as rosters
-from conference_admin.live.roster import Roster, RosterEntry, RosterMeta
+from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_alerts
+from conference_admin.live.roster import Roster, RosterMeta
 from conference_admin.twilio import Conference, Participant, TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateParticipantParams
 
@@ -29,7 +30,6 @@ from .client import get_twilio_client
 from .errors import describe_read_error
 
 LIVE_CONFERENCE_STATUSES = ("in-progress", "init")
-PENDING_PARTICIPANT_STATUSES = ("queued", "connecting", "ringing")
 CALL_PROGRESS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 CONFERENCE_EVENT_GROUPS = ["start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"]
 
@@ -143,7 +143,7 @@ def participant_kick(*, actor, conference_sid: str, call_sid: str) -> Removed:
     return Removed(already=already)
 
 
-def _with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[str, Any]:
+def with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[str, Any]:
     """Ask Twilio to tell us about this call and conference, when it can reach us."""
     public = settings.PUBLIC_BASE_URL.rstrip("/")
     if not public:
@@ -167,7 +167,7 @@ def participant_add(
     """Dial out. Every dial carries a label (one is made up when none was typed), so that
     when Twilio's answer is lost the dashboard can ask by label whether the call was placed.
     On failure the raised error carries `participant_label` for `participant_add_check()`."""
-    params = _with_status_callbacks(conference_sid, params)
+    params = with_status_callbacks(conference_sid, params)
     if not params.get("label"):
         params["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
     label = params["label"]
@@ -346,8 +346,8 @@ class ConferenceSummary:
     coaching: int
     ringing: int
     age: timedelta | None
-    # The snapshot the counts came from, so the list's alerts need not load it again.
     roster: Roster
+    alerts: tuple[Alert, ...] = ()
 
 
 def _summary(conference: Conference, roster: Roster, now: datetime) -> ConferenceSummary:
@@ -358,7 +358,7 @@ def _summary(conference: Conference, roster: Roster, now: datetime) -> Conferenc
         muted=sum(1 for e in entries if e.participant.muted),
         held=sum(1 for e in entries if e.participant.hold),
         coaching=sum(1 for e in entries if e.participant.coaching),
-        ringing=sum(1 for e in entries if e.participant.status in PENDING_PARTICIPANT_STATUSES),
+        ringing=sum(1 for e in entries if e.participant.status in PENDING_STATUSES),
         age=max(timedelta(0), now - conference.date_created) if conference.date_created else None,
         roster=roster,
     )
@@ -383,6 +383,13 @@ def _live_conferences() -> list[Conference]:
     return conferences
 
 
+def conference_alerts(*, roster: Roster, now: datetime) -> list[Alert]:
+    """This conference's alerts, the same the conferences list shows (one query)."""
+    return conferences_alerts(
+        conference_sids=[roster.conference_sid], now=now, known_rosters={roster.conference_sid: roster}
+    )[roster.conference_sid]
+
+
 def conference_list_live(*, name_contains: str = "") -> list[ConferenceSummary]:
     """Live conferences (in progress, and init ones waiting to start), newest first, with counts.
 
@@ -400,47 +407,12 @@ def conference_list_live(*, name_contains: str = "") -> list[ConferenceSummary]:
         if roster.ended:
             continue
         summaries.append(_summary(conference, roster, now))
+    found = conferences_alerts(
+        conference_sids=[s.conference.sid for s in summaries],
+        now=now,
+        known_rosters={s.conference.sid: s.roster for s in summaries},
+    )
+    summaries = [replace(s, alerts=tuple(found[s.conference.sid])) for s in summaries]
     oldest = datetime.min.replace(tzinfo=UTC)
     summaries.sort(key=lambda s: s.conference.date_created or oldest, reverse=True)
     return summaries
-
-
-# --- alerts -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Alert:
-    text: str
-    call_sid: str = ""
-
-
-def is_staff_label(label: str | None) -> bool:
-    """Agents and supervisors are told apart from customers by their label's prefix."""
-    text = (label or "").casefold()
-    return any(text.startswith(prefix.casefold()) for prefix in settings.DASHBOARD_STAFF_LABEL_PREFIXES)
-
-
-def conference_alerts(roster: Roster) -> list[Alert]:
-    """What a supervisor should look at now in this conference."""
-    if roster.ended:
-        return []
-    connected = [e for e in roster.entries.values() if e.participant.status == "connected"]
-    alerts = []
-    if connected and all(e.participant.hold for e in connected):
-        alerts.append(Alert("Everyone still connected is on hold."))
-    elif connected and not any(is_staff_label(e.participant.label) and not e.participant.hold for e in connected):
-        alerts.append(Alert("No agent is attending: only customers (or held agents) are left."))
-    for entry in connected:
-        if entry.participant.hold and entry.participant.end_conference_on_exit:
-            alerts.append(
-                Alert(
-                    f"{entry.participant.identifier} is on hold and ends the conference on exit: if they hang up, everyone is disconnected.",
-                    entry.participant.call_sid,
-                )
-            )
-    return alerts
-
-
-def roster_entries(roster: Roster) -> list[RosterEntry]:
-    """Entries in join order (Twilio lists by join time; the roster keeps insertion order)."""
-    return list(roster.entries.values())

@@ -8,7 +8,7 @@ without htmx redirects back to the conference page with a Django message.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from conference_admin.twilio import Conference, TwilioApiError, TwilioError, Twi
 from . import forms, services
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
-from .rows import Note, build_row, build_rows, gone_row, roster_names
+from .rows import Note, build_rows, gone_row, roster_names
 
 ROW = "conferences/detail.html#participant-row"
 NOTE = "conferences/detail.html#note"
@@ -48,7 +48,7 @@ def _abilities(request: HttpRequest) -> dict[str, bool]:
     return {"can_moderate": user.has_perm(MODERATE), "can_add": user.has_perm(ADD), "can_end": user.has_perm(END)}
 
 
-def _options(request: HttpRequest) -> dict[str, Any]:
+def page_options(request: HttpRequest) -> dict[str, Any]:
     lists = pick_lists()
     return {
         "hold_music": lists["hold_music"],
@@ -93,7 +93,7 @@ def _error_status(error: TwilioError) -> int:
 def conference_list(request: HttpRequest) -> HttpResponse:
     form = forms.ConferenceFilterForm(request.GET)
     name = form.cleaned_data["q"] if form.is_valid() else ""
-    context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **_options(request)}
+    context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **page_options(request)}
     try:
         context["summaries"] = services.conference_list_live(name_contains=name)
     except TwilioError as error:
@@ -127,6 +127,8 @@ def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse
         return _error_page(request, error, status=_error_status(error))
     if roster.conference is not None:
         conference = roster.conference
+    if roster.conference_status and roster.conference_status != conference.status:
+        conference = replace(conference, status=roster.conference_status)  # a callback said it started
     live = _is_live(conference) and not roster.ended
     context = {
         "conference": conference,
@@ -136,7 +138,7 @@ def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse
         **_roster_context(roster, conference_sid),
         "add_form": forms.AddParticipantForm(coach_choices=list(roster_names(roster).items())),
         "announce_form": forms.AnnounceForm(),
-        **_options(request),
+        **page_options(request),
     }
     return render(request, "conferences/detail.html", context)
 
@@ -150,11 +152,11 @@ def _roster_context(roster: Roster, conference_sid: str, *, entries=None, arrive
 
     `entries`: the rows to render (default all); `arrived`: rows that may be new to the page.
     """
-    alerts = services.conference_alerts(roster)
-    warnings = {alert.call_sid: alert.text for alert in alerts if alert.call_sid}
+    now = timezone.now()
+    alerts = services.conference_alerts(roster=roster, now=now)
     return {
-        "rows": build_rows(roster, conference_sid=conference_sid, entries=entries, warnings=warnings),
-        "new_rows": build_rows(roster, conference_sid=conference_sid, entries=arrived, warnings=warnings)
+        "rows": build_rows(roster, conference_sid=conference_sid, entries=entries, alerts=alerts, now=now),
+        "new_rows": build_rows(roster, conference_sid=conference_sid, entries=arrived, alerts=alerts, now=now)
         if arrived
         else [],
         "participant_count": len(roster.entries),
@@ -162,7 +164,7 @@ def _roster_context(roster: Roster, conference_sid: str, *, entries=None, arrive
         "version": roster.version,
         "mode": roster.mode,
         "roster_error": roster.last_error,
-        "refreshed_at": timezone.now(),
+        "refreshed_at": now,
         "poll_interval": settings.ROSTER_POLL_INTERVAL_SECONDS,
         "callback_interval": settings.ROSTER_CALLBACK_INTERVAL_SECONDS,
     }
@@ -201,7 +203,12 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
     )
     # An ended conference gets the whole (empty) table once, with the reason.
     delta = roster.delta_since(known) if known is not None and not roster.ended else None
-    context = {"conference_sid": conference_sid, "ended": roster.ended, "live": not roster.ended, **_options(request)}
+    context = {
+        "conference_sid": conference_sid,
+        "ended": roster.ended,
+        "live": not roster.ended,
+        **page_options(request),
+    }
     if delta is None:
         context.update(_roster_context(roster, conference_sid), full=True)
     else:
@@ -309,13 +316,12 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
     if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
         row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
         return _announce(render(request, ROW, {"row": row}), message)
-    return _announce(render(request, ROW, {"row": _row(conference_sid, call_sid), **_options(request)}), message)
+    return _announce(render(request, ROW, {"row": _row(conference_sid, call_sid), **page_options(request)}), message)
 
 
 def _row(conference_sid: str, call_sid: str, note: Note | None = None):
     """One row from the shared roster, as the action just left it."""
     roster = services.roster_snapshot(conference_sid=conference_sid)
-    alerts = {alert.call_sid: alert.text for alert in services.conference_alerts(roster) if alert.call_sid}
     entry = roster.entries.get(call_sid)
     if entry is None:
         return gone_row(
@@ -324,9 +330,8 @@ def _row(conference_sid: str, call_sid: str, note: Note | None = None):
             name=call_sid,
             note=note or Note("No longer in the conference.", "warning"),
         )
-    return build_row(
-        entry, roster_names(roster), conference_sid=conference_sid, note=note, warning=alerts.get(call_sid, "")
-    )
+    (row,) = build_rows(roster, conference_sid=conference_sid, entries=[entry])
+    return replace(row, note=note)
 
 
 def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
@@ -399,7 +404,7 @@ def _reread_row(
         messages.warning(request, f"{name}: {text}")
         return _back(conference_sid)
     row = _row(conference_sid, call_sid, note=Note(text, "warning"))
-    return _announce(render(request, ROW, {"row": row, **_options(request)}), f"{name}: {text}")
+    return _announce(render(request, ROW, {"row": row, **page_options(request)}), f"{name}: {text}")
 
 
 def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text: str) -> HttpResponse:
@@ -444,7 +449,9 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, message)
                 return _back(conference_sid)
-            response = render(request, ROW, {"row": _row(conference_sid, participant.call_sid), **_options(request)})
+            response = render(
+                request, ROW, {"row": _row(conference_sid, participant.call_sid), **page_options(request)}
+            )
             trigger_client_event(response, "participant-added", {})
             return _announce(response, message)
     if not request.htmx:
@@ -478,7 +485,7 @@ def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: s
         response = render(
             request,
             ROW,
-            {"row": _row(conference_sid, participant.call_sid, note=Note(text, "warning")), **_options(request)},
+            {"row": _row(conference_sid, participant.call_sid, note=Note(text, "warning")), **page_options(request)},
         )
         trigger_client_event(response, "participant-added", {})
         return _announce(response, text)
@@ -537,7 +544,7 @@ def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
         "conference": conference,
         "live": _is_live(conference),
         "announce_form": forms.AnnounceForm(),
-        **_options(request),
+        **page_options(request),
     }
     response = render(request, HEADER, context)
     trigger_client_event(response, "conference-ended", {})

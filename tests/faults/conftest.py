@@ -14,8 +14,31 @@ import pytest
 from conference_admin.dashboard.client import override_client
 from conference_admin.live import roster as rosters
 from tests.dashboard.conftest import (
+    BILLING,
+    ESCALATION,
+    HUDDLE,
+    ONBOARDING,
+    SALES,
+    Demo,
+    demo,
+    seen,
+    supervisor_client,
     upstream,
-)  # noqa: F401
+)
+
+# The dashboard's fixtures and demo conference names, shared (listed so linters keep them).
+__all__ = [
+    "BILLING",
+    "ESCALATION",
+    "HUDDLE",
+    "ONBOARDING",
+    "SALES",
+    "Demo",
+    "demo",
+    "seen",
+    "supervisor_client",
+    "upstream",
+]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

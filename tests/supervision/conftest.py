@@ -5,6 +5,32 @@ from __future__ import annotations
 import pytest
 
 from conference_admin.access.roles import SUPERVISOR, assign_role
+from tests.dashboard.conftest import (
+    BILLING,
+    ESCALATION,
+    HUDDLE,
+    ONBOARDING,
+    SALES,
+    Demo,
+    demo,
+    seen,
+    supervisor_client,
+    upstream,
+)
+
+# The dashboard's fixtures and demo conference names, shared (listed so linters keep them).
+__all__ = [
+    "BILLING",
+    "ESCALATION",
+    "HUDDLE",
+    "ONBOARDING",
+    "SALES",
+    "Demo",
+    "demo",
+    "seen",
+    "supervisor_client",
+    "upstream",
+]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

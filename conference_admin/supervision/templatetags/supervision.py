@@ -8,9 +8,8 @@ markers of one conference (one cache read) and the alerts of every listed confer
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 
-from .. import inflight, services
+from .. import inflight
 
 register = template.Library()
 
@@ -31,16 +30,8 @@ def supervision_row_marks(context, row):
     return {"row": row, "markers": markers}
 
 
-@register.inclusion_tag("supervision/_conference_alerts.html", takes_context=True)
-def supervision_conference_alerts(context, summary):
-    """This conference's alerts on the conferences page, computed for the whole list at once."""
-    key = "supervision:alerts"
-    alerts = context.render_context.get(key)
-    if alerts is None:
-        summaries = context.get("summaries", [])
-        alerts = context.render_context[key] = services.conferences_alerts(
-            conference_sids=[s.conference.sid for s in summaries],
-            now=context.get("now") or timezone.now(),
-            known_rosters={s.conference.sid: s.roster for s in summaries},
-        )
-    return {"alerts": alerts.get(summary.conference.sid, []), "conference_sid": summary.conference.sid}
+@register.inclusion_tag("supervision/_conference_alerts.html")
+def supervision_conference_alerts(summary):
+    """This conference's alerts on the conferences page: computed with the list (one query for
+    all), by the same rules as the conference page's."""
+    return {"alerts": summary.alerts, "conference_sid": summary.conference.sid}
