@@ -343,5 +343,3 @@ SUPERVISION_BULK_CONCURRENCY = int(env("SUPERVISION_BULK_CONCURRENCY", "4"))
 # "Also watching": each user's presence is written at most this often and shown for the TTL.
 SUPERVISION_PRESENCE_WRITE_SECONDS = 10
 SUPERVISION_PRESENCE_TTL_SECONDS = 30
-# Marks the dashboard's row actions in flight for other supervisors; guards holds that would end a conference.
-MIDDLEWARE = [*MIDDLEWARE, "conference_admin.supervision.middleware.ParticipantActionMiddleware"]

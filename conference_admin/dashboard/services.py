@@ -22,7 +22,7 @@ from django.utils import timezone
 from conference_admin.audit.recorder import audit_attempt, audit_resolution
 from conference_admin.live import roster as rosters
 from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_alerts
-from conference_admin.live.roster import Roster, RosterMeta
+from conference_admin.live.roster import Roster, RosterMeta, Snapshot
 from conference_admin.twilio import Conference, Participant, TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateParticipantParams
 
@@ -37,84 +37,153 @@ CONFERENCE_EVENT_GROUPS = ["start", "end", "join", "leave", "mute", "hold", "mod
 # --- participant writes -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What an action's one roster write produced: Twilio's answer and the roster as that
+    write left it, so the response is built without reading the roster again."""
+
+    participant: Participant
+    roster: Roster
+
+
 def _update(
     actor,
     action: str,
     conference_sid: str,
     call_sid: str,
     *,
+    label: str | None,
     held_now: bool = False,
     remember_beep_on_exit: bool | None = None,
     **params,
-) -> Participant:
-    """One audited update; what Twilio returned goes into the shared roster."""
+) -> Recorded:
+    """One audited update; what Twilio returned goes into the shared roster (one write).
+
+    `label`: how the caller knows the participant (the audit record's, should the call
+    fail); read from the roster only when the caller does not say."""
+    if label is None:
+        label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
     with audit_attempt(
         actor=actor,
         action=action,
         conference_sid=conference_sid,
         participant_sid=call_sid,
-        participant_label=participant_name(conference_sid=conference_sid, call_sid=call_sid, default=""),
+        participant_label=label,
         parameters=params,
     ) as attempt:
         participant = get_twilio_client().update_participant(conference_sid, call_sid, **params)
         attempt.succeeded(request_id=participant.request_id, participant_label=participant.label)
-    rosters.record_participant(conference_sid, participant, held_now=held_now, beep_on_exit=remember_beep_on_exit)
-    return participant
+    roster = rosters.record_participant(
+        conference_sid, participant, held_now=held_now, beep_on_exit=remember_beep_on_exit
+    )
+    return Recorded(participant, roster)
 
 
-def participant_mute(*, actor, conference_sid: str, call_sid: str) -> Participant:
-    return _update(actor, "mute", conference_sid, call_sid, muted=True)
+# Every participant write takes `label` (how the caller knows them: None reads the roster)
+# and returns what its one roster write produced.
 
 
-def participant_unmute(*, actor, conference_sid: str, call_sid: str) -> Participant:
-    return _update(actor, "unmute", conference_sid, call_sid, muted=False)
+def participant_mute(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Recorded:
+    return _update(actor, "mute", conference_sid, call_sid, label=label, muted=True)
+
+
+def participant_unmute(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Recorded:
+    return _update(actor, "unmute", conference_sid, call_sid, label=label, muted=False)
 
 
 def participant_hold(
-    *, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None
-) -> Participant:
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    label: str | None = None,
+    hold_url: str | None = None,
+    hold_method: str | None = None,
+) -> Recorded:
     return _update(
-        actor, "hold", conference_sid, call_sid, held_now=True, hold=True, hold_url=hold_url, hold_method=hold_method
+        actor,
+        "hold",
+        conference_sid,
+        call_sid,
+        label=label,
+        held_now=True,
+        hold=True,
+        hold_url=hold_url,
+        hold_method=hold_method,
     )
 
 
-def participant_resume(*, actor, conference_sid: str, call_sid: str) -> Participant:
-    return _update(actor, "resume", conference_sid, call_sid, hold=False)
+def participant_resume(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Recorded:
+    return _update(actor, "resume", conference_sid, call_sid, label=label, hold=False)
 
 
-def participant_coach(*, actor, conference_sid: str, call_sid: str, call_sid_to_coach: str) -> Participant:
-    return _update(actor, "coach", conference_sid, call_sid, coaching=True, call_sid_to_coach=call_sid_to_coach)
+def participant_coach(
+    *, actor, conference_sid: str, call_sid: str, call_sid_to_coach: str, label: str | None = None
+) -> Recorded:
+    return _update(
+        actor, "coach", conference_sid, call_sid, label=label, coaching=True, call_sid_to_coach=call_sid_to_coach
+    )
 
 
-def participant_stop_coaching(*, actor, conference_sid: str, call_sid: str) -> Participant:
-    return _update(actor, "stop-coaching", conference_sid, call_sid, coaching=False)
+def participant_stop_coaching(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Recorded:
+    return _update(actor, "stop-coaching", conference_sid, call_sid, label=label, coaching=False)
 
 
 def participant_announce(
-    *, actor, conference_sid: str, call_sid: str, announce_url: str, announce_method: str | None = None
-) -> Participant:
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    announce_url: str,
+    announce_method: str | None = None,
+    label: str | None = None,
+) -> Recorded:
     return _update(
-        actor, "announce", conference_sid, call_sid, announce_url=announce_url, announce_method=announce_method
+        actor,
+        "announce",
+        conference_sid,
+        call_sid,
+        label=label,
+        announce_url=announce_url,
+        announce_method=announce_method,
     )
 
 
 def participant_set_end_conference_on_exit(
-    *, actor, conference_sid: str, call_sid: str, end_conference_on_exit: bool
-) -> Participant:
-    return _update(actor, "end-on-exit", conference_sid, call_sid, end_conference_on_exit=end_conference_on_exit)
+    *, actor, conference_sid: str, call_sid: str, end_conference_on_exit: bool, label: str | None = None
+) -> Recorded:
+    return _update(
+        actor, "end-on-exit", conference_sid, call_sid, label=label, end_conference_on_exit=end_conference_on_exit
+    )
 
 
-def participant_set_beep_on_exit(*, actor, conference_sid: str, call_sid: str, beep_on_exit: bool) -> Participant:
+def participant_set_beep_on_exit(
+    *, actor, conference_sid: str, call_sid: str, beep_on_exit: bool, label: str | None = None
+) -> Recorded:
     # Twilio does not report beep_on_exit back, so the roster remembers what was set.
     return _update(
-        actor, "beep-on-exit", conference_sid, call_sid, remember_beep_on_exit=beep_on_exit, beep_on_exit=beep_on_exit
+        actor,
+        "beep-on-exit",
+        conference_sid,
+        call_sid,
+        label=label,
+        remember_beep_on_exit=beep_on_exit,
+        beep_on_exit=beep_on_exit,
     )
 
 
 def participant_set_wait_music(
-    *, actor, conference_sid: str, call_sid: str, wait_url: str, wait_method: str | None = None
-) -> Participant:
-    return _update(actor, "wait-music", conference_sid, call_sid, wait_url=wait_url, wait_method=wait_method)
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    wait_url: str,
+    wait_method: str | None = None,
+    label: str | None = None,
+) -> Recorded:
+    return _update(
+        actor, "wait-music", conference_sid, call_sid, label=label, wait_url=wait_url, wait_method=wait_method
+    )
 
 
 @dataclass(frozen=True)
@@ -122,11 +191,13 @@ class Removed:
     """A kick that worked; `already` when a retry found the participant gone (our first try did it)."""
 
     already: bool = False
+    roster: Roster | None = None  # as the removal's write left it
 
 
-def participant_kick(*, actor, conference_sid: str, call_sid: str) -> Removed:
+def participant_kick(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Removed:
     """Remove the participant (hang up, or cancel a call still ringing)."""
-    label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
+    if label is None:
+        label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
     already = False
     with audit_attempt(
         actor=actor, action="kick", conference_sid=conference_sid, participant_sid=call_sid, participant_label=label
@@ -139,8 +210,7 @@ def participant_kick(*, actor, conference_sid: str, call_sid: str) -> Removed:
                 raise
             request_id, already = error.request_id, True
         attempt.succeeded(request_id=request_id)
-    rosters.record_removed(conference_sid, call_sid)
-    return Removed(already=already)
+    return Removed(already=already, roster=rosters.record_removed(conference_sid, call_sid))
 
 
 def with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +233,7 @@ DIAL_LABEL_PREFIX = "dial:"
 
 def participant_add(
     *, actor, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]
-) -> Participant:
+) -> Recorded:
     """Dial out. Every dial carries a label (one is made up when none was typed), so that
     when Twilio's answer is lost the dashboard can ask by label whether the call was placed.
     On failure the raised error carries `participant_label` for `participant_add_check()`."""
@@ -188,11 +258,10 @@ def participant_add(
     except TwilioError as error:
         error.participant_label = label
         raise
-    rosters.record_participant(conference_sid, participant)
-    return participant
+    return Recorded(participant, rosters.record_participant(conference_sid, participant))
 
 
-def participant_add_check(*, conference_sid: str, label: str, error: TwilioError) -> Participant | None:
+def participant_add_check(*, conference_sid: str, label: str, error: TwilioError) -> Recorded | None:
     """After a dial-out whose outcome is unknown, ask Twilio for the label it set (one read).
 
     Returns the participant if the call was placed, None if nobody has that label; settles
@@ -212,7 +281,7 @@ def participant_add_check(*, conference_sid: str, label: str, error: TwilioError
                 request_id=check_error.request_id or "",
             )
         return None
-    rosters.record_participant(conference_sid, participant)
+    roster = rosters.record_participant(conference_sid, participant)
     if record is not None:
         audit_resolution(
             record,
@@ -220,12 +289,12 @@ def participant_add_check(*, conference_sid: str, label: str, error: TwilioError
             message=f"Checked by label {label}: placed as {participant.call_sid}.",
             request_id=participant.request_id or "",
         )
-    return participant
+    return Recorded(participant, roster)
 
 
 def participant_reread_after_unknown(
     *, conference_sid: str, call_sid: str, error: TwilioError, expected: dict[str, Any]
-) -> Participant | None:
+) -> Recorded | None:
     """After a timeout, read the truth once; settle the audit record when the truth tells.
 
     Returns the participant as Twilio has it now, or None when they are gone. Raises the
@@ -243,7 +312,7 @@ def participant_reread_after_unknown(
         if record is not None and record.action == "kick":
             audit_resolution(record, outcome="ok", message="Re-read: the participant is gone.")
         return None
-    rosters.record_participant(conference_sid, participant)
+    recorded = Recorded(participant, rosters.record_participant(conference_sid, participant))
     if record is not None and record.action == "kick":
         audit_resolution(
             record,
@@ -251,7 +320,7 @@ def participant_reread_after_unknown(
             message="Re-read: still in the conference.",
             request_id=participant.request_id or "",
         )
-        return participant
+        return recorded
     checkable = {key: value for key, value in expected.items() if hasattr(participant, key) and isinstance(value, bool)}
     if record is not None and checkable:
         applied = all(getattr(participant, key) == value for key, value in checkable.items())
@@ -261,7 +330,7 @@ def participant_reread_after_unknown(
             message=f"Re-read: {'applied' if applied else 'not applied'}.",
             request_id=participant.request_id or "",
         )
-    return participant
+    return recorded
 
 
 # --- conference writes --------------------------------------------------------------------
@@ -311,6 +380,17 @@ def conference_roster(*, conference_sid: str) -> Roster:
 def roster_snapshot(*, conference_sid: str) -> Roster:
     """The roster as it is now, without reconciling (a cache read)."""
     return rosters.load(conference_sid) or Roster(conference_sid=conference_sid)
+
+
+def roster_view(*, conference_sid: str) -> Snapshot:
+    """The roster and its in-flight marks as they are now, without reconciling: ONE cache read."""
+    return rosters.snapshot(conference_sid)
+
+
+def conference_view(*, conference_sid: str) -> Snapshot:
+    """The roster and its marks, reconciled with Twilio first if due (single-flight)."""
+    roster_refresh(conference_sid=conference_sid)
+    return rosters.snapshot(conference_sid)
 
 
 def participant_forget(*, conference_sid: str, call_sid: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -21,13 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from conference_admin.access.roles import ADD, END, MODERATE, VIEW
-from conference_admin.live.roster import Roster
+from conference_admin.live.roster import Marks, Roster, Snapshot
+from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
 from . import forms, services
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
-from .rows import Note, build_rows, gone_row, roster_names
+from .rows import Note, ParticipantRow, build_rows, gone_row, roster_names
 
 ROW = "conferences/detail.html#participant-row"
 NOTE = "conferences/detail.html#note"
@@ -114,10 +116,10 @@ def conference_list(request: HttpRequest) -> HttpResponse:
 def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
         conference = services.conference_get(conference_sid=conference_sid)
-        roster = (
-            services.conference_roster(conference_sid=conference_sid)
+        view = (
+            services.conference_view(conference_sid=conference_sid)
             if _is_live(conference)
-            else Roster(conference_sid)
+            else Snapshot(Roster(conference_sid), Marks())
         )
     except TwilioApiError as error:
         if error.is_not_found:
@@ -125,6 +127,7 @@ def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse
         return _error_page(request, error, status=502)
     except TwilioError as error:
         return _error_page(request, error, status=_error_status(error))
+    roster = view.roster
     if roster.conference is not None:
         conference = roster.conference
     if roster.conference_status and roster.conference_status != conference.status:
@@ -135,9 +138,8 @@ def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse
         "conference_sid": conference.sid,
         "live": live,
         "ended": not live,
-        **_roster_context(roster, conference_sid),
+        **_roster_context(request, view, conference_sid),
         "add_form": forms.AddParticipantForm(coach_choices=list(roster_names(roster).items())),
-        "announce_form": forms.AnnounceForm(),
         **page_options(request),
     }
     return render(request, "conferences/detail.html", context)
@@ -147,21 +149,31 @@ def _is_live(conference: Conference) -> bool:
     return conference.status in services.LIVE_CONFERENCE_STATUSES
 
 
-def _roster_context(roster: Roster, conference_sid: str, *, entries=None, arrived=()) -> dict[str, Any]:
-    """What the table and its status line show, from one roster snapshot.
+def _roster_context(
+    request: HttpRequest, view: Snapshot, conference_sid: str, *, entries=None, arrived=()
+) -> dict[str, Any]:
+    """What the table and its status line show, from one snapshot (roster and marks).
 
     `entries`: the rows to render (default all); `arrived`: rows that may be new to the page.
     """
     now = timezone.now()
+    roster = view.roster
     alerts = services.conference_alerts(roster=roster, now=now)
+    rows = partial(
+        build_rows,
+        roster,
+        conference_sid=conference_sid,
+        alerts=alerts,
+        now=now,
+        marks=view.marks,
+        viewer=request.user.get_username(),
+    )
     return {
-        "rows": build_rows(roster, conference_sid=conference_sid, entries=entries, alerts=alerts, now=now),
-        "new_rows": build_rows(roster, conference_sid=conference_sid, entries=arrived, alerts=alerts, now=now)
-        if arrived
-        else [],
+        "rows": rows(entries=entries),
+        "new_rows": rows(entries=arrived) if arrived else [],
         "participant_count": len(roster.entries),
         "alerts": [alert for alert in alerts if not alert.call_sid],
-        "version": roster.version,
+        "version": view.version,
         "mode": roster.mode,
         "roster_error": roster.last_error,
         "refreshed_at": now,
@@ -196,13 +208,14 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
     meta = services.roster_refresh(conference_sid=conference_sid)
     if meta is not None and known == meta.version and not meta.ended:
         return _nothing_changed()
-    roster = (
-        services.conference_roster(conference_sid=conference_sid)
+    view = (
+        services.conference_view(conference_sid=conference_sid)
         if meta is None
-        else services.roster_snapshot(conference_sid=conference_sid)
+        else services.roster_view(conference_sid=conference_sid)
     )
+    roster = view.roster
     # An ended conference gets the whole (empty) table once, with the reason.
-    delta = roster.delta_since(known) if known is not None and not roster.ended else None
+    delta = roster.delta_since(known, view.marks) if known is not None and not roster.ended else None
     context = {
         "conference_sid": conference_sid,
         "ended": roster.ended,
@@ -210,18 +223,18 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
         **page_options(request),
     }
     if delta is None:
-        context.update(_roster_context(roster, conference_sid), full=True)
+        context.update(_roster_context(request, view, conference_sid), full=True)
     else:
         # Rows the page may never have shown are removed by its script if present, instead
         # of an out-of-band delete that may find no target.
         context.update(
-            _roster_context(roster, conference_sid, entries=delta.changed, arrived=delta.arrived),
+            _roster_context(request, view, conference_sid, entries=delta.changed, arrived=delta.arrived),
             gone=delta.gone,
             gone_unseen=delta.gone_unseen,
             full=False,
         )
     response = render(request, ROSTER_CHANGES, context, status=286 if roster.ended else 200)
-    response["X-Roster-Version"] = str(roster.version)
+    response["X-Roster-Version"] = str(view.version)
     return trigger_client_event(response, "roster-changed", {})
 
 
@@ -285,10 +298,15 @@ ACTIONS: dict[str, Action] = {
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 def participant_action(request: HttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
+    """One click: one roster read (name, hold guard), one upstream call, one roster write;
+    the answer (row, alerts, message) is built from what that write produced."""
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action")
-    name = services.participant_name(conference_sid=conference_sid, call_sid=call_sid)
+    entry = services.roster_snapshot(conference_sid=conference_sid).entries.get(call_sid)
+    name = entry.participant.identifier if entry else call_sid
+    if supervision.hold_needs_confirmation(entry, action=action, confirmed=bool(request.POST.get("confirm"))):
+        return supervision.confirm_hold(request, conference_sid=conference_sid, call_sid=call_sid, name=name)
 
     form = spec.form(request.POST, call_sid=call_sid)
     if not form.is_valid():
@@ -297,41 +315,49 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
         )
 
     kwargs = form.service_kwargs()
-    try:
-        result = spec.service(actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **kwargs)
-    except TwilioError as error:
-        return _action_failed(
-            request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec
-        )
+    label = entry.participant.identifier if entry else ""
+    with supervision.in_flight(request, conference_sid=conference_sid, call_sid=call_sid, action=action):
+        try:
+            result = spec.service(
+                actor=request.user, conference_sid=conference_sid, call_sid=call_sid, label=label, **kwargs
+            )
+        except TwilioError as error:
+            return _action_failed(
+                request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec
+            )
 
+    if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
+        message = spec.done.format(name=name, target="")
+        if result.already:
+            message = f"{name} was already removed from the conference (Twilio's first answer was lost)."
+        if not request.htmx:
+            messages.success(request, message)
+            return _back(conference_sid)
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
+        return _announce(render(request, ROW, {"row": row}), message)
+
+    names = roster_names(result.roster)
     target = form.cleaned_data.get("call_sid_to_coach", "")
-    message = spec.done.format(
-        name=name, target=services.participant_name(conference_sid=conference_sid, call_sid=target) if target else ""
-    )
-    if isinstance(result, services.Removed) and result.already:
-        message = f"{name} was already removed from the conference (Twilio's first answer was lost)."
+    message = spec.done.format(name=names.get(call_sid, name), target=names.get(target, target) if target else "")
     if not request.htmx:
         messages.success(request, message)
         return _back(conference_sid)
-    if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
-        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
-        return _announce(render(request, ROW, {"row": row}), message)
-    return _announce(render(request, ROW, {"row": _row(conference_sid, call_sid), **page_options(request)}), message)
+    row = _row(request, result.roster, call_sid, name=name)
+    return _announce(render(request, ROW, {"row": row, **page_options(request)}), message)
 
 
-def _row(conference_sid: str, call_sid: str, note: Note | None = None):
-    """One row from the shared roster, as the action just left it."""
-    roster = services.roster_snapshot(conference_sid=conference_sid)
+def _row(request: HttpRequest, roster: Roster, call_sid: str, *, name: str, note: Note | None = None) -> ParticipantRow:
+    """One row, with its alerts, from the roster a write just produced (no cache read)."""
     entry = roster.entries.get(call_sid)
     if entry is None:
         return gone_row(
-            conference_sid=conference_sid,
+            conference_sid=roster.conference_sid,
             call_sid=call_sid,
-            name=call_sid,
+            name=name,
             note=note or Note("No longer in the conference.", "warning"),
         )
-    (row,) = build_rows(roster, conference_sid=conference_sid, entries=[entry])
-    return replace(row, note=note)
+    (row,) = build_rows(roster, conference_sid=roster.conference_sid, entries=[entry])
+    return replace(row, note=note) if note else row
 
 
 def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
@@ -382,7 +408,7 @@ def _reread_row(
 ) -> HttpResponse:
     text = f"{describe_error(error)} The row was re-read from Twilio."
     try:
-        participant = services.participant_reread_after_unknown(
+        recorded = services.participant_reread_after_unknown(
             conference_sid=conference_sid, call_sid=call_sid, error=error, expected=expected
         )
     except TwilioError as reread_error:
@@ -393,7 +419,7 @@ def _reread_row(
             name,
             f"{describe_error(error)} Re-reading failed: {describe_error(reread_error)}",
         )
-    if participant is None:
+    if recorded is None:
         text = f"{describe_error(error)} {name} is no longer in the conference."
         if not request.htmx:
             messages.warning(request, text)
@@ -403,7 +429,7 @@ def _reread_row(
     if not request.htmx:
         messages.warning(request, f"{name}: {text}")
         return _back(conference_sid)
-    row = _row(conference_sid, call_sid, note=Note(text, "warning"))
+    row = _row(request, recorded.roster, call_sid, name=name, note=Note(text, "warning"))
     return _announce(render(request, ROW, {"row": row, **page_options(request)}), f"{name}: {text}")
 
 
@@ -436,7 +462,7 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
     if form.is_valid():
         kwargs = form.service_kwargs()
         try:
-            participant = services.participant_add(actor=request.user, conference_sid=conference_sid, **kwargs)
+            added = services.participant_add(actor=request.user, conference_sid=conference_sid, **kwargs)
         except TwilioError as error:
             text = describe_error(error)
             if error.outcome_unknown:
@@ -445,13 +471,13 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
                 text = f"The conference is not there any more. {text}"
             form.add_error(None, text)
         else:
+            participant = added.participant
             message = f"Dialling {participant.identifier}."
             if not request.htmx:
                 messages.success(request, message)
                 return _back(conference_sid)
-            response = render(
-                request, ROW, {"row": _row(conference_sid, participant.call_sid), **page_options(request)}
-            )
+            row = _row(request, added.roster, participant.call_sid, name=participant.identifier)
+            response = render(request, ROW, {"row": row, **page_options(request)})
             trigger_client_event(response, "participant-added", {})
             return _announce(response, message)
     if not request.htmx:
@@ -469,24 +495,25 @@ def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: s
     label = getattr(error, "participant_label", "")
     unknown = describe_error(error)
     try:
-        participant = services.participant_add_check(conference_sid=conference_sid, label=label, error=error)
+        found = services.participant_add_check(conference_sid=conference_sid, label=label, error=error)
     except TwilioError as check_error:
-        text = f"{unknown} Checking by label {label} failed too ({describe_read_error(check_error)}): check the table before trying again."
-        participant, placed = None, None
+        text = (
+            f"{unknown} Checking by label {label} failed too ({describe_read_error(check_error)}): "
+            "check the table before trying again."
+        )
+        found, placed = None, None
     else:
-        placed = participant is not None
+        placed = found is not None
         text = f"{unknown} Checked by label {label}: " + (
             "the call was placed." if placed else "not placed. You can try again."
         )
     if not request.htmx:
         (messages.warning if placed else messages.error)(request, text)
         return _back(conference_sid)
-    if participant is not None:
-        response = render(
-            request,
-            ROW,
-            {"row": _row(conference_sid, participant.call_sid, note=Note(text, "warning")), **page_options(request)},
-        )
+    if found is not None:
+        call_sid = found.participant.call_sid
+        row = _row(request, found.roster, call_sid, name=found.participant.identifier, note=Note(text, "warning"))
+        response = render(request, ROW, {"row": row, **page_options(request)})
         trigger_client_event(response, "participant-added", {})
         return _announce(response, text)
     form.add_error(None, text)
@@ -543,7 +570,6 @@ def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
     context = {
         "conference": conference,
         "live": _is_live(conference),
-        "announce_form": forms.AnnounceForm(),
         **page_options(request),
     }
     response = render(request, HEADER, context)

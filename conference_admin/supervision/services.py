@@ -247,22 +247,26 @@ def whisper_targets(roster: Roster, actor) -> list[tuple[str, str]]:
 # --- safe hold ----------------------------------------------------------------------------
 
 
-def hold_needs_confirmation(*, conference_sid: str, call_sid: str) -> bool:
-    """The roster says this participant's exit would end the conference (and they are not held)."""
-    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
-    entry = roster.entries.get(call_sid)
-    return bool(entry and entry.participant.end_conference_on_exit and not entry.participant.hold)
-
-
 def participant_safe_hold(
-    *, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None
-) -> Participant:
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    label: str | None = None,
+    hold_url: str | None = None,
+    hold_method: str | None = None,
+) -> dashboard.Recorded:
     """Clear end-on-exit, then hold: two updates, each audited (a failure of the first stops)."""
     dashboard.participant_set_end_conference_on_exit(
-        actor=actor, conference_sid=conference_sid, call_sid=call_sid, end_conference_on_exit=False
+        actor=actor, conference_sid=conference_sid, call_sid=call_sid, end_conference_on_exit=False, label=label
     )
     return dashboard.participant_hold(
-        actor=actor, conference_sid=conference_sid, call_sid=call_sid, hold_url=hold_url, hold_method=hold_method
+        actor=actor,
+        conference_sid=conference_sid,
+        call_sid=call_sid,
+        label=label,
+        hold_url=hold_url,
+        hold_method=hold_method,
     )
 
 

@@ -224,27 +224,34 @@ def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
 @permission_required(MODERATE, raise_exception=True)
 def safe_hold(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     """ "Clear end-on-exit and hold": two updates; the row says how far it got."""
-    name = dashboard.participant_name(conference_sid=conference_sid, call_sid=call_sid)
+    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
+    entry = roster.entries.get(call_sid)
+    name = entry.participant.identifier if entry else call_sid
     form = dashboard_forms.HoldForm(request.POST, call_sid=call_sid)
     if not form.is_valid():
         note = Note(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
     else:
         try:
-            services.participant_safe_hold(
-                actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **form.service_kwargs()
+            recorded = services.participant_safe_hold(
+                actor=request.user,
+                conference_sid=conference_sid,
+                call_sid=call_sid,
+                label=name if entry else "",
+                **form.service_kwargs(),
             )
         except TwilioError as error:
             if isinstance(error, TwilioApiError) and error.is_not_found:
                 dashboard.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
             note = Note(f"{name}: {describe_error(error)}", "error")
+            roster = dashboard.roster_snapshot(conference_sid=conference_sid)  # the first update may have landed
         else:
             note = Note(
                 f"Cleared end-on-exit and put {name} on hold: their exit no longer ends the conference.", "info"
             )
+            roster = recorded.roster
     if not request.htmx:
         (messages.error if note.kind == "error" else messages.success)(request, note.text)
         return _back(conference_sid)
-    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
     entry = roster.entries.get(call_sid)
     if entry is None:
         row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=note)
