@@ -309,8 +309,28 @@ DASHBOARD_ANNOUNCEMENTS = [
 ]
 # Numbers (E.164) or client:names the supervisor may dial out from; a typed one is accepted too.
 DASHBOARD_CALLER_IDS = env_list("DASHBOARD_CALLER_IDS", ["+15005550006"])
-# Labels starting with these are staff (agents, supervisors); anyone else counts as a customer.
-DASHBOARD_STAFF_LABEL_PREFIXES = env_list("DASHBOARD_STAFF_LABEL_PREFIXES", ["agent", "supervisor"])
+
+
+def env_roles(name, default):
+    """`role=prefix` pairs, comma-separated; a role may repeat to have several prefixes."""
+    roles = {}
+    for item in env_list(name, default):
+        role, _, prefix = item.partition("=")
+        if role.strip() not in ("agent", "supervisor") or not prefix.strip():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not agent=<prefix> or supervisor=<prefix>.")
+        roles.setdefault(role.strip(), []).append(prefix.strip())
+    if "supervisor" not in roles:
+        raise ImproperlyConfigured(f"{name} needs a supervisor=<prefix> (the label of a supervisor's own line).")
+    return {role: tuple(prefixes) for role, prefixes in roles.items()}
+
+
+# Who a participant is, from its label's prefix: supervisors' own lines ("supervisor:<username>"),
+# agents; anyone else is a customer. The one setting behind every role decision (alerts, bulk
+# actions, whisper targets). The former SUPERVISION_AGENT_LABEL_PREFIX still sets the agent prefix.
+PARTICIPANT_ROLE_PREFIXES = env_roles(
+    "PARTICIPANT_ROLE_PREFIXES",
+    [f"agent={env('SUPERVISION_AGENT_LABEL_PREFIX', 'agent')}", "supervisor=supervisor:"],
+)
 
 # --- Live state (status callbacks and the shared roster) ------------------------------------
 # The URL Twilio reaches this dashboard at (e.g. https://dash.example.com behind a TLS proxy).
@@ -337,13 +357,11 @@ SIMULATOR_FAULTS = env("SIMULATOR_FAULTS", "")
 # Alerts on the conferences page: someone on hold / ringing for at least this long.
 SUPERVISION_ALERT_HOLD_SECONDS = int(env("SUPERVISION_ALERT_HOLD_SECONDS", "120"))
 SUPERVISION_ALERT_RINGING_SECONDS = int(env("SUPERVISION_ALERT_RINGING_SECONDS", "30"))
-# Labels that mark an agent (for "agent dropped") and a supervisor's own leg ("supervisor:<username>").
-SUPERVISION_AGENT_LABEL_PREFIX = env("SUPERVISION_AGENT_LABEL_PREFIX", "agent")
-SUPERVISION_SUPERVISOR_LABEL_PREFIX = "supervisor:"
+# A conference that has not started (Twilio starts it when a second participant joins) with one
+# participant connected for this long: "alone, waiting for the conference to start".
+SUPERVISION_ALERT_WAITING_TO_START_SECONDS = int(env("SUPERVISION_ALERT_WAITING_TO_START_SECONDS", "60"))
 # Bulk actions run this many single Twilio calls at once.
 SUPERVISION_BULK_CONCURRENCY = int(env("SUPERVISION_BULK_CONCURRENCY", "4"))
 # "Also watching": each user's presence is written at most this often and shown for the TTL.
 SUPERVISION_PRESENCE_WRITE_SECONDS = 10
 SUPERVISION_PRESENCE_TTL_SECONDS = 30
-# Marks the dashboard's row actions in flight for other supervisors; guards holds that would end a conference.
-MIDDLEWARE = [*MIDDLEWARE, "conference_admin.supervision.middleware.ParticipantActionMiddleware"]

@@ -6,12 +6,14 @@ beyond showing what is here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from conference_admin.live.roster import Roster, RosterEntry
+from conference_admin.live.alerts import PENDING_STATUSES, Alert, by_row, conference_alerts, participant_role
+from conference_admin.live.roster import InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
 
 STATUS_TEXT = {
@@ -22,7 +24,6 @@ STATUS_TEXT = {
     "complete": "Complete",
     "failed": "Failed",
 }
-PENDING = ("queued", "connecting", "ringing")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,12 @@ class ParticipantRow:
     joined_at: datetime | None = None
     hold_since: datetime | None = None
     speaking: bool = False
-    warning: str = ""
+    # This row's alerts (conference_admin.live.alerts), e.g. "on hold 2:00".
+    warnings: tuple[str, ...] = ()
+    # customer | agent | supervisor (conference_admin.live.alerts.participant_role)
+    role: str = "customer"
+    # Actions other supervisors have in flight on this participant (each with .actor, .action).
+    in_flight: tuple[InFlight, ...] = ()
     # time.time() when this row's state was last recorded (callback or the dashboard's action).
     recorded_at: float = 0.0
     # Roster version of this row's state: the page never replaces a row with an older one.
@@ -64,6 +70,10 @@ class ParticipantRow:
     @property
     def dom_id(self) -> str:
         return f"participant-{self.call_sid}"
+
+    @property
+    def warning(self) -> str:
+        return " · ".join(self.warnings)
 
 
 def _since(moment: datetime | None, now: datetime) -> timedelta | None:
@@ -79,7 +89,9 @@ def build_row(
     conference_sid: str,
     note: Note | None = None,
     now: datetime | None = None,
-    warning: str = "",
+    warnings: tuple[str, ...] = (),
+    in_flight: tuple[InFlight, ...] = (),
+    touched: int = 0,
 ) -> ParticipantRow:
     now = now or timezone.now()
     participant: Participant = entry.participant
@@ -94,7 +106,7 @@ def build_row(
         label=participant.label or "",
         status=status,
         status_text=STATUS_TEXT.get(status, status.capitalize()),
-        pending=status in PENDING,
+        pending=status in PENDING_STATUSES,
         muted=bool(participant.muted),
         hold=hold,
         coaching=bool(participant.coaching),
@@ -107,9 +119,11 @@ def build_row(
         joined_at=participant.date_created,
         hold_since=hold_since,
         speaking=entry.speaking,
-        warning=warning,
+        warnings=warnings,
+        role=participant_role(participant.label),
+        in_flight=in_flight,
         recorded_at=entry.fresh_at,
-        version=entry.changed_version,
+        version=max(entry.changed_version, touched),
         note=note,
     )
 
@@ -122,20 +136,41 @@ def build_rows(
     roster: Roster,
     *,
     conference_sid: str,
-    entries: list[RosterEntry] | None = None,
-    warnings: dict[str, str] | None = None,
+    entries: Iterable[RosterEntry] | None = None,
+    now: datetime | None = None,
+    alerts: Iterable[Alert] | None = None,
+    marks: Marks | None = None,
+    viewer: str = "",
 ) -> list[ParticipantRow]:
-    """Rows for `entries` (default: everyone), sharing one clock reading and one name map."""
-    now = timezone.now()
+    """Rows for `entries` (default: everyone) with their alerts and the actions other
+    supervisors have in flight, sharing one clock reading and one name map.
+
+    `alerts`: the conference's alerts when the caller has them already; `marks`: the
+    roster's in-flight marks (read with it); `viewer`: whose page it is (their own marks
+    are not shown to them)."""
+    now = now or timezone.now()
     names = roster_names(roster)
-    warnings = warnings or {}
+    warnings = by_row(conference_alerts(roster=roster, now=now) if alerts is None else alerts)
+    live = marks.live(now.timestamp()) if marks is not None else {}
+    touched = marks.touched if marks is not None else {}
     chosen = roster.entries.values() if entries is None else entries
-    return [
-        build_row(
-            entry, names, conference_sid=conference_sid, now=now, warning=warnings.get(entry.participant.call_sid, "")
+    rows = []
+    for entry in chosen:
+        call_sid = entry.participant.call_sid
+        # A mark older than the row's last recorded result belongs to an action already answered.
+        others = tuple(m for m in live.get(call_sid, ()) if m.actor != viewer and m.started > entry.fresh_at)
+        rows.append(
+            build_row(
+                entry,
+                names,
+                conference_sid=conference_sid,
+                now=now,
+                warnings=warnings.get(call_sid, ()),
+                in_flight=others,
+                touched=touched.get(call_sid, 0),
+            )
         )
-        for entry in chosen
-    ]
+    return rows
 
 
 def gone_row(*, conference_sid: str, call_sid: str, name: str, note: Note) -> ParticipantRow:

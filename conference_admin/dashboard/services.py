@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from conference_admin.audit.recorder import audit_attempt, audit_resolution
 from conference_admin.live import roster as rosters
-from conference_admin.live.roster import Roster, RosterEntry, RosterMeta
+from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_alerts
+from conference_admin.live.roster import Roster, RosterMeta, Snapshot
 from conference_admin.twilio import Conference, Participant, TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateParticipantParams
 
@@ -29,12 +30,20 @@ from .client import get_twilio_client
 from .errors import describe_read_error
 
 LIVE_CONFERENCE_STATUSES = ("in-progress", "init")
-PENDING_PARTICIPANT_STATUSES = ("queued", "connecting", "ringing")
 CALL_PROGRESS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 CONFERENCE_EVENT_GROUPS = ["start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"]
 
 
 # --- participant writes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What an action's one roster write produced: Twilio's answer and the roster as that
+    write left it, so the response is built without reading the roster again."""
+
+    participant: Participant
+    roster: Roster
 
 
 def _update(
@@ -43,78 +52,138 @@ def _update(
     conference_sid: str,
     call_sid: str,
     *,
+    label: str | None,
     held_now: bool = False,
     remember_beep_on_exit: bool | None = None,
     **params,
-) -> Participant:
-    """One audited update; what Twilio returned goes into the shared roster."""
+) -> Recorded:
+    """One audited update; what Twilio returned goes into the shared roster (one write).
+
+    `label`: how the caller knows the participant (the audit record's, should the call
+    fail); read from the roster only when the caller does not say."""
+    if label is None:
+        label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
     with audit_attempt(
         actor=actor,
         action=action,
         conference_sid=conference_sid,
         participant_sid=call_sid,
-        participant_label=participant_name(conference_sid=conference_sid, call_sid=call_sid, default=""),
+        participant_label=label,
         parameters=params,
     ) as attempt:
         participant = get_twilio_client().update_participant(conference_sid, call_sid, **params)
         attempt.succeeded(request_id=participant.request_id, participant_label=participant.label)
-    rosters.record_participant(conference_sid, participant, held_now=held_now, beep_on_exit=remember_beep_on_exit)
-    return participant
+    roster = rosters.record_participant(
+        conference_sid, participant, held_now=held_now, beep_on_exit=remember_beep_on_exit
+    )
+    return Recorded(participant, roster)
 
 
-def participant_mute(*, actor, conference_sid: str, call_sid: str) -> Participant:
-    return _update(actor, "mute", conference_sid, call_sid, muted=True)
+# Every participant write takes `label` (how the caller knows them: None reads the roster)
+# and returns what its one roster write produced.
 
 
-def participant_unmute(*, actor, conference_sid: str, call_sid: str) -> Participant:
-    return _update(actor, "unmute", conference_sid, call_sid, muted=False)
+def participant_mute(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Recorded:
+    return _update(actor, "mute", conference_sid, call_sid, label=label, muted=True)
+
+
+def participant_unmute(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Recorded:
+    return _update(actor, "unmute", conference_sid, call_sid, label=label, muted=False)
 
 
 def participant_hold(
-    *, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None
-) -> Participant:
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    label: str | None = None,
+    hold_url: str | None = None,
+    hold_method: str | None = None,
+) -> Recorded:
     return _update(
-        actor, "hold", conference_sid, call_sid, held_now=True, hold=True, hold_url=hold_url, hold_method=hold_method
+        actor,
+        "hold",
+        conference_sid,
+        call_sid,
+        label=label,
+        held_now=True,
+        hold=True,
+        hold_url=hold_url,
+        hold_method=hold_method,
     )
 
 
-def participant_resume(*, actor, conference_sid: str, call_sid: str) -> Participant:
-    return _update(actor, "resume", conference_sid, call_sid, hold=False)
+def participant_resume(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Recorded:
+    return _update(actor, "resume", conference_sid, call_sid, label=label, hold=False)
 
 
-def participant_coach(*, actor, conference_sid: str, call_sid: str, call_sid_to_coach: str) -> Participant:
-    return _update(actor, "coach", conference_sid, call_sid, coaching=True, call_sid_to_coach=call_sid_to_coach)
+def participant_coach(
+    *, actor, conference_sid: str, call_sid: str, call_sid_to_coach: str, label: str | None = None
+) -> Recorded:
+    return _update(
+        actor, "coach", conference_sid, call_sid, label=label, coaching=True, call_sid_to_coach=call_sid_to_coach
+    )
 
 
-def participant_stop_coaching(*, actor, conference_sid: str, call_sid: str) -> Participant:
-    return _update(actor, "stop-coaching", conference_sid, call_sid, coaching=False)
+def participant_stop_coaching(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Recorded:
+    return _update(actor, "stop-coaching", conference_sid, call_sid, label=label, coaching=False)
 
 
 def participant_announce(
-    *, actor, conference_sid: str, call_sid: str, announce_url: str, announce_method: str | None = None
-) -> Participant:
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    announce_url: str,
+    announce_method: str | None = None,
+    label: str | None = None,
+) -> Recorded:
     return _update(
-        actor, "announce", conference_sid, call_sid, announce_url=announce_url, announce_method=announce_method
+        actor,
+        "announce",
+        conference_sid,
+        call_sid,
+        label=label,
+        announce_url=announce_url,
+        announce_method=announce_method,
     )
 
 
 def participant_set_end_conference_on_exit(
-    *, actor, conference_sid: str, call_sid: str, end_conference_on_exit: bool
-) -> Participant:
-    return _update(actor, "end-on-exit", conference_sid, call_sid, end_conference_on_exit=end_conference_on_exit)
+    *, actor, conference_sid: str, call_sid: str, end_conference_on_exit: bool, label: str | None = None
+) -> Recorded:
+    return _update(
+        actor, "end-on-exit", conference_sid, call_sid, label=label, end_conference_on_exit=end_conference_on_exit
+    )
 
 
-def participant_set_beep_on_exit(*, actor, conference_sid: str, call_sid: str, beep_on_exit: bool) -> Participant:
+def participant_set_beep_on_exit(
+    *, actor, conference_sid: str, call_sid: str, beep_on_exit: bool, label: str | None = None
+) -> Recorded:
     # Twilio does not report beep_on_exit back, so the roster remembers what was set.
     return _update(
-        actor, "beep-on-exit", conference_sid, call_sid, remember_beep_on_exit=beep_on_exit, beep_on_exit=beep_on_exit
+        actor,
+        "beep-on-exit",
+        conference_sid,
+        call_sid,
+        label=label,
+        remember_beep_on_exit=beep_on_exit,
+        beep_on_exit=beep_on_exit,
     )
 
 
 def participant_set_wait_music(
-    *, actor, conference_sid: str, call_sid: str, wait_url: str, wait_method: str | None = None
-) -> Participant:
-    return _update(actor, "wait-music", conference_sid, call_sid, wait_url=wait_url, wait_method=wait_method)
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    wait_url: str,
+    wait_method: str | None = None,
+    label: str | None = None,
+) -> Recorded:
+    return _update(
+        actor, "wait-music", conference_sid, call_sid, label=label, wait_url=wait_url, wait_method=wait_method
+    )
 
 
 @dataclass(frozen=True)
@@ -122,11 +191,13 @@ class Removed:
     """A kick that worked; `already` when a retry found the participant gone (our first try did it)."""
 
     already: bool = False
+    roster: Roster | None = None  # as the removal's write left it
 
 
-def participant_kick(*, actor, conference_sid: str, call_sid: str) -> Removed:
+def participant_kick(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Removed:
     """Remove the participant (hang up, or cancel a call still ringing)."""
-    label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
+    if label is None:
+        label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
     already = False
     with audit_attempt(
         actor=actor, action="kick", conference_sid=conference_sid, participant_sid=call_sid, participant_label=label
@@ -139,11 +210,10 @@ def participant_kick(*, actor, conference_sid: str, call_sid: str) -> Removed:
                 raise
             request_id, already = error.request_id, True
         attempt.succeeded(request_id=request_id)
-    rosters.record_removed(conference_sid, call_sid)
-    return Removed(already=already)
+    return Removed(already=already, roster=rosters.record_removed(conference_sid, call_sid))
 
 
-def _with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[str, Any]:
+def with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[str, Any]:
     """Ask Twilio to tell us about this call and conference, when it can reach us."""
     public = settings.PUBLIC_BASE_URL.rstrip("/")
     if not public:
@@ -163,11 +233,11 @@ DIAL_LABEL_PREFIX = "dial:"
 
 def participant_add(
     *, actor, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]
-) -> Participant:
+) -> Recorded:
     """Dial out. Every dial carries a label (one is made up when none was typed), so that
     when Twilio's answer is lost the dashboard can ask by label whether the call was placed.
     On failure the raised error carries `participant_label` for `participant_add_check()`."""
-    params = _with_status_callbacks(conference_sid, params)
+    params = with_status_callbacks(conference_sid, params)
     if not params.get("label"):
         params["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
     label = params["label"]
@@ -188,11 +258,10 @@ def participant_add(
     except TwilioError as error:
         error.participant_label = label
         raise
-    rosters.record_participant(conference_sid, participant)
-    return participant
+    return Recorded(participant, rosters.record_participant(conference_sid, participant))
 
 
-def participant_add_check(*, conference_sid: str, label: str, error: TwilioError) -> Participant | None:
+def participant_add_check(*, conference_sid: str, label: str, error: TwilioError) -> Recorded | None:
     """After a dial-out whose outcome is unknown, ask Twilio for the label it set (one read).
 
     Returns the participant if the call was placed, None if nobody has that label; settles
@@ -212,7 +281,7 @@ def participant_add_check(*, conference_sid: str, label: str, error: TwilioError
                 request_id=check_error.request_id or "",
             )
         return None
-    rosters.record_participant(conference_sid, participant)
+    roster = rosters.record_participant(conference_sid, participant)
     if record is not None:
         audit_resolution(
             record,
@@ -220,12 +289,12 @@ def participant_add_check(*, conference_sid: str, label: str, error: TwilioError
             message=f"Checked by label {label}: placed as {participant.call_sid}.",
             request_id=participant.request_id or "",
         )
-    return participant
+    return Recorded(participant, roster)
 
 
 def participant_reread_after_unknown(
     *, conference_sid: str, call_sid: str, error: TwilioError, expected: dict[str, Any]
-) -> Participant | None:
+) -> Recorded | None:
     """After a timeout, read the truth once; settle the audit record when the truth tells.
 
     Returns the participant as Twilio has it now, or None when they are gone. Raises the
@@ -243,7 +312,7 @@ def participant_reread_after_unknown(
         if record is not None and record.action == "kick":
             audit_resolution(record, outcome="ok", message="Re-read: the participant is gone.")
         return None
-    rosters.record_participant(conference_sid, participant)
+    recorded = Recorded(participant, rosters.record_participant(conference_sid, participant))
     if record is not None and record.action == "kick":
         audit_resolution(
             record,
@@ -251,7 +320,7 @@ def participant_reread_after_unknown(
             message="Re-read: still in the conference.",
             request_id=participant.request_id or "",
         )
-        return participant
+        return recorded
     checkable = {key: value for key, value in expected.items() if hasattr(participant, key) and isinstance(value, bool)}
     if record is not None and checkable:
         applied = all(getattr(participant, key) == value for key, value in checkable.items())
@@ -261,7 +330,7 @@ def participant_reread_after_unknown(
             message=f"Re-read: {'applied' if applied else 'not applied'}.",
             request_id=participant.request_id or "",
         )
-    return participant
+    return recorded
 
 
 # --- conference writes --------------------------------------------------------------------
@@ -313,6 +382,17 @@ def roster_snapshot(*, conference_sid: str) -> Roster:
     return rosters.load(conference_sid) or Roster(conference_sid=conference_sid)
 
 
+def roster_view(*, conference_sid: str) -> Snapshot:
+    """The roster and its in-flight marks as they are now, without reconciling: ONE cache read."""
+    return rosters.snapshot(conference_sid)
+
+
+def conference_view(*, conference_sid: str) -> Snapshot:
+    """The roster and its marks, reconciled with Twilio first if due (single-flight)."""
+    roster_refresh(conference_sid=conference_sid)
+    return rosters.snapshot(conference_sid)
+
+
 def participant_forget(*, conference_sid: str, call_sid: str) -> None:
     """Twilio says this participant is gone: drop them from the shared roster."""
     rosters.record_removed(conference_sid, call_sid)
@@ -346,8 +426,8 @@ class ConferenceSummary:
     coaching: int
     ringing: int
     age: timedelta | None
-    # The snapshot the counts came from, so the list's alerts need not load it again.
     roster: Roster
+    alerts: tuple[Alert, ...] = ()
 
 
 def _summary(conference: Conference, roster: Roster, now: datetime) -> ConferenceSummary:
@@ -358,7 +438,7 @@ def _summary(conference: Conference, roster: Roster, now: datetime) -> Conferenc
         muted=sum(1 for e in entries if e.participant.muted),
         held=sum(1 for e in entries if e.participant.hold),
         coaching=sum(1 for e in entries if e.participant.coaching),
-        ringing=sum(1 for e in entries if e.participant.status in PENDING_PARTICIPANT_STATUSES),
+        ringing=sum(1 for e in entries if e.participant.status in PENDING_STATUSES),
         age=max(timedelta(0), now - conference.date_created) if conference.date_created else None,
         roster=roster,
     )
@@ -410,6 +490,13 @@ def _live_listing() -> LiveListing:
     return listing
 
 
+def conference_alerts(*, roster: Roster, now: datetime) -> list[Alert]:
+    """This conference's alerts, the same the conferences list shows (one query)."""
+    return conferences_alerts(
+        conference_sids=[roster.conference_sid], now=now, known_rosters={roster.conference_sid: roster}
+    )[roster.conference_sid]
+
+
 @dataclass(frozen=True)
 class ConferenceListing:
     summaries: list[ConferenceSummary]
@@ -419,8 +506,8 @@ class ConferenceListing:
 
 
 def conference_list_live(*, name_contains: str = "") -> ConferenceListing:
-    """Live conferences (in progress, and init ones waiting to start), newest first, with counts,
-    and when Twilio was last listed successfully.
+    """Live conferences (in progress, and init ones waiting to start), newest first, with counts
+    and alerts, and when Twilio was last listed successfully.
 
     The list and each roster come from the shared cache, refreshed single-flight, so a page
     of supervisors polling this costs Twilio the same as one.
@@ -437,6 +524,12 @@ def conference_list_live(*, name_contains: str = "") -> ConferenceListing:
         if roster.ended:
             continue
         summaries.append(_summary(conference, roster, now))
+    found = conferences_alerts(
+        conference_sids=[s.conference.sid for s in summaries],
+        now=now,
+        known_rosters={s.conference.sid: s.roster for s in summaries},
+    )
+    summaries = [replace(s, alerts=tuple(found[s.conference.sid])) for s in summaries]
     oldest = datetime.min.replace(tzinfo=UTC)
     summaries.sort(key=lambda s: s.conference.date_created or oldest, reverse=True)
     return ConferenceListing(
@@ -445,44 +538,3 @@ def conference_list_live(*, name_contains: str = "") -> ConferenceListing:
         refresh_error=listing.refresh_error,
         failed_at=listing.failed_at,
     )
-
-
-# --- alerts -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Alert:
-    text: str
-    call_sid: str = ""
-
-
-def is_staff_label(label: str | None) -> bool:
-    """Agents and supervisors are told apart from customers by their label's prefix."""
-    text = (label or "").casefold()
-    return any(text.startswith(prefix.casefold()) for prefix in settings.DASHBOARD_STAFF_LABEL_PREFIXES)
-
-
-def conference_alerts(roster: Roster) -> list[Alert]:
-    """What a supervisor should look at now in this conference."""
-    if roster.ended:
-        return []
-    connected = [e for e in roster.entries.values() if e.participant.status == "connected"]
-    alerts = []
-    if connected and all(e.participant.hold for e in connected):
-        alerts.append(Alert("Everyone still connected is on hold."))
-    elif connected and not any(is_staff_label(e.participant.label) and not e.participant.hold for e in connected):
-        alerts.append(Alert("No agent is attending: only customers (or held agents) are left."))
-    for entry in connected:
-        if entry.participant.hold and entry.participant.end_conference_on_exit:
-            alerts.append(
-                Alert(
-                    f"{entry.participant.identifier} is on hold and ends the conference on exit: if they hang up, everyone is disconnected.",
-                    entry.participant.call_sid,
-                )
-            )
-    return alerts
-
-
-def roster_entries(roster: Roster) -> list[RosterEntry]:
-    """Entries in join order (Twilio lists by join time; the roster keeps insertion order)."""
-    return list(roster.entries.values())

@@ -8,7 +8,8 @@ without htmx redirects back to the conference page with a Django message.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -21,13 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from conference_admin.access.roles import ADD, END, MODERATE, VIEW
-from conference_admin.live.roster import Roster
+from conference_admin.live.roster import Marks, Roster, Snapshot
+from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
 from . import forms, services
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
-from .rows import Note, build_row, build_rows, gone_row, roster_names
+from .rows import Note, ParticipantRow, build_rows, gone_row, roster_names
 
 ROW = "conferences/detail.html#participant-row"
 NOTE = "conferences/detail.html#note"
@@ -48,7 +50,7 @@ def _abilities(request: HttpRequest) -> dict[str, bool]:
     return {"can_moderate": user.has_perm(MODERATE), "can_add": user.has_perm(ADD), "can_end": user.has_perm(END)}
 
 
-def _options(request: HttpRequest) -> dict[str, Any]:
+def page_options(request: HttpRequest) -> dict[str, Any]:
     lists = pick_lists()
     return {
         "hold_music": lists["hold_music"],
@@ -93,7 +95,7 @@ def _error_status(error: TwilioError) -> int:
 def conference_list(request: HttpRequest) -> HttpResponse:
     form = forms.ConferenceFilterForm(request.GET)
     name = form.cleaned_data["q"] if form.is_valid() else ""
-    context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **_options(request)}
+    context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **page_options(request)}
     try:
         listing = services.conference_list_live(name_contains=name)
     except TwilioError as error:
@@ -120,10 +122,10 @@ def conference_list(request: HttpRequest) -> HttpResponse:
 def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
         conference = services.conference_get(conference_sid=conference_sid)
-        roster = (
-            services.conference_roster(conference_sid=conference_sid)
+        view = (
+            services.conference_view(conference_sid=conference_sid)
             if _is_live(conference)
-            else Roster(conference_sid)
+            else Snapshot(Roster(conference_sid), Marks())
         )
     except TwilioApiError as error:
         if error.is_not_found:
@@ -131,18 +133,20 @@ def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse
         return _error_page(request, error, status=502)
     except TwilioError as error:
         return _error_page(request, error, status=_error_status(error))
+    roster = view.roster
     if roster.conference is not None:
         conference = roster.conference
+    if roster.conference_status and roster.conference_status != conference.status:
+        conference = replace(conference, status=roster.conference_status)  # a callback said it started
     live = _is_live(conference) and not roster.ended
     context = {
         "conference": conference,
         "conference_sid": conference.sid,
         "live": live,
         "ended": not live,
-        **_roster_context(roster, conference_sid),
+        **_roster_context(request, view, conference_sid),
         "add_form": forms.AddParticipantForm(coach_choices=list(roster_names(roster).items())),
-        "announce_form": forms.AnnounceForm(),
-        **_options(request),
+        **page_options(request),
     }
     return render(request, "conferences/detail.html", context)
 
@@ -151,24 +155,34 @@ def _is_live(conference: Conference) -> bool:
     return conference.status in services.LIVE_CONFERENCE_STATUSES
 
 
-def _roster_context(roster: Roster, conference_sid: str, *, entries=None, arrived=()) -> dict[str, Any]:
-    """What the table and its status line show, from one roster snapshot.
+def _roster_context(
+    request: HttpRequest, view: Snapshot, conference_sid: str, *, entries=None, arrived=()
+) -> dict[str, Any]:
+    """What the table and its status line show, from one snapshot (roster and marks).
 
     `entries`: the rows to render (default all); `arrived`: rows that may be new to the page.
     """
-    alerts = services.conference_alerts(roster)
-    warnings = {alert.call_sid: alert.text for alert in alerts if alert.call_sid}
+    now = timezone.now()
+    roster = view.roster
+    alerts = services.conference_alerts(roster=roster, now=now)
+    rows = partial(
+        build_rows,
+        roster,
+        conference_sid=conference_sid,
+        alerts=alerts,
+        now=now,
+        marks=view.marks,
+        viewer=request.user.get_username(),
+    )
     return {
-        "rows": build_rows(roster, conference_sid=conference_sid, entries=entries, warnings=warnings),
-        "new_rows": build_rows(roster, conference_sid=conference_sid, entries=arrived, warnings=warnings)
-        if arrived
-        else [],
+        "rows": rows(entries=entries),
+        "new_rows": rows(entries=arrived) if arrived else [],
         "participant_count": len(roster.entries),
         "alerts": [alert for alert in alerts if not alert.call_sid],
-        "version": roster.version,
+        "version": view.version,
         "mode": roster.mode,
         "roster_error": roster.last_error,
-        "refreshed_at": timezone.now(),
+        "refreshed_at": now,
         "poll_interval": settings.ROSTER_POLL_INTERVAL_SECONDS,
         "callback_interval": settings.ROSTER_CALLBACK_INTERVAL_SECONDS,
     }
@@ -200,27 +214,33 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
     meta = services.roster_refresh(conference_sid=conference_sid)
     if meta is not None and known == meta.version and not meta.ended:
         return _nothing_changed()
-    roster = (
-        services.conference_roster(conference_sid=conference_sid)
+    view = (
+        services.conference_view(conference_sid=conference_sid)
         if meta is None
-        else services.roster_snapshot(conference_sid=conference_sid)
+        else services.roster_view(conference_sid=conference_sid)
     )
+    roster = view.roster
     # An ended conference gets the whole (empty) table once, with the reason.
-    delta = roster.delta_since(known) if known is not None and not roster.ended else None
-    context = {"conference_sid": conference_sid, "ended": roster.ended, "live": not roster.ended, **_options(request)}
+    delta = roster.delta_since(known, view.marks) if known is not None and not roster.ended else None
+    context = {
+        "conference_sid": conference_sid,
+        "ended": roster.ended,
+        "live": not roster.ended,
+        **page_options(request),
+    }
     if delta is None:
-        context.update(_roster_context(roster, conference_sid), full=True)
+        context.update(_roster_context(request, view, conference_sid), full=True)
     else:
         # Rows the page may never have shown are removed by its script if present, instead
         # of an out-of-band delete that may find no target.
         context.update(
-            _roster_context(roster, conference_sid, entries=delta.changed, arrived=delta.arrived),
+            _roster_context(request, view, conference_sid, entries=delta.changed, arrived=delta.arrived),
             gone=delta.gone,
             gone_unseen=delta.gone_unseen,
             full=False,
         )
     response = render(request, ROSTER_CHANGES, context, status=286 if roster.ended else 200)
-    response["X-Roster-Version"] = str(roster.version)
+    response["X-Roster-Version"] = str(view.version)
     return trigger_client_event(response, "roster-changed", {})
 
 
@@ -284,10 +304,15 @@ ACTIONS: dict[str, Action] = {
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 def participant_action(request: HttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
+    """One click: one roster read (name, hold guard), one upstream call, one roster write;
+    the answer (row, alerts, message) is built from what that write produced."""
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action")
-    name = services.participant_name(conference_sid=conference_sid, call_sid=call_sid)
+    entry = services.roster_snapshot(conference_sid=conference_sid).entries.get(call_sid)
+    name = entry.participant.identifier if entry else call_sid
+    if supervision.hold_needs_confirmation(entry, action=action, confirmed=bool(request.POST.get("confirm"))):
+        return supervision.confirm_hold(request, conference_sid=conference_sid, call_sid=call_sid, name=name)
 
     form = spec.form(request.POST, call_sid=call_sid)
     if not form.is_valid():
@@ -296,43 +321,49 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
         )
 
     kwargs = form.service_kwargs()
-    try:
-        result = spec.service(actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **kwargs)
-    except TwilioError as error:
-        return _action_failed(
-            request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec
-        )
+    label = entry.participant.identifier if entry else ""
+    with supervision.in_flight(request, conference_sid=conference_sid, call_sid=call_sid, action=action):
+        try:
+            result = spec.service(
+                actor=request.user, conference_sid=conference_sid, call_sid=call_sid, label=label, **kwargs
+            )
+        except TwilioError as error:
+            return _action_failed(
+                request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec
+            )
 
+    if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
+        message = spec.done.format(name=name, target="")
+        if result.already:
+            message = f"{name} was already removed from the conference (Twilio's first answer was lost)."
+        if not request.htmx:
+            messages.success(request, message)
+            return _back(conference_sid)
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
+        return _announce(render(request, ROW, {"row": row}), message)
+
+    names = roster_names(result.roster)
     target = form.cleaned_data.get("call_sid_to_coach", "")
-    message = spec.done.format(
-        name=name, target=services.participant_name(conference_sid=conference_sid, call_sid=target) if target else ""
-    )
-    if isinstance(result, services.Removed) and result.already:
-        message = f"{name} was already removed from the conference (Twilio's first answer was lost)."
+    message = spec.done.format(name=names.get(call_sid, name), target=names.get(target, target) if target else "")
     if not request.htmx:
         messages.success(request, message)
         return _back(conference_sid)
-    if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
-        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
-        return _announce(render(request, ROW, {"row": row}), message)
-    return _announce(render(request, ROW, {"row": _row(conference_sid, call_sid), **_options(request)}), message)
+    row = _row(request, result.roster, call_sid, name=name)
+    return _announce(render(request, ROW, {"row": row, **page_options(request)}), message)
 
 
-def _row(conference_sid: str, call_sid: str, note: Note | None = None):
-    """One row from the shared roster, as the action just left it."""
-    roster = services.roster_snapshot(conference_sid=conference_sid)
-    alerts = {alert.call_sid: alert.text for alert in services.conference_alerts(roster) if alert.call_sid}
+def _row(request: HttpRequest, roster: Roster, call_sid: str, *, name: str, note: Note | None = None) -> ParticipantRow:
+    """One row, with its alerts, from the roster a write just produced (no cache read)."""
     entry = roster.entries.get(call_sid)
     if entry is None:
         return gone_row(
-            conference_sid=conference_sid,
+            conference_sid=roster.conference_sid,
             call_sid=call_sid,
-            name=call_sid,
+            name=name,
             note=note or Note("No longer in the conference.", "warning"),
         )
-    return build_row(
-        entry, roster_names(roster), conference_sid=conference_sid, note=note, warning=alerts.get(call_sid, "")
-    )
+    (row,) = build_rows(roster, conference_sid=roster.conference_sid, entries=[entry])
+    return replace(row, note=note) if note else row
 
 
 def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
@@ -383,7 +414,7 @@ def _reread_row(
 ) -> HttpResponse:
     text = f"{describe_error(error)} The row was re-read from Twilio."
     try:
-        participant = services.participant_reread_after_unknown(
+        recorded = services.participant_reread_after_unknown(
             conference_sid=conference_sid, call_sid=call_sid, error=error, expected=expected
         )
     except TwilioError as reread_error:
@@ -394,7 +425,7 @@ def _reread_row(
             name,
             f"{describe_error(error)} Re-reading failed: {describe_error(reread_error)}",
         )
-    if participant is None:
+    if recorded is None:
         text = f"{describe_error(error)} {name} is no longer in the conference."
         if not request.htmx:
             messages.warning(request, text)
@@ -404,8 +435,8 @@ def _reread_row(
     if not request.htmx:
         messages.warning(request, f"{name}: {text}")
         return _back(conference_sid)
-    row = _row(conference_sid, call_sid, note=Note(text, "warning"))
-    return _announce(render(request, ROW, {"row": row, **_options(request)}), f"{name}: {text}")
+    row = _row(request, recorded.roster, call_sid, name=name, note=Note(text, "warning"))
+    return _announce(render(request, ROW, {"row": row, **page_options(request)}), f"{name}: {text}")
 
 
 def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text: str) -> HttpResponse:
@@ -437,7 +468,7 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
     if form.is_valid():
         kwargs = form.service_kwargs()
         try:
-            participant = services.participant_add(actor=request.user, conference_sid=conference_sid, **kwargs)
+            added = services.participant_add(actor=request.user, conference_sid=conference_sid, **kwargs)
         except TwilioError as error:
             text = describe_error(error)
             if error.outcome_unknown:
@@ -446,11 +477,13 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
                 text = f"The conference is not there any more. {text}"
             form.add_error(None, text)
         else:
+            participant = added.participant
             message = f"Dialling {participant.identifier}."
             if not request.htmx:
                 messages.success(request, message)
                 return _back(conference_sid)
-            response = render(request, ROW, {"row": _row(conference_sid, participant.call_sid), **_options(request)})
+            row = _row(request, added.roster, participant.call_sid, name=participant.identifier)
+            response = render(request, ROW, {"row": row, **page_options(request)})
             trigger_client_event(response, "participant-added", {})
             return _announce(response, message)
     if not request.htmx:
@@ -468,24 +501,25 @@ def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: s
     label = getattr(error, "participant_label", "")
     unknown = describe_error(error)
     try:
-        participant = services.participant_add_check(conference_sid=conference_sid, label=label, error=error)
+        found = services.participant_add_check(conference_sid=conference_sid, label=label, error=error)
     except TwilioError as check_error:
-        text = f"{unknown} Checking by label {label} failed too ({describe_read_error(check_error)}): check the table before trying again."
-        participant, placed = None, None
+        text = (
+            f"{unknown} Checking by label {label} failed too ({describe_read_error(check_error)}): "
+            "check the table before trying again."
+        )
+        found, placed = None, None
     else:
-        placed = participant is not None
+        placed = found is not None
         text = f"{unknown} Checked by label {label}: " + (
             "the call was placed." if placed else "not placed. You can try again."
         )
     if not request.htmx:
         (messages.warning if placed else messages.error)(request, text)
         return _back(conference_sid)
-    if participant is not None:
-        response = render(
-            request,
-            ROW,
-            {"row": _row(conference_sid, participant.call_sid, note=Note(text, "warning")), **_options(request)},
-        )
+    if found is not None:
+        call_sid = found.participant.call_sid
+        row = _row(request, found.roster, call_sid, name=found.participant.identifier, note=Note(text, "warning"))
+        response = render(request, ROW, {"row": row, **page_options(request)})
         trigger_client_event(response, "participant-added", {})
         return _announce(response, text)
     form.add_error(None, text)
@@ -542,8 +576,7 @@ def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
     context = {
         "conference": conference,
         "live": _is_live(conference),
-        "announce_form": forms.AnnounceForm(),
-        **_options(request),
+        **page_options(request),
     }
     response = render(request, HEADER, context)
     trigger_client_event(response, "conference-ended", {})

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 
-from conference_admin.twilio import Participant
 from conference_admin.twilio.resources import parse_rfc2822
 from conference_admin.twilio.signature import signed_content
 
@@ -58,7 +57,7 @@ PARTICIPANT_STATE_EVENTS = {
 CALL_PROGRESS = {"queued": ("queued", 0), "initiated": ("connecting", 1), "ringing": ("ringing", 2)}
 CALL_ANSWERED = {"in-progress", "answered"}
 CALL_ENDED = {"completed", "busy", "failed", "no-answer", "canceled"}
-STATUS_RANK = {"queued": 0, "connecting": 1, "ringing": 2, "connected": 3}
+SPEECH_EVENTS = {"participant-speech-start": True, "participant-speech-stop": False}
 
 
 class InvalidCallback(ValueError):
@@ -124,13 +123,11 @@ def _store(conference_sid: str, event: str, params, *, call_sid: str = "") -> bo
     return True
 
 
-def _participant_from_event(current: Participant | None, params, conference_sid: str, event: str) -> Participant:
-    call_sid = params["CallSid"]
+def _participant_fields(params) -> dict:
+    """The Participant fields this callback carries (only those it carries)."""
     coaching = _flag(params, "Coaching")
     values = {
-        "call_sid": call_sid,
-        "conference_sid": conference_sid,
-        "label": params.get("ParticipantLabel") or (current.label if current else None),
+        "label": params.get("ParticipantLabel") or None,
         "muted": _flag(params, "Muted"),
         "hold": _flag(params, "Hold"),
         "coaching": coaching,
@@ -141,12 +138,7 @@ def _participant_from_event(current: Participant | None, params, conference_sid:
     values = {key: value for key, value in values.items() if value is not None}
     if coaching is False:
         values["call_sid_to_coach"] = None  # callbacks never name the coached call
-    if event == "participant-join" or current is None:
-        values["status"] = "connected"
-    if current is None:
-        values.setdefault("date_created", _timestamp(params))
-        return Participant(**values)
-    return roster.with_fields(current, **values)
+    return values
 
 
 def receive_conference_callback(params) -> Outcome:
@@ -167,24 +159,29 @@ def receive_conference_callback(params) -> Outcome:
 
     sequence = _sequence(params)
     if event == "conference-end":
-        roster.apply_callback(
-            conference_sid, sequence=sequence, end=True, reason_ended=params.get("ReasonConferenceEnded")
-        )
+        roster.conference_ended(conference_sid, sequence=sequence, reason=params.get("ReasonConferenceEnded"))
     elif event == "conference-start":
-        roster.apply_callback(conference_sid, sequence=sequence, conference_started=True)
+        roster.conference_started(conference_sid, sequence=sequence)
     elif event == "participant-leave":
-        roster.apply_callback(conference_sid, sequence=sequence, call_sid=call_sid, leave=True)
-    elif event in PARTICIPANT_STATE_EVENTS:
-        speaking = {"participant-speech-start": True, "participant-speech-stop": False}.get(event)
-        roster.apply_callback(
+        roster.participant_left(conference_sid, call_sid=call_sid, sequence=sequence)
+    elif event == "participant-join":
+        roster.participant_joined(
+            conference_sid, call_sid=call_sid, sequence=sequence, fields=_participant_fields(params)
+        )
+    elif event in SPEECH_EVENTS:
+        roster.participant_speaking(
             conference_sid,
-            sequence=sequence,
             call_sid=call_sid,
-            speaking=speaking,
-            participant_change=lambda current: _participant_from_event(current, params, conference_sid, event),
+            sequence=sequence,
+            speaking=SPEECH_EVENTS[event],
+            fields=_participant_fields(params),
+        )
+    elif event in PARTICIPANT_STATE_EVENTS:
+        roster.participant_updated(
+            conference_sid, call_sid=call_sid, sequence=sequence, fields=_participant_fields(params)
         )
     else:
-        roster.apply_callback(conference_sid, sequence=None)  # announcements: mark callbacks as arriving
+        roster.callbacks_arriving(conference_sid)  # announcements: no row changes
     return Outcome(stored=True)
 
 
@@ -197,15 +194,9 @@ def receive_call_status_callback(params, conference_sid: str) -> Outcome:
         return Outcome(stored=False, duplicate=True)
 
     if call_status in CALL_ENDED:
-        roster.apply_callback(conference_sid, sequence=None, call_sid=call_sid, leave=True)
-    elif call_status in CALL_PROGRESS or call_status in CALL_ANSWERED:
-        new_status = "connected" if call_status in CALL_ANSWERED else CALL_PROGRESS[call_status][0]
-
-        def advance(current: Participant | None) -> Participant | None:
-            # Call progress only ever moves a known dial-out forward.
-            if current is None or STATUS_RANK.get(current.status or "", 3) >= STATUS_RANK[new_status]:
-                return None
-            return roster.with_fields(current, status=new_status)
-
-        roster.apply_callback(conference_sid, sequence=None, call_sid=call_sid, participant_change=advance)
+        roster.call_ended(conference_sid, call_sid=call_sid)
+    elif call_status in CALL_ANSWERED:
+        roster.call_progressed(conference_sid, call_sid=call_sid, status="connected")
+    elif call_status in CALL_PROGRESS:
+        roster.call_progressed(conference_sid, call_sid=call_sid, status=CALL_PROGRESS[call_status][0])
     return Outcome(stored=True)

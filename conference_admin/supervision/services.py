@@ -1,5 +1,5 @@
-"""Supervisor power tools: their own line (listen, whisper, barge), bulk actions, safe hold,
-alerts and who is on the line.
+"""Supervisor power tools: their own line (listen, whisper, barge), bulk actions, safe hold
+and who is on the line (alerts and roles: `conference_admin.live.alerts`).
 
 Writes follow the dashboard's rule: ONE Twilio call per participant, audited with
 `audit_attempt`, what Twilio returned fed to the shared roster. Bulk actions, which Twilio
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,15 +23,14 @@ from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.client import get_twilio_client
 from conference_admin.dashboard.errors import describe_error
 from conference_admin.dashboard.models import pick_lists
+from conference_admin.live import alerts
 from conference_admin.live import roster as rosters
-from conference_admin.live.models import ConferenceEvent
 from conference_admin.live.roster import Roster, RosterEntry
 from conference_admin.twilio import Participant, TwilioApiError, TwilioError
 
 from .inflight import Flight
 from .models import SupervisorProfile
 
-PENDING = ("queued", "connecting", "ringing")
 PHONE_CACHE_SECONDS = 3600
 
 
@@ -48,19 +46,11 @@ def _username(actor) -> str:
     return actor.get_username()
 
 
-def is_supervisor_label(label: str | None) -> bool:
-    return (label or "").casefold().startswith(settings.SUPERVISION_SUPERVISOR_LABEL_PREFIX.casefold())
-
-
-def is_agent_label(label: str | None) -> bool:
-    return (label or "").casefold().startswith(settings.SUPERVISION_AGENT_LABEL_PREFIX.casefold())
-
-
 # --- the supervisor's own line ------------------------------------------------------------
 
 
 def supervisor_label(actor) -> str:
-    return f"{settings.SUPERVISION_SUPERVISOR_LABEL_PREFIX}{_username(actor)}"
+    return alerts.supervisor_label(_username(actor))
 
 
 def caller_id() -> str:
@@ -98,7 +88,7 @@ def supervisor_line_dial(*, actor, conference_sid: str, to: str | None = None) -
         raise SupervisionError("Set your phone number or client identity in your profile first.")
     from_ = caller_id()
     label = supervisor_label(actor)
-    params = dashboard._with_status_callbacks(
+    params = dashboard.with_status_callbacks(
         conference_sid, {"muted": True, "beep": "false", "label": label, "end_conference_on_exit": False}
     )
     with audit_attempt(
@@ -206,7 +196,7 @@ def _line_state(entry: RosterEntry | None, names: dict[str, str], username: str 
     if entry is None:
         return LineState("off", MODE_TEXT["off"], username=username)
     p = entry.participant
-    if p.status in PENDING:
+    if p.status in alerts.PENDING_STATUSES:
         mode = "dialling"
     elif p.coaching:
         mode = "whispering"
@@ -231,15 +221,11 @@ def supervisor_line_state(*, roster: Roster, actor) -> LineState:
 
 def supervisors_on_line(*, roster: Roster, exclude_username: str = "") -> list[LineState]:
     """Every supervisor leg (label `supervisor:*`) and what it does: who listens to or coaches whom."""
-    prefix = settings.SUPERVISION_SUPERVISOR_LABEL_PREFIX
     names = _names(roster)
     states = []
     for entry in roster.entries.values():
-        label = entry.participant.label or ""
-        if not is_supervisor_label(label):
-            continue
-        username = label[len(prefix) :]
-        if username == exclude_username:
+        username = alerts.supervisor_username(entry.participant.label)
+        if username is None or username == exclude_username:
             continue
         states.append(_line_state(entry, names, username))
     return states
@@ -252,31 +238,35 @@ def whisper_targets(roster: Roster, actor) -> list[tuple[str, str]]:
         for e in roster.entries.values()
         if e.participant.status == "connected"
         and not e.participant.hold
-        and not is_supervisor_label(e.participant.label)
+        and alerts.participant_role(e.participant.label) != alerts.SUPERVISOR
     ]
-    entries.sort(key=lambda p: not is_agent_label(p.label))
+    entries.sort(key=lambda p: alerts.participant_role(p.label) != alerts.AGENT)
     return [(p.call_sid, p.identifier) for p in entries]
 
 
 # --- safe hold ----------------------------------------------------------------------------
 
 
-def hold_needs_confirmation(*, conference_sid: str, call_sid: str) -> bool:
-    """The roster says this participant's exit would end the conference (and they are not held)."""
-    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
-    entry = roster.entries.get(call_sid)
-    return bool(entry and entry.participant.end_conference_on_exit and not entry.participant.hold)
-
-
 def participant_safe_hold(
-    *, actor, conference_sid: str, call_sid: str, hold_url: str | None = None, hold_method: str | None = None
-) -> Participant:
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    label: str | None = None,
+    hold_url: str | None = None,
+    hold_method: str | None = None,
+) -> dashboard.Recorded:
     """Clear end-on-exit, then hold: two updates, each audited (a failure of the first stops)."""
     dashboard.participant_set_end_conference_on_exit(
-        actor=actor, conference_sid=conference_sid, call_sid=call_sid, end_conference_on_exit=False
+        actor=actor, conference_sid=conference_sid, call_sid=call_sid, end_conference_on_exit=False, label=label
     )
     return dashboard.participant_hold(
-        actor=actor, conference_sid=conference_sid, call_sid=call_sid, hold_url=hold_url, hold_method=hold_method
+        actor=actor,
+        conference_sid=conference_sid,
+        call_sid=call_sid,
+        label=label,
+        hold_url=hold_url,
+        hold_method=hold_method,
     )
 
 
@@ -302,7 +292,7 @@ BULK: dict[str, BulkSpec] = {
     "mute-customers": BulkSpec(
         "Mute all except agents and supervisors",
         "mute",
-        lambda p: _live(p) and not p.muted and not dashboard.is_staff_label(p.label),
+        lambda p: _live(p) and not p.muted and not alerts.is_staff(p.label),
         {"muted": True},
         done="muted",
     ),
@@ -310,7 +300,7 @@ BULK: dict[str, BulkSpec] = {
         # Supervisors' own legs stay muted: unmuting them would be a barge nobody asked for.
         "Unmute all",
         "unmute",
-        lambda p: _live(p) and bool(p.muted) and not is_supervisor_label(p.label),
+        lambda p: _live(p) and bool(p.muted) and alerts.participant_role(p.label) != alerts.SUPERVISOR,
         {"muted": False},
         done="unmuted",
     ),
@@ -321,7 +311,7 @@ BULK: dict[str, BulkSpec] = {
         # Agents stay, and so do supervisors' legs (they leave their own line themselves).
         "Remove everyone but the agents",
         "kick",
-        lambda p: not dashboard.is_staff_label(p.label),
+        lambda p: not alerts.is_staff(p.label),
         {},
         destructive=True,
         kick=True,
@@ -451,91 +441,3 @@ def _bulk_end(actor, conference_sid: str) -> BulkOutcome:
     else:
         result = BulkResult(conference_sid, conference.friendly_name or conference.sid, True, "Ended.", gone=True)
     return BulkOutcome(BULK_END, title, [result], _bulk_record(actor, conference_sid, BULK_END, [result]))
-
-
-# --- alerts -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConferenceAlert:
-    kind: str  # hold | ringing | alone | agent-dropped
-    text: str
-    call_sid: str = ""
-
-
-def clock_text(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable[str] = ()) -> list[ConferenceAlert]:
-    """What a supervisor should look at, from the shared roster at `now`.
-
-    `dropped_agents`: labels of agents Twilio reported leaving (ConferenceEvent); one counts
-    as dropped while customers remain and no participant with that label is back.
-    """
-    if roster.ended:
-        return []
-    hold_limit = timedelta(seconds=settings.SUPERVISION_ALERT_HOLD_SECONDS)
-    ring_limit = timedelta(seconds=settings.SUPERVISION_ALERT_RINGING_SECONDS)
-    alerts: list[ConferenceAlert] = []
-    participants = [e for e in roster.entries.values()]
-    for entry in participants:
-        p = entry.participant
-        if p.status == "connected" and p.hold and entry.hold_since and now - entry.hold_since >= hold_limit:
-            alerts.append(
-                ConferenceAlert("hold", f"{p.identifier} on hold {clock_text(now - entry.hold_since)}", p.call_sid)
-            )
-        if p.status in PENDING and p.date_created and now - p.date_created >= ring_limit:
-            alerts.append(
-                ConferenceAlert("ringing", f"{p.identifier} ringing {clock_text(now - p.date_created)}", p.call_sid)
-            )
-    connected = [e.participant for e in participants if e.participant.status == "connected"]
-    customers = [p for p in connected if not dashboard.is_staff_label(p.label)]
-    if customers and not any(dashboard.is_staff_label(p.label) for p in connected):
-        alerts.append(
-            ConferenceAlert("alone", "customer alone" if len(customers) == 1 else f"{len(customers)} customers alone")
-        )
-    present = {p.label for p in (e.participant for e in participants) if p.label}
-    if customers:
-        for label in dict.fromkeys(dropped_agents):
-            if label not in present:
-                alerts.append(ConferenceAlert("agent-dropped", f"agent dropped: {label}"))
-    return alerts
-
-
-def dropped_agent_labels(conference_sids: Iterable[str]) -> dict[str, list[str]]:
-    """Agent labels Twilio reported leaving, per conference, oldest first: ONE query."""
-    sids = list(conference_sids)
-    found: dict[str, list[str]] = {sid: [] for sid in sids}
-    if not sids:
-        return found
-    rows = (
-        ConferenceEvent.objects.filter(
-            conference_sid__in=sids,
-            event="participant-leave",
-            label__istartswith=settings.SUPERVISION_AGENT_LABEL_PREFIX,
-        )
-        .order_by("occurred_at", "id")
-        .values_list("conference_sid", "label")
-    )
-    for sid, label in rows:
-        found[sid].append(label)
-    return found
-
-
-def conferences_alerts(
-    *, conference_sids: Iterable[str], now: datetime, known_rosters: dict[str, Roster] | None = None
-) -> dict[str, list[ConferenceAlert]]:
-    """Alerts for each listed conference: one query for all; rosters the caller already
-    holds are used as they are, the others are one cache read each."""
-    sids = list(conference_sids)
-    dropped = dropped_agent_labels(sids)
-    known_rosters = known_rosters or {}
-    alerts = {}
-    for sid in sids:
-        roster = known_rosters.get(sid) or rosters.load(sid)
-        alerts[sid] = conference_alerts(roster=roster, now=now, dropped_agents=dropped[sid]) if roster else []
-    return alerts

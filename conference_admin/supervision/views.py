@@ -7,6 +7,7 @@ failures become an inline note with Twilio's code, answered 200 so htmx shows th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -21,8 +22,8 @@ from conference_admin.access.roles import BULK, MODERATE, VIEW
 from conference_admin.dashboard import forms as dashboard_forms
 from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.errors import describe_error
-from conference_admin.dashboard.rows import Note, build_row, gone_row, roster_names
-from conference_admin.dashboard.views import ROW, _options
+from conference_admin.dashboard.rows import Note, build_rows, gone_row
+from conference_admin.dashboard.views import ROW, page_options
 from conference_admin.twilio import TwilioApiError, TwilioError
 
 from . import presence, services
@@ -173,15 +174,15 @@ def line_leave(request: HttpRequest, conference_sid: str) -> HttpResponse:
 
 def _result_rows(conference_sid: str, outcome: services.BulkOutcome) -> list:
     roster = dashboard.roster_snapshot(conference_sid=conference_sid)
-    names = roster_names(roster)
+    shown = {row.call_sid: row for row in build_rows(roster, conference_sid=conference_sid)}
     rows = []
     for result in outcome.results:
         note = Note(f"{outcome.title}: {result.message}", "info" if result.ok else "error")
-        entry = roster.entries.get(result.call_sid)
-        if entry is None or result.gone:
+        row = shown.get(result.call_sid)
+        if row is None or result.gone:
             rows.append(gone_row(conference_sid=conference_sid, call_sid=result.call_sid, name=result.name, note=note))
         else:
-            rows.append(build_row(entry, names, conference_sid=conference_sid, note=note))
+            rows.append(replace(row, note=note))
     return rows
 
 
@@ -208,7 +209,7 @@ def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
         "outcome": outcome,
         "rows": [] if ended else _result_rows(conference_sid, outcome),
         "oob": True,
-        **_options(request),
+        **page_options(request),
     }
     response = render(request, BULK_RESULT, context)
     if ended and not outcome.failed:
@@ -223,31 +224,39 @@ def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
 @permission_required(MODERATE, raise_exception=True)
 def safe_hold(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     """ "Clear end-on-exit and hold": two updates; the row says how far it got."""
-    name = dashboard.participant_name(conference_sid=conference_sid, call_sid=call_sid)
+    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
+    entry = roster.entries.get(call_sid)
+    name = entry.participant.identifier if entry else call_sid
     form = dashboard_forms.HoldForm(request.POST, call_sid=call_sid)
     if not form.is_valid():
         note = Note(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
     else:
         try:
-            services.participant_safe_hold(
-                actor=request.user, conference_sid=conference_sid, call_sid=call_sid, **form.service_kwargs()
+            recorded = services.participant_safe_hold(
+                actor=request.user,
+                conference_sid=conference_sid,
+                call_sid=call_sid,
+                label=name if entry else "",
+                **form.service_kwargs(),
             )
         except TwilioError as error:
             if isinstance(error, TwilioApiError) and error.is_not_found:
                 dashboard.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
             note = Note(f"{name}: {describe_error(error)}", "error")
+            roster = dashboard.roster_snapshot(conference_sid=conference_sid)  # the first update may have landed
         else:
             note = Note(
                 f"Cleared end-on-exit and put {name} on hold: their exit no longer ends the conference.", "info"
             )
+            roster = recorded.roster
     if not request.htmx:
         (messages.error if note.kind == "error" else messages.success)(request, note.text)
         return _back(conference_sid)
-    roster = dashboard.roster_snapshot(conference_sid=conference_sid)
     entry = roster.entries.get(call_sid)
     if entry is None:
         row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=note)
     else:
-        row = build_row(entry, roster_names(roster), conference_sid=conference_sid, note=note)
-    response = render(request, ROW, {"row": row, **_options(request)})
+        (row,) = build_rows(roster, conference_sid=conference_sid, entries=[entry])
+        row = replace(row, note=note)
+    response = render(request, ROW, {"row": row, **page_options(request)})
     return _announce(response, note.text)

@@ -65,13 +65,10 @@ def test_reconcile_does_not_undo_a_callback_newer_than_the_list():
     roster.reconcile(CONFERENCE, [person(1)], started_at=started)
     # A callback lands while a slow list call is in flight...
     later = time.time() - 1  # list call started before the callback arrived
-    roster.apply_callback(
-        CONFERENCE,
-        sequence=7,
-        call_sid=person(1).call_sid,
-        participant_change=lambda p: roster.with_fields(p, muted=True),
+    roster.participant_updated(CONFERENCE, call_sid=person(1).call_sid, sequence=7, fields={"muted": True})
+    roster.participant_joined(
+        CONFERENCE, call_sid=person(2).call_sid, sequence=8, fields={"label": person(2).label, "muted": False}
     )
-    roster.apply_callback(CONFERENCE, sequence=8, call_sid=person(2).call_sid, participant_change=lambda p: person(2))
     current = roster.reconcile(CONFERENCE, [person(1, muted=False)], started_at=later)
     assert current.entries[person(1).call_sid].participant.muted is True
     assert person(2).call_sid in current.entries
@@ -116,7 +113,7 @@ def test_callbacks_switch_the_interval(settings):
     settings.ROSTER_POLL_INTERVAL_SECONDS = 5
     settings.ROSTER_CALLBACK_INTERVAL_SECONDS = 60
     assert roster.refresh_interval(None) == 5
-    current = roster.apply_callback(CONFERENCE, sequence=1, conference_started=True)
+    current = roster.conference_started(CONFERENCE, sequence=1)
     assert current.mode == "callbacks"
     assert roster.refresh_interval(current) == 60
 

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from conference_admin.live import roster as rosters
+from conference_admin.live.alerts import conference_alerts, conferences_alerts
 from conference_admin.live.models import ConferenceEvent
-from conference_admin.supervision.services import conference_alerts, conferences_alerts
 from conference_admin.twilio import Participant
 
 from .conftest import SALES

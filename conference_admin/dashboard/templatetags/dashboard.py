@@ -2,20 +2,15 @@ from datetime import timedelta
 
 from django import template
 
+from conference_admin.live.alerts import clock_text
+
 register = template.Library()
 
 
 @register.filter
 def clock(value: timedelta | None) -> str:
     """A duration as m:ss, or h:mm:ss from an hour on; an em dash when unknown."""
-    if value is None:
-        return "—"
-    seconds = int(value.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{minutes}:{seconds:02d}"
+    return "—" if value is None else clock_text(value)
 
 
 @register.filter

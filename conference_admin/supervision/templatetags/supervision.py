@@ -1,46 +1,24 @@
-"""Tags the dashboard's own templates use at their marked supervision spots.
+"""Tags the dashboard's templates use for what supervision shows.
 
-Both read what they need once per render (memoised in `render_context`): the in-flight
-markers of one conference (one cache read) and the alerts of every listed conference
-(one cache read each and one query for all).
+Both only render what the view already built: the row's `in_flight` marks (read with the
+roster, in the same cache round trip) and each listed conference's alerts.
 """
 
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
-
-from .. import inflight, services
 
 register = template.Library()
 
 
-@register.inclusion_tag("supervision/_row_marks.html", takes_context=True)
-def supervision_row_marks(context, row):
+@register.inclusion_tag("supervision/_row_marks.html")
+def supervision_row_marks(row):
     """Actions another supervisor has in flight on this row ("mute by sam, in flight")."""
-    request = context.get("request")
-    # Read once per request (the table renders many rows), not once per row.
-    loaded = getattr(request, "_supervision_inflight", None) if request is not None else None
-    if loaded is None or loaded[0] != row.conference_sid:
-        loaded = (row.conference_sid, inflight.load(row.conference_sid))
-        if request is not None:
-            request._supervision_inflight = loaded
-    me = request.user.get_username() if request is not None else ""
-    # A marker older than the row's last recorded result belongs to an action already answered.
-    markers = [m for m in loaded[1].get(row.call_sid, []) if m.actor != me and m.started > row.recorded_at]
-    return {"row": row, "markers": markers}
+    return {"row": row, "markers": row.in_flight}
 
 
-@register.inclusion_tag("supervision/_conference_alerts.html", takes_context=True)
-def supervision_conference_alerts(context, summary):
-    """This conference's alerts on the conferences page, computed for the whole list at once."""
-    key = "supervision:alerts"
-    alerts = context.render_context.get(key)
-    if alerts is None:
-        summaries = context.get("summaries", [])
-        alerts = context.render_context[key] = services.conferences_alerts(
-            conference_sids=[s.conference.sid for s in summaries],
-            now=context.get("now") or timezone.now(),
-            known_rosters={s.conference.sid: s.roster for s in summaries},
-        )
-    return {"alerts": alerts.get(summary.conference.sid, []), "conference_sid": summary.conference.sid}
+@register.inclusion_tag("supervision/_conference_alerts.html")
+def supervision_conference_alerts(summary):
+    """This conference's alerts on the conferences page: computed with the list (one query for
+    all), by the same rules as the conference page's."""
+    return {"alerts": summary.alerts, "conference_sid": summary.conference.sid}

@@ -1,0 +1,179 @@
+"""Who is who in a conference, and what a supervisor should look at now.
+
+The one owner of two facts every page shows:
+
+- a participant's role (customer, agent or supervisor), read from its label's prefix as
+  configured by the single setting PARTICIPANT_ROLE_PREFIXES;
+- a conference's alerts, computed from one roster snapshot. The conferences list and the
+  conference page call the same `conference_alerts`, so they show the same alerts; an alert
+  with a `call_sid` belongs to that participant's row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db.models import Q
+
+from . import roster as rosters
+from .models import ConferenceEvent
+from .roster import Roster
+
+CUSTOMER, AGENT, SUPERVISOR = "customer", "agent", "supervisor"
+STAFF = (AGENT, SUPERVISOR)
+PENDING_STATUSES = ("queued", "connecting", "ringing")
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+def participant_role(label: str | None) -> str:
+    """customer | agent | supervisor, from the label's prefix (case-insensitive)."""
+    text = (label or "").casefold()
+    for role in (SUPERVISOR, AGENT):  # "supervisor:" is checked first: it is the more specific
+        if any(text.startswith(prefix.casefold()) for prefix in settings.PARTICIPANT_ROLE_PREFIXES.get(role, ())):
+            return role
+    return CUSTOMER
+
+
+def is_staff(label: str | None) -> bool:
+    return participant_role(label) in STAFF
+
+
+def supervisor_prefix() -> str:
+    """The prefix of a supervisor's own leg label (`supervisor:<username>`)."""
+    return settings.PARTICIPANT_ROLE_PREFIXES[SUPERVISOR][0]
+
+
+def supervisor_label(username: str) -> str:
+    return f"{supervisor_prefix()}{username}"
+
+
+def supervisor_username(label: str | None) -> str | None:
+    """The username in a supervisor leg's label; None when the label is not one."""
+    label = label or ""
+    prefix = supervisor_prefix()
+    return label[len(prefix) :] if label.casefold().startswith(prefix.casefold()) else None
+
+
+# --- clock --------------------------------------------------------------------------------
+
+
+def clock_text(delta: timedelta) -> str:
+    """A duration as m:ss, or h:mm:ss from an hour on."""
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alert:
+    # all-held | alone | waiting-alone | agent-dropped (conference); hold | ringing | hold-ends-conference (row)
+    kind: str
+    text: str
+    call_sid: str = ""
+
+
+def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable[str] = ()) -> list[Alert]:
+    """What a supervisor should look at in this conference, from one roster snapshot at `now`.
+
+    `dropped_agents`: labels of agents Twilio reported leaving (`dropped_agent_labels`); one
+    counts as dropped while customers remain and nobody with that label is back. A held agent
+    or supervisor does not attend: customers with only held staff are alone.
+    """
+    if roster.ended:
+        return []
+    hold_limit = timedelta(seconds=settings.SUPERVISION_ALERT_HOLD_SECONDS)
+    ring_limit = timedelta(seconds=settings.SUPERVISION_ALERT_RINGING_SECONDS)
+    wait_limit = timedelta(seconds=settings.SUPERVISION_ALERT_WAITING_TO_START_SECONDS)
+    entries = list(roster.entries.values())
+    alerts: list[Alert] = []
+    for entry in entries:
+        p = entry.participant
+        if p.status == "connected" and p.hold and entry.hold_since and now - entry.hold_since >= hold_limit:
+            alerts.append(Alert("hold", f"{p.identifier} on hold {clock_text(now - entry.hold_since)}", p.call_sid))
+        if p.status in PENDING_STATUSES and p.date_created and now - p.date_created >= ring_limit:
+            alerts.append(Alert("ringing", f"{p.identifier} ringing {clock_text(now - p.date_created)}", p.call_sid))
+        if p.status == "connected" and p.hold and p.end_conference_on_exit:
+            alerts.append(
+                Alert(
+                    "hold-ends-conference",
+                    f"{p.identifier} is on hold and ends the conference on exit: if they hang up, "
+                    "everyone is disconnected.",
+                    p.call_sid,
+                )
+            )
+    connected = [e.participant for e in entries if e.participant.status == "connected"]
+    customers = [p for p in connected if not is_staff(p.label)]
+    lone = connected[0] if len(connected) == 1 else None
+    waiting = lone is not None and roster.conference_status == "init" and lone.date_created is not None
+    if waiting and now - lone.date_created >= wait_limit:
+        alerts.append(
+            Alert(
+                "waiting-alone",
+                f"{lone.identifier} is alone, waiting {clock_text(now - lone.date_created)} for the conference "
+                "to start: it starts when a second participant joins.",
+            )
+        )
+    elif connected and all(p.hold for p in connected):
+        alerts.append(Alert("all-held", "Everyone still connected is on hold."))
+    elif customers and not any(is_staff(p.label) and not p.hold for p in connected):
+        alerts.append(Alert("alone", "customer alone" if len(customers) == 1 else f"{len(customers)} customers alone"))
+    present = {e.participant.label for e in entries if e.participant.label}
+    if customers:
+        for label in dict.fromkeys(dropped_agents):
+            if label not in present:
+                alerts.append(Alert("agent-dropped", f"agent dropped: {label}"))
+    return alerts
+
+
+def by_row(alerts: Iterable[Alert]) -> dict[str, tuple[str, ...]]:
+    """The texts of the alerts that belong to rows, by call SID."""
+    found: dict[str, tuple[str, ...]] = {}
+    for alert in alerts:
+        if alert.call_sid:
+            found[alert.call_sid] = (*found.get(alert.call_sid, ()), alert.text)
+    return found
+
+
+def dropped_agent_labels(conference_sids: Iterable[str]) -> dict[str, list[str]]:
+    """Agent labels Twilio reported leaving, per conference, oldest first: ONE query."""
+    sids = list(conference_sids)
+    found: dict[str, list[str]] = {sid: [] for sid in sids}
+    prefixes = settings.PARTICIPANT_ROLE_PREFIXES.get(AGENT, ())
+    if not sids or not prefixes:
+        return found
+    agent = reduce(or_, (Q(label__istartswith=prefix) for prefix in prefixes))
+    rows = (
+        ConferenceEvent.objects.filter(agent, conference_sid__in=sids, event="participant-leave")
+        .order_by("occurred_at", "id")
+        .values_list("conference_sid", "label")
+    )
+    for sid, label in rows:
+        if participant_role(label) == AGENT:  # "agent" must not also match a supervisor prefix
+            found[sid].append(label)
+    return found
+
+
+def conferences_alerts(
+    *, conference_sids: Iterable[str], now: datetime, known_rosters: dict[str, Roster] | None = None
+) -> dict[str, list[Alert]]:
+    """Alerts for each conference: one query for all; rosters the caller already holds are
+    used as they are, the others are one cache read each."""
+    sids = list(conference_sids)
+    dropped = dropped_agent_labels(sids)
+    known_rosters = known_rosters or {}
+    alerts = {}
+    for sid in sids:
+        roster = known_rosters.get(sid) or rosters.load(sid)
+        alerts[sid] = conference_alerts(roster=roster, now=now, dropped_agents=dropped[sid]) if roster else []
+    return alerts

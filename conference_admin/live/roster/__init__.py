@@ -1,0 +1,94 @@
+"""One shared roster per watched conference, kept in Django's cache.
+
+Every process (and every host, with Redis) sees the same roster. The package is split by
+concern: `model` (what a roster is, and what changed since a version), `store` (cache keys,
+the lock, the one read and one write of a change), `transitions` (one function per source
+of news: the dashboard's actions, each status callback event, the reconciling list) and
+`refresh` (single-flight reconciliation with Twilio). The names below are its public API.
+"""
+
+from .model import (
+    MARK_STALE_SECONDS,
+    InFlight,
+    Marks,
+    Roster,
+    RosterDelta,
+    RosterEntry,
+    RosterMeta,
+    Snapshot,
+    with_fields,
+)
+from .refresh import COLD_START_WAIT, Fetch, ensure_fresh, refresh, refresh_from
+from .store import (
+    change_marks,
+    current_version,
+    key,
+    load,
+    load_marks,
+    meta_of,
+    mutate,
+    read_meta,
+    refresh_interval,
+    release_reconcile,
+    snapshot,
+)
+from .transitions import (
+    call_ended,
+    call_progressed,
+    callbacks_arriving,
+    conference_ended,
+    conference_started,
+    participant_joined,
+    participant_left,
+    participant_speaking,
+    participant_updated,
+    reconcile,
+    record_conference,
+    record_conference_ended,
+    record_participant,
+    record_reconcile_failure,
+    record_removed,
+)
+
+__all__ = [
+    "COLD_START_WAIT",
+    "MARK_STALE_SECONDS",
+    "Fetch",
+    "InFlight",
+    "Marks",
+    "Roster",
+    "RosterDelta",
+    "RosterEntry",
+    "RosterMeta",
+    "Snapshot",
+    "call_ended",
+    "call_progressed",
+    "callbacks_arriving",
+    "change_marks",
+    "conference_ended",
+    "conference_started",
+    "current_version",
+    "ensure_fresh",
+    "key",
+    "load",
+    "load_marks",
+    "meta_of",
+    "mutate",
+    "participant_joined",
+    "participant_left",
+    "participant_speaking",
+    "participant_updated",
+    "read_meta",
+    "reconcile",
+    "record_conference",
+    "record_conference_ended",
+    "record_participant",
+    "record_reconcile_failure",
+    "record_removed",
+    "refresh",
+    "refresh_from",
+    "refresh_interval",
+    "release_reconcile",
+    "snapshot",
+    "with_fields",
+]

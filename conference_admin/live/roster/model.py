@@ -1,0 +1,189 @@
+"""What a shared roster is: the participants a supervisor sees, versioned for cheap refreshes.
+
+Plain data, no storage and no clock reads beyond what a transition passes in. A version
+number changes only when something a supervisor can see changed; each entry remembers the
+version at which it last changed, and removed participants leave a tombstone, so a refresh
+can send only the rows that changed since the version the browser has.
+
+Actions in flight ("mute by sam, in flight") are `Marks`, stored beside the roster (not in
+it), on the same version line: a page's version is `max(roster.version, marks.version)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from conference_admin.twilio import Conference, Participant
+
+# Participant fields whose change a supervisor sees; others (uri, account) never matter.
+VISIBLE_FIELDS = (
+    "label",
+    "status",
+    "muted",
+    "hold",
+    "coaching",
+    "call_sid_to_coach",
+    "end_conference_on_exit",
+    "start_conference_on_enter",
+)
+TOMBSTONE_LIMIT = 500
+# An upstream call lasts at most TWILIO_TOTAL_TIMEOUT (20 s); an older mark is a crashed request's.
+MARK_STALE_SECONDS = 60
+
+
+@dataclass
+class RosterEntry:
+    participant: Participant
+    changed_version: int
+    speaking: bool = False
+    hold_since: datetime | None = None
+    # True when the dashboard itself put the participant on hold, so hold_since is exact;
+    # otherwise it is Twilio's date_updated when the hold was first seen.
+    hold_start_exact: bool = False
+    # Twilio's participant JSON has no beep_on_exit: what the dashboard last set, or None.
+    beep_on_exit: bool | None = None
+    created_version: int = 0
+    # Highest callback SequenceNumber applied, so a late delivery never overwrites newer state.
+    last_sequence: int = -1
+    # time.time() when a callback or the dashboard's own action last set this entry: a list
+    # call that started before then is older news and must not overwrite it.
+    fresh_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """One supervisor's action on one participant, while its upstream call runs."""
+
+    token: str
+    actor: str
+    action: str
+    started: float
+
+
+@dataclass
+class Marks:
+    """Actions in flight in one conference, by call SID, and when each call SID's marks last
+    changed (on the roster's version line), so a refresh resends those rows."""
+
+    version: int = 0
+    by_call: dict[str, tuple[InFlight, ...]] = field(default_factory=dict)
+    touched: dict[str, int] = field(default_factory=dict)
+
+    def live(self, now: float) -> dict[str, list[InFlight]]:
+        fresh = {sid: [m for m in items if now - m.started < MARK_STALE_SECONDS] for sid, items in self.by_call.items()}
+        return {sid: items for sid, items in fresh.items() if items}
+
+    def set(self, call_sid: str, items: tuple[InFlight, ...], version: int) -> None:
+        if items:
+            self.by_call[call_sid] = items
+        else:
+            self.by_call.pop(call_sid, None)
+        self.touched[call_sid] = version
+        self.version = version
+
+
+@dataclass
+class Roster:
+    conference_sid: str
+    version: int = 0
+    entries: dict[str, RosterEntry] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    # SequenceNumber of the leave callback per departed call, so a late event cannot revive it.
+    left_at_sequence: dict[str, int] = field(default_factory=dict)
+    # Version at which each departed participant had first appeared: a browser that never
+    # saw the row needs no instruction to delete it.
+    removed_created: dict[str, int] = field(default_factory=dict)
+    # time.time() of each removal, so a list call that started earlier cannot bring them back.
+    removed_at: dict[str, float] = field(default_factory=dict)
+    conference: Conference | None = None
+    conference_status: str | None = None
+    reason_ended: str | None = None
+    callbacks_seen: bool = False
+    reconciled_at: float | None = None
+    last_error: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.conference_status == "completed"
+
+    @property
+    def mode(self) -> str:
+        return "callbacks" if self.callbacks_seen else "polling"
+
+    def changes_since(self, version: int, marks: Marks | None = None) -> tuple[list[RosterEntry], list[str]] | None:
+        """Entries changed (or whose in-flight marks changed) and call SIDs removed after
+        `version`; None when too old to tell."""
+        touched = marks.touched if marks is not None else {}
+        if version > max(self.version, marks.version if marks is not None else 0) or version < 0:
+            return None
+        # Tombstones are trimmed; a browser older than the oldest kept one needs the full table.
+        if len(self.removed) >= TOMBSTONE_LIMIT and version < min(self.removed.values()):
+            return None
+        changed = [
+            entry
+            for sid, entry in self.entries.items()
+            if entry.changed_version > version or touched.get(sid, 0) > version
+        ]
+        gone = [call_sid for call_sid, removed_at in self.removed.items() if removed_at > version]
+        return changed, gone
+
+    def appeared_after(self, call_sid: str, version: int) -> bool:
+        """Whether this participant (present or departed) first appeared after `version`."""
+        entry = self.entries.get(call_sid)
+        created = entry.created_version if entry is not None else self.removed_created.get(call_sid, 0)
+        return created > version
+
+    def delta_since(self, version: int, marks: Marks | None = None) -> RosterDelta | None:
+        """What a page showing `version` must change to show the roster now; None: resend all."""
+        changes = self.changes_since(version, marks)
+        if changes is None:
+            return None
+        changed, gone = changes
+
+        def new(call_sid: str) -> bool:
+            return self.appeared_after(call_sid, version)
+
+        return RosterDelta(
+            changed=[entry for entry in changed if not new(entry.participant.call_sid)],
+            arrived=[entry for entry in changed if new(entry.participant.call_sid)],
+            gone=[call_sid for call_sid in gone if not new(call_sid)],
+            gone_unseen=[call_sid for call_sid in gone if new(call_sid)],
+        )
+
+
+@dataclass(frozen=True)
+class RosterDelta:
+    """Rows to replace, rows that may be new to the page, rows to delete, and rows that
+    came and went since the page's version (it may never have shown them)."""
+
+    changed: list[RosterEntry]
+    arrived: list[RosterEntry]
+    gone: list[str]
+    gone_unseen: list[str]
+
+
+@dataclass(frozen=True)
+class RosterMeta:
+    """The few facts a refresh needs, kept apart from the roster so reading them is cheap.
+    `version` is the page version: the roster's or its marks', whichever is newer."""
+
+    version: int
+    interval: int
+    ended: bool
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A roster and its in-flight marks, read together."""
+
+    roster: Roster
+    marks: Marks
+
+    @property
+    def version(self) -> int:
+        return max(self.roster.version, self.marks.version)
+
+
+def with_fields(participant: Participant, **values) -> Participant:
+    return replace(participant, **values)

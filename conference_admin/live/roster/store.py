@@ -1,0 +1,143 @@
+"""Where a roster lives: Django's cache (Redis in production), shared by every process.
+
+Keys per conference: `roster:<CF>` (the pickled Roster), `roster:<CF>:meta` (RosterMeta,
+what a poll reads), `roster:<CF>:marks` (actions in flight), `roster:<CF>:lock` (a short
+cross-process lock around every read-modify-write) and `roster:<CF>:lease` (the
+single-flight reconcile lease, see refresh.py).
+
+Every write takes the next number on one version line shared by the roster and its marks,
+and rewrites meta with it, so a poll learns of either kind of change from meta alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+
+from .model import TOMBSTONE_LIMIT, InFlight, Marks, Roster, RosterMeta, Snapshot
+
+LOCK_TIMEOUT = 5
+
+
+def key(conference_sid: str, part: str = "") -> str:
+    return f"roster:{conference_sid}{':' + part if part else ''}"
+
+
+def refresh_interval(roster: Roster | None) -> int:
+    """Seconds between reconciling list calls: long once Twilio's callbacks are arriving."""
+    if roster is not None and roster.callbacks_seen:
+        return settings.ROSTER_CALLBACK_INTERVAL_SECONDS
+    return settings.ROSTER_POLL_INTERVAL_SECONDS
+
+
+def meta_of(roster: Roster, marks: Marks | None = None) -> RosterMeta:
+    version = max(roster.version, marks.version if marks is not None else 0)
+    return RosterMeta(version=version, interval=refresh_interval(roster), ended=roster.ended)
+
+
+def read_meta(conference_sid: str) -> RosterMeta | None:
+    return cache.get(key(conference_sid, "meta"))
+
+
+def current_version(conference_sid: str) -> int | None:
+    """The page version (roster and marks), one small cache read; None when never loaded."""
+    meta = read_meta(conference_sid)
+    return meta.version if meta else None
+
+
+def load(conference_sid: str) -> Roster | None:
+    return cache.get(key(conference_sid))
+
+
+def load_marks(conference_sid: str) -> Marks:
+    return cache.get(key(conference_sid, "marks")) or Marks()
+
+
+def snapshot(conference_sid: str) -> Snapshot:
+    """The roster and its marks in one cache round trip."""
+    found = cache.get_many([key(conference_sid), key(conference_sid, "marks")])
+    return Snapshot(
+        found.get(key(conference_sid)) or Roster(conference_sid=conference_sid),
+        found.get(key(conference_sid, "marks")) or Marks(),
+    )
+
+
+class Locked:
+    """A short cross-process lock around a read-modify-write of one conference's keys."""
+
+    def __init__(self, conference_sid: str) -> None:
+        self.key = key(conference_sid, "lock")
+
+    def __enter__(self):
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while not cache.add(self.key, 1, timeout=LOCK_TIMEOUT):
+            if time.monotonic() > deadline:
+                break  # a crashed holder: its lock expires with LOCK_TIMEOUT anyway
+            time.sleep(0.002)
+        return self
+
+    def __exit__(self, *exc):
+        cache.delete(self.key)
+
+
+def _trim(roster: Roster) -> None:
+    if len(roster.removed) <= TOMBSTONE_LIMIT:
+        return
+    newest = sorted(roster.removed.items(), key=lambda item: item[1])[-TOMBSTONE_LIMIT:]
+    roster.removed = dict(newest)
+    roster.left_at_sequence = {sid: seq for sid, seq in roster.left_at_sequence.items() if sid in roster.removed}
+    roster.removed_created = {sid: v for sid, v in roster.removed_created.items() if sid in roster.removed}
+    roster.removed_at = {sid: t for sid, t in roster.removed_at.items() if sid in roster.removed}
+
+
+def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settles: str | None = None) -> Roster:
+    """Apply `change(roster, next_version)`; the version moves only if it returns True.
+
+    One read (roster and marks together) and one write (roster, meta, and the marks when
+    they changed). `settles`: the call SID whose result this write records: marks on it are
+    cleared in the same write (the row now shows the result, not the action in flight).
+    """
+    with Locked(conference_sid):
+        found = cache.get_many([key(conference_sid), key(conference_sid, "marks")])
+        roster = found.get(key(conference_sid)) or Roster(conference_sid=conference_sid)
+        marks = found.get(key(conference_sid, "marks")) or Marks()
+        next_version = max(roster.version, marks.version) + 1
+        if change(roster, next_version):
+            roster.version = next_version
+            _trim(roster)
+        writes: dict[str, object] = {key(conference_sid): roster}
+        if settles is not None and settles in marks.by_call:
+            marks.set(settles, (), next_version)
+            writes[key(conference_sid, "marks")] = marks
+        writes[key(conference_sid, "meta")] = meta_of(roster, marks)
+        cache.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
+        return roster
+
+
+def change_marks(
+    conference_sid: str, call_sid: str, change: Callable[[tuple[InFlight, ...]], tuple[InFlight, ...]]
+) -> tuple[InFlight, ...]:
+    """Replace one participant's marks with `change(current)`; no roster read or write.
+
+    Takes the next version and rewrites meta, so every page's next poll resends that row.
+    Returns the marks that were there before."""
+    with Locked(conference_sid):
+        found = cache.get_many([key(conference_sid, "meta"), key(conference_sid, "marks")])
+        meta: RosterMeta | None = found.get(key(conference_sid, "meta"))
+        marks = found.get(key(conference_sid, "marks")) or Marks()
+        before = marks.by_call.get(call_sid, ())
+        version = max(meta.version if meta else 0, marks.version) + 1
+        marks.set(call_sid, change(before), version)
+        writes: dict[str, object] = {key(conference_sid, "marks"): marks}
+        if meta is not None:  # nobody has loaded the roster yet: its first load writes meta
+            writes[key(conference_sid, "meta")] = RosterMeta(version, meta.interval, meta.ended)
+        cache.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
+        return before
+
+
+def release_reconcile(conference_sid: str) -> None:
+    """Let the next refresh list the participants from Twilio now."""
+    cache.delete(key(conference_sid, "lease"))

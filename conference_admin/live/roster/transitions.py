@@ -1,0 +1,310 @@
+"""How a roster changes: one function per source of news, each one locked read-modify-write.
+
+Three sources feed a roster: the dashboard's own actions (what Twilio answered), Twilio's
+status callbacks (one function per event, applied in SequenceNumber order), and the
+reconciling participant list (refresh.py). Each function returns the roster it wrote.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from conference_admin.twilio import Conference, Participant
+
+from .model import VISIBLE_FIELDS, Roster, RosterEntry, with_fields
+from .store import mutate
+
+# Call progress of a dial-out, in order: a callback only ever moves it forward.
+STATUS_RANK = {"queued": 0, "connecting": 1, "ringing": 2, "connected": 3}
+
+
+def _visible(participant: Participant) -> tuple:
+    return tuple(getattr(participant, name) for name in VISIBLE_FIELDS)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _put(
+    roster: Roster,
+    participant: Participant,
+    version: int,
+    *,
+    speaking: bool | None = None,
+    held_now: bool = False,
+    beep_on_exit: bool | None = None,
+) -> bool:
+    """Insert or update one entry; True when something visible changed.
+
+    `held_now`: the dashboard has just put this participant on hold, so the hold starts now.
+    """
+    entry = roster.entries.get(participant.call_sid)
+    roster.removed.pop(participant.call_sid, None)
+    if entry is None:
+        entry = RosterEntry(participant, version, speaking=bool(speaking), created_version=version)
+        roster.entries[participant.call_sid] = entry
+        if participant.hold:
+            entry.hold_since = _now() if held_now else (participant.date_updated or _now())
+            entry.hold_start_exact = held_now
+        entry.beep_on_exit = beep_on_exit
+        return True
+    changed = _visible(entry.participant) != _visible(participant)
+    if participant.hold and (held_now or not entry.participant.hold or entry.hold_since is None):
+        entry.hold_since = _now() if held_now else (participant.date_updated or _now())
+        entry.hold_start_exact = held_now
+    elif not participant.hold:
+        entry.hold_since = None
+        entry.hold_start_exact = False
+    if beep_on_exit is not None and beep_on_exit != entry.beep_on_exit:
+        entry.beep_on_exit = beep_on_exit
+        changed = True
+    entry.participant = participant
+    if speaking is not None and speaking != entry.speaking:
+        entry.speaking = speaking
+        changed = True
+    if changed:
+        entry.changed_version = version
+    return changed
+
+
+def _remove(roster: Roster, call_sid: str, version: int) -> bool:
+    entry = roster.entries.pop(call_sid, None)
+    if entry is None:
+        return False
+    roster.removed[call_sid] = version
+    roster.removed_created[call_sid] = entry.created_version
+    roster.removed_at[call_sid] = time.time()
+    return True
+
+
+def _end(roster: Roster, version: int, reason: str | None) -> bool:
+    already = roster.ended and not roster.entries
+    for call_sid in list(roster.entries):
+        _remove(roster, call_sid, version)
+    roster.conference_status = "completed"
+    roster.reason_ended = reason or roster.reason_ended
+    return not already
+
+
+# --- the dashboard's own actions (what Twilio answered: the freshest truth there is) --------
+
+
+def record_participant(
+    conference_sid: str, participant: Participant, *, held_now: bool = False, beep_on_exit: bool | None = None
+) -> Roster:
+    def change(roster: Roster, version: int) -> bool:
+        if roster.ended:
+            return False
+        changed = _put(roster, participant, version, held_now=held_now, beep_on_exit=beep_on_exit)
+        roster.entries[participant.call_sid].fresh_at = time.time()
+        return changed
+
+    return mutate(conference_sid, change, settles=participant.call_sid)
+
+
+def record_removed(conference_sid: str, call_sid: str) -> Roster:
+    return mutate(conference_sid, lambda roster, version: _remove(roster, call_sid, version), settles=call_sid)
+
+
+def record_conference(conference: Conference) -> Roster:
+    """Remember a conference resource Twilio returned (header facts, and whether it ended)."""
+
+    def change(roster: Roster, version: int) -> bool:
+        changed = roster.conference_status != conference.status
+        roster.conference = conference
+        roster.conference_status = conference.status
+        if conference.status == "completed":
+            roster.reason_ended = conference.reason_conference_ended
+            for call_sid in list(roster.entries):
+                changed |= _remove(roster, call_sid, version)
+        return changed
+
+    return mutate(conference.sid, change)
+
+
+def record_conference_ended(conference_sid: str, reason: str | None = None) -> Roster:
+    return mutate(conference_sid, lambda roster, version: _end(roster, version, reason))
+
+
+# --- the reconciling list ------------------------------------------------------------------
+
+
+def reconcile(
+    conference_sid: str, participants: Iterable[Participant], *, started_at: float, conference: Conference | None = None
+) -> Roster:
+    """Make the roster equal to a list Twilio returned, keeping callbacks newer than the list."""
+    listed = {participant.call_sid: participant for participant in participants}
+
+    def change(roster: Roster, version: int) -> bool:
+        changed = False
+        if conference is not None:
+            roster.conference = conference
+            if conference.status != roster.conference_status:
+                roster.conference_status = conference.status
+                roster.reason_ended = conference.reason_conference_ended
+                changed = True
+        for call_sid, entry in list(roster.entries.items()):
+            if call_sid not in listed and entry.fresh_at < started_at:
+                changed |= _remove(roster, call_sid, version)
+        for call_sid, participant in listed.items():
+            entry = roster.entries.get(call_sid)
+            if entry is not None and entry.fresh_at >= started_at:
+                continue
+            if entry is None and roster.removed_at.get(call_sid, 0.0) >= started_at:
+                continue  # removed while this list was in flight
+            changed |= _put(roster, participant, version)
+        roster.reconciled_at = time.time()
+        roster.last_error = None
+        return changed
+
+    return mutate(conference_sid, change)
+
+
+def record_reconcile_failure(conference_sid: str, message: str) -> Roster:
+    def change(roster: Roster, version: int) -> bool:
+        changed = roster.last_error != message
+        roster.last_error = message
+        return changed
+
+    return mutate(conference_sid, change)
+
+
+# --- Twilio's conference status callbacks, one function per event -------------------------
+# `fields`: the Participant fields the callback carried (only those it carried).
+
+
+def conference_started(conference_sid: str, *, sequence: int | None) -> Roster:
+    def change(roster: Roster, version: int) -> bool:
+        roster.callbacks_seen = True
+        if roster.ended or roster.conference_status == "in-progress":
+            return False
+        roster.conference_status = "in-progress"
+        return True
+
+    return mutate(conference_sid, change)
+
+
+def conference_ended(conference_sid: str, *, sequence: int | None, reason: str | None) -> Roster:
+    def change(roster: Roster, version: int) -> bool:
+        roster.callbacks_seen = True
+        changed = bool(roster.entries) or not roster.ended
+        _end(roster, version, reason)
+        roster.reason_ended = reason
+        return changed
+
+    return mutate(conference_sid, change)
+
+
+def callbacks_arriving(conference_sid: str) -> Roster:
+    """An event that changes no row (an announcement ended): callbacks reach the dashboard."""
+
+    def change(roster: Roster, version: int) -> bool:
+        roster.callbacks_seen = True
+        return False
+
+    return mutate(conference_sid, change)
+
+
+def _in_order(roster: Roster, call_sid: str, sequence: int | None) -> bool:
+    """Whether an event at `sequence` is newer than what this participant has had applied."""
+    if sequence is None:
+        return True
+    entry = roster.entries.get(call_sid)
+    if entry is not None and sequence <= entry.last_sequence:
+        return False
+    return sequence > roster.left_at_sequence.get(call_sid, -1)
+
+
+def _participant_event(
+    conference_sid: str,
+    call_sid: str,
+    sequence: int | None,
+    fields: Mapping[str, Any],
+    *,
+    joined: bool = False,
+    speaking: bool | None = None,
+) -> Roster:
+    def change(roster: Roster, version: int) -> bool:
+        roster.callbacks_seen = True
+        if roster.ended or not _in_order(roster, call_sid, sequence):
+            return False
+        entry = roster.entries.get(call_sid)
+        values = dict(fields)
+        if joined or entry is None:
+            values["status"] = "connected"
+        if entry is None:
+            values.setdefault("date_created", values.get("date_updated"))
+            participant = Participant(call_sid=call_sid, conference_sid=conference_sid, **values)
+        else:
+            participant = with_fields(entry.participant, **values)
+        changed = _put(roster, participant, version, speaking=speaking)
+        fresh = roster.entries[call_sid]
+        if sequence is not None:
+            fresh.last_sequence = sequence
+        fresh.fresh_at = time.time()
+        return changed
+
+    return mutate(conference_sid, change)
+
+
+def participant_joined(
+    conference_sid: str, *, call_sid: str, sequence: int | None, fields: Mapping[str, Any]
+) -> Roster:
+    return _participant_event(conference_sid, call_sid, sequence, fields, joined=True)
+
+
+def participant_updated(
+    conference_sid: str, *, call_sid: str, sequence: int | None, fields: Mapping[str, Any]
+) -> Roster:
+    """Muted, unmuted, held, unheld or modified (coaching, end-on-exit...)."""
+    return _participant_event(conference_sid, call_sid, sequence, fields)
+
+
+def participant_speaking(
+    conference_sid: str, *, call_sid: str, sequence: int | None, speaking: bool, fields: Mapping[str, Any]
+) -> Roster:
+    return _participant_event(conference_sid, call_sid, sequence, fields, speaking=speaking)
+
+
+def participant_left(conference_sid: str, *, call_sid: str, sequence: int | None) -> Roster:
+    def change(roster: Roster, version: int) -> bool:
+        roster.callbacks_seen = True
+        if roster.ended or not _in_order(roster, call_sid, sequence):
+            return False
+        if sequence is not None:
+            roster.left_at_sequence[call_sid] = sequence
+        return _remove(roster, call_sid, version)
+
+    return mutate(conference_sid, change)
+
+
+# --- call status callbacks of the dashboard's own dial-outs --------------------------------
+
+
+def call_progressed(conference_sid: str, *, call_sid: str, status: str) -> Roster:
+    """queued → connecting → ringing → connected; a known dial-out only ever moves forward."""
+
+    def change(roster: Roster, version: int) -> bool:
+        roster.callbacks_seen = True
+        entry = roster.entries.get(call_sid)
+        if roster.ended or entry is None:
+            return False
+        if STATUS_RANK.get(entry.participant.status or "", 3) >= STATUS_RANK[status]:
+            return False
+        changed = _put(roster, with_fields(entry.participant, status=status), version)
+        entry.fresh_at = time.time()
+        return changed
+
+    return mutate(conference_sid, change)
+
+
+def call_ended(conference_sid: str, *, call_sid: str) -> Roster:
+    def change(roster: Roster, version: int) -> bool:
+        roster.callbacks_seen = True
+        return not roster.ended and _remove(roster, call_sid, version)
+
+    return mutate(conference_sid, change)

@@ -1,0 +1,51 @@
+"""What supervision adds to the dashboard's participant action, called by name from that view
+(`conference_admin.dashboard.views.participant_action`):
+
+- `hold_needs_confirmation` / `confirm_hold`: a hold on a participant whose exit ends the
+  conference needs `confirm` first; without it the answer is the safe-hold choice ("Clear
+  end-on-exit and hold" / "Hold anyway");
+- `in_flight`: the action is marked in flight for other supervisors while its upstream call
+  runs ("mute by sam, in flight" in their rows on their next refresh).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from conference_admin.live.roster import RosterEntry
+
+from .inflight import Flight
+
+HOLD_FIELDS = ("hold_url", "hold_method")
+
+
+def hold_needs_confirmation(entry: RosterEntry | None, *, action: str, confirmed: bool) -> bool:
+    """A hold (not yet confirmed) on someone whose exit would end the conference, not held yet."""
+    if action != "hold" or confirmed or entry is None:
+        return False
+    return bool(entry.participant.end_conference_on_exit and not entry.participant.hold)
+
+
+def confirm_hold(request: HttpRequest, *, conference_sid: str, call_sid: str, name: str) -> HttpResponse:
+    """The safe-hold choice, in the row's note slot (or a page without htmx)."""
+    context = {
+        "conference_sid": conference_sid,
+        "call_sid": call_sid,
+        "name": name,
+        "hold": {key: request.POST.get(key, "") for key in HOLD_FIELDS},
+    }
+    text = f"{name} ends the conference on exit: confirm how to hold them."
+    if not request.htmx:
+        messages.warning(request, text)
+        return render(request, "supervision/hold_confirm.html", context)
+    response = render(request, "supervision/_hold_confirm.html", context)
+    response = reswap(retarget(response, f"#note-{call_sid}"), "innerHTML")
+    return trigger_client_event(response, "dashboard:announce", {"message": text})
+
+
+def in_flight(request: HttpRequest, *, conference_sid: str, call_sid: str, action: str) -> Flight:
+    """`with in_flight(...):` around the upstream call and what answers it."""
+    return Flight(conference_sid, call_sid, actor=request.user.get_username(), action=action)

@@ -1,0 +1,76 @@
+"""One click: one roster read and one roster write; the answer is built from that write."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.core.cache import caches
+from django.urls import reverse
+
+from conference_admin.live import roster as rosters
+
+from .conftest import ESCALATION
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def cache_log(monkeypatch):
+    """Every cache read and write, by kind and key."""
+    backend = caches["default"]
+    log: Counter = Counter()
+    depth = [0]  # a backend's get_many may call its own get: count the outer call only
+
+    def wrap(name, kind, keys_of):
+        original = getattr(backend, name)
+
+        def logged(*args, **kwargs):
+            if not depth[0]:
+                for key in keys_of(*args, **kwargs):
+                    log[(kind, key)] += 1
+            depth[0] += 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(backend, name, logged)
+
+    wrap("get", "read", lambda key, *a, **k: [key])
+    wrap("get_many", "read", lambda keys, *a, **k: list(keys))
+    wrap("set", "write", lambda key, *a, **k: [key])
+    wrap("set_many", "write", lambda data, *a, **k: list(data))
+    return log
+
+
+def test_a_mute_reads_the_roster_once_and_writes_it_once(supervisor_client, demo, seen, cache_log):
+    seen(ESCALATION)
+    sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
+    cache_log.clear()
+    response = supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), {}, **HTMX)
+    assert response.status_code == 200 and "Unmute agent:carol" in response.content.decode()
+    blob = rosters.key(sid)
+    # The view's read (name, hold guard) and the read-modify-write of the one write.
+    assert cache_log[("read", blob)] == 2
+    assert cache_log[("write", blob)] == 1
+    # The in-flight mark is its own small key: set at the start, cleared by the action's own
+    # write; it never costs a roster write.
+    assert cache_log[("write", rosters.key(sid, "marks"))] == 2
+    assert demo.participant(ESCALATION, "agent:carol").muted is True
+
+
+def test_a_mark_takes_a_version_without_a_roster_write(supervisor_client, demo, seen, cache_log):
+    from conference_admin.supervision.inflight import Flight
+
+    seen(ESCALATION)
+    sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
+    before = rosters.current_version(sid)
+    cache_log.clear()
+    flight = Flight(sid, carol, actor="kim", action="hold")
+    flight.start()
+    assert rosters.current_version(sid) == before + 1
+    flight.finish()  # no result was recorded: clearing the mark is a new version too
+    assert rosters.current_version(sid) == before + 2
+    assert cache_log[("write", rosters.key(sid))] == 0 and cache_log[("read", rosters.key(sid))] == 0
+    assert rosters.load(sid).version <= before  # the roster itself was not rewritten

@@ -1,0 +1,80 @@
+"""One classifier and one set of alert rules, whatever page shows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from conference_admin.live import alerts
+from conference_admin.live import roster as rosters
+from conference_admin.twilio import Participant
+
+CONF = "CF" + "c" * 32
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def person(n: int, label: str | None, **values) -> Participant:
+    return Participant(
+        call_sid=f"CA{n:032x}",
+        conference_sid=CONF,
+        label=label,
+        **{"status": "connected", "muted": False, "hold": False, "date_created": T0, **values},
+    )
+
+
+def roster_of(*participants: Participant, status: str = "in-progress") -> rosters.Roster:
+    roster = rosters.Roster(conference_sid=CONF, conference_status=status)
+    for n, p in enumerate(participants):
+        roster.entries[p.call_sid] = rosters.RosterEntry(p, n, hold_since=T0 if p.hold else None)
+    return roster
+
+
+def kinds(found) -> list[str]:
+    return [a.kind for a in found]
+
+
+def test_one_setting_classifies_every_participant(settings):
+    assert alerts.participant_role("supervisor:sam") == "supervisor"
+    assert alerts.participant_role("Agent:Bob") == "agent"
+    assert alerts.participant_role("customer:Dana") == "customer"
+    assert alerts.participant_role(None) == "customer"
+    settings.PARTICIPANT_ROLE_PREFIXES = {"agent": ("rep-", "staff:"), "supervisor": ("boss:",)}
+    assert alerts.participant_role("staff:kim") == "agent"
+    assert alerts.participant_role("agent:bob") == "customer"
+    assert alerts.supervisor_label("sam") == "boss:sam"
+    assert alerts.supervisor_username("boss:sam") == "sam"
+
+
+def test_a_held_agent_does_not_attend_the_customer():
+    roster = roster_of(person(1, "agent:bob", hold=True), person(2, "customer:Eve"))
+    assert kinds(alerts.conference_alerts(roster=roster, now=T0)) == ["alone"]
+
+
+def test_everyone_on_hold():
+    roster = roster_of(person(1, "agent:bob", hold=True), person(2, "customer:Eve", hold=True))
+    assert "all-held" in kinds(alerts.conference_alerts(roster=roster, now=T0))
+
+
+def test_a_held_participant_whose_exit_ends_the_conference_is_a_row_alert():
+    roster = roster_of(person(1, "agent:bob", hold=True, end_conference_on_exit=True), person(2, "agent:kim"))
+    (alert,) = alerts.conference_alerts(roster=roster, now=T0)
+    assert alert.kind == "hold-ends-conference" and alert.call_sid == person(1, None).call_sid
+
+
+@pytest.mark.parametrize("label", ["customer:Eve", "agent:bob"])
+def test_someone_alone_in_a_conference_that_never_started(settings, label):
+    settings.SUPERVISION_ALERT_WAITING_TO_START_SECONDS = 60
+    roster = roster_of(person(1, label), status="init")
+    assert "waiting-alone" not in kinds(alerts.conference_alerts(roster=roster, now=T0 + timedelta(seconds=59)))
+    found = alerts.conference_alerts(roster=roster, now=T0 + timedelta(seconds=65))
+    assert kinds(found) == ["waiting-alone"]
+    assert found[0].text == (
+        f"{label} is alone, waiting 1:05 for the conference to start: it starts when a second participant joins."
+    )
+    # Started, or someone else is in: not waiting alone.
+    assert "waiting-alone" not in kinds(
+        alerts.conference_alerts(roster=roster_of(person(1, label)), now=T0 + timedelta(hours=1))
+    )
+    two = roster_of(person(1, label), person(2, "agent:kim"), status="init")
+    assert "waiting-alone" not in kinds(alerts.conference_alerts(roster=two, now=T0 + timedelta(hours=1)))
