@@ -28,6 +28,14 @@ def connected_call(api: Api, clock: ManualClock, conference: str = "Room", **par
     return created
 
 
+def recorded_conference(api: Api, clock: ManualClock, conference: str = "Room", **params: object) -> dict:
+    """A first participant with the recording options, and a second one so the conference starts."""
+    created = api.dial(conference, **params)
+    api.dial(created["conference_sid"], To="+14155550123")
+    clock.advance(3)
+    return created
+
+
 def start_recording(api: Api, call_sid: str, **params: object) -> dict:
     response = api.post(call_path(call_sid, "/Recordings.json"), params)
     assert response.status_code == 201, response.text
@@ -282,6 +290,7 @@ def test_a_conference_recorded_from_start(api: Api, clock: ManualClock) -> None:
     created = api.dial("Recorded", ConferenceRecord="record-from-start")
     conference_sid = created["conference_sid"]
     assert api.get(conference_recordings(conference_sid)).json()["recordings"] == []  # not started yet
+    api.dial(conference_sid, To="+14155550123")  # a conference starts with its second participant
     clock.advance(3)
     (recording,) = api.get(conference_recordings(conference_sid)).json()["recordings"]
     assert (recording["status"], recording["source"], recording["conference_sid"], recording["call_sid"]) == (
@@ -309,7 +318,7 @@ def test_a_conference_recorded_from_start(api: Api, clock: ManualClock) -> None:
 
 
 def test_a_stopped_conference_recording_cannot_be_restarted(api: Api, clock: ManualClock) -> None:
-    conference_sid = connected_call(api, clock, "Recorded", ConferenceRecord="true")["conference_sid"]
+    conference_sid = recorded_conference(api, clock, "Recorded", ConferenceRecord="true")["conference_sid"]
     clock.advance(5)
     assert update(api, conference_recordings(conference_sid, f"/{CURRENT}.json"), Status="stopped")["status"] == (
         "stopped"
@@ -370,7 +379,7 @@ def test_demo_callers_dial_in_and_two_demo_conferences_are_recorded(sim: Simulat
 def test_faults_apply_to_the_new_operations(
     api: Api, sim: Simulator, clock: ManualClock, operation: str, method: str, path: str
 ) -> None:
-    created = connected_call(api, clock, ConferenceRecord="record-from-start")
+    created = recorded_conference(api, clock, ConferenceRecord="record-from-start")
     paths = {
         "call": call_path(created["call_sid"]),
         "call_recordings": call_path(created["call_sid"], "/Recordings.json"),

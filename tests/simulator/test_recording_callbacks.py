@@ -91,6 +91,7 @@ def test_conference_recording_callbacks_follow_the_conference(
         ConferenceRecordingStatusCallbackEvent="in-progress completed",
     )
     conference_sid = created["conference_sid"]
+    api.dial(conference_sid, To="+14155550123")  # a conference starts with its second participant
     clock.advance(3)
     api.get(f"Conferences/{conference_sid}.json")
     clock.advance(30)

@@ -27,6 +27,8 @@ def live(client: Client, clock):
     participant = client.conferences("SDK recorded").participants.create(
         from_=CALLER, to="+14155550100", label="customer", conference_record="record-from-start"
     )
+    # A conference starts with its second participant.
+    client.conferences(participant.conference_sid).participants.create(from_=CALLER, to="+14155550123", label="agent")
     clock.advance(3)
     return participant
 

@@ -27,6 +27,9 @@ def live(simulator, twilio_client):
         "Recorded room", from_=CALLER, to="+14155550100", label="customer", conference_record="record-from-start"
     )
     simulator.answer(simulator.account_sid, customer.conference_sid, customer.call_sid)
+    # A conference starts with its second participant.
+    agent = twilio_client.create_participant(customer.conference_sid, from_=CALLER, to="+14155550123", label="agent")
+    simulator.answer(simulator.account_sid, customer.conference_sid, agent.call_sid)
     return customer
 
 
