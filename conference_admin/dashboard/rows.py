@@ -128,10 +128,6 @@ def build_row(
     )
 
 
-def roster_names(roster: Roster) -> dict[str, str]:
-    return {call_sid: entry.participant.identifier for call_sid, entry in roster.entries.items()}
-
-
 def build_rows(
     roster: Roster,
     *,
@@ -149,7 +145,7 @@ def build_rows(
     roster's in-flight marks (read with it); `viewer`: whose page it is (their own marks
     are not shown to them)."""
     now = now or timezone.now()
-    names = roster_names(roster)
+    names = roster.names()
     warnings = by_row(conference_alerts(roster=roster, now=now) if alerts is None else alerts)
     live = marks.live(now.timestamp()) if marks is not None else {}
     touched = marks.touched if marks is not None else {}

@@ -7,6 +7,7 @@ without htmx redirects back to the conference page with a Django message.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -26,10 +27,10 @@ from conference_admin.live.roster import Marks, Roster, Snapshot
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
-from . import forms, services
+from . import forms, poll, services
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
-from .rows import Note, ParticipantRow, build_rows, gone_row, roster_names
+from .rows import Note, ParticipantRow, build_rows, gone_row
 
 ROW = "conferences/detail.html#participant-row"
 NOTE = "conferences/detail.html#note"
@@ -42,6 +43,8 @@ COACH_OPTIONS = "conferences/detail.html#coach-options"
 LIST_TABLE = "conferences/list.html#conference-table"
 
 ANNOUNCE_EVENT = "dashboard:announce"
+CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+MAX_BEHIND = 250  # Twilio's largest conference
 
 
 def _abilities(request: HttpRequest) -> dict[str, bool]:
@@ -145,7 +148,7 @@ def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse
         "live": live,
         "ended": not live,
         **_roster_context(request, view, conference_sid),
-        "add_form": forms.AddParticipantForm(coach_choices=list(roster_names(roster).items())),
+        "add_form": forms.AddParticipantForm(coach_choices=list(roster.names().items())),
         **page_options(request),
     }
     return render(request, "conferences/detail.html", context)
@@ -188,15 +191,6 @@ def _roster_context(
     }
 
 
-def _nothing_changed() -> HttpResponse:
-    """The answer most refreshes get: as small as HTTP allows. No body, so no content type
-    and no Content-Security-Policy (there is nothing for it to govern)."""
-    response = HttpResponse(status=204)
-    del response["Content-Type"]
-    response._csp_exempt = True
-    return response
-
-
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse:
@@ -205,15 +199,20 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
     Nothing changed: 204, no body, no upstream call, nothing rendered. Something changed:
     only the changed rows and the status line, as out-of-band swaps, so focus, open
     pickers and in-flight buttons elsewhere survive. No usable version: the whole table.
-    Answers 286 once the conference is over, which stops the polling.
+    `?behind=CA...,CA...`: rows the page kept at an older state because they were busy (it
+    still advances its version): they are sent again, and only they, until the page takes
+    them. Answers 286 once the conference is over, which stops the polling.
     """
     try:
         known = int(request.GET.get("version", ""))
     except ValueError:
         known = None
+    behind = frozenset(sid for sid in request.GET.get("behind", "").split(",")[:MAX_BEHIND] if CALL_SID.match(sid))
+    if not getattr(request, "poll_granted", False):
+        poll.grant(request, getattr(request, "poll_found", None))  # later unchanged polls: poll.py
     meta = services.roster_refresh(conference_sid=conference_sid)
-    if meta is not None and known == meta.version and not meta.ended:
-        return _nothing_changed()
+    if meta is not None and known == meta.version and not meta.ended and not behind:
+        return poll.nothing_changed()
     view = (
         services.conference_view(conference_sid=conference_sid)
         if meta is None
@@ -221,7 +220,7 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
     )
     roster = view.roster
     # An ended conference gets the whole (empty) table once, with the reason.
-    delta = roster.delta_since(known, view.marks) if known is not None and not roster.ended else None
+    delta = roster.delta_since(known, view.marks, behind) if known is not None and not roster.ended else None
     context = {
         "conference_sid": conference_sid,
         "ended": roster.ended,
@@ -249,7 +248,7 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
 def coach_options(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     """The coach picker's choices, loaded when it opens: a row stays the same size however
     many participants there are (listing them in every row made the table quadratic)."""
-    names = roster_names(services.roster_snapshot(conference_sid=conference_sid))
+    names = services.roster_snapshot(conference_sid=conference_sid).names()
     choices = [(sid, name) for sid, name in names.items() if sid != call_sid]
     return render(request, COACH_OPTIONS, {"choices": choices})
 
@@ -342,7 +341,7 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
         row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
         return _announce(render(request, ROW, {"row": row}), message)
 
-    names = roster_names(result.roster)
+    names = result.roster.names()
     target = form.cleaned_data.get("call_sid_to_coach", "")
     message = spec.done.format(name=names.get(call_sid, name), target=names.get(target, target) if target else "")
     if not request.htmx:
@@ -454,7 +453,7 @@ def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text:
 @permission_required(ADD, raise_exception=True)
 def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
     """GET: a fresh form (after a successful add). POST: dial out, answer with the new row."""
-    choices = list(roster_names(services.roster_snapshot(conference_sid=conference_sid)).items())
+    choices = list(services.roster_snapshot(conference_sid=conference_sid).names().items())
     if request.method == "GET":
         if not request.htmx:
             return _back(conference_sid)

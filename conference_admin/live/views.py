@@ -12,7 +12,7 @@ from .timeline import conference_timeline
 @permission_required(VIEW, raise_exception=True)
 def timeline(request, conference_sid: str):
     known = rosters.load(conference_sid)
-    names = {sid: entry.participant.identifier for sid, entry in known.entries.items()} if known else {}
+    names = known.names() if known else {}
     context = {
         "conference_sid": conference_sid,
         "items": conference_timeline(conference_sid, names=names),

@@ -211,17 +211,13 @@ def _line_state(entry: RosterEntry | None, names: dict[str, str], username: str 
     )
 
 
-def _names(roster: Roster) -> dict[str, str]:
-    return {sid: e.participant.identifier for sid, e in roster.entries.items()}
-
-
 def supervisor_line_state(*, roster: Roster, actor) -> LineState:
-    return _line_state(_own_leg(roster, actor), _names(roster), _username(actor))
+    return _line_state(_own_leg(roster, actor), roster.names(), _username(actor))
 
 
 def supervisors_on_line(*, roster: Roster, exclude_username: str = "") -> list[LineState]:
     """Every supervisor leg (label `supervisor:*`) and what it does: who listens to or coaches whom."""
-    names = _names(roster)
+    names = roster.names()
     states = []
     for entry in roster.entries.values():
         username = alerts.supervisor_username(entry.participant.label)

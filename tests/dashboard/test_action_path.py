@@ -2,46 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
-import pytest
-from django.core.cache import caches
 from django.urls import reverse
 
 from conference_admin.live import roster as rosters
 
+from . import cachelog
 from .conftest import ESCALATION
 
+cache_log = cachelog.cache_log  # the fixture
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def cache_log(monkeypatch):
-    """Every cache read and write, by kind and key."""
-    backend = caches["default"]
-    log: Counter = Counter()
-    depth = [0]  # a backend's get_many may call its own get: count the outer call only
-
-    def wrap(name, kind, keys_of):
-        original = getattr(backend, name)
-
-        def logged(*args, **kwargs):
-            if not depth[0]:
-                for key in keys_of(*args, **kwargs):
-                    log[(kind, key)] += 1
-            depth[0] += 1
-            try:
-                return original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        monkeypatch.setattr(backend, name, logged)
-
-    wrap("get", "read", lambda key, *a, **k: [key])
-    wrap("get_many", "read", lambda keys, *a, **k: list(keys))
-    wrap("set", "write", lambda key, *a, **k: [key])
-    wrap("set_many", "write", lambda data, *a, **k: list(data))
-    return log
 
 
 def test_a_mute_reads_the_roster_once_and_writes_it_once(supervisor_client, demo, seen, cache_log):

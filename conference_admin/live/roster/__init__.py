@@ -7,6 +7,7 @@ of news: the dashboard's actions, each status callback event, the reconciling li
 `refresh` (single-flight reconciliation with Twilio). The names below are its public API.
 """
 
+from . import store
 from .model import (
     MARK_STALE_SECONDS,
     InFlight,
@@ -18,7 +19,7 @@ from .model import (
     Snapshot,
     with_fields,
 )
-from .refresh import COLD_START_WAIT, Fetch, ensure_fresh, refresh, refresh_from
+from .refresh import COLD_START_WAIT, Fetch, refresh
 from .store import (
     change_marks,
     current_version,
@@ -44,7 +45,6 @@ from .transitions import (
     participant_updated,
     reconcile,
     record_conference,
-    record_conference_ended,
     record_participant,
     record_reconcile_failure,
     record_removed,
@@ -68,7 +68,6 @@ __all__ = [
     "conference_ended",
     "conference_started",
     "current_version",
-    "ensure_fresh",
     "key",
     "load",
     "load_marks",
@@ -81,14 +80,13 @@ __all__ = [
     "read_meta",
     "reconcile",
     "record_conference",
-    "record_conference_ended",
     "record_participant",
     "record_reconcile_failure",
     "record_removed",
     "refresh",
-    "refresh_from",
     "refresh_interval",
     "release_reconcile",
     "snapshot",
+    "store",
     "with_fields",
 ]

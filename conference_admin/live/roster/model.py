@@ -111,9 +111,17 @@ class Roster:
     def mode(self) -> str:
         return "callbacks" if self.callbacks_seen else "polling"
 
-    def changes_since(self, version: int, marks: Marks | None = None) -> tuple[list[RosterEntry], list[str]] | None:
+    def names(self) -> dict[str, str]:
+        """How supervisors know each participant (label, else call SID), by call SID."""
+        return {call_sid: entry.participant.identifier for call_sid, entry in self.entries.items()}
+
+    def changes_since(
+        self, version: int, marks: Marks | None = None, behind: frozenset[str] = frozenset()
+    ) -> tuple[list[RosterEntry], list[str]] | None:
         """Entries changed (or whose in-flight marks changed) and call SIDs removed after
-        `version`; None when too old to tell."""
+        `version`; None when too old to tell. `behind`: rows the page kept at an older state
+        (it skipped their update while busy): they count as changed, or removed, whatever
+        their version."""
         touched = marks.touched if marks is not None else {}
         if version > max(self.version, marks.version if marks is not None else 0) or version < 0:
             return None
@@ -123,9 +131,9 @@ class Roster:
         changed = [
             entry
             for sid, entry in self.entries.items()
-            if entry.changed_version > version or touched.get(sid, 0) > version
+            if entry.changed_version > version or touched.get(sid, 0) > version or sid in behind
         ]
-        gone = [call_sid for call_sid, removed_at in self.removed.items() if removed_at > version]
+        gone = [call_sid for call_sid, removed_at in self.removed.items() if removed_at > version or call_sid in behind]
         return changed, gone
 
     def appeared_after(self, call_sid: str, version: int) -> bool:
@@ -134,9 +142,12 @@ class Roster:
         created = entry.created_version if entry is not None else self.removed_created.get(call_sid, 0)
         return created > version
 
-    def delta_since(self, version: int, marks: Marks | None = None) -> RosterDelta | None:
-        """What a page showing `version` must change to show the roster now; None: resend all."""
-        changes = self.changes_since(version, marks)
+    def delta_since(
+        self, version: int, marks: Marks | None = None, behind: frozenset[str] = frozenset()
+    ) -> RosterDelta | None:
+        """What a page showing `version` (except the rows `behind`) must change to show the
+        roster now; None: resend all."""
+        changes = self.changes_since(version, marks, behind)
         if changes is None:
             return None
         changed, gone = changes

@@ -11,8 +11,8 @@ from django.core.cache import cache
 
 from conference_admin.twilio import Conference, Participant
 
-from .model import Roster, RosterMeta
-from .store import key, load, meta_of, read_meta, release_reconcile
+from .model import RosterMeta
+from .store import key, meta_of, read_meta, release_reconcile
 from .transitions import reconcile, record_reconcile_failure
 
 Fetch = Callable[[], "tuple[list[Participant], Conference | None]"]
@@ -30,13 +30,6 @@ def refresh(
     small cache read (meta and lease together).
     """
     found = cache.get_many([key(conference_sid, "meta"), key(conference_sid, "lease")])
-    return refresh_from(conference_sid, fetch, found, on_error=on_error)
-
-
-def refresh_from(
-    conference_sid: str, fetch: Fetch, found: dict, *, on_error: Callable[[Exception], str] | None = None
-) -> RosterMeta | None:
-    """`refresh` given what a `get_many` of meta and lease (and perhaps more) already returned."""
     meta = found.get(key(conference_sid, "meta"))
     if meta is not None and meta.ended:
         return meta
@@ -67,9 +60,3 @@ def _wait_for_first_load(conference_sid: str) -> RosterMeta | None:
             return None
         time.sleep(0.01)
     return None
-
-
-def ensure_fresh(conference_sid: str, fetch: Fetch, *, on_error: Callable[[Exception], str] | None = None) -> Roster:
-    """The roster, reconciled with Twilio first if its interval has passed (single-flight)."""
-    refresh(conference_sid, fetch, on_error=on_error)
-    return load(conference_sid) or Roster(conference_sid=conference_sid)

@@ -126,10 +126,6 @@ def record_conference(conference: Conference) -> Roster:
     return mutate(conference.sid, change)
 
 
-def record_conference_ended(conference_sid: str, reason: str | None = None) -> Roster:
-    return mutate(conference_sid, lambda roster, version: _end(roster, version, reason))
-
-
 # --- the reconciling list ------------------------------------------------------------------
 
 
