@@ -5,6 +5,18 @@ from __future__ import annotations
 import pytest
 
 from conference_admin.access.roles import SUPERVISOR, assign_role
+from tests.dashboard.conftest import (  # noqa: F401  (the dashboard's fixtures and names, shared)
+    BILLING,
+    ESCALATION,
+    HUDDLE,
+    ONBOARDING,
+    SALES,
+    Demo,
+    demo,
+    seen,
+    supervisor_client,
+    upstream,
+)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
