@@ -13,9 +13,18 @@ import pytest
 
 from conference_admin.dashboard.client import override_client
 from conference_admin.live import roster as rosters
-from tests.dashboard.conftest import (
+from tests.dashboard.conftest import (  # noqa: F401  (the dashboard's fixtures and names, shared)
+    BILLING,
+    ESCALATION,
+    HUDDLE,
+    ONBOARDING,
+    SALES,
+    Demo,
+    demo,
+    seen,
+    supervisor_client,
     upstream,
-)  # noqa: F401
+)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
