@@ -21,6 +21,8 @@ from . import services
 from .inflight import Flight
 
 ACTION_URL = "participant-action"
+# The row's one form posts to the participant's URL and names the action in the body.
+ROW_FORM_URL = "participant"
 HOLD_FIELDS = ("hold_url", "hold_method")
 
 
@@ -38,11 +40,12 @@ class ParticipantActionMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if request.method != "POST" or match is None or match.url_name != ACTION_URL:
+        if request.method != "POST" or match is None or match.url_name not in (ACTION_URL, ROW_FORM_URL):
             return None
         if not request.user.has_perm(MODERATE):
             return None  # the view answers 403
-        conference_sid, call_sid, action = view_kwargs["conference_sid"], view_kwargs["call_sid"], view_kwargs["action"]
+        conference_sid, call_sid = view_kwargs["conference_sid"], view_kwargs["call_sid"]
+        action = view_kwargs.get("action") or request.POST.get("action", "")
         if (
             action == "hold"
             and not request.POST.get("confirm")
