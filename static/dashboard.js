@@ -2,7 +2,41 @@
 (function () {
   "use strict";
 
-  var ROW_SELECTOR = "tr[id^='participant-']";
+  document.documentElement.classList.add("js");
+
+  /* The one definition of a participant row, shared with shortcuts.js (window.dashboard). */
+  var ROW = "tr[id^='participant-']";
+
+  function rowOf(element) {
+    return element && element.closest ? element.closest(ROW) : null;
+  }
+
+  /* The rows a supervisor can act on, in table order (not the ones that left). */
+  function rows() {
+    return Array.prototype.filter.call(document.querySelectorAll("#participant-rows " + ROW), function (row) {
+      return !row.classList.contains("row--gone") && !row.hasAttribute("data-gone");
+    });
+  }
+
+  /* A busy row is never overwritten by a refresh: a request in flight, a picker open, focus inside. */
+  function isBusy(row) {
+    var active = document.activeElement;
+    return row.classList.contains("htmx-request") ||
+      row.querySelector(".htmx-request, details[open]") !== null ||
+      (active !== null && active !== document.body && row.contains(active));
+  }
+
+  function version(row) {
+    return parseInt(row && row.getAttribute("data-row-version"), 10);
+  }
+
+  /* A refresh rendered before an action's answer can arrive after it: never go back in time. */
+  function isOlder(incoming, existing) {
+    var a = version(incoming), b = version(existing);
+    return !isNaN(a) && !isNaN(b) && a < b;
+  }
+
+  window.dashboard = { ROW: ROW, rowOf: rowOf, rows: rows, isBusy: isBusy };
 
   /* 1. Polite announcements: views send HX-Trigger {"dashboard:announce": {"message": ...}}. */
   document.addEventListener("dashboard:announce", function (event) {
@@ -13,26 +47,44 @@
     window.setTimeout(function () { region.textContent = message; }, 30);
   });
 
-  /* 2. Cheap live refresh. The hidden #roster-poller asks "what changed since version V?"
-        and gets 204 (nothing), or out-of-band swaps of just the changed rows. A row that is
-        mid-action (request in flight, picker open, focus inside) is never overwritten: its
-        update is skipped and the version is not advanced, so the next poll sends it again. */
-  function isBusy(row) {
-    var active = document.activeElement;
-    return row.classList.contains("htmx-request") ||
-      row.querySelector(".htmx-request, details[open]") !== null ||
-      (active !== null && active !== document.body && row.contains(active));
+  /* 2. Cheap live refresh. The hidden #roster-poller asks "what changed since version V?" and
+        gets 204 (nothing), or out-of-band swaps of just the changed rows.
+
+        Contract with the server (participant_table): the page sends ?version=V, the version of the
+        last answer it applied, and always moves to the version the answer carries (X-Roster-Version).
+        A row that is busy when its update arrives is not touched: the update is kept here
+        (`kept`, by row id; a later update replaces it) and applied as soon as the row is idle
+        again, unless the row meanwhile shows something newer (its own action's answer). So the
+        server never has to send a row twice, and an unchanged poll stays a 204 even while a
+        supervisor's focus rests in a row. */
+  var kept = {};  // row id -> the newest row received while it was busy, or "gone"
+
+  function keep(id, incoming) {
+    var previous = kept[id];
+    if (incoming !== "gone" && previous && previous !== "gone" && isOlder(incoming, previous)) return;
+    kept[id] = incoming === "gone" ? "gone" : incoming.cloneNode(true);
   }
 
-  var skippedBusyRow = false;
-
-  /* A refresh rendered before an action's answer can arrive after it: never go back in time. */
-  function isOlder(incoming, existing) {
-    if (!incoming || !existing) return false;
-    var a = parseInt(incoming.getAttribute("data-row-version"), 10);
-    var b = parseInt(existing.getAttribute("data-row-version"), 10);
-    return !isNaN(a) && !isNaN(b) && a < b;
+  function applyKept() {
+    Object.keys(kept).forEach(function (id) {
+      var row = document.getElementById(id);
+      var incoming = kept[id];
+      if (!row) { delete kept[id]; return; }
+      if (isBusy(row)) return;
+      delete kept[id];
+      if (incoming === "gone") row.remove();
+      else if (version(incoming) > version(row)) {  // never over a newer row, nor over one saying "left"
+        incoming.removeAttribute("hx-swap-oob");
+        row.replaceWith(incoming);
+        htmx.process(incoming);
+      }
+    });
   }
+  function applyKeptSoon() { if (Object.keys(kept).length) window.setTimeout(applyKept, 0); }
+  ["focusout", "htmx:afterRequest", "htmx:afterSettle"].forEach(function (name) {
+    document.addEventListener(name, applyKeptSoon);
+  });
+  document.addEventListener("toggle", applyKeptSoon, true);
 
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = event.detail.elt;
@@ -42,27 +94,32 @@
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (!elt || elt.id !== "roster-poller") return;
-    var version = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Roster-Version");
-    if (version !== null && version !== undefined && !skippedBusyRow) elt.setAttribute("data-version", version);
-    skippedBusyRow = false;
+    var answered = event.detail.xhr && event.detail.xhr.getResponseHeader("X-Roster-Version");
+    if (answered !== null && answered !== undefined) elt.setAttribute("data-version", answered);
   });
 
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
     var fragment = event.detail.fragment;
     if (!target || !fragment) return;
-    if (target.matches(ROW_SELECTOR)) {
-      if (isBusy(target)) { event.detail.shouldSwap = false; skippedBusyRow = true; }
-      else if (isOlder(fragment.querySelector(ROW_SELECTOR), target)) event.detail.shouldSwap = false;
+    if (target.matches(ROW)) {
+      var incomingRow = fragment.querySelector(ROW);
+      var deleting = !incomingRow && target.id;  // hx-swap-oob="delete": the participant left
+      if (isBusy(target)) {
+        event.detail.shouldSwap = false;
+        keep(target.id, deleting ? "gone" : incomingRow);
+      } else if (incomingRow && isOlder(incomingRow, target)) event.detail.shouldSwap = false;
+      else delete kept[target.id];
       return;
     }
     if (target.id !== "participant-rows") return;
     var incomingBody = fragment.querySelector("#participant-rows");
     if (incomingBody) {
-      // Whole table resent: keep busy rows exactly as they are on screen.
-      Array.prototype.forEach.call(target.querySelectorAll(ROW_SELECTOR), function (row) {
+      // Whole table resent: busy rows stay exactly as they are on screen; their new state is kept.
+      Array.prototype.forEach.call(target.querySelectorAll(ROW), function (row) {
         if (!isBusy(row)) return;
-        var incoming = fragment.querySelector("#" + CSS.escape(row.id));
+        var incoming = incomingBody.querySelector("#" + CSS.escape(row.id));
+        keep(row.id, incoming || "gone");
         if (!incoming) {
           incoming = document.createElement("tr");
           incoming.id = row.id;
@@ -74,13 +131,25 @@
     }
     // New rows: one this page already shows (e.g. it dialled them itself) is replaced in place.
     // A row marked data-gone left again: remove it if this page shows it.
-    Array.prototype.forEach.call(fragment.querySelectorAll(ROW_SELECTOR), function (incoming) {
+    Array.prototype.forEach.call(fragment.querySelectorAll(ROW), function (incoming) {
       var existing = document.getElementById(incoming.id);
       var gone = incoming.hasAttribute("data-gone");
-      if (existing && isBusy(existing)) skippedBusyRow = true;
+      if (existing && isBusy(existing)) keep(existing.id, gone ? "gone" : incoming);
       else if (existing && gone) existing.remove();
       else if (existing && !isOlder(incoming, existing)) existing.replaceWith(incoming.cloneNode(true));
       if (existing || gone) incoming.remove();
+    });
+  });
+
+  /* A row can arrive twice: a refresh that lists a participant the page has just dialled may land
+     before the dial's own answer, which appends the row again. One row per participant: the newer
+     stays (the one on screen when both are as new). */
+  document.addEventListener("htmx:afterSwap", function () {
+    var seen = {};
+    Array.prototype.forEach.call(document.querySelectorAll("#participant-rows > " + ROW), function (row) {
+      var first = seen[row.id];
+      if (!first) { seen[row.id] = row; return; }
+      if (version(row) > version(first)) { first.replaceWith(row); seen[row.id] = row; } else row.remove();
     });
   });
 
@@ -105,55 +174,149 @@
     });
   }, 1000);
 
-  /* 3. Keep the keyboard where it was: after a row is re-rendered, focus the same control group
-        (e.g. Mute becomes Unmute); after a row is removed, focus the table heading. */
-  var pendingFocus = null;
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var elt = event.detail.elt;
-    var row = elt.closest && elt.closest(ROW_SELECTOR);
-    var group = elt.closest && elt.closest("[data-focus-group]");
-    // Only a row's own action sets the target: a background poll must not forget it.
-    if (row && group) pendingFocus = { row: row.id, group: group.getAttribute("data-focus-group") };
-  });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    if (!pendingFocus) return;
-    var settled = event.detail && event.detail.target;
-    if (!settled || settled.id !== pendingFocus.row) return;
+  /* 3. Keep the keyboard where it was: the one focus mechanism of the page.
+        A spot is noted when a form is submitted (a click, Enter, or a shortcut's click: the
+        control used) and when a swap is about to replace the element that has focus (a panel
+        refreshing under a resting focus). Once that request has answered, and only if focus is
+        nowhere (a supervisor who moved on keeps their focus), focus goes back to the spot:
+        - in a participant row: the control at the same position among the row's controls (Mute
+          and Unmute share one, so do Coach… and Stop coaching), in the row looked up afresh (a
+          refresh may have swapped rows meanwhile); the row itself if there is none; the table
+          heading if the participant left;
+        - elsewhere: the element with the same id; else the first heading of the swapped region. */
+  var pendingFocus = null;  // {spot, request}: where focus goes back once `request` has answered
+
+  function controls(row) {
+    var set = row && row.querySelector("fieldset.btns");
+    return set ? Array.prototype.slice.call(set.children) : [];
+  }
+
+  function focusNowhere() {
+    var active = document.activeElement;
+    return !active || active === document.body || !document.body.contains(active);
+  }
+
+  function spotOf(element, region) {
+    var row = rowOf(element);
+    if (row) return { row: row.id, slot: controls(row).findIndex(function (c) { return c.contains(element); }) };
+    var named = element.closest("[id]");
+    return named ? { id: named.id, region: region && region.id } : null;
+  }
+
+  function elementAt(spot) {
+    if (spot.row) {
+      var row = document.getElementById(spot.row);
+      // A row with no controls says the participant left (it goes at the next refresh). Not read
+      // from its class: htmx keeps the old class on a swapped element until it has settled.
+      if (!row || !controls(row).length) return document.getElementById("participants-heading");
+      var control = controls(row)[spot.slot];
+      if (control && control.tagName === "DETAILS") control = control.querySelector("summary");
+      if (control && !control.disabled) return control;
+      row.setAttribute("tabindex", "-1");
+      return row;
+    }
+    var region = spot.region && document.getElementById(spot.region);
+    return document.getElementById(spot.id) || (region && region.querySelector("[tabindex='-1']"));
+  }
+
+  function restoreFocus() {
     var wanted = pendingFocus;
     pendingFocus = null;
+    if (!wanted || !focusNowhere()) return;
+    var target = elementAt(wanted.spot);
+    if (target) target.focus();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var spot = spotOf(event.submitter || document.activeElement || event.target);
+    if (spot) pendingFocus = { spot: spot, request: event.target };
+  }, true);
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var region = event.detail.target;
     var active = document.activeElement;
-    if (active && active !== document.body && document.body.contains(active)) return;
-    var row = document.getElementById(wanted.row);
-    var control = row && row.querySelector("[data-focus-group='" + wanted.group + "'] summary, [data-focus-group='" + wanted.group + "'] button");
-    if (!control && row) control = row.querySelector("summary, button");
-    if (!control) control = document.getElementById("participants-heading");
-    if (control) control.focus();
+    if (focusNowhere() || !region || !region.contains(active)) return;
+    var spot = spotOf(active, region);
+    if (spot) pendingFocus = { spot: spot, request: event.detail.requestConfig && event.detail.requestConfig.elt };
   });
 
-  /* 4. Pickers (<details class="pop">): one open at a time, focus the first field on open,
-        Escape or a click elsewhere closes and returns focus to its summary. */
+  document.addEventListener("htmx:afterRequest", function (event) {
+    // The element may have been swapped out: htmx then tells an ancestor still in the page.
+    var config = event.detail.requestConfig;
+    if (pendingFocus && config && config.elt === pendingFocus.request) window.setTimeout(restoreFocus, 0);
+  });
+
+  /* 4. Pickers (<details class="pop">, and the <details> of a row's form): one open at a time;
+        Escape or a click elsewhere closes and returns focus to its summary; the first field gets
+        focus on open. A row's picker (data-picker="coach") loads its fields when opened
+        (GET <row form's action>?picker=coach) and drops them when closed, so the row's one form
+        only ever carries the fields of the picker that is open. */
+  var PICKER = "details.pop, fieldset.btns > details";
+
+  function panelOf(details) {
+    return details.querySelector(":scope > :not(summary)");
+  }
+
+  function focusFirst(details) {
+    var panel = panelOf(details);
+    var first = panel && panel.querySelector("select, input:not([type=hidden]), button");
+    if (first) first.focus();
+  }
+
+  function load(details) {
+    var form = details.closest("form");
+    var panel = panelOf(details);
+    if (!form) return;
+    if (!panel) panel = details.appendChild(document.createElement("div"));
+    var url = form.getAttribute("action") + "?picker=" + encodeURIComponent(details.getAttribute("data-picker"));
+    htmx.ajax("GET", url, { target: panel }).then(function () {
+      // Unless the supervisor has moved on to another row or field meanwhile.
+      if (details.open && (focusNowhere() || form.contains(document.activeElement))) focusFirst(details);
+    });
+  }
+
+  function emptied(details) {
+    var panel = details.hasAttribute("data-picker") && panelOf(details);
+    if (panel) panel.replaceChildren();
+  }
+
+  function close(details) {
+    details.open = false;
+    emptied(details);
+  }
+
   document.addEventListener("toggle", function (event) {
     var details = event.target;
-    if (!(details instanceof HTMLDetailsElement) || !details.classList.contains("pop") || !details.open) return;
-    document.querySelectorAll("details.pop[open]").forEach(function (other) {
-      if (other !== details && !other.contains(details)) other.open = false;
+    if (!(details instanceof HTMLDetailsElement) || !details.matches(PICKER)) return;
+    if (!details.open) { emptied(details); return; }
+    document.querySelectorAll("details[open]").forEach(function (other) {
+      if (other !== details && other.matches(PICKER) && !other.contains(details)) close(other);
     });
-    var first = details.querySelector(".pop-panel select, .pop-panel input:not([type=hidden]), .pop-panel button");
-    if (first) first.focus();
+    if (details.hasAttribute("data-picker")) load(details);
+    else focusFirst(details);
   }, true);
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    var details = event.target.closest && event.target.closest("details.pop[open]");
-    if (!details) return;
-    details.open = false;
+    var details = event.target.closest && event.target.closest("details[open]");
+    if (!details || !details.matches(PICKER)) return;
+    close(details);
     var summary = details.querySelector("summary");
     if (summary) summary.focus();
   });
 
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.pop[open]").forEach(function (details) {
-      if (!details.contains(event.target)) details.open = false;
+    document.querySelectorAll("details[open]").forEach(function (details) {
+      if (details.matches(PICKER) && !details.contains(event.target)) close(details);
     });
+  });
+
+  /* 5. A row's form says `hx-post` without a URL: it posts to its action (one URL per row, not
+        two). A button with its own formaction (the safe hold) keeps it. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.tagName !== "FORM" || form.getAttribute("hx-post") !== "") return;
+    var submitter = event.detail.triggeringEvent && event.detail.triggeringEvent.submitter;
+    if (!(submitter && submitter.hasAttribute("formaction"))) event.detail.path = form.getAttribute("action");
   });
 })();

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import converters, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
+from . import converters, pickers, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -17,6 +17,16 @@ urlpatterns = [
         "conferences/<conference_sid:conference_sid>/participants/add/",
         views.participant_add,
         name="participant-add",
+    ),
+    path(
+        "conferences/<conference_sid:conference_sid>/participants/pages/",
+        pickers.participant_pages,
+        name="participant-pages",
+    ),
+    path(
+        "conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/",
+        pickers.participant,
+        name="participant",
     ),
     path(
         "conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/coach-options/",

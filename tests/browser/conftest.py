@@ -22,6 +22,38 @@ PASSWORD = "correct-horse-battery-staple-42"
 
 expect.set_options(timeout=5_000)
 
+# Reported from the page itself: a violation is an event, not always a console line.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const where = `${event.sourceFile}:${event.lineNumber}:${event.columnNumber}`;
+  window.__reportProblem(`CSP ${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${where}`);
+}, true);
+"""
+
+
+class PageProblems:
+    """Everything a page complains about, from its first document to the last action: console
+    errors and warnings, uncaught exceptions, Content-Security-Policy violations.
+
+    Attach it before the first navigation; `assert_none()` at the end of the test."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.found: list[str] = []
+        page.expose_function("__reportProblem", lambda text: self.found.append(text))
+        page.add_init_script(CSP_WATCH)
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.found.append(f"uncaught: {exc}"))
+
+    def _console(self, message) -> None:
+        if message.type in ("error", "warning"):
+            self.found.append(f"console {message.type}: {message.text} ({message.location.get('url')})")
+
+    def assert_none(self) -> None:
+        if not self.page.is_closed():
+            self.page.wait_for_timeout(100)  # reports still on their way from the page
+        assert self.found == [], f"The page reported problems: {self.found}"
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -61,11 +93,12 @@ def supervisor(transactional_db, django_user_model):
 def page(browser, live_server, simulator):
     context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=live_server.url)
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    problems = PageProblems(page)
+    try:
+        yield page
+        problems.assert_none()
+    finally:
+        context.close()
 
 
 @pytest.fixture

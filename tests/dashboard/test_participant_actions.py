@@ -196,28 +196,35 @@ def test_coach_sends_target_and_row_names_the_coached_participant(supervisor_cli
     assert announced(response) == "agent:carol now coaches customer:+14155550103."
 
 
+def picker(client, demo, conference, label, name):
+    """What a row's picker shows once opened (it loads then)."""
+    url = reverse("participant", args=[demo.sid(conference), demo.call_sid(conference, label)])
+    return client.get(url, {"picker": name}, **HTMX).content.decode()
+
+
 def test_coach_picker_lists_the_other_participants_when_it_opens(supervisor_client, demo, seen):
     html = seen(ESCALATION).content.decode()
     carol = demo.call_sid(ESCALATION, "agent:carol")
     dave = demo.call_sid(ESCALATION, "agent:dave")
-    picker = html.split(f'id="coach-{carol}"')[1].split("</select>")[0]
-    assert dave not in picker  # loaded on open: a row's size does not grow with the conference
-    options = supervisor_client.get(
-        reverse("coach-options", args=[demo.sid(ESCALATION), carol]), **HTMX
-    ).content.decode()
+    picker_html = html.split(f'id="participant-{carol}"')[1].split('data-picker="coach"')[1].split("</details>")[0]
+    assert dave not in picker_html  # loaded on open: a row's size does not grow with the conference
+    options = picker(supervisor_client, demo, ESCALATION, "agent:carol", "coach")
     assert f'<option value="{dave}">agent:dave</option>' in options
     assert f'value="{carol}"' not in options
     assert upstream(demo.simulator) == []  # from the shared roster
 
 
 def test_beep_on_exit_is_not_set_until_the_dashboard_sets_it(supervisor_client, demo, seen):
-    page = seen(ESCALATION).content.decode()
+    seen(ESCALATION)
+    page = picker(supervisor_client, demo, ESCALATION, "agent:carol", "more")  # the row's More… picker
     assert "Beep on exit: <strong>not set</strong>" in page
     response = post_action(supervisor_client, demo, ESCALATION, "agent:carol", "beep-on-exit", {"beep_on_exit": "true"})
-    assert "Beep on exit: <strong>on</strong>" in response.content.decode()
-    # Twilio does not report it; the table refresh still shows what the dashboard set.
-    table = supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), **HTMX).content.decode()
-    carol_row = table.split(f'id="participant-{demo.call_sid(ESCALATION, "agent:carol")}"')[1].split("</tr>")[0]
+    assert response.status_code == 200
+    assert "Beep on exit: <strong>on</strong>" in picker(supervisor_client, demo, ESCALATION, "agent:carol", "more")
+    # Twilio does not report it; after the table refresh the row still shows what the dashboard set.
+    rosters.release_reconcile(demo.sid(ESCALATION))  # the refresh reads Twilio again
+    supervisor_client.get(reverse("participant-table", args=[demo.sid(ESCALATION)]), **HTMX)
+    carol_row = picker(supervisor_client, demo, ESCALATION, "agent:carol", "more")
     assert "Beep on exit: <strong>on</strong>" in carol_row
 
 

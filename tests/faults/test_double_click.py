@@ -15,7 +15,7 @@ from django.test import Client
 
 from conference_admin.access.roles import LEAD, assign_role
 from conference_admin.simulator.demo import load_demo
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, PageProblems
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +73,7 @@ def test_double_click_on_mute_sends_one_update(live_server, simulator, browser_s
         context = browser.new_context(base_url=live_server.url)
         context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
         page = context.new_page()
+        problems = PageProblems(page)
         page.goto(f"/conferences/{conference.sid}/")
         row = page.locator(f"#participant-{carol.call_sid}")
         expect(row).to_be_visible(timeout=5000)
@@ -81,6 +82,7 @@ def test_double_click_on_mute_sends_one_update(live_server, simulator, browser_s
         row.get_by_role("button", name="Mute agent:carol", exact=True).dblclick()
         expect(row.get_by_role("button", name="Unmute agent:carol")).to_be_visible(timeout=5000)
         page.wait_for_timeout(300)  # time for a second request to show, were there one
+        problems.assert_none()
         context.close()
 
     try:

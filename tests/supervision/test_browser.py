@@ -17,6 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 from conference_admin.supervision.models import SupervisorProfile
 from tests.browser.conftest import (  # noqa: F401  (fixtures: the browser suite's, autouse ones included)
     CHROMIUM_ARGS,
+    PageProblems,
     artifacts,
     demo,
     fast_browser_settings,
@@ -51,10 +52,9 @@ def in_chromium(live_server, user, steps) -> None:
                     context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=live_server.url)
                     context.add_cookies([cookie])
                     page = context.new_page()
-                    errors: list[str] = []
-                    page.on("pageerror", lambda exc: errors.append(str(exc)))
+                    problems = PageProblems(page)
                     steps(page)
-                    assert not errors, f"JavaScript errors on the page: {errors}"
+                    problems.assert_none()
                 finally:
                     browser.close()
         except BaseException as exc:  # noqa: BLE001  (handed back to the test's thread)

@@ -1,0 +1,75 @@
+"""A participant's own URL: GET shows its pickers, POST performs the action the row's one form names.
+
+The conference page renders each participant row as one `<form>` posting here; its buttons carry
+`name="action" value="mute"` (and so on), and this view hands the request to the participant
+action view with that action. A picker (coach, announce, more, kick) loads its fields when opened:
+`GET ?picker=<name>` with htmx answers just that picker's fields, which join the row's form. Without
+JavaScript, GET answers a small page with every picker as a form of its own (reached from the
+conference's "Participant pages", shown only without JavaScript), and every POST redirects back to
+the conference page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from conference_admin.access.roles import MODERATE
+
+from . import services, views
+from .models import pick_lists
+from .rows import Note, build_row, roster_names
+
+PAGE = "conferences/participant.html"
+INDEX = "conferences/participants.html"
+PICKERS = ("coach", "announce", "more", "kick")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(MODERATE, raise_exception=True)
+def participant(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
+    if request.method == "POST":
+        return _act(request, conference_sid, call_sid)
+    picker = request.GET.get("picker", "")
+    if request.htmx and picker not in PICKERS:
+        raise Http404("No such picker")
+    roster = services.roster_snapshot(conference_sid=conference_sid)
+    entry = roster.entries.get(call_sid)
+    if entry is None:
+        note = Note("No longer in the conference.", "warning")
+        if request.htmx:
+            return render(request, views.NOTE, {"note": note})
+        messages.warning(request, note.text)
+        return redirect("conference-detail", conference_sid=conference_sid)
+    names = roster_names(roster)
+    lists = pick_lists()
+    context = {
+        "row": build_row(entry, names, conference_sid=conference_sid),
+        "choices": [(sid, name) for sid, name in names.items() if sid != call_sid],
+        "announcements": lists["announcements"],
+        "hold_music": lists["hold_music"],
+        "wait_music": lists["wait_music"],
+    }
+    template = f"{PAGE}#picker-{picker}" if request.htmx else PAGE
+    return render(request, template, context)
+
+
+def _act(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
+    """The action the pressed button names, by the participant action view (same answers)."""
+    action = request.POST.get("action", "")
+    if action not in views.ACTIONS:
+        raise Http404("No such action")
+    return views.participant_action(request, conference_sid, call_sid, action)
+
+
+@require_GET
+@permission_required(MODERATE, raise_exception=True)
+def participant_pages(request: HttpRequest, conference_sid: str) -> HttpResponse:
+    """Without JavaScript: a link to each participant's page (where its pickers are forms)."""
+    names = roster_names(services.roster_snapshot(conference_sid=conference_sid))
+    return render(
+        request, INDEX, {"conference_sid": conference_sid, "names": sorted(names.items(), key=lambda n: n[1])}
+    )
