@@ -21,7 +21,7 @@ from conference_admin.access.roles import MODERATE
 
 from . import services, views
 from .models import pick_lists
-from .rows import Note, build_row, roster_names
+from .rows import Note, build_rows
 
 PAGE = "conferences/participant.html"
 INDEX = "conferences/participants.html"
@@ -44,10 +44,11 @@ def participant(request: HttpRequest, conference_sid: str, call_sid: str) -> Htt
             return render(request, views.NOTE, {"note": note})
         messages.warning(request, note.text)
         return redirect("conference-detail", conference_sid=conference_sid)
-    names = roster_names(roster)
+    names = roster.names()
     lists = pick_lists()
+    (row,) = build_rows(roster, conference_sid=conference_sid, entries=[entry])
     context = {
-        "row": build_row(entry, names, conference_sid=conference_sid),
+        "row": row,
         "choices": [(sid, name) for sid, name in names.items() if sid != call_sid],
         "announcements": lists["announcements"],
         "hold_music": lists["hold_music"],
@@ -69,7 +70,7 @@ def _act(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpRespon
 @permission_required(MODERATE, raise_exception=True)
 def participant_pages(request: HttpRequest, conference_sid: str) -> HttpResponse:
     """Without JavaScript: a link to each participant's page (where its pickers are forms)."""
-    names = roster_names(services.roster_snapshot(conference_sid=conference_sid))
+    names = services.roster_snapshot(conference_sid=conference_sid).names()
     return render(
         request, INDEX, {"conference_sid": conference_sid, "names": sorted(names.items(), key=lambda n: n[1])}
     )
