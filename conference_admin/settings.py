@@ -342,6 +342,13 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "")
 ROSTER_POLL_INTERVAL_SECONDS = int(env("ROSTER_POLL_INTERVAL_SECONDS", "5"))
 ROSTER_CALLBACK_INTERVAL_SECONDS = int(env("ROSTER_CALLBACK_INTERVAL_SECONDS", "60"))
 ROSTER_CACHE_SECONDS = int(env("ROSTER_CACHE_SECONDS", "86400"))
+# A conference SID Twilio does not know is remembered as missing for this long (no upstream
+# call for it meanwhile), and each user may make this many reads of a conference the
+# dashboard has not seen yet per minute; anything that sends to Twilio on a user's behalf
+# (row, add and conference actions, your line, bulk actions) is limited per user per minute.
+UNKNOWN_CONFERENCE_CACHE_SECONDS = int(env("UNKNOWN_CONFERENCE_CACHE_SECONDS", "60"))
+USER_CONFERENCE_LOOKUPS_PER_MINUTE = int(env("USER_CONFERENCE_LOOKUPS_PER_MINUTE", "10"))
+USER_TWILIO_REQUESTS_PER_MINUTE = int(env("USER_TWILIO_REQUESTS_PER_MINUTE", "240"))
 
 # --- Twilio simulator (conference_admin.simulator, `manage.py runsimulator`) ----------------
 # Defaults for the bundled simulator; command-line options override them (docs/SIMULATOR.md).

@@ -367,9 +367,82 @@ def _fetch_roster(conference_sid: str) -> tuple[list[Participant], Conference | 
     return participants, conference
 
 
+class ConferenceNotFound(Exception):
+    """Twilio has no such conference (or said so less than UNKNOWN_CONFERENCE_CACHE_SECONDS ago)."""
+
+
+class UserBudgetSpent(Exception):
+    """This user has sent their share of requests to Twilio for this minute."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests to Twilio from your account: wait {retry_after} s and try again.")
+        self.retry_after = retry_after
+
+
+def _missing_key(conference_sid: str) -> str:
+    return f"conference:missing:{conference_sid}"
+
+
+def conference_is_known(*, conference_sid: str) -> bool:
+    """Whether the dashboard holds this conference's roster (a cache read, no upstream call)."""
+    return rosters.read_meta(conference_sid) is not None
+
+
+def conference_lookup_allowed(*, actor, conference_sid: str) -> None:
+    """Before a read that may reach Twilio for a conference the dashboard has not seen:
+    raise ConferenceNotFound if Twilio said recently that it does not exist, else count
+    one lookup against the user's share (UserBudgetSpent past it). Known ones cost nothing."""
+    if conference_is_known(conference_sid=conference_sid):
+        return
+    if cache.get(_missing_key(conference_sid)) is not None:
+        raise ConferenceNotFound(conference_sid)
+    user_budget_spend(actor=actor, kind="lookup")
+
+
+def _remember_missing(conference_sid: str) -> None:
+    cache.set(_missing_key(conference_sid), 1, timeout=settings.UNKNOWN_CONFERENCE_CACHE_SECONDS)
+
+
+def user_budget_spend(*, actor, kind: str = "request") -> None:
+    """Count one request this user makes Twilio answer; raise UserBudgetSpent past the limit.
+
+    `kind`: "lookup" (reading a conference the dashboard has not seen) or "request" (any
+    other call sent on the user's behalf). One fixed one-minute window per user and kind.
+    """
+    limit = (
+        settings.USER_CONFERENCE_LOOKUPS_PER_MINUTE if kind == "lookup" else settings.USER_TWILIO_REQUESTS_PER_MINUTE
+    )
+    now = int(timezone.now().timestamp())
+    window = now // 60
+    key = f"budget:{kind}:{actor.pk}:{window}"
+    if cache.add(key, 1, timeout=120):
+        return
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=120)
+        return
+    if used > limit:
+        raise UserBudgetSpent(retry_after=60 - now % 60)
+
+
 def roster_refresh(*, conference_sid: str) -> RosterMeta | None:
-    """Reconcile if due (single-flight) and say which version the roster is at: the cheap path."""
-    return rosters.refresh(conference_sid, partial(_fetch_roster, conference_sid), on_error=describe_read_error)
+    """Reconcile if due (single-flight) and say which version the roster is at: the cheap path.
+
+    Raises ConferenceNotFound for a conference the dashboard has not seen and Twilio does
+    not know: nothing is kept for it but a short-lived "missing" mark.
+    """
+    if cache.get(_missing_key(conference_sid)) is not None:
+        raise ConferenceNotFound(conference_sid)
+
+    def on_error(error: Exception) -> str:
+        if isinstance(error, TwilioApiError) and error.is_not_found and rosters.read_meta(conference_sid) is None:
+            _remember_missing(conference_sid)
+            rosters.release_reconcile(conference_sid)
+            raise ConferenceNotFound(conference_sid) from error
+        return describe_read_error(error)
+
+    return rosters.refresh(conference_sid, partial(_fetch_roster, conference_sid), on_error=on_error)
 
 
 def conference_roster(*, conference_sid: str) -> Roster:
@@ -403,7 +476,15 @@ def conference_get(*, conference_sid: str) -> Conference:
     known = rosters.load(conference_sid)
     if known is not None and known.conference is not None:
         return known.conference
-    conference = get_twilio_client().fetch_conference(conference_sid)
+    if cache.get(_missing_key(conference_sid)) is not None:
+        raise ConferenceNotFound(conference_sid)
+    try:
+        conference = get_twilio_client().fetch_conference(conference_sid)
+    except TwilioApiError as error:
+        if error.is_not_found:
+            _remember_missing(conference_sid)
+            raise ConferenceNotFound(conference_sid) from error
+        raise
     rosters.record_conference(conference)
     return conference
 

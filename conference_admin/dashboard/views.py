@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 from django.conf import settings
@@ -90,6 +90,39 @@ def _error_status(error: TwilioError) -> int:
     return 503 if isinstance(error, TwilioUnreachable) else 502
 
 
+def within_twilio_budget(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Count a request that sends to Twilio against the user's per-minute share; past it, say
+    so where the answer would have gone (the row's note, else the conference's), send nothing."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, conference_sid: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            services.user_budget_spend(actor=request.user)
+        except services.UserBudgetSpent as spent:
+            text = str(spent)
+            if not request.htmx:
+                messages.error(request, text)
+                return _back(conference_sid)
+            call_sid = kwargs.get("call_sid") or (args[0] if args else "")
+            response = render(request, NOTE, {"note": Note(text, "error")})
+            response = reswap(retarget(response, f"#note-{call_sid}" if call_sid else "#conference-note"), "innerHTML")
+            return _announce(response, text)
+        return view(request, conference_sid, *args, **kwargs)
+
+    return guarded
+
+
+def _too_many_lookups(request: HttpRequest, spent: services.UserBudgetSpent) -> HttpResponse:
+    response = render(
+        request,
+        "conferences/error.html",
+        {"message": str(spent), "retry_seconds": spent.retry_after},
+        status=429,
+    )
+    response["Retry-After"] = str(spent.retry_after)
+    return response
+
+
 # --- pages --------------------------------------------------------------------------------
 
 
@@ -124,12 +157,17 @@ def conference_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
+        services.conference_lookup_allowed(actor=request.user, conference_sid=conference_sid)
         conference = services.conference_get(conference_sid=conference_sid)
         view = (
             services.conference_view(conference_sid=conference_sid)
             if _is_live(conference)
             else Snapshot(Roster(conference_sid), Marks())
         )
+    except services.UserBudgetSpent as spent:
+        return _too_many_lookups(request, spent)
+    except services.ConferenceNotFound as missing:
+        raise Http404("No such conference") from missing
     except TwilioApiError as error:
         if error.is_not_found:
             raise Http404("No such conference") from error
@@ -210,7 +248,13 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
     behind = frozenset(sid for sid in request.GET.get("behind", "").split(",")[:MAX_BEHIND] if CALL_SID.match(sid))
     if not getattr(request, "poll_granted", False):
         poll.grant(request, getattr(request, "poll_found", None))  # later unchanged polls: poll.py
-    meta = services.roster_refresh(conference_sid=conference_sid)
+    try:
+        services.conference_lookup_allowed(actor=request.user, conference_sid=conference_sid)
+        meta = services.roster_refresh(conference_sid=conference_sid)
+    except services.UserBudgetSpent as spent:
+        return _too_many_lookups(request, spent)
+    except services.ConferenceNotFound as missing:
+        raise Http404("No such conference") from missing
     if meta is not None and known == meta.version and not meta.ended and not behind:
         return poll.nothing_changed()
     view = (
@@ -302,6 +346,7 @@ ACTIONS: dict[str, Action] = {
 
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
+@within_twilio_budget
 def participant_action(request: HttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
     """One click: one roster read (name, hold guard), one upstream call, one roster write;
     the answer (row, alerts, message) is built from what that write produced."""
@@ -467,7 +512,10 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
     if form.is_valid():
         kwargs = form.service_kwargs()
         try:
+            services.user_budget_spend(actor=request.user)
             added = services.participant_add(actor=request.user, conference_sid=conference_sid, **kwargs)
+        except services.UserBudgetSpent as spent:
+            form.add_error(None, str(spent))
         except TwilioError as error:
             text = describe_error(error)
             if error.outcome_unknown:
@@ -531,6 +579,7 @@ def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: s
 
 @require_POST
 @permission_required(END, raise_exception=True)
+@within_twilio_budget
 def conference_announce(request: HttpRequest, conference_sid: str) -> HttpResponse:
     form = forms.AnnounceForm(request.POST)
     if not form.is_valid():
@@ -556,6 +605,7 @@ def conference_announce(request: HttpRequest, conference_sid: str) -> HttpRespon
 
 @require_POST
 @permission_required(END, raise_exception=True)
+@within_twilio_budget
 def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
         conference = services.conference_end(actor=request.user, conference_sid=conference_sid)

@@ -23,7 +23,7 @@ from conference_admin.dashboard import forms as dashboard_forms
 from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.errors import describe_error
 from conference_admin.dashboard.rows import Note, build_rows, gone_row
-from conference_admin.dashboard.views import ROW, page_options
+from conference_admin.dashboard.views import ROW, page_options, within_twilio_budget
 from conference_admin.twilio import TwilioApiError, TwilioError
 
 from . import presence, services
@@ -105,6 +105,7 @@ def _panel_answer(request: HttpRequest, conference_sid: str, note: Note) -> Http
 
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
+@within_twilio_budget
 def line_dial(request: HttpRequest, conference_sid: str) -> HttpResponse:
     try:
         participant = services.supervisor_line_dial(actor=request.user, conference_sid=conference_sid)
@@ -135,6 +136,7 @@ def _line_answer(request: HttpRequest, conference_sid: str, change, done: str) -
 
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
+@within_twilio_budget
 def line_listen(request: HttpRequest, conference_sid: str) -> HttpResponse:
     change = partial(services.supervisor_line_listen, actor=request.user, conference_sid=conference_sid)
     return _line_answer(request, conference_sid, change, "Back to listening: nobody hears you.")
@@ -142,6 +144,7 @@ def line_listen(request: HttpRequest, conference_sid: str) -> HttpResponse:
 
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
+@within_twilio_budget
 def line_whisper(request: HttpRequest, conference_sid: str) -> HttpResponse:
     form = WhisperForm(request.POST)
     if not form.is_valid():
@@ -157,6 +160,7 @@ def line_whisper(request: HttpRequest, conference_sid: str) -> HttpResponse:
 
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
+@within_twilio_budget
 def line_barge(request: HttpRequest, conference_sid: str) -> HttpResponse:
     change = partial(services.supervisor_line_barge, actor=request.user, conference_sid=conference_sid)
     return _line_answer(request, conference_sid, change, "Barged in: everyone hears you.")
@@ -164,6 +168,7 @@ def line_barge(request: HttpRequest, conference_sid: str) -> HttpResponse:
 
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
+@within_twilio_budget
 def line_leave(request: HttpRequest, conference_sid: str) -> HttpResponse:
     change = partial(services.supervisor_line_leave, actor=request.user, conference_sid=conference_sid)
     return _line_answer(request, conference_sid, change, "You left the conference.")
@@ -188,6 +193,7 @@ def _result_rows(conference_sid: str, outcome: services.BulkOutcome) -> list:
 
 @require_POST
 @permission_required(BULK, raise_exception=True)
+@within_twilio_budget
 def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
     form = BulkForm(request.POST)
     if not form.is_valid():
@@ -222,6 +228,7 @@ def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
 
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
+@within_twilio_budget
 def safe_hold(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     """ "Clear end-on-exit and hold": two updates; the row says how far it got."""
     roster = dashboard.roster_snapshot(conference_sid=conference_sid)

@@ -29,6 +29,9 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "coach-options": (MODERATE, ("GET",)),
     "participant-add": (ADD, ("GET", "POST")),
     "participant-action": (MODERATE, ("POST",)),
+    # a participant's page (its pickers, without JavaScript) and the row's one form
+    "participant": (MODERATE, ("GET", "POST")),
+    "participant-pages": (MODERATE, ("GET",)),
     "conference-announce": (END, ("POST",)),
     "conference-end": (END, ("POST",)),
     "audit-list": (VIEW_AUDIT, ("GET",)),
