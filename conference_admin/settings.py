@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "conference_admin.access",
     "conference_admin.audit",
     "conference_admin.supervision",
+    "conference_admin.history",
     "axes",
     "csp",
 ]
@@ -325,3 +326,7 @@ SUPERVISION_PRESENCE_WRITE_SECONDS = 10
 SUPERVISION_PRESENCE_TTL_SECONDS = 30
 # Marks the dashboard's row actions in flight for other supervisors; guards holds that would end a conference.
 MIDDLEWARE = [*MIDDLEWARE, "conference_admin.supervision.middleware.ParticipantActionMiddleware"]
+
+# --- History (conference_admin/history: ended conferences, reports, search) ---------------
+# Days history keeps a conference (metadata only) before `manage.py prune_history` removes it.
+HISTORY_RETENTION_DAYS = int(env("HISTORY_RETENTION_DAYS", "90"))
