@@ -21,6 +21,11 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 
+from conference_admin.history.recorder import (
+    history_conference_ended,
+    history_conference_seen,
+    history_roster_changed,
+)
 from conference_admin.twilio import Conference, Participant
 
 # Participant fields whose change a supervisor sees; others (uri, account) never matter.
@@ -273,11 +278,16 @@ def record_participant(
     def change(roster: Roster, version: int) -> bool:
         if roster.ended:
             return False
+        new.append(participant.call_sid not in roster.entries)
         changed = _put(roster, participant, version, held_now=held_now, beep_on_exit=beep_on_exit)
         roster.entries[participant.call_sid].fresh_at = time.time()
         return changed
 
-    return mutate(conference_sid, change)
+    new: list[bool] = []
+    recorded = mutate(conference_sid, change)
+    if any(new):
+        history_roster_changed(conference_sid, joined=[participant])
+    return recorded
 
 
 def record_conference(conference: Conference) -> Roster:
@@ -291,9 +301,14 @@ def record_conference(conference: Conference) -> Roster:
             roster.reason_ended = conference.reason_conference_ended
             for call_sid in list(roster.entries):
                 changed |= _remove(roster, call_sid, version)
+        seen.append(changed)
         return changed
 
-    return mutate(conference.sid, change)
+    seen: list[bool] = []
+    recorded = mutate(conference.sid, change)
+    if any(seen):
+        history_conference_seen(conference)
+    return recorded
 
 
 def record_removed(conference_sid: str, call_sid: str) -> Roster:
@@ -309,7 +324,9 @@ def record_conference_ended(conference_sid: str, reason: str | None = None) -> R
         roster.reason_ended = reason or roster.reason_ended
         return not already
 
-    return mutate(conference_sid, change)
+    recorded = mutate(conference_sid, change)
+    history_conference_ended(conference_sid, reason=recorded.reason_ended or "")
+    return recorded
 
 
 def reconcile(
@@ -319,6 +336,8 @@ def reconcile(
     listed = {participant.call_sid: participant for participant in participants}
 
     def change(roster: Roster, version: int) -> bool:
+        before, previous = set(roster.entries), roster.reconciled_at
+        diff["within"] = round(time.time() - previous) + 1 if previous else refresh_interval(roster)
         changed = False
         if conference is not None:
             roster.conference = conference
@@ -326,6 +345,7 @@ def reconcile(
                 roster.conference_status = conference.status
                 roster.reason_ended = conference.reason_conference_ended
                 changed = True
+                diff["conference"] = conference
         for call_sid, entry in list(roster.entries.items()):
             if call_sid not in listed and entry.fresh_at < started_at:
                 changed |= _remove(roster, call_sid, version)
@@ -338,9 +358,17 @@ def reconcile(
             changed |= _put(roster, participant, version)
         roster.reconciled_at = time.time()
         roster.last_error = None
+        diff["joined"] = [e.participant for sid, e in roster.entries.items() if sid not in before]
+        diff["left"] = [sid for sid in before if sid not in roster.entries]
+        diff["changed"] = [
+            e.participant for sid, e in roster.entries.items() if sid in before and e.changed_version == version
+        ]
         return changed
 
-    return mutate(conference_sid, change)
+    diff: dict = {}
+    reconciled = mutate(conference_sid, change)
+    history_roster_changed(conference_sid, **diff, approximate=True)  # a diff dates a change only to the interval
+    return reconciled
 
 
 def record_reconcile_failure(conference_sid: str, message: str) -> Roster:
