@@ -56,6 +56,9 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+defuse_cell = _cell  # public: every CSV export of the dashboard defuses cells this way
+
+
 def _rows(records):
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
