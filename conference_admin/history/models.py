@@ -65,6 +65,8 @@ class ParticipantSession(models.Model):
     class Meta:
         ordering = ["joined_at", "id"]
         constraints = [models.UniqueConstraint(fields=["conference", "call_sid"], name="history_session_once")]
+        # Search by CallSid (a participant without label or number is known by it).
+        indexes = [models.Index(fields=["call_sid"], name="history_session_call_idx")]
         # Search indexes (trigram, PostgreSQL only) are created by migration 0002.
 
     def __str__(self) -> str:

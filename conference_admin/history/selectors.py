@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from heapq import merge
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from conference_admin.audit.models import AuditRecord
+from conference_admin.dashboard.templatetags.dashboard import clock
 from conference_admin.live.models import ConferenceEvent
 from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS
 
@@ -39,6 +45,7 @@ LEFT_REASONS = {
     "failed": "call failed",
     "canceled": "call cancelled",
 }
+CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 NUMBER_LIKE = re.compile(r"^[+\d(][\d\s().-]*$")
 
 
@@ -47,6 +54,16 @@ class HistoryNotFound(Exception):
 
 
 # --- the list and search ------------------------------------------------------------------
+
+
+def _stamp(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A time as the page shows it, in the configured zone ("" when unknown). Formatted here:
+    a few hundred template `date` filters cost more than the page's queries."""
+    return timezone.localtime(moment).strftime(pattern) if moment else ""
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,34 @@ class ConferenceRow:
     @property
     def duration(self) -> timedelta | None:
         return self.record.duration
+
+    @property
+    def duration_text(self) -> str:
+        return clock(self.duration)
+
+    @property
+    def started_text(self) -> str:
+        return _stamp(self.record.started_at)
+
+    @property
+    def ended_text(self) -> str:
+        return _stamp(self.record.ended_at)
+
+    @property
+    def started_iso(self) -> str:
+        return _iso(self.record.started_at)
+
+    @property
+    def ended_iso(self) -> str:
+        return _iso(self.record.ended_at)
+
+    @property
+    def supervisors_text(self) -> str:
+        return ", ".join(self.supervisors)
+
+    @property
+    def matched_text(self) -> str:
+        return "; ".join(self.matched)
 
 
 def _day_start(day: date) -> datetime:
@@ -129,7 +174,9 @@ def _number_fragment(text: str) -> str:
 
 def _participant_filter(text: str) -> Q:
     text = text.strip()
-    match = Q(label__icontains=text) | Q(call_sid=text)
+    if CALL_SID.match(text):
+        return Q(call_sid=text)
+    match = Q(label__icontains=text)
     number = _number_fragment(text)
     if number:
         match |= Q(number__contains=number)
@@ -202,8 +249,21 @@ def history_search_all(*, criteria: SearchCriteria) -> Iterable[ConferenceRow]:
 # --- one conference's report --------------------------------------------------------------
 
 
-@dataclass
+DASH = "—"
+
+
+def _hms(moment: datetime | None, zone) -> str:
+    if moment is None:
+        return DASH
+    local = moment.astimezone(zone)
+    return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+
+
+@dataclass(slots=True)
 class ParticipantReport:
+    """One participant's line of the report. Every text is made here, ready to print: a
+    250-participant report is mostly template lookups, so the template only prints."""
+
     session: ParticipantSession
     name: str
     joined_at: datetime | None
@@ -214,9 +274,28 @@ class ParticipantReport:
     hold: timedelta
     muted: timedelta
     coached: str
+    call_sid: str = ""
+    number: str = ""
+    direction: str = ""
+    joined_text: str = ""
+    left_text: str = ""
+    hold_text: str = ""
+    muted_text: str = ""
+
+    def texts(self, zone) -> ParticipantReport:
+        self.call_sid = self.session.call_sid
+        self.number = self.session.number or DASH
+        self.direction = self.session.direction or DASH
+        self.joined_text = _hms(self.joined_at, zone)
+        self.left_text = _hms(self.left_at, zone)
+        self.hold_text = clock(self.hold)
+        self.muted_text = clock(self.muted)
+        self.left_reason = self.left_reason or DASH
+        self.coached = self.coached or DASH
+        return self
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ReportItem:
     at: datetime
     text: str
@@ -225,19 +304,73 @@ class ReportItem:
     outcome: str = ""
     detail: str = ""
 
+    @property
+    def time_text(self) -> str:
+        return _hms(self.at, timezone.get_current_timezone())
+
+    @property
+    def iso(self) -> str:
+        return _iso(self.at)
+
+    @property
+    def by(self) -> str:
+        return f"by {self.actor}" if self.actor else ""
+
+    @property
+    def detail_text(self) -> str:
+        return f"— {self.detail}" if self.detail else ""
+
+    @property
+    def flagged_outcome(self) -> str:
+        """The outcome, when it is worth a chip (not plain success)."""
+        return "" if self.outcome in ("", "ok") else self.outcome
+
+
+@dataclass
+class Timeline:
+    """The merged timeline, oldest first. Its entries are only sorted; an item's text is made
+    when that slice is shown (a page shows a slice, the CSV export all of it)."""
+
+    entries: list[tuple[datetime, Callable[[Any], ReportItem], Any]]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def items(self, start: int = 0, end: int | None = None) -> list[ReportItem]:
+        return [build(source) for _at, build, source in self.entries[start:end]]
+
+    def __iter__(self):
+        return iter(self.items())
+
 
 @dataclass
 class ConferenceReport:
     record: ConferenceRecord
     live: bool
     participants: list[ParticipantReport]
-    timeline: list[ReportItem]
+    timeline: Timeline
     supervisors: list[str]
     recording: str
 
     @property
     def duration(self) -> timedelta | None:
         return self.record.duration
+
+    @property
+    def duration_text(self) -> str:
+        return clock(self.duration)
+
+    @property
+    def started_text(self) -> str:
+        return _stamp(self.record.started_at)
+
+    @property
+    def ended_text(self) -> str:
+        return _stamp(self.record.ended_at)
+
+    @property
+    def supervisors_text(self) -> str:
+        return ", ".join(self.supervisors)
 
 
 # State a participant is in, as each source reports it: (field, value) pairs.
@@ -258,6 +391,20 @@ _ACTION_STATE = {
     "line:whisper": [("muted", False), ("coaching", True)],
     "line:barge": [("muted", False), ("coaching", False)],
 }
+
+
+class _Event(NamedTuple):
+    """The few facts of a stored callback the report uses (no model, no JSON decoding)."""
+
+    occurred_at: datetime
+    event: str
+    call_sid: str
+    label: str
+    source: str
+    muted: str | None
+    hold: str | None
+    coaching: str | None
+    reason: str | None
 
 
 def _flag(value) -> bool | None:
@@ -317,11 +464,23 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
         raise HistoryNotFound(conference_sid)
     sessions = list(ParticipantSession.objects.filter(conference_id=conference_sid).order_by("joined_at", "id"))
     observations = list(ParticipantObservation.objects.filter(conference_id=conference_sid).order_by("at", "id"))
-    events = list(
-        ConferenceEvent.objects.filter(conference_sid=conference_sid)
+    events = [
+        _Event(*row)
+        for row in ConferenceEvent.objects.filter(conference_sid=conference_sid)
         .exclude(event__in=HIDDEN_EVENTS)
         .order_by("occurred_at", "id")
-    )
+        .values_list(
+            "occurred_at",
+            "event",
+            "call_sid",
+            "label",
+            "source",
+            KT("detail__Muted"),
+            KT("detail__Hold"),
+            KT("detail__Coaching"),
+            Coalesce(KT("detail__ReasonParticipantLeft"), KT("detail__ReasonConferenceEnded")),
+        )
+    ]
     actions = list(AuditRecord.objects.filter(conference_sid=conference_sid).order_by("created_at", "id"))
 
     names = {s.call_sid: s.label or s.number or s.call_sid for s in sessions}
@@ -343,10 +502,9 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
     for event in events:
         if event.source != ConferenceEvent.Source.TWILIO or not event.call_sid:
             continue
-        detail = event.detail or {}
         if event.event == "participant-join":
-            points += [(event.occurred_at, event.call_sid, "muted", _flag(detail.get("Muted")))]
-            points += [(event.occurred_at, event.call_sid, "hold", _flag(detail.get("Hold")))]
+            points += [(event.occurred_at, event.call_sid, "muted", _flag(event.muted))]
+            points += [(event.occurred_at, event.call_sid, "hold", _flag(event.hold))]
         for name, value in _EVENT_STATE.get(event.event, []):
             points.append((event.occurred_at, event.call_sid, name, value))
     for action in actions:
@@ -374,6 +532,7 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
             coaches(action.participant_sid, str((action.parameters or {}).get("call_sid_to_coach", "")))
 
     participants = []
+    zone = timezone.get_current_timezone()
     for s in sessions:
         kick = kicks.get(s.call_sid)
         state = states.get(s.call_sid) or _State()
@@ -395,7 +554,7 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
                 hold=state.total["hold"],
                 muted=state.total["muted"],
                 coached=", ".join(names.get(target, target) for target in coached.get(s.call_sid, [])),
-            )
+            ).texts(zone)
         )
     return ConferenceReport(
         record=record,
@@ -407,13 +566,12 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
     )
 
 
-def _event_item(event: ConferenceEvent, names: dict[str, str]) -> ReportItem:
+def _event_item(event: _Event, names: dict[str, str]) -> ReportItem:
     who = event.label or names.get(event.call_sid) or event.call_sid or "someone"
-    detail = event.detail or {}
     text = EVENT_TEXT.get(event.event, event.event).format(who=who)
-    if event.event == "participant-modify" and detail.get("Coaching") == "true":
+    if event.event == "participant-modify" and event.coaching == "true":
         text = f"{who} is coaching"
-    reason = detail.get("ReasonParticipantLeft") or detail.get("ReasonConferenceEnded") or ""
+    reason = event.reason or ""
     return ReportItem(at=event.occurred_at, text=text, source="twilio", detail=LEFT_REASONS.get(reason, reason))
 
 
@@ -451,14 +609,22 @@ def _polled_items(sessions: list[ParticipantSession], names: dict[str, str], rep
     return sorted(items, key=lambda item: item.at)
 
 
-def _timeline(events, actions, sessions, names) -> list[ReportItem]:
+def _timeline(events, actions, sessions, names) -> Timeline:
     """Oldest first: Twilio's events, supervisors' actions, and what polling alone saw."""
     reported = {e.call_sid for e in events if e.event in ("participant-join", "participant-leave") and e.call_sid}
-    return list(
-        merge(
-            (_event_item(e, names) for e in events),
-            (_action_item(a, names) for a in actions),
-            _polled_items(sessions, names, reported),
-            key=lambda item: item.at,
+    event_item = partial(_event_item, names=names)
+    action_item = partial(_action_item, names=names)
+    return Timeline(
+        list(
+            merge(
+                ((e.occurred_at, event_item, e) for e in events),
+                ((a.created_at, action_item, a) for a in actions),
+                ((item.at, _itself, item) for item in _polled_items(sessions, names, reported)),
+                key=itemgetter(0),
+            )
         )
     )
+
+
+def _itself(item: ReportItem) -> ReportItem:
+    return item

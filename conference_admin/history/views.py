@@ -13,6 +13,8 @@ from .forms import HistoryPeriodForm, HistorySearchForm
 # Exports follow the audit export's permission: whoever may download the audit trail may
 # download history; everyone who may watch conferences may read it.
 EXPORT = VIEW_AUDIT
+# Timeline items a report shows at once (a 250-participant call has over a thousand).
+TIMELINE_SLICE = 100
 
 
 def _query(request) -> str:
@@ -70,15 +72,38 @@ def _report(conference_sid: str) -> selectors.ConferenceReport:
         raise Http404("No history for this conference.") from None
 
 
+def _timeline_slice(request, report, conference_sid: str) -> dict:
+    """A long timeline is shown a slice at a time; "show more" fetches the next (htmx), and
+    without JavaScript the link shows it whole."""
+    page_url = reverse("history-report", args=[conference_sid])
+    total = len(report.timeline)
+    if request.GET.get("timeline") == "all":
+        start, end = 0, total
+    else:
+        start = int(request.GET["from"]) if request.GET.get("from", "").isdigit() else 0
+        end = start + TIMELINE_SLICE
+    return {
+        "timeline_items": report.timeline.items(start, end),
+        "timeline_total": total,
+        "timeline_more": min(TIMELINE_SLICE, total - end) if end < total else 0,
+        "timeline_more_url": f"{page_url}?from={end}" if end < total else "",
+        "timeline_all_url": f"{page_url}?timeline=all#timeline",
+    }
+
+
 @require_GET
 @permission_required(VIEW, raise_exception=True)
 def history_report(request, conference_sid: str):
     report = _report(conference_sid)
+    timeline = _timeline_slice(request, report, conference_sid)
+    if request.htmx and "from" in request.GET:
+        return render(request, "history/report.html#timeline-items", timeline)
     can_audit = request.user.has_perm(VIEW_AUDIT)
     context = {
         "report": report,
         "audit_url": f"{reverse('audit-list')}?conference={conference_sid}" if can_audit else "",
         "export_url": reverse("history-report-export", args=[conference_sid]) if request.user.has_perm(EXPORT) else "",
+        **timeline,
     }
     return render(request, "history/report.html", context)
 

@@ -203,3 +203,19 @@ def test_csv_exports_defuse_formula_cells(supervisor):
     search = csv_rows(supervisor.get(reverse("history-search-export"), {"conference": "HYPERLINK"}))
     assert search[1][search[0].index("friendly_name")] == '\'=HYPERLINK("http://evil")'
     assert search[1][search[0].index("participants")] == "2"
+
+
+def test_a_long_timeline_is_shown_a_slice_at_a_time(supervisor):
+    record = make_conference(6, participants=1)
+    for i in range(230):
+        act(6, "lea", "mute" if i % 2 else "unmute", participant=0)
+    url = reverse("history-report", args=[record.sid])
+    # 230 actions, and the participant's join and leave known from history alone: 232 items.
+    first = supervisor.get(url).content.decode()
+    assert first.count('class="timeline-item ') == 100 and "Show 100 more of 232" in first
+    more = supervisor.get(url, {"from": 100}, headers={"HX-Request": "true"}).content.decode()
+    assert more.count('class="timeline-item ') == 100 and "Show 32 more of 232" in more and "<html" not in more
+    rest = supervisor.get(url, {"from": 200}, headers={"HX-Request": "true"}).content.decode()
+    assert rest.count('class="timeline-item ') == 32 and "Show" not in rest and "<html" not in rest
+    whole = supervisor.get(url, {"timeline": "all"}).content.decode()
+    assert whole.count('class="timeline-item ') == 232
