@@ -179,7 +179,8 @@ def _participant_filter(text: str) -> Q:
     match = Q(label__icontains=text)
     number = _number_fragment(text)
     if number:
-        match |= Q(number__contains=number)
+        # Also in labels: without caller identity a customer's label often is its number.
+        match |= Q(number__contains=number) | Q(label__icontains=number)
     return match
 
 
