@@ -119,6 +119,9 @@ def history_roster_changed(
     if not (joined or left or changed or conference):
         return
     at = at or timezone.now()
+    if conference is not None:
+        # First, so that everyone still in a conference found ended left when it ended.
+        history_conference_seen(conference)
     with transaction.atomic():
         _ensure_conference(conference_sid)
         if joined:
@@ -153,8 +156,6 @@ def history_roster_changed(
             ParticipantObservation.objects.bulk_create(
                 [_observation(conference_sid, p, at, approximate) for p in [*joined, *changed]]
             )
-    if conference is not None:
-        history_conference_seen(conference)
 
 
 @_never_raises

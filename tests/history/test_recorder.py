@@ -178,3 +178,17 @@ def test_history_never_breaks_the_caller(monkeypatch):
     monkeypatch.setattr(ParticipantSession.objects, "bulk_create", broken)
     history_roster_changed(CONFERENCE, joined=[person(1)])  # logged, not raised
     assert not ParticipantSession.objects.exists()
+
+
+def test_a_reconcile_that_finds_the_conference_ended_closes_everyone_at_its_end():
+    roster.reconcile(CONFERENCE, [person(1), person(2)], started_at=time.time())
+    ended = datetime.now(UTC) - timedelta(seconds=3)
+    completed = Conference(sid=CONFERENCE, friendly_name="Support room", status="completed", date_updated=ended)
+    roster.reconcile(CONFERENCE, [], started_at=time.time(), conference=completed)
+    assert ConferenceRecord.objects.get(sid=CONFERENCE).ended_at == ended
+    for n in (1, 2):
+        assert (session(n).left_at, session(n).left_reason, session(n).left_approximate) == (
+            ended,
+            "conference ended",
+            False,
+        )
