@@ -52,16 +52,88 @@ def _timed(client, url: str, params: dict, runs: int, warmup: int = 5) -> tuple[
     return samples, cpu, len(queries)
 
 
+def _cpu_per_call(function, runs: int) -> float:
+    function()
+    samples = []
+    for _ in range(runs):
+        start = time.process_time()
+        function()
+        samples.append(time.process_time() - start)
+    return common.median(samples) * 1000
+
+
+def wiring_cost(runs: int) -> None:
+    """CPU of the live paths history is wired into, with the wiring (after) and with the
+    recorder replaced by a no-op (before): a row action's roster write on a known participant,
+    an unchanged reconcile of 50 participants, and a reconcile in which one of them left."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from conference_admin.history import recorder
+    from conference_admin.live import roster
+    from conference_admin.twilio import Participant
+
+    sid = "CF" + "be57" * 8
+    people = [
+        Participant(
+            call_sid=f"CA{n:032x}",
+            conference_sid=sid,
+            label=f"customer {n}",
+            status="connected",
+            muted=False,
+            hold=False,
+            date_created=datetime.now(UTC),
+        )
+        for n in range(50)
+    ]
+    flip = [False]
+
+    def row_action():
+        flip[0] = not flip[0]
+        roster.record_participant(sid, replace(people[1], muted=flip[0]))
+
+    def unchanged_poll():
+        roster.reconcile(sid, people, started_at=time.time())
+
+    def one_left():
+        roster.reconcile(sid, people, started_at=time.time())
+        roster.reconcile(sid, people[:-1], started_at=time.time())
+
+    real = (roster.history_roster_changed, roster.history_conference_seen, roster.history_conference_ended)
+    print(f"{'live path (CPU ms, median of ' + str(runs) + ')':52} {'before':>8} {'after':>8}")
+    for name, function in [
+        ("row action: roster write, known participant", row_action),
+        ("poll: unchanged reconcile, 50 participants", unchanged_poll),
+        ("two polls: one participant comes back, then leaves", one_left),
+    ]:
+        results = []
+        for wired in (False, True):
+            if not wired:
+                roster.history_roster_changed = roster.history_conference_seen = roster.history_conference_ended = (
+                    lambda *args, **kwargs: None
+                )
+            else:
+                roster.history_roster_changed, roster.history_conference_seen, roster.history_conference_ended = real
+            results.append(_cpu_per_call(function, runs))
+        print(f"{name:52} {results[0]:8.3f} {results[1]:8.3f}")
+    roster.history_roster_changed, roster.history_conference_seen, roster.history_conference_ended = real
+    assert recorder.history_roster_changed is real[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reuse", action="store_true", help="keep the generated database of an earlier run")
     parser.add_argument("--conferences", type=int, default=10_000)
     parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument("--wiring-only", action="store_true", help="only the live paths' CPU before/after")
     args = parser.parse_args()
     if not args.reuse:
         _drop_database()
     common.setup_django()
+    wiring_cost(max(args.runs, 200))
+    if args.wiring_only:
+        return
     from django.core.management import call_command
     from django.urls import reverse
 
