@@ -39,8 +39,13 @@ def _timed(client, url: str, params: dict, runs: int, warmup: int = 5) -> tuple[
     for _ in range(warmup):
         assert client.get(url, params).status_code == 200
     queries: list[str] = []
+
+    def count(execute, sql, *rest):
+        queries.append(sql)
+        return execute(sql, *rest)
+
     # The request resets Django's own query log, so count at the cursor instead.
-    with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+    with connection.execute_wrapper(count):
         client.get(url, params)
     samples, cpu = [], []
     for _ in range(runs):
@@ -147,7 +152,7 @@ def main() -> None:
     someone = ParticipantSession.objects.filter(conference__friendly_name__startswith="Globex").order_by("id")[5000]
     deep_page = ConferenceRecord.objects.filter(ended_at__isnull=False).count() // 50  # the last page
     client = common.test_client()
-    cases = [
+    cases: list[tuple[str, str, str, dict]] = [
         ("list", "history first page", reverse("history-list"), {}),
         ("list", f"history deep page ({deep_page})", reverse("history-list"), {"page": deep_page}),
         ("list", "history this week", reverse("history-list"), {"period": "week"}),

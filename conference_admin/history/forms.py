@@ -10,7 +10,7 @@ class _Range(forms.Form):
     until = forms.DateField(required=False, label="To", widget=DATE)
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", "The end of the range is before its start.")

@@ -145,7 +145,7 @@ def history_roster_changed(
             )
         if left:
             ParticipantSession.objects.filter(
-                conference_id=conference_sid, call_sid__in=left, left_at__isnull=True
+                conference__sid=conference_sid, call_sid__in=left, left_at__isnull=True
             ).update(
                 left_at=at,
                 left_approximate=approximate,
@@ -169,7 +169,7 @@ def history_conference_ended(conference_sid: str, *, reason: str = "", at: datet
             ended_at=at, reason_ended=reason or ""
         ):
             return  # already ended: a second report of the same end changes nothing
-        open_sessions = ParticipantSession.objects.filter(conference_id=conference_sid, left_at__isnull=True)
+        open_sessions = ParticipantSession.objects.filter(conference__sid=conference_sid, left_at__isnull=True)
         kicks = AuditRecord.objects.filter(
             conference_sid=conference_sid, action="kick", outcome=AuditRecord.Outcome.OK
         ).values_list("participant_sid", "created_at", "actor_username")
@@ -178,7 +178,7 @@ def history_conference_ended(conference_sid: str, *, reason: str = "", at: datet
                 left_at=min(kicked_at, at), left_reason=f"removed by {actor}"
             )
         open_sessions.update(left_at=at, left_reason=CONFERENCE_ENDED)
-        first_join = ParticipantSession.objects.filter(conference_id=conference_sid).aggregate(first=Min("joined_at"))
+        first_join = ParticipantSession.objects.filter(conference__sid=conference_sid).aggregate(first=Min("joined_at"))
         if first_join["first"]:
             ConferenceRecord.objects.filter(sid=conference_sid, started_at__isnull=True).update(
                 started_at=first_join["first"]
@@ -234,6 +234,6 @@ def history_callback(event: ConferenceEvent) -> None:
             ParticipantSession.objects.bulk_create(
                 [ParticipantSession(conference_id=sid, call_sid=event.call_sid, **fields)], ignore_conflicts=True
             )
-            ParticipantSession.objects.filter(conference_id=sid, call_sid=event.call_sid, left_at__isnull=True).update(
-                left_at=at, left_approximate=False, left_reason=kind.removeprefix("call-")
-            )
+            ParticipantSession.objects.filter(
+                conference__sid=sid, call_sid=event.call_sid, left_at__isnull=True
+            ).update(left_at=at, left_approximate=False, left_reason=kind.removeprefix("call-"))

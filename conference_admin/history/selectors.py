@@ -124,12 +124,13 @@ def period_bounds(period: str, since: date | None, until: date | None) -> tuple[
 def _rows(records: Iterable[ConferenceRecord], matched: dict[str, list[str]] | None = None) -> list[ConferenceRow]:
     records = list(records)
     sids = [record.sid for record in records]
-    counts = dict(
-        ParticipantSession.objects.filter(conference_id__in=sids)
+    counts = {
+        str(sid): n
+        for sid, n in ParticipantSession.objects.filter(conference__sid__in=sids)
         .values("conference_id")
         .annotate(n=Count("id"))
         .values_list("conference_id", "n")
-    )
+    }
     supervisors: dict[str, list[str]] = defaultdict(list)
     for sid, username in (
         AuditRecord.objects.filter(conference_sid__in=sids)
@@ -221,12 +222,12 @@ def _matched(criteria: SearchCriteria, sids: list[str]) -> dict[str, list[str]]:
         return {}
     found: dict[str, list[str]] = defaultdict(list)
     sessions = (
-        ParticipantSession.objects.filter(_participant_filter(criteria.participant), conference_id__in=sids)
+        ParticipantSession.objects.filter(_participant_filter(criteria.participant), conference__sid__in=sids)
         .order_by("joined_at", "id")
         .values_list("conference_id", "label", "number", "call_sid")
     )
     for sid, label, number, call_sid in sessions:
-        found[sid].append(" ".join(part for part in (label or call_sid, number) if part))
+        found[str(sid)].append(" ".join(part for part in (label or call_sid, number) if part))
     return found
 
 
@@ -463,8 +464,8 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
     record = ConferenceRecord.objects.filter(sid=conference_sid).first()
     if record is None:
         raise HistoryNotFound(conference_sid)
-    sessions = list(ParticipantSession.objects.filter(conference_id=conference_sid).order_by("joined_at", "id"))
-    observations = list(ParticipantObservation.objects.filter(conference_id=conference_sid).order_by("at", "id"))
+    sessions = list(ParticipantSession.objects.filter(conference__sid=conference_sid).order_by("joined_at", "id"))
+    observations = list(ParticipantObservation.objects.filter(conference__sid=conference_sid).order_by("at", "id"))
     events = [
         _Event(*row)
         for row in ConferenceEvent.objects.filter(conference_sid=conference_sid)

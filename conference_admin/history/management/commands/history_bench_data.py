@@ -108,7 +108,8 @@ class Command(BaseCommand):
 
     def _big_conference(self, rng, record, sessions):
         """Joins, holds, mutes and leaves for every participant, and supervisors acting on some."""
-        events, actions = [], []
+        events: list[ConferenceEvent] = []
+        actions: list[AuditRecord] = []
 
         def event(kind, session, at, **detail):
             events.append(
