@@ -45,6 +45,14 @@ LEFT_REASONS = {
     "failed": "call failed",
     "canceled": "call cancelled",
 }
+# Twilio's reason_conference_ended, as a supervisor reads it.
+ENDED_REASONS = {
+    "conference-ended-via-api": "ended through the API (the dashboard)",
+    "participant-with-end-conference-on-exit-left": "a participant who ends it on exit left",
+    "participant-with-end-conference-on-exit-kicked": "a participant who ends it on exit was removed",
+    "last-participant-kicked": "the last participant was removed",
+    "last-participant-left": "the last participant left",
+}
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 NUMBER_LIKE = re.compile(r"^[+\d(][\d\s().-]*$")
 
@@ -374,6 +382,11 @@ class ConferenceReport:
     def supervisors_text(self) -> str:
         return ", ".join(self.supervisors)
 
+    @property
+    def ended_reason_text(self) -> str:
+        reason = self.record.reason_ended
+        return ENDED_REASONS.get(reason, reason)
+
 
 # State a participant is in, as each source reports it: (field, value) pairs.
 _EVENT_STATE = {
@@ -574,7 +587,8 @@ def _event_item(event: _Event, names: dict[str, str]) -> ReportItem:
     if event.event == "participant-modify" and event.coaching == "true":
         text = f"{who} is coaching"
     reason = event.reason or ""
-    return ReportItem(at=event.occurred_at, text=text, source="twilio", detail=LEFT_REASONS.get(reason, reason))
+    detail = LEFT_REASONS.get(reason) or ENDED_REASONS.get(reason) or reason
+    return ReportItem(at=event.occurred_at, text=text, source="twilio", detail=detail)
 
 
 def _action_item(record: AuditRecord, names: dict[str, str]) -> ReportItem:

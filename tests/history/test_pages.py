@@ -185,6 +185,7 @@ def test_the_report_merges_twilio_events_and_supervisor_actions_and_marks_approx
     assert "mute customer 3-1" in content and "by lea" in content
     assert "≈ within 6 s" in content
     assert "2:05" in content  # time on hold
+    assert "ended through the API (the dashboard)" in content  # Twilio's reason, in words
 
 
 def test_a_report_of_an_unknown_conference_is_404(supervisor):
