@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "conference_admin.access",
     "conference_admin.audit",
     "conference_admin.supervision",
+    "conference_admin.history",
     "axes",
     "csp",
 ]
@@ -375,3 +376,6 @@ SUPERVISION_BULK_CONCURRENCY = int(env("SUPERVISION_BULK_CONCURRENCY", "4"))
 # "Also watching": each user's presence is written at most this often and shown for the TTL.
 SUPERVISION_PRESENCE_WRITE_SECONDS = 10
 SUPERVISION_PRESENCE_TTL_SECONDS = 30
+# --- History (conference_admin/history: ended conferences, reports, search) ---------------
+# Days history keeps a conference (metadata only) before `manage.py prune_history` removes it.
+HISTORY_RETENTION_DAYS = int(env("HISTORY_RETENTION_DAYS", "90"))

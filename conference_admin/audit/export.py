@@ -27,7 +27,7 @@ class _Echo:
         return value
 
 
-def _cell(value) -> str:
+def defuse_cell(value) -> str:
     text = "" if value is None else str(value)
     # Spreadsheets run cells starting with these as formulas; labels come from callers.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -41,4 +41,4 @@ def csv_lines(records: Iterable) -> Iterator[str]:
         values = [getattr(record, column) for column in COLUMNS]
         values[0] = record.created_at.isoformat()
         values[COLUMNS.index("parameters")] = json.dumps(record.parameters, sort_keys=True) if record.parameters else ""
-        yield writer.writerow([_cell(v) for v in values])
+        yield writer.writerow([defuse_cell(v) for v in values])

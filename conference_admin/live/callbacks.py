@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 
+from conference_admin.history.recorder import history_callback
 from conference_admin.twilio.resources import parse_rfc2822
 from conference_admin.twilio.signature import signed_content
 
@@ -107,7 +108,7 @@ def _store(conference_sid: str, event: str, params, *, call_sid: str = "") -> bo
         detail[_storable(key)] = values if len(values) > 1 else values[0]
     try:
         with transaction.atomic():
-            ConferenceEvent.objects.create(
+            stored = ConferenceEvent.objects.create(
                 conference_sid=conference_sid,
                 event=_storable(event)[:64],
                 call_sid=call_sid,
@@ -120,6 +121,7 @@ def _store(conference_sid: str, event: str, params, *, call_sid: str = "") -> bo
             )
     except IntegrityError:
         return False
+    history_callback(stored)
     return True
 
 

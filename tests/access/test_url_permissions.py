@@ -46,6 +46,12 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "supervision-line-leave": (MODERATE, ("POST",)),
     "supervision-bulk": (BULK, ("POST",)),
     "supervision-safe-hold": (MODERATE, ("POST",)),
+    # history (conference_admin/history): read by every role; exports follow the audit export
+    "history-list": (VIEW, ("GET",)),
+    "history-search": (VIEW, ("GET",)),
+    "history-search-export": (VIEW_AUDIT, ("GET",)),
+    "history-report": (VIEW, ("GET",)),
+    "history-report-export": (VIEW_AUDIT, ("GET",)),
 }
 # Signed by Twilio instead of a login (conference_admin/live/webhooks.py).
 WEBHOOKS = {"webhook-conference-status", "webhook-call-status"}

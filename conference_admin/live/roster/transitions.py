@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from conference_admin.history.recorder import history_conference_seen, history_roster_changed
 from conference_admin.twilio import Conference, Participant
 
 from .model import VISIBLE_FIELDS, Roster, RosterEntry, with_fields
-from .store import mutate
+from .store import mutate, refresh_interval
 
 # Call progress of a dial-out, in order: a callback only ever moves it forward.
 STATUS_RANK = {"queued": 0, "connecting": 1, "ringing": 2, "connected": 3}
@@ -96,14 +97,21 @@ def _end(roster: Roster, version: int, reason: str | None) -> bool:
 def record_participant(
     conference_sid: str, participant: Participant, *, held_now: bool = False, beep_on_exit: bool | None = None
 ) -> Roster:
+    arrived = False
+
     def change(roster: Roster, version: int) -> bool:
+        nonlocal arrived
         if roster.ended:
             return False
+        arrived = participant.call_sid not in roster.entries
         changed = _put(roster, participant, version, held_now=held_now, beep_on_exit=beep_on_exit)
         roster.entries[participant.call_sid].fresh_at = time.time()
         return changed
 
-    return mutate(conference_sid, change, settles=participant.call_sid)
+    recorded = mutate(conference_sid, change, settles=participant.call_sid)
+    if arrived:  # a dial-out the roster did not have: history learns of it now
+        history_roster_changed(conference_sid, joined=[participant])
+    return recorded
 
 
 def record_removed(conference_sid: str, call_sid: str) -> Roster:
@@ -113,8 +121,11 @@ def record_removed(conference_sid: str, call_sid: str) -> Roster:
 def record_conference(conference: Conference) -> Roster:
     """Remember a conference resource Twilio returned (header facts, and whether it ended)."""
 
+    status_changed = False
+
     def change(roster: Roster, version: int) -> bool:
-        changed = roster.conference_status != conference.status
+        nonlocal status_changed
+        changed = status_changed = roster.conference_status != conference.status
         roster.conference = conference
         roster.conference_status = conference.status
         if conference.status == "completed":
@@ -123,7 +134,10 @@ def record_conference(conference: Conference) -> Roster:
                 changed |= _remove(roster, call_sid, version)
         return changed
 
-    return mutate(conference.sid, change)
+    recorded = mutate(conference.sid, change)
+    if status_changed:
+        history_conference_seen(conference)
+    return recorded
 
 
 # --- the reconciling list ------------------------------------------------------------------
@@ -134,14 +148,20 @@ def reconcile(
 ) -> Roster:
     """Make the roster equal to a list Twilio returned, keeping callbacks newer than the list."""
     listed = {participant.call_sid: participant for participant in participants}
+    # What history needs of this list: who appeared, who is gone, whose state changed, and
+    # how far apart the two lists were (a departure is known only to within that).
+    diff: dict[str, Any] = {}
 
     def change(roster: Roster, version: int) -> bool:
+        before, previous = set(roster.entries), roster.reconciled_at
+        diff["within"] = round(time.time() - previous) + 1 if previous else refresh_interval(roster)
         changed = False
         if conference is not None:
             roster.conference = conference
             if conference.status != roster.conference_status:
                 roster.conference_status = conference.status
                 roster.reason_ended = conference.reason_conference_ended
+                diff["conference"] = conference
                 changed = True
         for call_sid, entry in list(roster.entries.items()):
             if call_sid not in listed and entry.fresh_at < started_at:
@@ -155,9 +175,16 @@ def reconcile(
             changed |= _put(roster, participant, version)
         roster.reconciled_at = time.time()
         roster.last_error = None
+        diff["joined"] = [e.participant for sid, e in roster.entries.items() if sid not in before]
+        diff["left"] = [sid for sid in before if sid not in roster.entries]
+        diff["changed"] = [
+            e.participant for sid, e in roster.entries.items() if sid in before and e.changed_version == version
+        ]
         return changed
 
-    return mutate(conference_sid, change)
+    reconciled = mutate(conference_sid, change)
+    history_roster_changed(conference_sid, **diff, approximate=True)
+    return reconciled
 
 
 def record_reconcile_failure(conference_sid: str, message: str) -> Roster:

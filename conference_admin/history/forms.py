@@ -1,0 +1,54 @@
+from django import forms
+
+from .selectors import SearchCriteria
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class _Range(forms.Form):
+    since = forms.DateField(required=False, label="From", widget=DATE)
+    until = forms.DateField(required=False, label="To", widget=DATE)
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end of the range is before its start.")
+        return cleaned
+
+
+class HistoryPeriodForm(_Range):
+    period = forms.ChoiceField(
+        required=False,
+        choices=[("", "All"), ("today", "Today"), ("week", "This week"), ("range", "Dates")],
+        label="Ended",
+    )
+    field_order = ["period", "since", "until"]
+
+    def period_kwargs(self) -> dict:
+        if not self.is_valid():
+            return {"period": "", "since": None, "until": None}
+        data = self.cleaned_data
+        period = data["period"] or ("range" if data["since"] or data["until"] else "")
+        return {"period": period, "since": data["since"], "until": data["until"]}
+
+
+class HistorySearchForm(_Range):
+    participant = forms.CharField(required=False, max_length=128, label="Participant label or number")
+    conference = forms.CharField(required=False, max_length=256, label="Conference name")
+    supervisor = forms.CharField(required=False, max_length=150, label="Supervisor")
+    field_order = ["participant", "conference", "supervisor", "since", "until"]
+
+    def criteria(self) -> SearchCriteria | None:
+        """The search asked for; None when the form is invalid or empty."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        criteria = SearchCriteria(
+            participant=data["participant"].strip(),
+            conference=data["conference"].strip(),
+            supervisor=data["supervisor"].strip(),
+            since=data["since"],
+            until=data["until"],
+        )
+        return None if criteria.empty else criteria

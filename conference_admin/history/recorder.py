@@ -1,0 +1,239 @@
+"""Feeding history: the public calls the live state makes when something happens.
+
+    history_conference_seen(conference)            a Conference resource Twilio returned
+    history_roster_changed(sid, joined=..., left=..., changed=..., at=..., approximate=...)
+                                                   a reconcile diff (or a participant the
+                                                   dashboard itself dialled)
+    history_conference_ended(sid, reason=..., at=...)
+    history_callback(event)                        a status callback, once it is stored
+
+Each is cheap: nothing at all when there is nothing new, otherwise one short transaction of
+bulk statements. None of them ever raises: history must not break a poll or a callback, so a
+failure is logged and dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Min
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from conference_admin.audit.models import AuditRecord
+from conference_admin.live.models import ConferenceEvent
+from conference_admin.twilio import Conference, Participant
+
+from .models import ConferenceRecord, ParticipantObservation, ParticipantSession
+
+log = logging.getLogger(__name__)
+
+# Call-progress callbacks that end a call: the participant left (or never got in).
+CALL_ENDED = {"call-completed", "call-busy", "call-no-answer", "call-failed", "call-canceled"}
+GONE_FROM_LIST = "gone from the participant list"
+CONFERENCE_ENDED = "conference ended"
+DIAL_OUT_DIRECTION = "outbound-api"
+
+
+def _never_raises(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception:
+            log.exception("History could not record %s", function.__name__)
+            return None
+
+    return wrapper
+
+
+def _ensure_conference(sid: str, *, friendly_name: str = "", started_at: datetime | None = None) -> None:
+    ConferenceRecord.objects.bulk_create(
+        [ConferenceRecord(sid=sid, friendly_name=friendly_name, started_at=started_at)], ignore_conflicts=True
+    )
+    if friendly_name:
+        ConferenceRecord.objects.filter(sid=sid).exclude(friendly_name=friendly_name).update(
+            friendly_name=friendly_name
+        )
+    if started_at:
+        ConferenceRecord.objects.filter(sid=sid, started_at__isnull=True).update(started_at=started_at)
+
+
+def _dial_outs(conference_sid: str, call_sids: Iterable[str]) -> dict[str, str]:
+    """The number the dashboard dialled for each of these calls (its audited `to`)."""
+    records = AuditRecord.objects.filter(
+        conference_sid=conference_sid, action="add", outcome=AuditRecord.Outcome.OK, participant_sid__in=list(call_sids)
+    ).values_list("participant_sid", "parameters")
+    return {call_sid: str((parameters or {}).get("to", "")) for call_sid, parameters in records}
+
+
+@_never_raises
+def history_conference_seen(conference: Conference) -> None:
+    """Twilio returned this conference: remember its name and start; its end when completed."""
+    with transaction.atomic():
+        _ensure_conference(
+            conference.sid, friendly_name=conference.friendly_name or "", started_at=conference.date_created
+        )
+    if conference.status == "completed":
+        history_conference_ended(
+            conference.sid, reason=conference.reason_conference_ended or "", at=conference.date_updated
+        )
+
+
+def _observation(conference_sid: str, participant: Participant, at: datetime, approximate: bool):
+    return ParticipantObservation(
+        conference_id=conference_sid,
+        call_sid=participant.call_sid,
+        at=at,
+        muted=participant.muted,
+        hold=participant.hold,
+        coaching=participant.coaching,
+        call_sid_to_coach=(participant.call_sid_to_coach or "") if participant.coaching else "",
+        approximate=approximate,
+    )
+
+
+@_never_raises
+def history_roster_changed(
+    conference_sid: str,
+    *,
+    joined: Iterable[Participant] = (),
+    left: Iterable[str] = (),
+    changed: Iterable[Participant] = (),
+    at: datetime | None = None,
+    approximate: bool = False,
+    within: int = 0,
+    conference: Conference | None = None,
+) -> None:
+    """A reconcile diff: who appeared, who is gone, whose state changed, seen at `at`.
+
+    `approximate`: the conference is followed by polling only, so a departure happened at
+    most `within` seconds before `at`. A join keeps Twilio's own `date_created` when known.
+    `conference`: the conference resource, when the reconcile found its status changed.
+    """
+    joined, left, changed = list(joined), list(left), list(changed)
+    if not (joined or left or changed or conference):
+        return
+    at = at or timezone.now()
+    if conference is not None:
+        # First, so that everyone still in a conference found ended left when it ended.
+        history_conference_seen(conference)
+    with transaction.atomic():
+        _ensure_conference(conference_sid)
+        if joined:
+            numbers = _dial_outs(conference_sid, [p.call_sid for p in joined])
+            ParticipantSession.objects.bulk_create(
+                [
+                    ParticipantSession(
+                        conference_id=conference_sid,
+                        call_sid=p.call_sid,
+                        label=p.label or "",
+                        number=numbers.get(p.call_sid, ""),
+                        direction=DIAL_OUT_DIRECTION if p.call_sid in numbers else "",
+                        joined_at=p.date_created or at,
+                        joined_approximate=approximate and p.date_created is None,
+                        approximate_within=within if approximate and p.date_created is None else 0,
+                        coached_call_sid=(p.call_sid_to_coach or "") if p.coaching else "",
+                    )
+                    for p in joined
+                ],
+                ignore_conflicts=True,
+            )
+        if left:
+            ParticipantSession.objects.filter(
+                conference__sid=conference_sid, call_sid__in=left, left_at__isnull=True
+            ).update(
+                left_at=at,
+                left_approximate=approximate,
+                left_reason=GONE_FROM_LIST,
+                approximate_within=Greatest("approximate_within", within if approximate else 0),
+            )
+        if joined or changed:
+            ParticipantObservation.objects.bulk_create(
+                [_observation(conference_sid, p, at, approximate) for p in [*joined, *changed]]
+            )
+
+
+@_never_raises
+def history_conference_ended(conference_sid: str, *, reason: str = "", at: datetime | None = None) -> None:
+    """The conference is over: its end, and everyone still in it left then (a supervisor's
+    kick, known from the audit trail, closes that participant at the kick instead)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        _ensure_conference(conference_sid)
+        if not ConferenceRecord.objects.filter(sid=conference_sid, ended_at__isnull=True).update(
+            ended_at=at, reason_ended=reason or ""
+        ):
+            return  # already ended: a second report of the same end changes nothing
+        open_sessions = ParticipantSession.objects.filter(conference__sid=conference_sid, left_at__isnull=True)
+        kicks = AuditRecord.objects.filter(
+            conference_sid=conference_sid, action="kick", outcome=AuditRecord.Outcome.OK
+        ).values_list("participant_sid", "created_at", "actor_username")
+        for call_sid, kicked_at, actor in kicks:
+            open_sessions.filter(call_sid=call_sid).update(
+                left_at=min(kicked_at, at), left_reason=f"removed by {actor}"
+            )
+        open_sessions.update(left_at=at, left_reason=CONFERENCE_ENDED)
+        first_join = ParticipantSession.objects.filter(conference__sid=conference_sid).aggregate(first=Min("joined_at"))
+        if first_join["first"]:
+            ConferenceRecord.objects.filter(sid=conference_sid, started_at__isnull=True).update(
+                started_at=first_join["first"]
+            )
+
+
+def _upsert_session(conference_sid: str, call_sid: str, fields: dict, update: list[str]) -> None:
+    ParticipantSession.objects.bulk_create(
+        [ParticipantSession(conference_id=conference_sid, call_sid=call_sid, **fields)],
+        update_conflicts=True,
+        unique_fields=["conference", "call_sid"],
+        update_fields=update,
+    )
+
+
+@_never_raises
+def history_callback(event: ConferenceEvent) -> None:
+    """A Twilio status callback, stored once (redeliveries never reach here)."""
+    if event.source != ConferenceEvent.Source.TWILIO:
+        return
+    detail = event.detail or {}
+    sid, kind, at = event.conference_sid, event.event, event.occurred_at
+    name = str(detail.get("FriendlyName") or "")
+    if kind == "conference-end":
+        with transaction.atomic():
+            _ensure_conference(sid, friendly_name=name)
+        history_conference_ended(sid, reason=str(detail.get("ReasonConferenceEnded") or ""), at=at)
+    elif kind == "conference-start":
+        with transaction.atomic():
+            _ensure_conference(sid, friendly_name=name, started_at=at)
+    elif kind == "participant-join" and event.call_sid:
+        with transaction.atomic():
+            _ensure_conference(sid, friendly_name=name)
+            number = _dial_outs(sid, [event.call_sid]).get(event.call_sid, "")
+            fields = {"joined_at": at, "joined_approximate": False, "label": event.label}
+            fields |= {"number": number, "direction": DIAL_OUT_DIRECTION} if number else {}
+            _upsert_session(
+                sid, event.call_sid, fields, [k for k, v in fields.items() if v or k == "joined_approximate"]
+            )
+    elif kind == "participant-leave" and event.call_sid:
+        reason = str(detail.get("ReasonParticipantLeft") or detail.get("ParticipantCallStatus") or "")
+        with transaction.atomic():
+            _ensure_conference(sid, friendly_name=name)
+            fields = {"left_at": at, "left_approximate": False, "left_reason": reason, "label": event.label}
+            _upsert_session(sid, event.call_sid, fields, ["left_at", "left_approximate", "left_reason"])
+    elif kind in CALL_ENDED and event.call_sid:
+        # A dial-out's call ended: it left, or never got in (busy, no answer); a conference
+        # leave callback, when one came first, keeps its own time and reason.
+        with transaction.atomic():
+            _ensure_conference(sid)
+            number = _dial_outs(sid, [event.call_sid]).get(event.call_sid, "")
+            fields = {"number": number, "direction": DIAL_OUT_DIRECTION if number else ""}
+            ParticipantSession.objects.bulk_create(
+                [ParticipantSession(conference_id=sid, call_sid=event.call_sid, **fields)], ignore_conflicts=True
+            )
+            ParticipantSession.objects.filter(
+                conference__sid=sid, call_sid=event.call_sid, left_at__isnull=True
+            ).update(left_at=at, left_approximate=False, left_reason=kind.removeprefix("call-"))
