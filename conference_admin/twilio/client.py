@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
@@ -43,11 +43,13 @@ from .params import (
     UpdateRecordingParams,
     encode,
 )
-from .resources import Call, Conference, Page, Participant, Recording
+from .resources import Call, Conference, Page, Participant, Recording, ResourceT
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 API_VERSION = "2010-04-01"
 USER_AGENT = "conference-admin/1.0"
+
+ErrorT = TypeVar("ErrorT", bound=TwilioError)
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,9 @@ class TwilioClient:
 
     # --- plumbing -----------------------------------------------------------------------
 
-    def _iterate(self, page: Page, resource: type, key: str, limit: int | None) -> Iterator:
+    def _iterate(
+        self, page: Page[ResourceT], resource: type[ResourceT], key: str, limit: int | None
+    ) -> Iterator[ResourceT]:
         yielded = 0
         while True:
             for record in page.records:
@@ -333,13 +337,13 @@ class TwilioClient:
             attempt = self._attempt(method, url, params, data, deadline)
             attempt_number += 1
             if attempt.error is not None:
-                error = attempt.error
-                retryable = not error.outcome_unknown or idempotent
-                wait = self.retry.backoff(attempt_number)
-                if not retryable or not self._may_retry(attempt_number, deadline, wait):
-                    raise error
-                earlier_outcome_unknown = earlier_outcome_unknown or error.outcome_unknown
-                self._sleep(wait)
+                transport_error = attempt.error
+                retryable = not transport_error.outcome_unknown or idempotent
+                backoff = self.retry.backoff(attempt_number)
+                if not retryable or not self._may_retry(attempt_number, deadline, backoff):
+                    raise transport_error
+                earlier_outcome_unknown = earlier_outcome_unknown or transport_error.outcome_unknown
+                self._sleep(backoff)
                 continue
             response = attempt.response
             assert response is not None
@@ -353,7 +357,14 @@ class TwilioClient:
             earlier_outcome_unknown = earlier_outcome_unknown or error.outcome_unknown
             self._sleep(wait)
 
-    def _attempt(self, method, url, params, data, deadline) -> _Attempt:
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: list[tuple[str, str]] | None,
+        data: list[tuple[str, str]] | None,
+        deadline: float,
+    ) -> _Attempt:
         remaining = max(0.05, deadline - self._monotonic())
         timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
         try:
@@ -432,7 +443,7 @@ def _required_str(keyword: str, value: object) -> str:
     return value
 
 
-def _chain(error: TwilioError, cause: BaseException) -> TwilioError:
+def _chain(error: ErrorT, cause: BaseException) -> ErrorT:
     error.__cause__ = cause
     return error
 
@@ -511,7 +522,7 @@ def _origin(url: str) -> tuple[str, str] | None:
     return scheme, f"{parts.hostname.lower()}:{port or {'http': 80, 'https': 443}[scheme]}"
 
 
-def _page(payload: dict[str, Any], resource: type, key: str) -> Page:
+def _page(payload: dict[str, Any], resource: type[ResourceT], key: str) -> Page[ResourceT]:
     records = payload.get(key)
     if not isinstance(records, list):
         raise TwilioInvalidResponse(f"Twilio's list answer has no '{key}' list", method="GET")
