@@ -332,7 +332,10 @@ def test_page_size_bounds_are_accepted(api: Api, size: int) -> None:
     assert all(page["page_size"] == size for page in pages)
 
 
-@pytest.mark.parametrize("query", ["PageSize=0", "PageSize=1001", "PageSize=ten", "Page=-1"])
+# %C2%B2 is "²", a digit to str.isdigit() that int() cannot read.
+@pytest.mark.parametrize(
+    "query", ["PageSize=0", "PageSize=1001", "PageSize=ten", "Page=-1", "PageSize=%C2%B2", "Page=%C2%B2"]
+)
 def test_bad_paging_params_are_400(api: Api, query: str) -> None:
     response = api.get(participants_path(conference_of(api)) + "?" + query)
     assert response.status_code == 400
