@@ -63,8 +63,12 @@ END_REASONS = {
     "conference-ended-via-api": "Conference ended via API",
     "last-participant-left": "Last participant left the conference",
     "last-participant-kicked": "Last participant was kicked from the conference",
-    "participant-with-end-conference-on-exit-left": "Participant {call_sid} with endConferenceOnExit left the conference",
-    "participant-with-end-conference-on-exit-kicked": "Participant {call_sid} with endConferenceOnExit was kicked from the conference",
+    "participant-with-end-conference-on-exit-left": (
+        "Participant {call_sid} with endConferenceOnExit left the conference"
+    ),
+    "participant-with-end-conference-on-exit-kicked": (
+        "Participant {call_sid} with endConferenceOnExit was kicked from the conference"
+    ),
 }
 
 
