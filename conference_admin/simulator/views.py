@@ -434,7 +434,7 @@ def control_faults(request: HttpRequest, account_sid: str) -> HttpResponse:
     if request.method == "POST":
         try:
             arguments = faults.parse_spec(",".join(f"{_snake(key)}={value}" for key, value in request.POST.items()))
-            rule = injector.inject(**arguments)  # type: ignore[arg-type]
+            rule = injector.inject(**arguments)
         except (ValueError, TypeError) as exc:
             raise errors.invalid(str(exc)) from None
         return json_response(rule.as_json(), 201)
