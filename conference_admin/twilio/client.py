@@ -50,6 +50,7 @@ API_VERSION = "2010-04-01"
 USER_AGENT = "conference-admin/1.0"
 
 ErrorT = TypeVar("ErrorT", bound=TwilioError)
+AnyResource = TypeVar("AnyResource", Call, Conference, Participant, Recording)
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,11 @@ class TwilioClient:
         return _page(payload, Conference, "conferences")
 
     def fetch_conference(self, conference_sid: str) -> Conference:
-        payload, request_id = self._request("GET", self._conference_path(conference_sid, ".json"))
-        return Conference.from_api(payload, request_id=request_id)
+        return self._one(Conference, "GET", self._conference_path(conference_sid, ".json"))
 
     def update_conference(self, conference_sid: str, **params: Unpack[UpdateConferenceParams]) -> Conference:
         body = encode(UpdateConferenceParams, params)
-        payload, request_id = self._request("POST", self._conference_path(conference_sid, ".json"), data=body)
-        return Conference.from_api(payload, request_id=request_id)
+        return self._one(Conference, "POST", self._conference_path(conference_sid, ".json"), data=body)
 
     # --- participants -------------------------------------------------------------------
 
@@ -139,23 +138,18 @@ class TwilioClient:
         if not isinstance(from_, str) or not isinstance(to, str):
             raise TypeError("from_ and to must be strings")
         body = [("From", from_), ("To", to), *encode(CreateParticipantParams, params)]
-        payload, request_id = self._request(
-            "POST", self._conference_path(conference_sid, "/Participants.json"), data=body, create=True
+        return self._one(
+            Participant, "POST", self._conference_path(conference_sid, "/Participants.json"), data=body, create=True
         )
-        return Participant.from_api(payload, request_id=request_id)
 
     def fetch_participant(self, conference_sid: str, call_sid_or_label: str) -> Participant:
-        payload, request_id = self._request("GET", self._participant_path(conference_sid, call_sid_or_label))
-        return Participant.from_api(payload, request_id=request_id)
+        return self._one(Participant, "GET", self._participant_path(conference_sid, call_sid_or_label))
 
     def update_participant(
         self, conference_sid: str, call_sid_or_label: str, **params: Unpack[UpdateParticipantParams]
     ) -> Participant:
         body = encode(UpdateParticipantParams, params)
-        payload, request_id = self._request(
-            "POST", self._participant_path(conference_sid, call_sid_or_label), data=body
-        )
-        return Participant.from_api(payload, request_id=request_id)
+        return self._one(Participant, "POST", self._participant_path(conference_sid, call_sid_or_label), data=body)
 
     def delete_participant(self, conference_sid: str, call_sid_or_label: str) -> str | None:
         """Remove the participant; returns Twilio's request id."""
@@ -183,16 +177,12 @@ class TwilioClient:
     # the one recording of that call or conference that is in progress or paused.
 
     def fetch_call(self, call_sid: str) -> Call:
-        payload, request_id = self._request("GET", self._call_path(call_sid, ".json"))
-        return Call.from_api(payload, request_id=request_id)
+        return self._one(Call, "GET", self._call_path(call_sid, ".json"))
 
     def create_call_recording(self, call_sid: str, **params: Unpack[CreateCallRecordingParams]) -> Recording:
         """Start recording the call (it must be in progress)."""
         body = encode(CreateCallRecordingParams, params)
-        payload, request_id = self._request(
-            "POST", self._call_path(call_sid, "/Recordings.json"), data=body, create=True
-        )
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "POST", self._call_path(call_sid, "/Recordings.json"), data=body, create=True)
 
     def list_call_recordings(
         self, call_sid: str, *, limit: int | None = None, **filters: Unpack[ListRecordingsParams]
@@ -206,16 +196,14 @@ class TwilioClient:
         return _page(payload, Recording, "recordings")
 
     def fetch_call_recording(self, call_sid: str, recording_sid: str) -> Recording:
-        payload, request_id = self._request("GET", self._call_recording_path(call_sid, recording_sid))
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "GET", self._call_recording_path(call_sid, recording_sid))
 
     def update_call_recording(
         self, call_sid: str, recording_sid: str, *, status: str, **params: Unpack[UpdateRecordingParams]
     ) -> Recording:
         """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
         body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
-        payload, request_id = self._request("POST", self._call_recording_path(call_sid, recording_sid), data=body)
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "POST", self._call_recording_path(call_sid, recording_sid), data=body)
 
     def list_conference_recordings(
         self, conference_sid: str, *, limit: int | None = None, **filters: Unpack[ListRecordingsParams]
@@ -231,18 +219,14 @@ class TwilioClient:
         return _page(payload, Recording, "recordings")
 
     def fetch_conference_recording(self, conference_sid: str, recording_sid: str) -> Recording:
-        payload, request_id = self._request("GET", self._conference_recording_path(conference_sid, recording_sid))
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "GET", self._conference_recording_path(conference_sid, recording_sid))
 
     def update_conference_recording(
         self, conference_sid: str, recording_sid: str, *, status: str, **params: Unpack[UpdateRecordingParams]
     ) -> Recording:
         """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
         body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
-        payload, request_id = self._request(
-            "POST", self._conference_recording_path(conference_sid, recording_sid), data=body
-        )
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "POST", self._conference_recording_path(conference_sid, recording_sid), data=body)
 
     def _call_path(self, call_sid: str, tail: str) -> str:
         return self._account_path(f"Calls/{quote(call_sid, safe='')}{tail}")
@@ -319,6 +303,24 @@ class TwilioClient:
         if session is not None:
             session.close()
             self._local.session = None
+
+    def _one(
+        self,
+        resource: type[AnyResource],
+        method: str,
+        url: str,
+        *,
+        data: list[tuple[str, str]] | None = None,
+        create: bool = False,
+    ) -> AnyResource:
+        """One call whose answer is one resource."""
+        payload, request_id = self._request(method, url, data=data, create=create)
+        try:
+            return resource.from_api(payload, request_id=request_id)
+        except TypeError as exc:  # the answer lacks a field the resource cannot do without (its SID)
+            raise TwilioInvalidResponse(
+                f"Twilio's answer is not a {resource.__name__}", method=method, url=url, request_id=request_id
+            ) from exc
 
     def _request(
         self,
@@ -526,14 +528,19 @@ def _page(payload: dict[str, Any], resource: type[ResourceT], key: str) -> Page[
     records = payload.get(key)
     if not isinstance(records, list):
         raise TwilioInvalidResponse(f"Twilio's list answer has no '{key}' list", method="GET")
-    return Page(
-        records=tuple(resource.from_api(item) for item in records if isinstance(item, dict)),
-        page=int(payload.get("page") or 0),
-        page_size=int(payload.get("page_size") or len(records)),
-        start=int(payload.get("start") or 0),
-        end=int(payload.get("end") or 0),
-        uri=payload.get("uri"),
-        first_page_uri=payload.get("first_page_uri"),
-        next_page_uri=payload.get("next_page_uri"),
-        previous_page_uri=payload.get("previous_page_uri"),
-    )
+    try:
+        return Page(
+            records=tuple(resource.from_api(item) for item in records if isinstance(item, dict)),
+            page=int(payload.get("page") or 0),
+            page_size=int(payload.get("page_size") or len(records)),
+            start=int(payload.get("start") or 0),
+            end=int(payload.get("end") or 0),
+            uri=payload.get("uri"),
+            first_page_uri=payload.get("first_page_uri"),
+            next_page_uri=payload.get("next_page_uri"),
+            previous_page_uri=payload.get("previous_page_uri"),
+        )
+    except (TypeError, ValueError) as exc:  # a record without its SID, paging numbers that are not numbers
+        raise TwilioInvalidResponse(
+            f"Twilio's list answer cannot be read as {resource.__name__}s", method="GET"
+        ) from exc
