@@ -404,6 +404,19 @@ class TwilioClient:
                     exc,
                 )
             )
+        except requests.exceptions.ChunkedEncodingError as exc:
+            # Twilio answered (so it handled the request), then the connection broke mid-body.
+            return _Attempt(
+                error=_chain(
+                    TwilioTransportError(
+                        "The connection to Twilio dropped during its answer",
+                        outcome_unknown=method != "GET",
+                        method=method,
+                        url=url,
+                    ),
+                    exc,
+                )
+            )
         except requests.exceptions.RequestException as exc:
             raise TwilioError(f"Request to Twilio failed: {exc}", method=method, url=url) from exc
 

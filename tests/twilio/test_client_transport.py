@@ -13,6 +13,7 @@ from conference_admin.twilio import (
     TwilioClient,
     TwilioInvalidResponse,
     TwilioTimeout,
+    TwilioTransportError,
     TwilioUnreachable,
 )
 
@@ -466,3 +467,18 @@ def test_list_answer_that_cannot_be_read_is_an_invalid_response(client, server, 
     server.script = [Reply(status=200, body=envelope)]
     with pytest.raises(TwilioInvalidResponse):
         client.list_participants(CONFERENCE)
+
+
+def test_update_whose_answer_is_cut_off_mid_body_says_outcome_unknown(client, server):
+    # Twilio answered 200 (so it applied the update), then the connection broke before the body ended.
+    server.script = [Reply(status=200, body=participant_json(), cut_after=20)]
+    with pytest.raises(TwilioTransportError) as caught:
+        client.update_participant(CONFERENCE, CALL, muted=True)
+    assert caught.value.outcome_unknown
+    assert len(server.seen) == 1  # a write whose outcome is unknown is never replayed
+
+
+def test_get_whose_answer_is_cut_off_mid_body_is_retried(client, server):
+    server.script = [Reply(status=200, body=participant_json(), cut_after=20), Reply(body=participant_json())]
+    assert client.fetch_participant(CONFERENCE, CALL).call_sid == CALL
+    assert len(server.seen) == 2
