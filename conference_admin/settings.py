@@ -317,7 +317,7 @@ DASHBOARD_CALLER_IDS = env_list("DASHBOARD_CALLER_IDS", ["+15005550006"])
 
 def env_roles(name, default):
     """`role=prefix` pairs, comma-separated; a role may repeat to have several prefixes."""
-    roles = {}
+    roles: dict[str, list[str]] = {}
     for item in env_list(name, default):
         role, _, prefix = item.partition("=")
         if role.strip() not in ("agent", "supervisor") or not prefix.strip():

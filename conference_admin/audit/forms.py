@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from .models import AuditRecord
@@ -15,8 +17,9 @@ class AuditFilterForm(forms.Form):
         required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
             self.add_error("until", "The end of the range is before its start.")

@@ -55,6 +55,13 @@ class Attempt:
             self.participant_label = participant_label
 
 
+def _attach(error: TwilioError, record: AuditRecord) -> None:
+    """The failed attempt's record travels with the error, so whoever handles the error can settle an
+    `unknown` outcome later (read back as `getattr(error, "audit_record", None)`)."""
+    # An attribute the audit trail adds; the Twilio client (no Django) does not declare it.
+    error.audit_record = record  # type: ignore[attr-defined]
+
+
 def _username(actor) -> str:
     return getattr(actor, "get_username", lambda: "")() or "system"
 
@@ -89,7 +96,7 @@ def audit_attempt(
             error_message=exc.message[:2000],
             twilio_request_id=exc.request_id or "",
         )
-        exc.audit_record = attempt.record
+        _attach(exc, attempt.record)
         raise
     except TwilioError as exc:
         attempt.record = AuditRecord.objects.create(
@@ -100,7 +107,7 @@ def audit_attempt(
             error_message=exc.message[:2000],
             twilio_request_id=getattr(exc, "request_id", None) or "",
         )
-        exc.audit_record = attempt.record
+        _attach(exc, attempt.record)
         raise
     else:
         attempt.record = AuditRecord.objects.create(

@@ -63,8 +63,12 @@ END_REASONS = {
     "conference-ended-via-api": "Conference ended via API",
     "last-participant-left": "Last participant left the conference",
     "last-participant-kicked": "Last participant was kicked from the conference",
-    "participant-with-end-conference-on-exit-left": "Participant {call_sid} with endConferenceOnExit left the conference",
-    "participant-with-end-conference-on-exit-kicked": "Participant {call_sid} with endConferenceOnExit was kicked from the conference",
+    "participant-with-end-conference-on-exit-left": (
+        "Participant {call_sid} with endConferenceOnExit left the conference"
+    ),
+    "participant-with-end-conference-on-exit-kicked": (
+        "Participant {call_sid} with endConferenceOnExit was kicked from the conference"
+    ),
 }
 
 
@@ -310,11 +314,11 @@ class CallbackSender:
             )
         except requests.RequestException as exc:
             logger.warning("Status callback %s to %s failed: %s", item.event, item.url, exc.__class__.__name__)
-            return _with(delivery, error=f"{exc.__class__.__name__}: {exc}")
+            return replace(delivery, error=f"{exc.__class__.__name__}: {exc}")
         response.close()
         if not 200 <= response.status_code < 300:
             logger.warning("Status callback %s to %s answered HTTP %s", item.event, item.url, response.status_code)
-        return _with(delivery, status=response.status_code)
+        return replace(delivery, status=response.status_code)
 
     def _record(self, delivery: Delivery) -> None:
         self._log.append(delivery)
@@ -323,10 +327,6 @@ class CallbackSender:
             self._stats.delivered += 1
         else:
             self._stats.failed += 1
-
-
-def _with(delivery: Delivery, **changes: object) -> Delivery:
-    return replace(delivery, **changes)  # type: ignore[arg-type]
 
 
 # --- parameters (pure functions, tested directly) ---------------------------------------------

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import errors, validation
@@ -32,7 +33,7 @@ from .errors import SimulatorError, invalid
 from .faults import FaultInjector
 from .recordings import DEFAULT_CALLBACK_EVENTS as DEFAULT_RECORDING_EVENTS
 from .recordings import Recording, RecordingLedger, snapshot
-from .validation import ConferenceFilters, DateFilter, Params, ParticipantFilters
+from .validation import ConferenceFilters, DateFilter, Params, ParticipantFilters, Validated
 
 logger = logging.getLogger(__name__)
 
@@ -252,7 +253,7 @@ class Simulator:
     # --- setup ---------------------------------------------------------------------------
 
     @classmethod
-    def from_settings(cls, **kwargs: object) -> Simulator:
+    def from_settings(cls, **kwargs: Any) -> Simulator:
         """A simulator accepting exactly the Twilio credentials configured in settings."""
         from django.conf import settings
 
@@ -261,7 +262,7 @@ class Simulator:
             auth_token=settings.TWILIO_AUTH_TOKEN,
             api_key_sid=settings.TWILIO_API_KEY_SID,
             api_key_secret=settings.TWILIO_API_KEY_SECRET,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
         base_url = getattr(settings, "SIMULATOR_CALLBACK_BASE_URL", "")
         if base_url and simulator.callbacks.default_conference_url is None:
@@ -577,7 +578,7 @@ class Simulator:
         sid = self._live_by_name.get((account_sid, conference))
         return self._conferences[sid] if sid else None
 
-    def _check_room(self, conference: Conference | None, members: dict[str, Participant], request: dict) -> None:
+    def _check_room(self, conference: Conference | None, members: dict[str, Participant], request: Validated) -> None:
         """State checks for a new participant: capacity, label uniqueness, coaching target."""
         if conference is not None and len(members) >= conference.max_participants:
             raise SimulatorError(
@@ -608,7 +609,7 @@ class Simulator:
         if coached.hold:
             raise invalid(f"Participant to be whispered ({target}) is on hold", errors.COACHED_PARTICIPANT_ON_HOLD)
 
-    def _open_conference(self, account_sid: str, friendly_name: str, request: dict, now: datetime) -> Conference:
+    def _open_conference(self, account_sid: str, friendly_name: str, request: Validated, now: datetime) -> Conference:
         sid = self._new_sid("CF")
         conference = Conference(
             account_sid=account_sid,
@@ -619,10 +620,10 @@ class Simulator:
             status="init",
             date_created=now,
             date_updated=now,
-            max_participants=int(request.get("MaxParticipants", DEFAULT_MAX_PARTICIPANTS)),  # type: ignore[arg-type]
-            status_callback=request.get("ConferenceStatusCallback"),  # type: ignore[arg-type]
+            max_participants=int(request.get("MaxParticipants", DEFAULT_MAX_PARTICIPANTS)),
+            status_callback=request.get("ConferenceStatusCallback"),
             status_callback_method=str(request.get("ConferenceStatusCallbackMethod", "POST")),
-            status_callback_events=request.get("ConferenceStatusCallbackEvent") or ("start", "end"),  # type: ignore[arg-type]
+            status_callback_events=request.get("ConferenceStatusCallbackEvent") or ("start", "end"),
             options={key: value for key, value in request.items() if key.startswith("Conference")},
         )
         self._conferences[sid] = conference
@@ -630,7 +631,7 @@ class Simulator:
         self._live_by_name[(account_sid, friendly_name)] = sid
         return conference
 
-    def _new_participant(self, conference: Conference, request: dict, now: datetime) -> Participant:
+    def _new_participant(self, conference: Conference, request: Validated, now: datetime) -> Participant:
         call_sid = self._new_sid("CA")
         coaching, target = _requested_coaching(request.get("Coaching"), request.get("CallSidToCoach"), None)
         beep = str(request.get("Beep", "true"))
@@ -639,24 +640,24 @@ class Simulator:
             conference_sid=conference.sid,
             call_sid=call_sid,
             ordinal=self._ordinals[call_sid],
-            label=request.get("Label"),  # type: ignore[arg-type]
+            label=request.get("Label"),
             from_=str(request["From"]),
             to=str(request["To"]),
             status="queued",
             date_created=now,
             date_updated=now,
-            timeout=int(request.get("Timeout", DEFAULT_TIMEOUT)),  # type: ignore[arg-type]
+            timeout=int(request.get("Timeout", DEFAULT_TIMEOUT)),
             muted=bool(request.get("Muted", False)),
             coaching=coaching,
             call_sid_to_coach=target if coaching else None,
             start_conference_on_enter=bool(request.get("StartConferenceOnEnter", True)),
             end_conference_on_exit=bool(request.get("EndConferenceOnExit", False)),
             beep_on_exit=beep in ("true", "onExit"),
-            wait_url=request.get("WaitUrl"),  # type: ignore[arg-type]
+            wait_url=request.get("WaitUrl"),
             wait_method=str(request.get("WaitMethod", "POST")),
-            status_callback=request.get("StatusCallback"),  # type: ignore[arg-type]
+            status_callback=request.get("StatusCallback"),
             status_callback_method=str(request.get("StatusCallbackMethod", "POST")),
-            status_callback_events=request.get("StatusCallbackEvent") or ("completed",),  # type: ignore[arg-type]
+            status_callback_events=request.get("StatusCallbackEvent") or ("completed",),
             options=dict(request),
         )
 
@@ -701,7 +702,7 @@ class Simulator:
         return updated
 
     def _apply_update(
-        self, participant: Participant, request: dict, coaching: bool, target: str | None, now: datetime
+        self, participant: Participant, request: Validated, coaching: bool, target: str | None, now: datetime
     ) -> None:
         conference = self._conferences[participant.conference_sid]
         participant.date_updated = now
@@ -711,7 +712,7 @@ class Simulator:
             participant.muted = bool(request["Muted"])
             name = "participant-mute" if participant.muted else "participant-unmute"
             self._conference_event(conference, name, now, participant)
-        participant.hold_url = request.get("HoldUrl", participant.hold_url)  # type: ignore[assignment]
+        participant.hold_url = request.get("HoldUrl", participant.hold_url)
         participant.hold_method = str(request.get("HoldMethod", participant.hold_method))
         if "Hold" in request and request["Hold"] != participant.hold:
             participant.hold = bool(request["Hold"])
@@ -724,7 +725,7 @@ class Simulator:
             participant.announcements += (announcement,)
             self._announcement_event(conference, participant, announcement)
 
-    def _modify(self, participant: Participant, request: dict, coaching: bool, target: str | None) -> bool:
+    def _modify(self, participant: Participant, request: Validated, coaching: bool, target: str | None) -> bool:
         """Apply the settings Twilio reports as participant-modify; True if any changed."""
         before = (
             participant.beep_on_exit,
@@ -739,7 +740,7 @@ class Simulator:
         )
         participant.coaching = coaching
         participant.call_sid_to_coach = target if coaching else None
-        participant.wait_url = request.get("WaitUrl", participant.wait_url)  # type: ignore[assignment]
+        participant.wait_url = request.get("WaitUrl", participant.wait_url)
         participant.wait_method = str(request.get("WaitMethod", participant.wait_method))
         after = (
             participant.beep_on_exit,
@@ -1087,7 +1088,7 @@ class Simulator:
         self._flush_events()
         return updated
 
-    def _update_recording(self, recording: Recording, request: dict) -> Recording:
+    def _update_recording(self, recording: Recording, request: Validated) -> Recording:
         """Apply Status (paused | in-progress | stopped); the answer shows the recording as changed."""
         now = self.clock.now()
         status = request["Status"]
@@ -1119,7 +1120,7 @@ class Simulator:
         call_sid: str | None,
         conference_sid: str | None,
         source: str,
-        settings: Mapping[str, object],
+        settings: Mapping[str, Any],
         prefix: str,
         at: datetime,
     ) -> Recording:
@@ -1138,9 +1139,9 @@ class Simulator:
             date_updated=at,
             start_time=at,
             segment_start=at,
-            callback_url=settings.get(f"{prefix}StatusCallback"),  # type: ignore[arg-type]
+            callback_url=settings.get(f"{prefix}StatusCallback"),
             callback_method=str(settings.get(f"{prefix}StatusCallbackMethod", "POST")),
-            callback_events=settings.get(f"{prefix}StatusCallbackEvent") or DEFAULT_RECORDING_EVENTS,  # type: ignore[arg-type]
+            callback_events=settings.get(f"{prefix}StatusCallbackEvent") or DEFAULT_RECORDING_EVENTS,
         )
         self._recordings.add(recording)
         self._recording_event(recording, "in-progress", at)
@@ -1199,14 +1200,16 @@ def _as_sequence(credentials: Credentials | Sequence[Credentials]) -> list[Crede
     return accepted
 
 
-def _requested_coaching(coaching: object, target: object, current_target: str | None) -> tuple[bool, str | None]:
+def _requested_coaching(
+    coaching: bool | None, target: str | None, current_target: str | None
+) -> tuple[bool, str | None]:
     """Coaching defaults to true when a CallSidToCoach is given; false clears the target."""
     if coaching is False:
         return False, None
     if coaching is True:
-        return True, (target or current_target)  # type: ignore[return-value]
+        return True, (target or current_target)
     if target:
-        return True, target  # type: ignore[return-value]
+        return True, target
     return bool(current_target), current_target
 
 

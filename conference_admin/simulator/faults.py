@@ -20,7 +20,9 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 OPERATIONS = (
     "ListParticipant",
@@ -193,7 +195,8 @@ def _check(
 
 # --- text specs for `runsimulator --fault` and SIMULATOR_FAULTS ----------------------------------
 
-_SPEC_KEYS = {
+# Each key's converter from the spec's text to inject()'s keyword argument.
+_SPEC_KEYS: dict[str, Callable[[str], object]] = {
     "kind": str,
     "operation": str,
     "method": str,
@@ -207,9 +210,12 @@ _SPEC_KEYS = {
 }
 
 
-def parse_spec(text: str) -> dict[str, object]:
-    """`kind=error,status=503,operation=ListParticipant,count=2` -> keyword arguments for inject()."""
-    arguments: dict[str, object] = {}
+def parse_spec(text: str) -> dict[str, Any]:
+    """`kind=error,status=503,operation=ListParticipant,count=2` -> keyword arguments for inject().
+
+    Each value is already of its keyword's type (see `_SPEC_KEYS`), hence `Any`; inject() checks what they mean.
+    """
+    arguments: dict[str, Any] = {}
     for part in text.split(","):
         if not part.strip():
             continue
@@ -220,7 +226,7 @@ def parse_spec(text: str) -> dict[str, object]:
                 f"bad fault spec part {part!r}: expected key=value with key one of {', '.join(_SPEC_KEYS)}"
             )
         try:
-            arguments[key] = _SPEC_KEYS[key](value.strip())  # type: ignore[operator]
+            arguments[key] = _SPEC_KEYS[key](value.strip())
         except ValueError:
             raise ValueError(f"bad value in fault spec part {part!r}") from None
     if "kind" not in arguments:
@@ -228,6 +234,6 @@ def parse_spec(text: str) -> dict[str, object]:
     return arguments
 
 
-def parse_specs(text: str) -> list[dict[str, object]]:
+def parse_specs(text: str) -> list[dict[str, Any]]:
     """Several specs separated by `;` (the SIMULATOR_FAULTS format)."""
     return [parse_spec(spec) for spec in text.split(";") if spec.strip()]

@@ -11,15 +11,18 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import set_urlconf
 
 from . import errors
 from .engine import Simulator
 from .errors import SimulatorError
+from .request import SimulatorRequest, simulator_request
 from .views import error_response
 
 logger = logging.getLogger(__name__)
@@ -44,35 +47,36 @@ def simulator_middleware(get_response: GetResponse) -> GetResponse:
     return middleware
 
 
-def record(request: HttpRequest, response: HttpResponse) -> None:
+def record(http_request: HttpRequest, response: HttpResponse) -> None:
     """Log Twilio API calls (not control calls) so tests and benchmarks can count them."""
-    operation = getattr(request, "operation", "Unknown")
+    request = simulator_request(http_request)
+    operation = request.operation
     if operation.startswith("Control"):
         return
     params = {key: values for key, values in request.GET.lists()}
     if request.method == "POST":
         for key, values in request.POST.lists():
             params.setdefault(key, []).extend(values)
-    status = 0 if getattr(request, "no_answer", False) else response.status_code
-    request.simulator.record_request(  # type: ignore[attr-defined]
-        request.method or "", request.path, params, status, operation, getattr(request, "fault", None)
-    )
+    status = 0 if request.no_answer else response.status_code
+    request.simulator.record_request(request.method or "", request.path, params, status, operation, request.fault)
 
 
 class SimulatorWSGIHandler(WSGIHandler):
     """A WSGI app serving one `Simulator` with the simulator's urlconf and middleware only."""
 
+    request_class = SimulatorRequest
+
     def __init__(self, simulator: Simulator) -> None:
         self.simulator = simulator
         super().__init__()
 
-    def __call__(self, environ: dict, start_response: Callable) -> object:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> HttpResponseBase:
         response = super().__call__(environ, start_response)
         if environ.get("simulator.no_answer"):
             # A stall or reset fault: no HTTP answer at all. The request handler (server.py)
             # closes the socket with an RST; wsgiref treats ConnectionResetError as the client
             # going away, so nothing is written and nothing is logged.
-            response.close()  # type: ignore[attr-defined]
+            response.close()
             reset = environ.get("simulator.reset_connection")
             if reset is not None:
                 reset()
@@ -80,16 +84,22 @@ class SimulatorWSGIHandler(WSGIHandler):
         return response
 
     def load_middleware(self, is_async: bool = False) -> None:
-        self._view_middleware = []
-        self._template_response_middleware = []
-        self._exception_middleware = []
-        self._middleware_chain = convert_exception_to_response(simulator_middleware(self._get_response))
+        self._view_middleware: list[Callable[..., Any]] = []
+        self._template_response_middleware: list[Callable[..., Any]] = []
+        self._exception_middleware: list[Callable[..., Any]] = []
+        # django-stubs leave out BaseHandler._get_response, Django's (private) view-calling step.
+        view_step: GetResponse = self._get_response  # type: ignore[attr-defined]
+        self._middleware_chain = convert_exception_to_response(simulator_middleware(view_step))
 
-    def get_response(self, request: HttpRequest) -> HttpResponse:
+    def get_response(self, http_request: HttpRequest) -> HttpResponseBase:
         # Skips BaseHandler.get_response's 4xx warning logs: errors are normal traffic here.
+        request = simulator_request(http_request)
         set_urlconf(URLCONF)
-        request.urlconf = URLCONF  # type: ignore[attr-defined]
-        request.simulator = self.simulator  # type: ignore[attr-defined]
+        request.urlconf = URLCONF
+        request.simulator = self.simulator
         response = self._middleware_chain(request)
-        response._resource_closers.append(request.close)
+        if not isinstance(response, HttpResponseBase):  # only an async chain answers an awaitable
+            raise TypeError("the simulator's middleware chain is synchronous")
+        # As BaseHandler.get_response does; django-stubs leave out the private _resource_closers.
+        response._resource_closers.append(request.close)  # type: ignore[attr-defined]
         return response

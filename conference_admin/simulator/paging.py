@@ -46,20 +46,24 @@ class Page(Generic[T]):
 
 def parse_page_request(query: Sequence[tuple[str, str]]) -> PageRequest:
     values = dict(query)
+    page_size = _bounded_int("PageSize", values.get("PageSize"), 1, MAX_PAGE_SIZE)
     return PageRequest(
-        page_size=_bounded_int("PageSize", values.get("PageSize"), 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
-        page=_bounded_int("Page", values.get("Page"), 0, None, None),
+        page_size=DEFAULT_PAGE_SIZE if page_size is None else page_size,
+        page=_bounded_int("Page", values.get("Page"), 0, None),
         token=values.get("PageToken") or None,
         query=tuple((key, value) for key, value in query if key not in PAGING_KEYS),
     )
 
 
-def _bounded_int(name: str, raw: str | None, low: int, high: int | None, default: int | None) -> int | None:
+def _bounded_int(name: str, raw: str | None, low: int, high: int | None) -> int | None:
+    """The integer sent as `name`, or None when it was not sent (or sent empty)."""
     if raw is None or raw == "":
-        return default
-    if not raw.strip().isdigit():
+        return None
+    digits = raw.strip()
+    # ASCII only: str.isdigit() also accepts "²", which int() cannot read.
+    if not (digits.isascii() and digits.isdigit()):
         raise invalid(f"{name} must be an integer, got {raw!r}")
-    number = int(raw)
+    number = int(digits)
     if number < low or (high is not None and number > high):
         limit = f"between {low} and {high}" if high is not None else f"at least {low}"
         raise invalid(f"{name} must be {limit}, got {number}")

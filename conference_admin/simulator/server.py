@@ -28,7 +28,7 @@ class QuietRequestHandler(WSGIRequestHandler):
         pass
 
     def get_environ(self) -> dict[str, Any]:
-        environ = super().get_environ()
+        environ: dict[str, Any] = super().get_environ()
         environ["RAW_URI"] = self.path  # still percent-encoded: labels may contain %2F
         environ["simulator.reset_connection"] = self.reset_connection
         return environ
@@ -38,7 +38,10 @@ class QuietRequestHandler(WSGIRequestHandler):
         self.close_connection = True
         # SO_LINGER 0 makes close() send RST instead of FIN. Closing rfile first releases the
         # socket's last file reference, so the close is real now and no FIN goes out before it.
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # django-stubs declare `connection` a WSGIRequest; it is the client's socket.
+        self.connection.setsockopt(  # type: ignore[attr-defined]
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+        )
         self.rfile.close()
         self.connection.close()
 
@@ -61,7 +64,9 @@ class SimulatorServer:
         self.simulator = simulator
         self._httpd = SimulatorHTTPServer((host, port), QuietRequestHandler)
         self._httpd.set_app(SimulatorWSGIHandler(simulator))
-        self.host, self.port = self._httpd.server_address[:2]
+        bound_host, self.port = self._httpd.server_address[:2]
+        # The bound address (getsockname) holds the host as a str; typeshed also allows the bytes one may bind with.
+        self.host = bound_host.decode() if isinstance(bound_host, (bytes, bytearray)) else bound_host
         self.base_url = f"http://{self.host}:{self.port}"
         self._stopping = threading.Event()
         self._thread = threading.Thread(

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import errors
@@ -19,6 +20,9 @@ from .errors import SimulatorError, invalid
 # Raw request params: each key maps to one value or to every value of a repeated key.
 Params = Mapping[str, "str | Sequence[str]"]
 Values = dict[str, list[str]]
+# What the parse_* functions return: each value already of its field's type (a str URL, an int
+# timeout, a tuple of event names), so the engine reads them without casts.
+Validated = dict[str, Any]
 
 E164_ISH = re.compile(r"^\+?[1-9]\d{1,14}$")
 CLIENT_ENDPOINT = re.compile(r"^client:[^\s:]+$")
@@ -285,12 +289,12 @@ UPDATE_CONFERENCE_RULES: dict[str, Rule] = {
 }
 
 
-def apply_rules(values: Values, rules: Mapping[str, Rule]) -> dict[str, object]:
+def apply_rules(values: Values, rules: Mapping[str, Rule]) -> Validated:
     """Validated values of the params present, keyed by their PascalCase name."""
     return {name: rule(name, values[name]) for name, rule in rules.items() if name in values and values[name]}
 
 
-def parse_create_participant(params: Params) -> dict[str, object]:
+def parse_create_participant(params: Params) -> Validated:
     values = normalize(params)
     to = _required(values, "To", errors.TO_MISSING, "A 'To' phone number is required.")
     from_ = _required(values, "From", errors.FROM_MISSING, "A 'From' phone number is required.")
@@ -306,11 +310,11 @@ def parse_create_participant(params: Params) -> dict[str, object]:
     return parsed
 
 
-def parse_update_participant(params: Params) -> dict[str, object]:
+def parse_update_participant(params: Params) -> Validated:
     return apply_rules(normalize(params), UPDATE_PARTICIPANT_RULES)
 
 
-def parse_update_conference(params: Params) -> dict[str, object]:
+def parse_update_conference(params: Params) -> Validated:
     return apply_rules(normalize(params), UPDATE_CONFERENCE_RULES)
 
 
@@ -405,11 +409,11 @@ UPDATE_RECORDING_RULES: dict[str, Rule] = {
 }
 
 
-def parse_create_call_recording(params: Params) -> dict[str, object]:
+def parse_create_call_recording(params: Params) -> Validated:
     return apply_rules(normalize(params), CREATE_CALL_RECORDING_RULES)
 
 
-def parse_update_recording(params: Params) -> dict[str, object]:
+def parse_update_recording(params: Params) -> Validated:
     values = normalize(params)
     _required(values, "Status", errors.INVALID_PARAMETER, "Status is required: paused, in-progress or stopped")
     return apply_rules(values, UPDATE_RECORDING_RULES)

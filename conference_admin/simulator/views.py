@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 from urllib.parse import parse_qsl, unquote
 
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +24,7 @@ from .clock import ManualClock
 from .engine import Simulator
 from .errors import SimulatorError
 from .faults import Fault
+from .request import SimulatorRequest, simulator_request
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 # Labels may hold characters a decoded PATH_INFO loses (%2F), so re-read them from the raw path.
@@ -31,6 +33,7 @@ RAW_PARTICIPANT_PATH = re.compile(
 )
 
 View = Callable[..., HttpResponse]
+T = TypeVar("T")
 
 
 # --- responses -------------------------------------------------------------------------
@@ -57,7 +60,7 @@ def error_response(error: SimulatorError) -> HttpResponse:
 # --- request helpers -------------------------------------------------------------------
 
 
-def authenticated_account(request: HttpRequest) -> str:
+def authenticated_account(request: SimulatorRequest) -> str:
     """The account the Basic-auth header unlocks; 401 (20003) otherwise."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, encoded = header.partition(" ")
@@ -67,7 +70,7 @@ def authenticated_account(request: HttpRequest) -> str:
         username, _, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise errors.authenticate() from None
-    account_sid = request.simulator.authenticate(username, password)  # type: ignore[attr-defined]
+    account_sid = request.simulator.authenticate(username, password)
     if account_sid is None:
         raise errors.authenticate()
     return account_sid
@@ -100,7 +103,7 @@ def raw_path_part(request: HttpRequest, name: str, decoded: str) -> str:
 
 
 def simulator_of(request: HttpRequest) -> Simulator:
-    return request.simulator  # type: ignore[attr-defined,no-any-return]
+    return simulator_request(request).simulator
 
 
 # --- the decorator every endpoint goes through ---------------------------------------------
@@ -112,15 +115,16 @@ def twilio_endpoint(operations: dict[str, str]) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @csrf_exempt
         @wraps(view)
-        def wrapper(request: HttpRequest, account_sid: str | None = None, **kwargs: str) -> HttpResponse:
-            request.operation = operations.get(request.method or "", "MethodNotAllowed")  # type: ignore[attr-defined]
+        def wrapper(http_request: HttpRequest, account_sid: str | None = None, **kwargs: str) -> HttpResponse:
+            request = simulator_request(http_request)
+            request.operation = operations.get(request.method or "", "MethodNotAllowed")
             try:
                 authenticated = authenticated_account(request)
                 if account_sid is not None and account_sid != authenticated:
                     raise errors.authenticate()
                 if request.method not in operations:
                     raise SimulatorError(errors.METHOD_NOT_ALLOWED, f"Method {request.method} not allowed", 405)
-                fault = simulator_of(request).faults.take(request.operation, request.method or "")  # type: ignore[attr-defined]
+                fault = request.simulator.faults.take(request.operation, request.method or "")
                 if fault is not None:
                     return serve_fault(request, fault, lambda: view(request, authenticated, **kwargs))
                 return view(request, authenticated, **kwargs)
@@ -142,8 +146,8 @@ FAULT_ERRORS = {
 HTML_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
-def serve_fault(request: HttpRequest, fault: Fault, process: Callable[[], HttpResponse]) -> HttpResponse:
-    request.fault = fault.kind  # type: ignore[attr-defined]
+def serve_fault(request: SimulatorRequest, fault: Fault, process: Callable[[], HttpResponse]) -> HttpResponse:
+    request.fault = fault.kind
     kind = fault.kind
     if kind == "latency":
         time.sleep(fault.latency_ms / 1000)
@@ -191,9 +195,9 @@ def _processed(process: Callable[[], HttpResponse]) -> HttpResponse:
         return error_response(error)
 
 
-def no_answer(request: HttpRequest) -> HttpResponse:
+def no_answer(request: SimulatorRequest) -> HttpResponse:
     """Close the connection with a TCP reset instead of answering (see handler.py)."""
-    request.no_answer = True  # type: ignore[attr-defined]
+    request.no_answer = True
     request.META["simulator.no_answer"] = True
     return HttpResponse(status=503)  # a placeholder the server never sends
 
@@ -266,7 +270,7 @@ def participant_detail(request: HttpRequest, account_sid: str, conference_sid: s
     return json_response(serialization.participant_json(participant))
 
 
-def envelope(records_key: str, page: paging.Page, to_json: Callable[[object], dict]) -> dict[str, object]:
+def envelope(records_key: str, page: paging.Page[T], to_json: Callable[[T], dict[str, object]]) -> dict[str, object]:
     """CONTRACT.md section 9: one records key plus the meta keys, nothing else (the SDK relies on it)."""
     return {
         records_key: [to_json(record) for record in page.records],
@@ -430,7 +434,7 @@ def control_faults(request: HttpRequest, account_sid: str) -> HttpResponse:
     if request.method == "POST":
         try:
             arguments = faults.parse_spec(",".join(f"{_snake(key)}={value}" for key, value in request.POST.items()))
-            rule = injector.inject(**arguments)  # type: ignore[arg-type]
+            rule = injector.inject(**arguments)
         except (ValueError, TypeError) as exc:
             raise errors.invalid(str(exc)) from None
         return json_response(rule.as_json(), 201)

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
@@ -43,11 +43,14 @@ from .params import (
     UpdateRecordingParams,
     encode,
 )
-from .resources import Call, Conference, Page, Participant, Recording
+from .resources import Call, Conference, Page, Participant, Recording, ResourceT
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 API_VERSION = "2010-04-01"
 USER_AGENT = "conference-admin/1.0"
+
+ErrorT = TypeVar("ErrorT", bound=TwilioError)
+AnyResource = TypeVar("AnyResource", Call, Conference, Participant, Recording)
 
 
 @dataclass(frozen=True)
@@ -120,13 +123,11 @@ class TwilioClient:
         return _page(payload, Conference, "conferences")
 
     def fetch_conference(self, conference_sid: str) -> Conference:
-        payload, request_id = self._request("GET", self._conference_path(conference_sid, ".json"))
-        return Conference.from_api(payload, request_id=request_id)
+        return self._one(Conference, "GET", self._conference_path(conference_sid, ".json"))
 
     def update_conference(self, conference_sid: str, **params: Unpack[UpdateConferenceParams]) -> Conference:
         body = encode(UpdateConferenceParams, params)
-        payload, request_id = self._request("POST", self._conference_path(conference_sid, ".json"), data=body)
-        return Conference.from_api(payload, request_id=request_id)
+        return self._one(Conference, "POST", self._conference_path(conference_sid, ".json"), data=body)
 
     # --- participants -------------------------------------------------------------------
 
@@ -137,23 +138,18 @@ class TwilioClient:
         if not isinstance(from_, str) or not isinstance(to, str):
             raise TypeError("from_ and to must be strings")
         body = [("From", from_), ("To", to), *encode(CreateParticipantParams, params)]
-        payload, request_id = self._request(
-            "POST", self._conference_path(conference_sid, "/Participants.json"), data=body, create=True
+        return self._one(
+            Participant, "POST", self._conference_path(conference_sid, "/Participants.json"), data=body, create=True
         )
-        return Participant.from_api(payload, request_id=request_id)
 
     def fetch_participant(self, conference_sid: str, call_sid_or_label: str) -> Participant:
-        payload, request_id = self._request("GET", self._participant_path(conference_sid, call_sid_or_label))
-        return Participant.from_api(payload, request_id=request_id)
+        return self._one(Participant, "GET", self._participant_path(conference_sid, call_sid_or_label))
 
     def update_participant(
         self, conference_sid: str, call_sid_or_label: str, **params: Unpack[UpdateParticipantParams]
     ) -> Participant:
         body = encode(UpdateParticipantParams, params)
-        payload, request_id = self._request(
-            "POST", self._participant_path(conference_sid, call_sid_or_label), data=body
-        )
-        return Participant.from_api(payload, request_id=request_id)
+        return self._one(Participant, "POST", self._participant_path(conference_sid, call_sid_or_label), data=body)
 
     def delete_participant(self, conference_sid: str, call_sid_or_label: str) -> str | None:
         """Remove the participant; returns Twilio's request id."""
@@ -181,16 +177,12 @@ class TwilioClient:
     # the one recording of that call or conference that is in progress or paused.
 
     def fetch_call(self, call_sid: str) -> Call:
-        payload, request_id = self._request("GET", self._call_path(call_sid, ".json"))
-        return Call.from_api(payload, request_id=request_id)
+        return self._one(Call, "GET", self._call_path(call_sid, ".json"))
 
     def create_call_recording(self, call_sid: str, **params: Unpack[CreateCallRecordingParams]) -> Recording:
         """Start recording the call (it must be in progress)."""
         body = encode(CreateCallRecordingParams, params)
-        payload, request_id = self._request(
-            "POST", self._call_path(call_sid, "/Recordings.json"), data=body, create=True
-        )
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "POST", self._call_path(call_sid, "/Recordings.json"), data=body, create=True)
 
     def list_call_recordings(
         self, call_sid: str, *, limit: int | None = None, **filters: Unpack[ListRecordingsParams]
@@ -204,16 +196,14 @@ class TwilioClient:
         return _page(payload, Recording, "recordings")
 
     def fetch_call_recording(self, call_sid: str, recording_sid: str) -> Recording:
-        payload, request_id = self._request("GET", self._call_recording_path(call_sid, recording_sid))
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "GET", self._call_recording_path(call_sid, recording_sid))
 
     def update_call_recording(
         self, call_sid: str, recording_sid: str, *, status: str, **params: Unpack[UpdateRecordingParams]
     ) -> Recording:
         """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
         body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
-        payload, request_id = self._request("POST", self._call_recording_path(call_sid, recording_sid), data=body)
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "POST", self._call_recording_path(call_sid, recording_sid), data=body)
 
     def list_conference_recordings(
         self, conference_sid: str, *, limit: int | None = None, **filters: Unpack[ListRecordingsParams]
@@ -229,18 +219,14 @@ class TwilioClient:
         return _page(payload, Recording, "recordings")
 
     def fetch_conference_recording(self, conference_sid: str, recording_sid: str) -> Recording:
-        payload, request_id = self._request("GET", self._conference_recording_path(conference_sid, recording_sid))
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "GET", self._conference_recording_path(conference_sid, recording_sid))
 
     def update_conference_recording(
         self, conference_sid: str, recording_sid: str, *, status: str, **params: Unpack[UpdateRecordingParams]
     ) -> Recording:
         """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
         body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
-        payload, request_id = self._request(
-            "POST", self._conference_recording_path(conference_sid, recording_sid), data=body
-        )
-        return Recording.from_api(payload, request_id=request_id)
+        return self._one(Recording, "POST", self._conference_recording_path(conference_sid, recording_sid), data=body)
 
     def _call_path(self, call_sid: str, tail: str) -> str:
         return self._account_path(f"Calls/{quote(call_sid, safe='')}{tail}")
@@ -253,7 +239,9 @@ class TwilioClient:
 
     # --- plumbing -----------------------------------------------------------------------
 
-    def _iterate(self, page: Page, resource: type, key: str, limit: int | None) -> Iterator:
+    def _iterate(
+        self, page: Page[ResourceT], resource: type[ResourceT], key: str, limit: int | None
+    ) -> Iterator[ResourceT]:
         yielded = 0
         while True:
             for record in page.records:
@@ -316,6 +304,24 @@ class TwilioClient:
             session.close()
             self._local.session = None
 
+    def _one(
+        self,
+        resource: type[AnyResource],
+        method: str,
+        url: str,
+        *,
+        data: list[tuple[str, str]] | None = None,
+        create: bool = False,
+    ) -> AnyResource:
+        """One call whose answer is one resource."""
+        payload, request_id = self._request(method, url, data=data, create=create)
+        try:
+            return resource.from_api(payload, request_id=request_id)
+        except TypeError as exc:  # the answer lacks a field the resource cannot do without (its SID)
+            raise TwilioInvalidResponse(
+                f"Twilio's answer is not a {resource.__name__}", method=method, url=url, request_id=request_id
+            ) from exc
+
     def _request(
         self,
         method: str,
@@ -333,13 +339,13 @@ class TwilioClient:
             attempt = self._attempt(method, url, params, data, deadline)
             attempt_number += 1
             if attempt.error is not None:
-                error = attempt.error
-                retryable = not error.outcome_unknown or idempotent
-                wait = self.retry.backoff(attempt_number)
-                if not retryable or not self._may_retry(attempt_number, deadline, wait):
-                    raise error
-                earlier_outcome_unknown = earlier_outcome_unknown or error.outcome_unknown
-                self._sleep(wait)
+                transport_error = attempt.error
+                retryable = not transport_error.outcome_unknown or idempotent
+                backoff = self.retry.backoff(attempt_number)
+                if not retryable or not self._may_retry(attempt_number, deadline, backoff):
+                    raise transport_error
+                earlier_outcome_unknown = earlier_outcome_unknown or transport_error.outcome_unknown
+                self._sleep(backoff)
                 continue
             response = attempt.response
             assert response is not None
@@ -353,7 +359,14 @@ class TwilioClient:
             earlier_outcome_unknown = earlier_outcome_unknown or error.outcome_unknown
             self._sleep(wait)
 
-    def _attempt(self, method, url, params, data, deadline) -> _Attempt:
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: list[tuple[str, str]] | None,
+        data: list[tuple[str, str]] | None,
+        deadline: float,
+    ) -> _Attempt:
         remaining = max(0.05, deadline - self._monotonic())
         timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
         try:
@@ -387,6 +400,19 @@ class TwilioClient:
                 error=_chain(
                     TwilioTransportError(
                         "The connection to Twilio dropped", outcome_unknown=method != "GET", method=method, url=url
+                    ),
+                    exc,
+                )
+            )
+        except requests.exceptions.ChunkedEncodingError as exc:
+            # Twilio answered (so it handled the request), then the connection broke mid-body.
+            return _Attempt(
+                error=_chain(
+                    TwilioTransportError(
+                        "The connection to Twilio dropped during its answer",
+                        outcome_unknown=method != "GET",
+                        method=method,
+                        url=url,
                     ),
                     exc,
                 )
@@ -432,7 +458,7 @@ def _required_str(keyword: str, value: object) -> str:
     return value
 
 
-def _chain(error: TwilioError, cause: BaseException) -> TwilioError:
+def _chain(error: ErrorT, cause: BaseException) -> ErrorT:
     error.__cause__ = cause
     return error
 
@@ -511,18 +537,23 @@ def _origin(url: str) -> tuple[str, str] | None:
     return scheme, f"{parts.hostname.lower()}:{port or {'http': 80, 'https': 443}[scheme]}"
 
 
-def _page(payload: dict[str, Any], resource: type, key: str) -> Page:
+def _page(payload: dict[str, Any], resource: type[ResourceT], key: str) -> Page[ResourceT]:
     records = payload.get(key)
     if not isinstance(records, list):
         raise TwilioInvalidResponse(f"Twilio's list answer has no '{key}' list", method="GET")
-    return Page(
-        records=tuple(resource.from_api(item) for item in records if isinstance(item, dict)),
-        page=int(payload.get("page") or 0),
-        page_size=int(payload.get("page_size") or len(records)),
-        start=int(payload.get("start") or 0),
-        end=int(payload.get("end") or 0),
-        uri=payload.get("uri"),
-        first_page_uri=payload.get("first_page_uri"),
-        next_page_uri=payload.get("next_page_uri"),
-        previous_page_uri=payload.get("previous_page_uri"),
-    )
+    try:
+        return Page(
+            records=tuple(resource.from_api(item) for item in records if isinstance(item, dict)),
+            page=int(payload.get("page") or 0),
+            page_size=int(payload.get("page_size") or len(records)),
+            start=int(payload.get("start") or 0),
+            end=int(payload.get("end") or 0),
+            uri=payload.get("uri"),
+            first_page_uri=payload.get("first_page_uri"),
+            next_page_uri=payload.get("next_page_uri"),
+            previous_page_uri=payload.get("previous_page_uri"),
+        )
+    except (TypeError, ValueError) as exc:  # a record without its SID, paging numbers that are not numbers
+        raise TwilioInvalidResponse(
+            f"Twilio's list answer cannot be read as {resource.__name__}s", method="GET"
+        ) from exc

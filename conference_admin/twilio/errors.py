@@ -45,6 +45,8 @@ class TwilioApiError(TwilioError):
         # DELETE then most likely means the first attempt already removed the participant.
         self.retried_after_unknown_outcome = retried_after_unknown_outcome
 
+    # A read-only property where the base has a plain attribute: an API error's outcome follows
+    # from its status and method, and nothing assigns it.
     @property
     def outcome_unknown(self) -> bool:  # type: ignore[override]
         # A 5xx to a write may come after Twilio applied it (the client never replays it);

@@ -21,7 +21,8 @@ SHARED_TWILIO = Path(__file__).resolve().parents[2] / ".." / "shared" / "twilio"
 SPEC_PATH = SHARED_TWILIO / "api_v2010_conference.json"
 CALLS_RECORDINGS_SPEC_PATH = SHARED_TWILIO / "api_v2010_calls_recordings.json"
 RFC2822 = re.compile(
-    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$"
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}"
+    r" \d{2}:\d{2}:\d{2} \+0000$"
 )
 
 ERROR_SCHEMA = {

@@ -572,7 +572,10 @@ def test_participant_filters(sim: Simulator, clock: ManualClock) -> None:
     a = connected(sim, clock, Muted="true")
     b = connected(sim, clock)
     sim.update_participant(ACCOUNT, a.conference_sid, b.call_sid, {"Hold": "true"})
-    listed = lambda **f: [p.call_sid for p in sim.list_participants(ACCOUNT, a.conference_sid, ParticipantFilters(**f))]  # noqa: E731
+
+    def listed(**filters: bool) -> list[str]:
+        return [p.call_sid for p in sim.list_participants(ACCOUNT, a.conference_sid, ParticipantFilters(**filters))]
+
     assert listed() == [a.call_sid, b.call_sid]
     assert listed(muted=True) == [a.call_sid]
     assert listed(hold=True) == [b.call_sid]

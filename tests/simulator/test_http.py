@@ -85,10 +85,8 @@ def test_resource_json_has_exactly_the_spec_fields(api: Api) -> None:
         "queue_time",
         "uri",
     ]
-    assert (
-        created["uri"]
-        == f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{created['conference_sid']}/Participants/{created['call_sid']}.json"
-    )
+    conference_uri = f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{created['conference_sid']}"
+    assert created["uri"] == f"{conference_uri}/Participants/{created['call_sid']}.json"
     assert re.fullmatch(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000", created["date_created"])
     conference = api.get(f"Conferences/{created['conference_sid']}.json").json()
     assert set(conference) == {
@@ -127,11 +125,12 @@ def test_end_conference_and_announce_over_http(api: Api) -> None:
 
 def test_error_body_shape(api: Api) -> None:
     conference_sid = conference_of(api)
-    response = api.get(f"Conferences/{conference_sid}/Participants/{'CA' + 'a' * 32}.json")
+    participant_path = f"Conferences/{conference_sid}/Participants/{'CA' + 'a' * 32}.json"
+    response = api.get(participant_path)
     assert response.status_code == 404
     assert response.json() == {
         "code": 20404,
-        "message": f"The requested resource /2010-04-01/Accounts/{ACCOUNT}/Conferences/{conference_sid}/Participants/{'CA' + 'a' * 32}.json was not found",
+        "message": f"The requested resource /2010-04-01/Accounts/{ACCOUNT}/{participant_path} was not found",
         "more_info": "https://www.twilio.com/docs/errors/20404",
         "status": 404,
     }
@@ -332,7 +331,10 @@ def test_page_size_bounds_are_accepted(api: Api, size: int) -> None:
     assert all(page["page_size"] == size for page in pages)
 
 
-@pytest.mark.parametrize("query", ["PageSize=0", "PageSize=1001", "PageSize=ten", "Page=-1"])
+# %C2%B2 is "²", a digit to str.isdigit() that int() cannot read.
+@pytest.mark.parametrize(
+    "query", ["PageSize=0", "PageSize=1001", "PageSize=ten", "Page=-1", "PageSize=%C2%B2", "Page=%C2%B2"]
+)
 def test_bad_paging_params_are_400(api: Api, query: str) -> None:
     response = api.get(participants_path(conference_of(api)) + "?" + query)
     assert response.status_code == 400

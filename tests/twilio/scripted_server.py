@@ -17,6 +17,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     stall: float = 0.0
     raw: bytes | None = None
+    # Send only this many bytes of the body (Content-Length still announces all of it), then close.
+    cut_after: int | None = None
 
 
 @dataclass
@@ -57,6 +59,10 @@ class ScriptedServer:
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 self.end_headers()
+                if reply.cut_after is not None:
+                    self.wfile.write(payload[: reply.cut_after])
+                    self.close_connection = True
+                    return
                 self.wfile.write(payload)
 
             do_GET = do_POST = do_DELETE = _handle

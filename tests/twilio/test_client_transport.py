@@ -13,6 +13,7 @@ from conference_admin.twilio import (
     TwilioClient,
     TwilioInvalidResponse,
     TwilioTimeout,
+    TwilioTransportError,
     TwilioUnreachable,
 )
 
@@ -441,3 +442,43 @@ def test_next_page_uri_absolute_on_the_configured_base_url_is_followed(client, s
     assert len(client.list_participants(CONFERENCE)) == 2
     assert server.seen[1].path == path
     assert server.seen[1].headers["Authorization"].startswith("Basic ")
+
+
+def test_success_body_without_the_resource_identity_is_an_invalid_response(client, server):
+    # JSON, but not a participant (a proxy's or a newer API's answer): no call_sid to build one from.
+    server.script = [Reply(status=200, body={"muted": True})]
+    with pytest.raises(TwilioInvalidResponse) as caught:
+        client.update_participant(CONFERENCE, CALL, muted=True)
+    assert caught.value.outcome_unknown  # the update answered 2xx: it was applied
+    server.script = [Reply(status=200, body={"status": "in-progress"})]
+    with pytest.raises(TwilioInvalidResponse) as caught:
+        client.fetch_conference(CONFERENCE)
+    assert not caught.value.outcome_unknown
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        {"participants": [{"label": "agent:alice"}], "page": 0, "page_size": 50},  # a record without its call_sid
+        {"participants": [participant_json()], "page": "first", "page_size": 50},  # paging meta that is no number
+    ],
+)
+def test_list_answer_that_cannot_be_read_is_an_invalid_response(client, server, envelope):
+    server.script = [Reply(status=200, body=envelope)]
+    with pytest.raises(TwilioInvalidResponse):
+        client.list_participants(CONFERENCE)
+
+
+def test_update_whose_answer_is_cut_off_mid_body_says_outcome_unknown(client, server):
+    # Twilio answered 200 (so it applied the update), then the connection broke before the body ended.
+    server.script = [Reply(status=200, body=participant_json(), cut_after=20)]
+    with pytest.raises(TwilioTransportError) as caught:
+        client.update_participant(CONFERENCE, CALL, muted=True)
+    assert caught.value.outcome_unknown
+    assert len(server.seen) == 1  # a write whose outcome is unknown is never replayed
+
+
+def test_get_whose_answer_is_cut_off_mid_body_is_retried(client, server):
+    server.script = [Reply(status=200, body=participant_json(), cut_after=20), Reply(body=participant_json())]
+    assert client.fetch_participant(CONFERENCE, CALL).call_sid == CALL
+    assert len(server.seen) == 2

@@ -31,7 +31,10 @@ class Migration(migrations.Migration):
                 (
                     "url_or_number",
                     models.CharField(
-                        help_text="An http(s) URL Twilio fetches (music, announcements) or a caller ID (+E.164 or client:name).",
+                        help_text=(
+                            "An http(s) URL Twilio fetches (music, announcements) or a caller ID"
+                            " (+E.164 or client:name)."
+                        ),
                         max_length=2000,
                         verbose_name="URL or number",
                     ),

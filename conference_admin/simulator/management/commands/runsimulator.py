@@ -5,6 +5,8 @@ Both stop it gracefully and it exits 0, even when started in the background with
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -96,7 +98,7 @@ class Command(BaseCommand):
         timings: DialTimings,
         callback_base_url: str,
         activity: float | None,
-        faults: list[dict[str, object]],
+        faults: list[dict[str, Any]],
     ) -> None:
         """Serve until SIGINT or SIGTERM (KeyboardInterrupt), then stop the server and the callbacks."""
         simulator = Simulator.from_settings(seed=seed, timings=timings)
@@ -108,7 +110,7 @@ class Command(BaseCommand):
             simulator.callbacks.use_dashboard(callback_base_url or None)
             for arguments in faults:
                 try:
-                    simulator.faults.inject(**arguments)  # type: ignore[arg-type]
+                    simulator.faults.inject(**arguments)
                 except (ValueError, TypeError) as exc:
                     raise CommandError(f"Bad fault {arguments}: {exc}") from None
             # Dial-outs move on (and report) by themselves once someone listens or activity runs.
