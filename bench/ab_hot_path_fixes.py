@@ -26,7 +26,7 @@ def main() -> None:
         meta = rosters.read_meta(conference_sid)
         if meta is not None and meta.ended:
             return meta
-        if not cache.add(rosters._key(conference_sid, "lease"), 1, timeout=meta.interval if meta else 5):
+        if not cache.add(rosters.key(conference_sid, "lease"), 1, timeout=meta.interval if meta else 5):
             return meta
         raise AssertionError("lease expected to be held")
 
@@ -36,7 +36,7 @@ def main() -> None:
     common.clear_cache()
     sid = "CF" + "ab" * 16
     rosters.mutate(sid, lambda roster, version: True)
-    cache.set(rosters._key(sid, "lease"), 1, timeout=300)
+    cache.set(rosters.key(sid, "lease"), 1, timeout=300)
     results = {"refresh, lease held: before": [], "refresh, lease held: after": []}
     for _ in range(9):
         results["refresh, lease held: before"].append(timeit.timeit(lambda: refresh_before(sid), number=300) / 300)

@@ -61,7 +61,7 @@ def nothing_changed() -> HttpResponse:
     and no Content-Security-Policy (there is nothing for it to govern)."""
     response = HttpResponse(status=204)
     del response["Content-Type"]
-    response._csp_exempt = True
+    response._csp_exempt = True  # type: ignore[attr-defined]
     return response
 
 
@@ -97,7 +97,7 @@ class UnchangedPollMiddleware:
     def _unchanged(self, request: HttpRequest) -> HttpResponse | None:
         session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         session_cache_key = _session_cache_key(session_key) if session_key else None
-        if session_cache_key is None:
+        if session_key is None or session_cache_key is None:
             return None
         try:
             match = resolve(request.path_info)
@@ -110,7 +110,7 @@ class UnchangedPollMiddleware:
         keys = [session_cache_key, _grant_key(session_key), EPOCH_KEY, rosters.key(conference_sid, "meta")]
         lease = rosters.key(conference_sid, "lease")
         found = cache.get_many([*keys, lease])
-        request.poll_found = found  # the view re-grants without reading these again
+        request.poll_found = found  # type: ignore[attr-defined]  # the view re-grants without reading again
         session, held, meta = found.get(session_cache_key), found.get(_grant_key(session_key)), found.get(keys[3])
         valid = (
             isinstance(held, Grant)
@@ -119,7 +119,7 @@ class UnchangedPollMiddleware:
             and str(session.get(SESSION_KEY)) == held.user_id
             and session.get(HASH_SESSION_KEY, "") == held.session_hash
         )
-        request.poll_granted = valid
+        request.poll_granted = valid  # type: ignore[attr-defined]
         if not valid or meta is None or meta.ended or meta.version != known or lease not in found:
             return None  # the normal stack decides (and reconciles, when due)
         return nothing_changed()

@@ -19,6 +19,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -54,11 +55,13 @@ def _abilities(request: HttpRequest) -> dict[str, bool]:
 
 
 def page_options(request: HttpRequest) -> dict[str, Any]:
-    lists = pick_lists()
+    """What every page and row may show: the pick lists (read from the cache only if the
+    template uses them) and what this user may do."""
+    lists = SimpleLazyObject(pick_lists)
     return {
-        "hold_music": lists["hold_music"],
-        "wait_music": lists["wait_music"],
-        "announcements": lists["announcements"],
+        "hold_music": SimpleLazyObject(lambda: lists["hold_music"]),
+        "wait_music": SimpleLazyObject(lambda: lists["wait_music"]),
+        "announcements": SimpleLazyObject(lambda: lists["announcements"]),
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         **_abilities(request),
     }
@@ -366,11 +369,12 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
 
     kwargs = form.service_kwargs()
     label = entry.participant.identifier if entry else ""
-    with supervision.in_flight(request, conference_sid=conference_sid, call_sid=call_sid, action=action):
+    with supervision.in_flight(request, conference_sid=conference_sid, call_sid=call_sid, action=action) as flight:
         try:
             result = spec.service(
                 actor=request.user, conference_sid=conference_sid, call_sid=call_sid, label=label, **kwargs
             )
+            flight.recorded = True  # its roster write cleared the mark
         except TwilioError as error:
             return _action_failed(
                 request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec

@@ -115,12 +115,12 @@ def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable
     connected = [e.participant for e in entries if e.participant.status == "connected"]
     customers = [p for p in connected if not is_staff(p.label)]
     lone = connected[0] if len(connected) == 1 else None
-    waiting = lone is not None and roster.conference_status == "init" and lone.date_created is not None
-    if waiting and now - lone.date_created >= wait_limit:
+    waited = now - lone.date_created if lone is not None and lone.date_created is not None else None
+    if lone is not None and waited is not None and roster.conference_status == "init" and waited >= wait_limit:
         alerts.append(
             Alert(
                 "waiting-alone",
-                f"{lone.identifier} is alone, waiting {clock_text(now - lone.date_created)} for the conference "
+                f"{lone.identifier} is alone, waiting {clock_text(waited)} for the conference "
                 "to start: it starts when a second participant joins.",
             )
         )

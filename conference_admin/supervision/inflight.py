@@ -34,6 +34,7 @@ class Flight:
         self.conference_sid, self.call_sid = conference_sid, call_sid
         self.marker = InFlight(secrets.token_hex(6), actor, action, time.time())
         self.overlapped = False
+        self.recorded = False  # set when the action's own roster write cleared the mark
 
     def _others(self, items: tuple[InFlight, ...]) -> tuple[InFlight, ...]:
         now = time.time()
@@ -46,7 +47,7 @@ class Flight:
         self.overlapped = self.overlapped or bool(self._others(before))
 
     def finish(self) -> None:
-        mine = self.marker.token in {
+        mine = not self.recorded and self.marker.token in {
             m.token for m in rosters.load_marks(self.conference_sid).by_call.get(self.call_sid, ())
         }
         if mine:  # the action recorded no result (it failed): clear the mark, a new version

@@ -167,10 +167,10 @@ def reconcile(
             if call_sid not in listed and entry.fresh_at < started_at:
                 changed |= _remove(roster, call_sid, version)
         for call_sid, participant in listed.items():
-            entry = roster.entries.get(call_sid)
-            if entry is not None and entry.fresh_at >= started_at:
+            known = roster.entries.get(call_sid)
+            if known is not None and known.fresh_at >= started_at:
                 continue
-            if entry is None and roster.removed_at.get(call_sid, 0.0) >= started_at:
+            if known is None and roster.removed_at.get(call_sid, 0.0) >= started_at:
                 continue  # removed while this list was in flight
             changed |= _put(roster, participant, version)
         roster.reconciled_at = time.time()
