@@ -29,6 +29,8 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "coach-options": (MODERATE, ("GET",)),
     "participant-add": (ADD, ("GET", "POST")),
     "participant-action": (MODERATE, ("POST",)),
+    "participant": (MODERATE, ("GET", "POST")),  # a row's one form (POST) and its pickers (GET)
+    "participant-pages": (MODERATE, ("GET",)),  # the participants' pages, for a browser without JavaScript
     "conference-announce": (END, ("POST",)),
     "conference-end": (END, ("POST",)),
     "audit-list": (VIEW_AUDIT, ("GET",)),
