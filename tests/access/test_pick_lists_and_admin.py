@@ -61,12 +61,12 @@ def test_the_conference_page_offers_what_admin_configured(client_as, demo):
     )
     Choice.objects.filter(kind=Choice.Kind.CALLER_ID).delete()
     Choice.objects.create(kind=Choice.Kind.CALLER_ID, name="Support line", url_or_number="+14155550123")
-    lead = client_as(LEAD)
-    html = lead.get(reverse("conference-detail", args=[demo.sid(ESCALATION)])).content.decode()
-    # Hold music is offered in a row's "More…" picker, which loads when it opens.
-    participant = reverse("participant", args=[demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")])
-    more = lead.get(participant, {"picker": "more"}, HTTP_HX_REQUEST="true").content.decode()
-    assert "Lo-fi beats" in more and "https://example.com/lofi.mp3" in more
+    client = client_as(LEAD)
+    html = client.get(reverse("conference-detail", args=[demo.sid(ESCALATION)])).content.decode()
+    # Hold music is offered by a row's More… picker, which loads when opened.
+    picker = reverse("participant", args=[demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")])
+    html += client.get(picker, {"picker": "more"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Lo-fi beats" in html and "https://example.com/lofi.mp3" in html
     assert "+14155550123" in html and "+15005550006" not in html
 
 
