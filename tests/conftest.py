@@ -49,8 +49,11 @@ def simulator_server():
 
 @pytest.fixture
 def simulator(simulator_server, settings):
-    """The running simulator, emptied, with the dashboard's settings pointed at it."""
+    """The running simulator, emptied, its clock at the real time, with the dashboard's settings pointed at it."""
     simulator_server.simulator.reset()
+    # The session's manual clock started with the run: catch it up, so ages read as a test expects.
+    clock = simulator_server.simulator.clock
+    clock.advance(max(0.0, (datetime.now(UTC) - clock.now()).total_seconds()))
     settings.TWILIO_API_BASE_URL = simulator_server.base_url
     settings.TWILIO_ACCOUNT_SID = TEST_ACCOUNT_SID
     settings.TWILIO_AUTH_TOKEN = TEST_AUTH_TOKEN
