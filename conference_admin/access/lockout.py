@@ -12,10 +12,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 
-from axes.attempts import get_cool_off_threshold  # type: ignore[import-untyped]
-from axes.handlers.database import AxesDatabaseHandler  # type: ignore[import-untyped]
-from axes.helpers import get_client_username, get_failure_limit  # type: ignore[import-untyped]
-from axes.models import AccessAttempt  # type: ignore[import-untyped]
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q, Sum

@@ -7,7 +7,8 @@ Ranges, enums and patterns follow Twilio's API (see /work/shared/seed and CONTRA
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import RegexValidator, URLValidator
@@ -108,7 +109,7 @@ class HoldForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["hold_url"].choices = _choices(pick_lists()["hold_music"])
+        cast(forms.ChoiceField, self.fields["hold_url"]).choices = _choices(pick_lists()["hold_music"])
 
     def service_kwargs(self) -> dict[str, Any]:
         music = pick_lists()["hold_music"]
@@ -143,7 +144,7 @@ class _PickedOrTypedUrlForm(ActionForm):
         return pick_lists()[self.pick_list]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         picked, typed = cleaned.get("choice"), cleaned.get("custom_url")
         if not picked and not typed and "custom_url" not in self.errors:
             self.add_error("custom_url", "Choose one from the list or type an http(s) URL.")
@@ -165,7 +166,7 @@ class AnnounceForm(_PickedOrTypedUrlForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["choice"].choices = [("", "—"), *_choices(self.entries())]
+        cast(forms.ChoiceField, self.fields["choice"]).choices = [("", "—"), *_choices(self.entries())]
 
 
 class WaitMusicForm(_PickedOrTypedUrlForm):
@@ -178,7 +179,7 @@ class WaitMusicForm(_PickedOrTypedUrlForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["choice"].choices = [("", "—"), *_choices(self.entries())]
+        cast(forms.ChoiceField, self.fields["choice"]).choices = [("", "—"), *_choices(self.entries())]
 
 
 def _to_bool(value: str) -> bool:
@@ -385,7 +386,7 @@ class AddParticipantForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, coach_choices: list[tuple[str, str]] = (), **kwargs):
+    def __init__(self, *args, coach_choices: Sequence[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.caller_ids = list(pick_lists()["caller_ids"])
         if self.caller_ids:
@@ -433,7 +434,7 @@ class AddParticipantForm(forms.Form):
         return value
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         to, from_ = cleaned.get("to"), cleaned.get("from_")
         if to and from_:
             if E164_RE.match(to) and not E164_RE.match(from_):

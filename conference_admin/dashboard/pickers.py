@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from conference_admin.access.roles import MODERATE
+from conference_admin.http import HtmxHttpRequest
 
 from . import services, views
 from .models import pick_lists
@@ -30,7 +31,7 @@ PICKERS = ("coach", "announce", "more", "kick")
 
 @require_http_methods(["GET", "POST"])
 @permission_required(MODERATE, raise_exception=True)
-def participant(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
+def participant(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     if request.method == "POST":
         return _act(request, conference_sid, call_sid)
     picker = request.GET.get("picker", "")
@@ -58,7 +59,7 @@ def participant(request: HttpRequest, conference_sid: str, call_sid: str) -> Htt
     return render(request, template, context)
 
 
-def _act(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
+def _act(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     """The action the pressed button names, by the participant action view (same answers)."""
     action = request.POST.get("action", "")
     if action not in views.ACTIONS:
@@ -68,7 +69,7 @@ def _act(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpRespon
 
 @require_GET
 @permission_required(MODERATE, raise_exception=True)
-def participant_pages(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def participant_pages(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """Without JavaScript: a link to each participant's page (where its pickers are forms)."""
     names = services.roster_snapshot(conference_sid=conference_sid).names()
     return render(

@@ -9,6 +9,7 @@ Twilio at most once per interval per conference however many supervisors watch.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -24,7 +25,7 @@ from conference_admin.live import roster as rosters
 from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_alerts
 from conference_admin.live.roster import Roster, RosterMeta, Snapshot
 from conference_admin.twilio import Conference, Participant, TwilioApiError, TwilioError
-from conference_admin.twilio.params import CreateParticipantParams
+from conference_admin.twilio.params import CreateParticipantParams, UpdateConferenceParams
 
 from .client import get_twilio_client
 from .errors import describe_read_error
@@ -213,12 +214,12 @@ def participant_kick(*, actor, conference_sid: str, call_sid: str, label: str | 
     return Removed(already=already, roster=rosters.record_removed(conference_sid, call_sid))
 
 
-def with_status_callbacks(conference_sid: str, params: dict[str, Any]) -> dict[str, Any]:
+def with_status_callbacks(conference_sid: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Ask Twilio to tell us about this call and conference, when it can reach us."""
     public = settings.PUBLIC_BASE_URL.rstrip("/")
+    params = dict(params)
     if not public:
         return params
-    params = dict(params)
     if not params.get("status_callback"):
         params["status_callback"] = f"{public}{reverse('webhook-call-status')}?conference={conference_sid}"
         params["status_callback_event"] = CALL_PROGRESS_EVENTS
@@ -237,19 +238,19 @@ def participant_add(
     """Dial out. Every dial carries a label (one is made up when none was typed), so that
     when Twilio's answer is lost the dashboard can ask by label whether the call was placed.
     On failure the raised error carries `participant_label` for `participant_add_check()`."""
-    params = with_status_callbacks(conference_sid, params)
-    if not params.get("label"):
-        params["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
-    label = params["label"]
+    sent = with_status_callbacks(conference_sid, params)
+    if not sent.get("label"):
+        sent["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
+    label = sent["label"]
     try:
         with audit_attempt(
             actor=actor,
             action="add",
             conference_sid=conference_sid,
             participant_label=label,
-            parameters={"from": from_, "to": to, **params},
+            parameters={"from": from_, "to": to, **sent},
         ) as attempt:
-            participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **params)
+            participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **sent)
             attempt.succeeded(
                 request_id=participant.request_id,
                 participant_sid=participant.call_sid,
@@ -349,8 +350,13 @@ def conference_end(*, actor, conference_sid: str) -> Conference:
 def conference_announce(
     *, actor, conference_sid: str, announce_url: str, announce_method: str | None = None
 ) -> Conference:
-    params = {"announce_url": announce_url, "announce_method": announce_method}
-    with audit_attempt(actor=actor, action="announce-all", conference_sid=conference_sid, parameters=params) as attempt:
+    audited = {"announce_url": announce_url, "announce_method": announce_method}
+    params: UpdateConferenceParams = {"announce_url": announce_url}
+    if announce_method:
+        params["announce_method"] = announce_method
+    with audit_attempt(
+        actor=actor, action="announce-all", conference_sid=conference_sid, parameters=audited
+    ) as attempt:
         conference = get_twilio_client().update_conference(conference_sid, **params)
         attempt.succeeded(request_id=conference.request_id)
     return conference

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from conference_admin.access.roles import ADD, END, MODERATE, VIEW
+from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import Marks, Roster, Snapshot
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
@@ -48,13 +49,13 @@ CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 MAX_BEHIND = 250  # Twilio's largest conference
 
 
-def _abilities(request: HttpRequest) -> dict[str, bool]:
+def _abilities(request: HtmxHttpRequest) -> dict[str, bool]:
     """What this user may do, decided here so templates only show what is allowed."""
     user = request.user
     return {"can_moderate": user.has_perm(MODERATE), "can_add": user.has_perm(ADD), "can_end": user.has_perm(END)}
 
 
-def page_options(request: HttpRequest) -> dict[str, Any]:
+def page_options(request: HtmxHttpRequest) -> dict[str, Any]:
     """What every page and row may show: the pick lists (read from the cache only if the
     template uses them) and what this user may do."""
     lists = SimpleLazyObject(pick_lists)
@@ -76,7 +77,7 @@ def _back(conference_sid: str) -> HttpResponse:
     return redirect("conference-detail", conference_sid=conference_sid)
 
 
-def _error_page(request: HttpRequest, error: TwilioError, *, status: int) -> HttpResponse:
+def _error_page(request: HtmxHttpRequest, error: TwilioError, *, status: int) -> HttpResponse:
     """Twilio could not be read: say why, and let the browser try again on its own."""
     retry = settings.DASHBOARD_POLL_SECONDS
     response = render(
@@ -98,7 +99,7 @@ def within_twilio_budget(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     so where the answer would have gone (the row's note, else the conference's), send nothing."""
 
     @wraps(view)
-    def guarded(request: HttpRequest, conference_sid: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HtmxHttpRequest, conference_sid: str, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             services.user_budget_spend(actor=request.user)
         except services.UserBudgetSpent as spent:
@@ -115,7 +116,7 @@ def within_twilio_budget(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     return guarded
 
 
-def _too_many_lookups(request: HttpRequest, spent: services.UserBudgetSpent) -> HttpResponse:
+def _too_many_lookups(request: HtmxHttpRequest, spent: services.UserBudgetSpent) -> HttpResponse:
     response = render(
         request,
         "conferences/error.html",
@@ -131,7 +132,7 @@ def _too_many_lookups(request: HttpRequest, spent: services.UserBudgetSpent) -> 
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
-def conference_list(request: HttpRequest) -> HttpResponse:
+def conference_list(request: HtmxHttpRequest) -> HttpResponse:
     form = forms.ConferenceFilterForm(request.GET)
     name = form.cleaned_data["q"] if form.is_valid() else ""
     context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **page_options(request)}
@@ -158,7 +159,7 @@ def conference_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
-def conference_detail(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     try:
         services.conference_lookup_allowed(actor=request.user, conference_sid=conference_sid)
         conference = services.conference_get(conference_sid=conference_sid)
@@ -200,7 +201,7 @@ def _is_live(conference: Conference) -> bool:
 
 
 def _roster_context(
-    request: HttpRequest, view: Snapshot, conference_sid: str, *, entries=None, arrived=()
+    request: HtmxHttpRequest, view: Snapshot, conference_sid: str, *, entries=None, arrived=()
 ) -> dict[str, Any]:
     """What the table and its status line show, from one snapshot (roster and marks).
 
@@ -234,7 +235,7 @@ def _roster_context(
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
-def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """What changed in the table since the version the page has (`?version=`).
 
     Nothing changed: 204, no body, no upstream call, nothing rendered. Something changed:
@@ -292,7 +293,7 @@ def participant_table(request: HttpRequest, conference_sid: str) -> HttpResponse
 
 @require_GET
 @permission_required(MODERATE, raise_exception=True)
-def coach_options(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
+def coach_options(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     """The coach picker's choices, loaded when it opens: a row stays the same size however
     many participants there are (listing them in every row made the table quadratic)."""
     names = services.roster_snapshot(conference_sid=conference_sid).names()
@@ -350,7 +351,7 @@ ACTIONS: dict[str, Action] = {
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 @within_twilio_budget
-def participant_action(request: HttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
+def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
     """One click: one roster read (name, hold guard), one upstream call, one roster write;
     the answer (row, alerts, message) is built from what that write produced."""
     spec = ACTIONS.get(action)
@@ -400,7 +401,9 @@ def participant_action(request: HttpRequest, conference_sid: str, call_sid: str,
     return _announce(render(request, ROW, {"row": row, **page_options(request)}), message)
 
 
-def _row(request: HttpRequest, roster: Roster, call_sid: str, *, name: str, note: Note | None = None) -> ParticipantRow:
+def _row(
+    request: HtmxHttpRequest, roster: Roster, call_sid: str, *, name: str, note: Note | None = None
+) -> ParticipantRow:
     """One row, with its alerts, from the roster a write just produced (no cache read)."""
     entry = roster.entries.get(call_sid)
     if entry is None:
@@ -500,7 +503,7 @@ def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(ADD, raise_exception=True)
-def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """GET: a fresh form (after a successful add). POST: dial out, answer with the new row."""
     choices = list(services.roster_snapshot(conference_sid=conference_sid).names().items())
     if request.method == "GET":
@@ -540,8 +543,8 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
     if not request.htmx:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+            for error_text in map(str, errors):
+                messages.error(request, f"{label}: {error_text}" if label else error_text)
         return _back(conference_sid)
     response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid})
     return reswap(retarget(response, "#add-participant"), "outerHTML")
@@ -549,7 +552,7 @@ def participant_add(request: HttpRequest, conference_sid: str) -> HttpResponse:
 
 def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: str) -> HttpResponse:
     """The dial-out's answer was lost: ask Twilio for the label it carried, and show the truth."""
-    label = getattr(error, "participant_label", "")
+    label = error.participant_label or ""
     unknown = describe_error(error)
     try:
         found = services.participant_add_check(conference_sid=conference_sid, label=label, error=error)
@@ -584,7 +587,7 @@ def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: s
 @require_POST
 @permission_required(END, raise_exception=True)
 @within_twilio_budget
-def conference_announce(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def conference_announce(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     form = forms.AnnounceForm(request.POST)
     if not form.is_valid():
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
@@ -610,7 +613,7 @@ def conference_announce(request: HttpRequest, conference_sid: str) -> HttpRespon
 @require_POST
 @permission_required(END, raise_exception=True)
 @within_twilio_budget
-def conference_end(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def conference_end(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     try:
         conference = services.conference_end(actor=request.user, conference_sid=conference_sid)
     except TwilioError as error:

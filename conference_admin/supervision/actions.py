@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import RosterEntry
 
 from .inflight import Flight
@@ -29,7 +30,7 @@ def hold_needs_confirmation(entry: RosterEntry | None, *, action: str, confirmed
     return bool(entry.participant.end_conference_on_exit and not entry.participant.hold)
 
 
-def confirm_hold(request: HttpRequest, *, conference_sid: str, call_sid: str, name: str) -> HttpResponse:
+def confirm_hold(request: HtmxHttpRequest, *, conference_sid: str, call_sid: str, name: str) -> HttpResponse:
     """The safe-hold choice, in the row's note slot (or a page without htmx)."""
     context = {
         "conference_sid": conference_sid,
@@ -46,6 +47,6 @@ def confirm_hold(request: HttpRequest, *, conference_sid: str, call_sid: str, na
     return trigger_client_event(response, "dashboard:announce", {"message": text})
 
 
-def in_flight(request: HttpRequest, *, conference_sid: str, call_sid: str, action: str) -> Flight:
+def in_flight(request: HtmxHttpRequest, *, conference_sid: str, call_sid: str, action: str) -> Flight:
     """`with in_flight(...):` around the upstream call and what answers it."""
     return Flight(conference_sid, call_sid, actor=request.user.get_username(), action=action)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -24,6 +25,7 @@ from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.errors import describe_error
 from conference_admin.dashboard.rows import Note, build_rows, gone_row
 from conference_admin.dashboard.views import ROW, page_options, within_twilio_budget
+from conference_admin.http import HtmxHttpRequest
 from conference_admin.twilio import TwilioApiError, TwilioError
 
 from . import presence, services
@@ -48,8 +50,9 @@ def _back(conference_sid: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(VIEW, raise_exception=True)
-def profile(request: HttpRequest) -> HttpResponse:
-    instance = SupervisorProfile.objects.filter(user=request.user).first() or SupervisorProfile(user=request.user)
+def profile(request: HtmxHttpRequest) -> HttpResponse:
+    user = cast(User, request.user)  # permission_required lets only signed-in users here
+    instance = SupervisorProfile.objects.filter(user=user).first() or SupervisorProfile(user=user)
     form = ProfileForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         profile = services.profile_save(actor=request.user, phone=form.cleaned_data["phone"])
@@ -67,7 +70,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 # --- the panel ----------------------------------------------------------------------------
 
 
-def _panel_context(request: HttpRequest, conference_sid: str, note: Note | None = None) -> dict[str, Any]:
+def _panel_context(request: HtmxHttpRequest, conference_sid: str, note: Note | None = None) -> dict[str, Any]:
     roster = dashboard.roster_snapshot(conference_sid=conference_sid)
     username = request.user.get_username()
     line = services.supervisor_line_state(roster=roster, actor=request.user)
@@ -88,7 +91,7 @@ def _panel_context(request: HttpRequest, conference_sid: str, note: Note | None 
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
-def panel(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def panel(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """The supervision panel; polled every few seconds, so: cache reads only, no upstream call."""
     presence.presence_touch(conference_sid=conference_sid, username=request.user.get_username())
     if not request.htmx:
@@ -96,7 +99,7 @@ def panel(request: HttpRequest, conference_sid: str) -> HttpResponse:
     return render(request, PANEL, _panel_context(request, conference_sid))
 
 
-def _panel_answer(request: HttpRequest, conference_sid: str, note: Note) -> HttpResponse:
+def _panel_answer(request: HtmxHttpRequest, conference_sid: str, note: Note) -> HttpResponse:
     if not request.htmx:
         (messages.error if note.kind == "error" else messages.success)(request, note.text)
         return _back(conference_sid)
@@ -106,7 +109,7 @@ def _panel_answer(request: HttpRequest, conference_sid: str, note: Note) -> Http
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 @within_twilio_budget
-def line_dial(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def line_dial(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     try:
         participant = services.supervisor_line_dial(actor=request.user, conference_sid=conference_sid)
     except services.SupervisionError as error:
@@ -121,7 +124,7 @@ def line_dial(request: HttpRequest, conference_sid: str) -> HttpResponse:
     )
 
 
-def _line_answer(request: HttpRequest, conference_sid: str, change, done: str) -> HttpResponse:
+def _line_answer(request: HtmxHttpRequest, conference_sid: str, change, done: str) -> HttpResponse:
     """Run one line change (a callable making ONE upstream call) and answer with the panel."""
     try:
         change()
@@ -137,7 +140,7 @@ def _line_answer(request: HttpRequest, conference_sid: str, change, done: str) -
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 @within_twilio_budget
-def line_listen(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def line_listen(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     change = partial(services.supervisor_line_listen, actor=request.user, conference_sid=conference_sid)
     return _line_answer(request, conference_sid, change, "Back to listening: nobody hears you.")
 
@@ -145,7 +148,7 @@ def line_listen(request: HttpRequest, conference_sid: str) -> HttpResponse:
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 @within_twilio_budget
-def line_whisper(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def line_whisper(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     form = WhisperForm(request.POST)
     if not form.is_valid():
         errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
@@ -161,7 +164,7 @@ def line_whisper(request: HttpRequest, conference_sid: str) -> HttpResponse:
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 @within_twilio_budget
-def line_barge(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def line_barge(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     change = partial(services.supervisor_line_barge, actor=request.user, conference_sid=conference_sid)
     return _line_answer(request, conference_sid, change, "Barged in: everyone hears you.")
 
@@ -169,7 +172,7 @@ def line_barge(request: HttpRequest, conference_sid: str) -> HttpResponse:
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 @within_twilio_budget
-def line_leave(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def line_leave(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     change = partial(services.supervisor_line_leave, actor=request.user, conference_sid=conference_sid)
     return _line_answer(request, conference_sid, change, "You left the conference.")
 
@@ -194,7 +197,7 @@ def _result_rows(conference_sid: str, outcome: services.BulkOutcome) -> list:
 @require_POST
 @permission_required(BULK, raise_exception=True)
 @within_twilio_budget
-def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
+def bulk(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     form = BulkForm(request.POST)
     if not form.is_valid():
         text = " ".join(str(e) for errs in form.errors.values() for e in errs)
@@ -229,7 +232,7 @@ def bulk(request: HttpRequest, conference_sid: str) -> HttpResponse:
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 @within_twilio_budget
-def safe_hold(request: HttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
+def safe_hold(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     """ "Clear end-on-exit and hold": two updates; the row says how far it got."""
     roster = dashboard.roster_snapshot(conference_sid=conference_sid)
     entry = roster.entries.get(call_sid)

@@ -11,6 +11,9 @@ class TwilioError(Exception):
     """Base class. `outcome_unknown` is True when the request may have been applied."""
 
     outcome_unknown = False
+    # The Label a failed dial-out carried, set by the caller that chose it, so a dial whose
+    # outcome is unknown can be looked up by label.
+    participant_label: str | None = None
 
     def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
         super().__init__(message)
