@@ -74,7 +74,13 @@ def leg(simulator, conference_sid):
     )
 
 
-def test_listen_in_whisper_barge_leave(live_server, simulator, demo, supervisor, artifacts):
+def test_listen_in_whisper_barge_leave(
+    live_server,
+    simulator,
+    demo,  # noqa: F811  (a pytest fixture, imported above)
+    supervisor,  # noqa: F811  (a pytest fixture, imported above)
+    artifacts,  # noqa: F811  (a pytest fixture, imported above)
+):
     SupervisorProfile.objects.create(user=supervisor, phone="client:supervisor")
     conference = demo[BILLING]
     alice = simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:alice")
@@ -83,7 +89,7 @@ def test_listen_in_whisper_barge_leave(live_server, simulator, demo, supervisor,
     )
 
 
-def listen_whisper_barge_leave(page, simulator, conference, alice, artifacts):
+def listen_whisper_barge_leave(page, simulator, conference, alice, screenshots):
     page.goto(f"/conferences/{conference.sid}/")
     mode = page.locator("#your-line-mode")
     expect(mode).to_have_text("Not on the line")
@@ -105,8 +111,8 @@ def listen_whisper_barge_leave(page, simulator, conference, alice, artifacts):
     expect(mode).to_have_text("Whispering to agent:alice (only they hear you)")
     state = leg(simulator, conference.sid)
     assert state.coaching is True and state.call_sid_to_coach == alice.call_sid and state.muted is False
-    page.locator("#supervision-panel").screenshot(path=str(artifacts / "supervision-your-line-panel.png"))
-    page.screenshot(path=str(artifacts / "supervision-your-line.png"), full_page=True)
+    page.locator("#supervision-panel").screenshot(path=str(screenshots / "supervision-your-line-panel.png"))
+    page.screenshot(path=str(screenshots / "supervision-your-line.png"), full_page=True)
 
     page.locator("#line-barge").click()
     expect(mode).to_have_text("Barged in (everyone hears you)")
@@ -124,7 +130,13 @@ def listen_whisper_barge_leave(page, simulator, conference, alice, artifacts):
     expect(page.locator("#participant-rows")).not_to_contain_text(LABEL)
 
 
-def test_bulk_mute_with_one_participant_gone_shows_per_row_results(live_server, simulator, demo, supervisor, settings):
+def test_bulk_mute_with_one_participant_gone_shows_per_row_results(
+    live_server,
+    simulator,
+    demo,  # noqa: F811  (a pytest fixture, imported above)
+    supervisor,  # noqa: F811  (a pytest fixture, imported above)
+    settings,
+):
     # Slow refreshes, so the dashboard does not notice the hang-up before the bulk action does.
     settings.ROSTER_POLL_INTERVAL_SECONDS = 60
     settings.DASHBOARD_POLL_SECONDS = 30
@@ -153,7 +165,12 @@ def bulk_mute_with_one_gone(page, simulator, conference):
     assert simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:carol").muted is False
 
 
-def test_keyboard_shortcuts_drive_mute_and_kick(live_server, simulator, demo, supervisor):
+def test_keyboard_shortcuts_drive_mute_and_kick(
+    live_server,
+    simulator,
+    demo,  # noqa: F811  (a pytest fixture, imported above)
+    supervisor,  # noqa: F811  (a pytest fixture, imported above)
+):
     in_chromium(live_server, supervisor, lambda page: shortcuts_mute_and_kick(page, simulator, demo[ESCALATION]))
 
 
