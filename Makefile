@@ -17,10 +17,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py rundemo
 
-## test: install system packages (Chromium) and Python packages, then run the whole suite
-## twice: on the embedded default (SQLite, local memory) and on the production profile
-## (PostgreSQL + Redis, started if needed).
+## test: install system packages (Chromium) and Python packages, run the checks (lint, format,
+## types), then the whole suite twice: on the embedded default (SQLite, local memory) and on
+## the production profile (PostgreSQL + Redis, started if needed).
 test: system-deps $(STAMP)
+	$(MAKE) --no-print-directory check
 	$(PY) -m pytest
 	scripts/test-production-profile
 

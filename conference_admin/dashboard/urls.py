@@ -29,11 +29,6 @@ urlpatterns = [
         name="participant",
     ),
     path(
-        "conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/coach-options/",
-        views.coach_options,
-        name="coach-options",
-    ),
-    path(
         "conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/<slug:action>/",
         views.participant_action,
         name="participant-action",

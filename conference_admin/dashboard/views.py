@@ -41,7 +41,6 @@ ADD_FORM = "conferences/detail.html#add-participant"
 HEADER = "conferences/detail.html#conference-header"
 TABLE = "conferences/detail.html#participant-table"
 ROSTER_CHANGES = "conferences/detail.html#roster-changes"
-COACH_OPTIONS = "conferences/detail.html#coach-options"
 LIST_TABLE = "conferences/list.html#conference-table"
 
 ANNOUNCE_EVENT = "dashboard:announce"
@@ -290,15 +289,6 @@ def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
     response["X-Roster-Version"] = str(view.version)
     return trigger_client_event(response, "roster-changed", {})
 
-
-@require_GET
-@permission_required(MODERATE, raise_exception=True)
-def coach_options(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
-    """The coach picker's choices, loaded when it opens: a row stays the same size however
-    many participants there are (listing them in every row made the table quadratic)."""
-    names = services.roster_snapshot(conference_sid=conference_sid).names()
-    choices = [(sid, name) for sid, name in names.items() if sid != call_sid]
-    return render(request, COACH_OPTIONS, {"choices": choices})
 
 
 # --- participant actions ------------------------------------------------------------------

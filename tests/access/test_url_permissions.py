@@ -26,7 +26,6 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),
     "participant-table": (VIEW, ("GET",)),
-    "coach-options": (MODERATE, ("GET",)),
     "participant-add": (ADD, ("GET", "POST")),
     "participant-action": (MODERATE, ("POST",)),
     # a participant's page (its pickers, without JavaScript) and the row's one form
