@@ -75,7 +75,7 @@ def main() -> None:
                 timeit.timeit(lambda: pickle.dumps(roster, pickle.HIGHEST_PROTOCOL), number=20) / 20
             )
             results[f"unpickle 250-entry roster: {variant}"].append(
-                timeit.timeit(lambda: pickle.loads(data), number=20) / 20
+                timeit.timeit(lambda data=data: pickle.loads(data), number=20) / 20
             )
     resources._FromApi.__reduce__ = reduce
     for name, samples in results.items():

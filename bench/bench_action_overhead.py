@@ -63,7 +63,7 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                     action = "mute" if muted else "unmute"
                     url = server.base_url + common.action_path(cf, via_dashboard, action)
 
-                    def do_action() -> float:
+                    def do_action(url: str, action: str) -> float:
                         start = time.perf_counter()
                         response = http.post(url, timeout=30, allow_redirects=False)
                         elapsed = time.perf_counter() - start
@@ -71,20 +71,20 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                             # The session vanished from Redis (something flushed db 13): log in again, retry.
                             lost["count"] += 1
                             http.headers.update(common.login().headers(post=True))
-                            return do_action()
+                            return do_action(url, action)
                         if response.status_code != 200 or "HX-Retarget" in response.headers:
                             raise RuntimeError(f"{action} failed: {response.status_code} {response.text[:300]}")
                         return elapsed
 
-                    def do_direct() -> float:
+                    def do_direct(muted: bool) -> float:
                         start = time.perf_counter()
                         direct.update_participant(cf, direct_target, muted=muted)
                         return time.perf_counter() - start
 
                     if rng.random() < 0.5:
-                        a, d = do_action(), do_direct()
+                        a, d = do_action(url, action), do_direct(muted)
                     else:
-                        d, a = do_direct(), do_action()
+                        d, a = do_direct(muted), do_action(url, action)
                     if index >= warmup:
                         action_times.append(a)
                         direct_times.append(d)

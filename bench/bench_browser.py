@@ -32,7 +32,10 @@ async ([rowId, wantMuted]) => {
   const label = wantMuted ? "Mute " : "Unmute ";
   // Wait (up to 2 s) until htmx has processed the row's form: a click on a row swapped in by the
   // refresh a moment ago would otherwise submit natively (a full-page POST and redirect).
-  const ready = () => { const b = row() && row().querySelector(`button[aria-label^="${label}"]`); return b && b.form && b.form["htmx-internal-data"] ? b : null; };
+  const ready = () => {
+    const b = row() && row().querySelector(`button[aria-label^="${label}"]`);
+    return b && b.form && b.form["htmx-internal-data"] ? b : null;
+  };
   for (let i = 0; i < 200 && !ready(); i++) await new Promise((r) => setTimeout(r, 10));
   const button = ready();
   if (!button) return -2;

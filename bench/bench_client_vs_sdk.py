@@ -148,7 +148,9 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
         samples = {name: [] for name in IMPORTS}
         for _ in range(subprocess_runs):
             for name, code in IMPORTS.items():  # interleaved
-                samples[name].append(_timed(lambda: subprocess.run([PYTHON, "-c", code], cwd=common.ROOT, check=True)))
+                samples[name].append(
+                    _timed(lambda code=code: subprocess.run([PYTHON, "-c", code], cwd=common.ROOT, check=True))
+                )
         for name in IMPORTS:
             import_medians[name] = statistics.median(samples[name])
         baseline = import_medians["nothing (python -c pass)"]
@@ -207,7 +209,8 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
             "6 memory", "ours no bigger (ratio <= 1.0)", f"ratio {ratio_mem:.2f} of RSS added", ratio_mem <= 1.0
         )
         report.notes.append(
-            f"Call timings: {runs} interleaved pairs per operation after {warmup} warm-up, one keep-alive session each; "
+            f"Call timings: {runs} interleaved pairs per operation after {warmup} warm-up, "
+            "one keep-alive session each; "
             f"import and memory: {subprocess_runs} fresh interpreters each, interleaved (`.venv/bin/python -c ...`)."
         )
     finally:

@@ -68,11 +68,13 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
         with common.dashboard(sim, ROSTER_POLL_INTERVAL_SECONDS="3600") as server:
             report.notes.append(
                 "Server time: in-process Django test client (full middleware stack), runs per kind after warm-up "
-                f"(participants: runs+warm-up) {', '.join(f'{k}: {r}+{w}' for k, (r, w) in plan.items())}, kinds interleaved; "
+                f"(participants: runs+warm-up) {', '.join(f'{k}: {r}+{w}' for k, (r, w) in plan.items())}, "
+                "kinds interleaved; "
                 "p99 is the sample max below 100 runs."
             )
             report.notes.append(
-                f"Bytes and HTTP time: {server.description}, raw socket, `Connection: close`, whole response incl. headers."
+                f"Bytes and HTTP time: {server.description}, raw socket, `Connection: close`, "
+                "whole response incl. headers."
             )
             for size in sizes:
                 runs, warmup = plan[size]
@@ -179,7 +181,8 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
         report.goal(
             "3c full page growth",
             "linear in participants (marginal time and bytes per row constant)",
-            f"{per_row_low * 1e3:.2f} -> {per_row_high * 1e3:.2f} ms/row and {bytes_low / 1024:.1f} -> {bytes_high / 1024:.1f} KiB/row "
+            f"{per_row_low * 1e3:.2f} -> {per_row_high * 1e3:.2f} ms/row and "
+            f"{bytes_low / 1024:.1f} -> {bytes_high / 1024:.1f} KiB/row "
             f"(10->50 -> 50->250); {page[250]['bytes'] // 1024} KiB, {common.ms(page[250]['median'])} ms at 250",
             linear,
         )

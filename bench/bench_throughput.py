@@ -41,7 +41,8 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
         rows = []
         with common.dashboard(sim) as server:
             report.notes.append(
-                f"{server.description}; {len(sids)} conferences x 10 participants; {ACTORS} actors (mute/unmute every 1 s); "
+                f"{server.description}; {len(sids)} conferences x 10 participants; "
+                f"{ACTORS} actors (mute/unmute every 1 s); "
                 f"{window:g} s per level, first {warmup:g} s not counted."
             )
             for latency in latencies:
@@ -93,7 +94,8 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                         report.goal(
                             "5 200 supervisors",
                             "p99 <= 100 ms and 0 errors (polls every 2 s)",
-                            f"poll p99 {common.ms(p99_polls)} ms, all-request p99 {common.ms(common.p99(every))} ms, {rate:.0f} req/s, {result.error_count} errors",
+                            f"poll p99 {common.ms(p99_polls)} ms, all-request p99 {common.ms(common.p99(every))} ms, "
+                            f"{rate:.0f} req/s, {result.error_count} errors",
                             p99_polls <= 0.100 and result.error_count == 0,
                         )
                     if supervisors == 500 and latency == latencies[0]:

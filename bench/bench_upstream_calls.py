@@ -78,7 +78,7 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
         ]
         for action, call_sid, data in actions:
             path = common.action_path(cf, call_sid, action)
-            measure(f"action {action}", lambda: client.post(path, data), "1", lambda n: n == 1)
+            measure(f"action {action}", lambda path=path, data=data: client.post(path, data), "1", lambda n: n == 1)
         add = {
             "to": "+14155550199",
             "from_": common.CALLER_ID,
@@ -94,7 +94,8 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
         )
         failed = [row for row in rows if row[-1] != "yes" or row[1] not in (200, 204)]
         report.notes.append(
-            "In-process (Django test client, production settings); counted with `Simulator.request_counts()` around each request."
+            "In-process (Django test client, production settings); "
+            "counted with `Simulator.request_counts()` around each request."
         )
         report.notes.append(
             "Each action follows an open page (the roster is fresh), as a supervisor acts from the page."

@@ -35,7 +35,8 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
         rows, rates = [], []
         with common.dashboard(sim, ROSTER_POLL_INTERVAL_SECONDS=str(INTERVAL)) as server:
             report.notes.append(
-                f"{server.description}; roster interval {INTERVAL} s; each poller every {POLL_PERIOD:g} s for {window:g} s."
+                f"{server.description}; roster interval {INTERVAL} s; "
+                f"each poller every {POLL_PERIOD:g} s for {window:g} s."
             )
             for pollers in levels:
                 # Warm: one poll loads the roster, so every level starts from the same state.
@@ -93,7 +94,8 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
             bounded,
         )
         report.notes.append(
-            "One poller every 2 s against a 2 s lease aliases (it often arrives just before expiry), so it reconciles less often; more pollers cover every expiry."
+            "One poller every 2 s against a 2 s lease aliases (it often arrives just before expiry), "
+            "so it reconciles less often; more pollers cover every expiry."
         )
     finally:
         sim.stop()

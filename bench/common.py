@@ -390,9 +390,9 @@ class Report:
                 max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i])
                 for i in range(len(header))
             ]
-            print("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)))
+            print("  " + "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
             for row in rows:
-                print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)))
+                print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
         for goal in self.goals:
             print(f"  goal {goal.name}: {goal.goal} -> {goal.figure} ({_met(goal.met)})")
 

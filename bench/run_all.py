@@ -57,7 +57,9 @@ def summary(goals: list[common.Goal], failures: dict[int, str], quick: bool, onl
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         SUMMARY_START,
-        f"Latest `bench/run_all.py{' --quick' if quick else ''}` ({stamp}{'; benchmarks ' + ' '.join(map(str, only)) + ' re-run, the rest kept' if only else ''}; {common.machine()}):",
+        f"Latest `bench/run_all.py{' --quick' if quick else ''}` "
+        f"({stamp}{'; benchmarks ' + ' '.join(map(str, only)) + ' re-run, the rest kept' if only else ''}; "
+        f"{common.machine()}):",
         "",
         "| # | goal | figure | met | command |",
         "|---|---|---|---|---|",
@@ -109,7 +111,8 @@ def main() -> int:
     print("\nSummary")
     for goal in goals:
         print(
-            f"  {goal.number} {goal.name}: {goal.figure} ({'n/a' if goal.met is None else 'met' if goal.met else 'NOT met'})"
+            f"  {goal.number} {goal.name}: {goal.figure} "
+            f"({'n/a' if goal.met is None else 'met' if goal.met else 'NOT met'})"
         )
     for number, error in failures.items():
         print(f"  {number} FAILED: {error}")

@@ -257,7 +257,8 @@ class SoakResult:
             f"  faults injected by kind: {dict(sorted(self.faults.items()))} (total {sum(self.faults.values())})",
             f"  responses with status 500: {len(self.server_errors)}",
             f"  actions attempted: {self.attempts} {dict(sorted(self.attempts_by_outcome.items()))}",
-            f"  audit records (attempts, not resolutions): {self.audit_records} {dict(sorted(self.audit_by_outcome.items()))}",
+            f"  audit records (attempts, not resolutions): {self.audit_records} "
+            f"{dict(sorted(self.audit_by_outcome.items()))}",
             f"  unknown outcomes: {self.unknown_resolved} resolved by a re-read, {self.unknown_left} left unknown",
             f"  audit mismatches: {len(self.audit_mismatches)}",
             f"  roster mismatches: {len(self.roster_mismatches)}",
@@ -392,16 +393,18 @@ def run_soak(
         if len(records) != len(tab.attempts):
             audit_mismatches.append(
                 f"{tab.name}: {len(tab.attempts)} attempts, {len(records)} audit records; attempts "
-                f"{[(a.action, a.outcome, a.call_sid[-4:]) for a in tab.attempts]}; records {[(r.action, r.outcome, r.participant_sid[-4:], r.error_message[:40]) for r in records]}"
+                f"{[(a.action, a.outcome, a.call_sid[-4:]) for a in tab.attempts]}; records "
+                f"{[(r.action, r.outcome, r.participant_sid[-4:], r.error_message[:40]) for r in records]}"
             )
-        for attempt, record in zip(tab.attempts, records):
+        for attempt, record in zip(tab.attempts, records, strict=False):
             audit_by_outcome[record.outcome] += 1
             if (
                 record.action != ("add" if attempt.action == "add" else attempt.action)
                 or record.outcome != attempt.outcome
             ):
                 audit_mismatches.append(
-                    f"{tab.name}: {attempt.action} shown {attempt.outcome}, audited {record.action} {record.outcome}: {attempt.text[:160]!r}"
+                    f"{tab.name}: {attempt.action} shown {attempt.outcome}, "
+                    f"audited {record.action} {record.outcome}: {attempt.text[:160]!r}"
                 )
             if record.outcome == "unknown":
                 if record.resolutions.exists():
@@ -425,7 +428,8 @@ def run_soak(
             extra = set(shown) - set(truth)
             differ = {sid for sid in set(truth) & set(shown) if truth[sid] != shown[sid]}
             roster_mismatches.append(
-                f"{tab.name} on {tab.conference}: missing {sorted(missing)}, extra {sorted(extra)}, differ {sorted(differ)}"
+                f"{tab.name} on {tab.conference}: missing {sorted(missing)}, extra {sorted(extra)}, "
+                f"differ {sorted(differ)}"
             )
 
     statuses: Counter = Counter()
