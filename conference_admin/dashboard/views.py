@@ -290,7 +290,6 @@ def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
     return trigger_client_event(response, "roster-changed", {})
 
 
-
 # --- participant actions ------------------------------------------------------------------
 
 
