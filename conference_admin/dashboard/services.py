@@ -232,20 +232,18 @@ def with_status_callbacks(conference_sid: str, params: Mapping[str, Any]) -> dic
 DIAL_LABEL_PREFIX = "dial:"
 
 
-def participant_add(
-    *, actor, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]
+def participant_dial(
+    *, actor, action: str, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]
 ) -> Recorded:
-    """Dial out. Every dial carries a label (one is made up when none was typed), so that
-    when Twilio's answer is lost the dashboard can ask by label whether the call was placed.
-    On failure the raised error carries `participant_label` for `participant_add_check()`."""
+    """One audited dial-out (audit action `action`), with status callbacks asked for when Twilio
+    can reach the dashboard; what Twilio returned goes into the roster. On failure the raised
+    error carries the dial's label (`participant_label`)."""
     sent = with_status_callbacks(conference_sid, params)
-    if not sent.get("label"):
-        sent["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
-    label = sent["label"]
+    label = sent.get("label") or ""
     try:
         with audit_attempt(
             actor=actor,
-            action="add",
+            action=action,
             conference_sid=conference_sid,
             participant_label=label,
             parameters={"from": from_, "to": to, **sent},
@@ -257,9 +255,20 @@ def participant_add(
                 participant_label=participant.label,
             )
     except TwilioError as error:
-        error.participant_label = label
+        error.participant_label = label or None
         raise
     return Recorded(participant, rosters.record_participant(conference_sid, participant))
+
+
+def participant_add(
+    *, actor, conference_sid: str, from_: str, to: str, **params: Unpack[CreateParticipantParams]
+) -> Recorded:
+    """Dial out. Every dial carries a label (one is made up when none was typed), so that
+    when Twilio's answer is lost the dashboard can ask by label whether the call was placed
+    (`participant_add_check()`)."""
+    if not params.get("label"):
+        params["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
+    return participant_dial(actor=actor, action="add", conference_sid=conference_sid, from_=from_, to=to, **params)
 
 
 def participant_add_check(*, conference_sid: str, label: str, error: TwilioError) -> Recorded | None:

@@ -88,22 +88,18 @@ def supervisor_line_dial(*, actor, conference_sid: str, to: str | None = None) -
         raise SupervisionError("Set your phone number or client identity in your profile first.")
     from_ = caller_id()
     label = supervisor_label(actor)
-    params = dashboard.with_status_callbacks(
-        conference_sid, {"muted": True, "beep": "false", "label": label, "end_conference_on_exit": False}
-    )
-    with audit_attempt(
+    recorded = dashboard.participant_dial(
         actor=actor,
         action="line:listen-in",
         conference_sid=conference_sid,
-        participant_label=label,
-        parameters={"from": from_, "to": to, **params},
-    ) as attempt:
-        participant = get_twilio_client().create_participant(conference_sid, from_=from_, to=to, **params)
-        attempt.succeeded(
-            request_id=participant.request_id, participant_sid=participant.call_sid, participant_label=participant.label
-        )
-    rosters.record_participant(conference_sid, participant)
-    return participant
+        from_=from_,
+        to=to,
+        muted=True,
+        beep="false",
+        label=label,
+        end_conference_on_exit=False,
+    )
+    return recorded.participant
 
 
 def _own_leg(roster: Roster, actor) -> RosterEntry | None:
