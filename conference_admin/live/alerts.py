@@ -83,6 +83,12 @@ class Alert:
     call_sid: str = ""
 
 
+def _elapsed(now: datetime, since: datetime) -> timedelta:
+    """Time since `since`; a moment a little ahead of our clock (Twilio's clock and ours are
+    never exactly alike) counts as just now, not as a negative time that no limit reaches."""
+    return max(timedelta(0), now - since)
+
+
 def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable[str] = ()) -> list[Alert]:
     """What a supervisor should look at in this conference, from one roster snapshot at `now`.
 
@@ -99,10 +105,12 @@ def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable
     alerts: list[Alert] = []
     for entry in entries:
         p = entry.participant
-        if p.status == "connected" and p.hold and entry.hold_since and now - entry.hold_since >= hold_limit:
-            alerts.append(Alert("hold", f"{p.identifier} on hold {clock_text(now - entry.hold_since)}", p.call_sid))
-        if p.status in PENDING_STATUSES and p.date_created and now - p.date_created >= ring_limit:
-            alerts.append(Alert("ringing", f"{p.identifier} ringing {clock_text(now - p.date_created)}", p.call_sid))
+        if p.status == "connected" and p.hold and entry.hold_since and _elapsed(now, entry.hold_since) >= hold_limit:
+            held = clock_text(_elapsed(now, entry.hold_since))
+            alerts.append(Alert("hold", f"{p.identifier} on hold {held}", p.call_sid))
+        if p.status in PENDING_STATUSES and p.date_created and _elapsed(now, p.date_created) >= ring_limit:
+            ringing = clock_text(_elapsed(now, p.date_created))
+            alerts.append(Alert("ringing", f"{p.identifier} ringing {ringing}", p.call_sid))
         if p.status == "connected" and p.hold and p.end_conference_on_exit:
             alerts.append(
                 Alert(
@@ -115,7 +123,7 @@ def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable
     connected = [e.participant for e in entries if e.participant.status == "connected"]
     customers = [p for p in connected if not is_staff(p.label)]
     lone = connected[0] if len(connected) == 1 else None
-    waited = now - lone.date_created if lone is not None and lone.date_created is not None else None
+    waited = _elapsed(now, lone.date_created) if lone is not None and lone.date_created is not None else None
     if lone is not None and waited is not None and roster.conference_status == "init" and waited >= wait_limit:
         alerts.append(
             Alert(

@@ -78,3 +78,19 @@ def test_someone_alone_in_a_conference_that_never_started(settings, label):
     )
     two = roster_of(person(1, label), person(2, "agent:kim"), status="init")
     assert "waiting-alone" not in kinds(alerts.conference_alerts(roster=two, now=T0 + timedelta(hours=1)))
+
+
+def test_a_time_a_little_ahead_of_our_clock_counts_as_just_now(settings):
+    """Twilio's clock and the dashboard's differ a little: a hold or a ring that Twilio dates a
+    few seconds ahead still reaches a zero limit, and reads 0:00, not a negative time."""
+    settings.SUPERVISION_ALERT_HOLD_SECONDS = 0
+    settings.SUPERVISION_ALERT_RINGING_SECONDS = 0
+    ahead = T0 + timedelta(seconds=3)
+    held = person(1, "customer:Dana", hold=True)
+    ringing = person(2, "agent:bob", status="ringing", date_created=ahead)
+    roster = roster_of(held, ringing)
+    roster.entries[held.call_sid].hold_since = ahead
+    found = alerts.conference_alerts(roster=roster, now=T0)
+    texts = {a.kind: a.text for a in found}
+    assert texts["hold"] == "customer:Dana on hold 0:00"
+    assert texts["ringing"] == "agent:bob ringing 0:00"
