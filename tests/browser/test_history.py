@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import row
+from .conftest import row
 
 pytestmark = pytest.mark.browser
 
