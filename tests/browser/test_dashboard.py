@@ -67,6 +67,10 @@ def test_mute_hold_coach_announce_kick(logged_in, simulator, demo, artifacts):
 
     carol.get_by_role("button", name="Unmute agent:carol").click()
     expect(carol.get_by_role("button", name="Mute agent:carol")).to_be_visible()
+    # The announcement comes with the unmute's own answer. On the production profile the row was
+    # seen showing "Mute" a moment before that answer (after a preceding test): a known defect,
+    # still open, so the check waits for the answer itself.
+    expect(live).to_have_text("Unmuted agent:carol.")
     assert not participant(simulator, conference, "agent:carol").muted
 
     carol.get_by_role("button", name="Hold agent:carol", exact=True).click()
