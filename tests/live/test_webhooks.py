@@ -105,6 +105,13 @@ def test_no_redirect_and_no_login_on_the_webhook_route(anonymous, path):
 
 
 @pytest.mark.django_db
+def test_a_malformed_call_sid_is_a_400_and_not_stored(anonymous):
+    params = {**conference_event("conference-start", 1), "CallSid": "0"}
+    assert post_signed(anonymous, CONF_PATH, params).status_code == 400
+    assert ConferenceEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_get_is_not_allowed(anonymous):
     assert anonymous.get(CONF_PATH).status_code == 405
 
@@ -125,6 +132,9 @@ values = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_
 @given(extra=st.dictionaries(names, values, max_size=6), flip=st.integers(min_value=0, max_value=27))
 def test_random_parameters_valid_signature_accepted_changed_byte_refused(anonymous, extra, flip):
     ConferenceEvent.objects.all().delete()
+    # Extra parameters ride along; a CallSid is one Twilio defines and is validated (a malformed
+    # one is a 400, tested apart), so a generated one is left out here.
+    extra.pop("CallSid", None)
     params = {**extra, **conference_event("conference-start", 1)}
     url = PUBLIC + CONF_PATH
     signature = compute_signature(TOKEN, url, params)
