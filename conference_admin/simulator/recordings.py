@@ -27,8 +27,7 @@ from . import errors
 from .errors import SimulatorError
 
 CURRENT = "Twilio.CURRENT"
-ACTIVE = ("in-progress", "paused")
-ENDED = ("stopped", "processing", "completed", "absent")
+ACTIVE = ("in-progress", "paused")  # what Twilio.CURRENT can address; every other status is final
 # A recording shorter than this holds no audio worth keeping: `absent` with 16101 [RSC].
 MINIMUM_SECONDS = 1.0
 DEFAULT_CALLBACK_EVENTS = ("completed",)  # spec: RecordingStatusCallbackEvent "the default is completed"
@@ -67,9 +66,6 @@ class Recording:
     def seconds_at(self, now: datetime) -> float:
         running = (now - self.segment_start).total_seconds() if self.segment_start is not None else 0.0
         return self.recorded + max(0.0, running)
-
-    def duration_at(self, now: datetime) -> str:
-        return str(int(self.seconds_at(now)))
 
     # --- transitions (each returns True when the recording changed) ---------------------------
 
