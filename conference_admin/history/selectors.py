@@ -74,13 +74,11 @@ def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
 
-@dataclass(frozen=True)
-class ConferenceRow:
+class _ConferenceFacts:
+    """What a history row and a report both say of one conference."""
+
     record: ConferenceRecord
-    participants: int
     supervisors: list[str]
-    recording: str
-    matched: list[str] = field(default_factory=list)
 
     @property
     def duration(self) -> timedelta | None:
@@ -99,16 +97,25 @@ class ConferenceRow:
         return _stamp(self.record.ended_at)
 
     @property
+    def supervisors_text(self) -> str:
+        return ", ".join(self.supervisors)
+
+
+@dataclass(frozen=True)
+class ConferenceRow(_ConferenceFacts):
+    record: ConferenceRecord
+    participants: int
+    supervisors: list[str]
+    recording: str
+    matched: list[str] = field(default_factory=list)
+
+    @property
     def started_iso(self) -> str:
         return _iso(self.record.started_at)
 
     @property
     def ended_iso(self) -> str:
         return _iso(self.record.ended_at)
-
-    @property
-    def supervisors_text(self) -> str:
-        return ", ".join(self.supervisors)
 
     @property
     def matched_text(self) -> str:
@@ -354,33 +361,13 @@ class Timeline:
 
 
 @dataclass
-class ConferenceReport:
+class ConferenceReport(_ConferenceFacts):
     record: ConferenceRecord
     live: bool
     participants: list[ParticipantReport]
     timeline: Timeline
     supervisors: list[str]
     recording: str
-
-    @property
-    def duration(self) -> timedelta | None:
-        return self.record.duration
-
-    @property
-    def duration_text(self) -> str:
-        return clock(self.duration)
-
-    @property
-    def started_text(self) -> str:
-        return _stamp(self.record.started_at)
-
-    @property
-    def ended_text(self) -> str:
-        return _stamp(self.record.ended_at)
-
-    @property
-    def supervisors_text(self) -> str:
-        return ", ".join(self.supervisors)
 
     @property
     def ended_reason_text(self) -> str:
