@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parent))
-import common  # noqa: E402
+import common  # noqa: E402  (bench/ is put on sys.path above)
 
 KINDS = ("row action", "direct client update", "unchanged poll (204)", "changed poll (1 row)", "10-row table")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 os.environ.setdefault("BENCH_DB", "ca_history_bench")
 os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common  # noqa: E402  (bench/ is put on sys.path above)
 
 COMMAND = ".venv/bin/python bench/bench_history.py"
 GOALS_MS = {"list": 100, "search": 200, "report": 150}

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common  # noqa: E402  (bench/ is put on sys.path above)
 
 COMMAND = ".venv/bin/python bench/bench_refresh_cost.py"
 SIZES = (10, 50, 250)

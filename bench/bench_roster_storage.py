@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common  # noqa: E402  (bench/ is put on sys.path above)
 
 
 def _median_us(run, repeat: int) -> tuple[float, float]:

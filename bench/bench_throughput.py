@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-from load import run_load  # noqa: E402
+import common  # noqa: E402  (bench/ is put on sys.path above)
+from load import run_load  # noqa: E402  (bench/ is put on sys.path above)
 
 COMMAND = ".venv/bin/python bench/bench_throughput.py"
 POLL_PERIOD = 2.0

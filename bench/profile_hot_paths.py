@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common  # noqa: E402  (bench/ is put on sys.path above)
 
 OUT = Path(__file__).resolve().parent / "profiles"
 

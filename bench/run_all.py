@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datetime import UTC
 
-import common  # noqa: E402
+import common  # noqa: E402  (bench/ is put on sys.path above)
 
 SUMMARY_START = "<!-- summary:start -->"
 SUMMARY_END = "<!-- summary:end -->"

@@ -59,7 +59,7 @@ def _attach(error: TwilioError, record: AuditRecord) -> None:
     """The failed attempt's record travels with the error, so whoever handles the error can settle an
     `unknown` outcome later (read back as `getattr(error, "audit_record", None)`)."""
     # An attribute the audit trail adds; the Twilio client (no Django) does not declare it.
-    error.audit_record = record  # type: ignore[attr-defined]
+    error.audit_record = record  # type: ignore[attr-defined]  # read back to settle an unknown outcome
 
 
 def _username(actor) -> str:

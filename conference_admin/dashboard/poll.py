@@ -61,7 +61,7 @@ def nothing_changed() -> HttpResponse:
     and no Content-Security-Policy (there is nothing for it to govern)."""
     response = HttpResponse(status=204)
     del response["Content-Type"]
-    response._csp_exempt = True  # type: ignore[attr-defined]
+    response._csp_exempt = True  # type: ignore[attr-defined]  # django-csp reads this marker
     return response
 
 
@@ -119,7 +119,7 @@ class UnchangedPollMiddleware:
             and str(session.get(SESSION_KEY)) == held.user_id
             and session.get(HASH_SESSION_KEY, "") == held.session_hash
         )
-        request.poll_granted = valid  # type: ignore[attr-defined]
+        request.poll_granted = valid  # type: ignore[attr-defined]  # read by the view (no second grant)
         if not valid or meta is None or meta.ended or meta.version != known or lease not in found:
             return None  # the normal stack decides (and reconciles, when due)
         return nothing_changed()
