@@ -55,7 +55,7 @@ def test_focus_returns_to_the_acted_on_control_after_a_refresh_swapped_rows(logg
         # While carol's hold is in flight, dave changes behind the dashboard's back (not through
         # the dashboard, so without the latency) and a refresh swaps his row.
         simulator.update_participant(simulator.account_sid, conference.sid, "agent:dave", {"Muted": "false"})
-        expect(dave.get_by_role("button", name="Mute agent:dave")).to_be_visible()
+        expect(dave.get_by_role("button", name="Mute agent:dave", exact=True)).to_be_visible()
         expect(carol.locator(".chip--held")).to_have_count(0)  # carol's answer has not come yet
         expect(carol.get_by_role("button", name="Resume agent:carol")).to_be_focused(timeout=8_000)
     finally:

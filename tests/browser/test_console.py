@@ -83,8 +83,8 @@ def test_rows_carrying_a_style_attribute_are_swapped_without_a_policy_violation(
     assert "outline" in carol.get_attribute("style")
 
     # The row's own action answer swaps it...
-    carol.get_by_role("button", name="Mute agent:carol").click()
+    carol.get_by_role("button", name="Mute agent:carol", exact=True).click()
     expect(carol.get_by_role("button", name="Unmute agent:carol")).to_be_visible()
     # ...and so does a refresh (another supervisor unmuted dave).
     simulator.update_participant(simulator.account_sid, conference.sid, "agent:dave", {"Muted": "false"})
-    expect(dave.get_by_role("button", name="Mute agent:dave")).to_be_visible()
+    expect(dave.get_by_role("button", name="Mute agent:dave", exact=True)).to_be_visible()

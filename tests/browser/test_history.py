@@ -47,7 +47,7 @@ def test_an_ended_demo_conference_is_in_history_with_everyone_and_can_be_found(w
     # Watching the conference is what feeds history (polling only here: no callbacks).
     page.goto(f"/conferences/{conference.sid}/")
     carol = row(page, simulator, conference.sid, "agent:carol")
-    carol.get_by_role("button", name="Mute agent:carol").click()
+    carol.get_by_role("button", name="Mute agent:carol", exact=True).click()
     expect(carol.get_by_text("Muted", exact=True)).to_be_visible()
     # The simulator's clock only moves when told: bring it to now, plus a little, so that
     # Twilio's end time (the conference's date_updated) comes after the mute.

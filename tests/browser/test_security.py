@@ -54,7 +54,7 @@ def test_every_page_and_the_main_actions_run_under_the_policy(watched, admin_use
     expect(page).to_have_url(re.compile(conference.sid))
     carol = row(page, simulator, conference.sid, "agent:carol")
     live = page.locator("#live-region")
-    carol.get_by_role("button", name="Mute agent:carol").click()
+    carol.get_by_role("button", name="Mute agent:carol", exact=True).click()
     expect(live).to_have_text("Muted agent:carol.")
     carol.get_by_role("button", name="Hold agent:carol", exact=True).click()
     expect(carol.locator(".chip--held")).to_be_visible()
