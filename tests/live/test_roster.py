@@ -170,6 +170,40 @@ def test_a_list_that_started_before_an_action_does_not_undo_it():
     assert person(2).call_sid not in current.entries
 
 
+def test_a_callback_stamped_before_an_action_does_not_undo_it():
+    from datetime import UTC, datetime, timedelta
+
+    from django.core.cache import cache
+
+    acted = datetime(2026, 12, 1, 12, 0, 5, tzinfo=UTC)
+    call_sid = person(1).call_sid
+    roster.reconcile(CONFERENCE, [person(1)], started_at=time.time())
+    roster.record_participant(CONFERENCE, person(1, muted=True, date_updated=acted))
+    # The join, delivered late: it says "unmuted", as the participant was before the mute.
+    late = roster.participant_joined(
+        CONFERENCE, call_sid=call_sid, sequence=1, fields={"muted": False, "date_updated": acted - timedelta(seconds=4)}
+    )
+    assert late.entries[call_sid].participant.muted is True
+    # The mute's own callback, same second, says what the row already shows: applied.
+    confirmed = roster.participant_updated(
+        CONFERENCE, call_sid=call_sid, sequence=2, fields={"muted": True, "date_updated": acted}
+    )
+    assert confirmed.entries[call_sid].last_sequence == 2
+    # Same second, different state: before or after the mute cannot be told, so the row keeps
+    # the mute and Twilio's list is asked at the next refresh (the reconcile lease is released).
+    cache.set(roster.key(CONFERENCE, "lease"), 1)
+    same_second = roster.participant_updated(
+        CONFERENCE, call_sid=call_sid, sequence=3, fields={"muted": False, "date_updated": acted}
+    )
+    assert same_second.entries[call_sid].participant.muted is True
+    assert cache.get(roster.key(CONFERENCE, "lease")) is None
+    # Newer than the action: applied as usual.
+    newer = roster.participant_updated(
+        CONFERENCE, call_sid=call_sid, sequence=4, fields={"muted": False, "date_updated": acted + timedelta(seconds=1)}
+    )
+    assert newer.entries[call_sid].participant.muted is False
+
+
 def test_delta_tells_rows_to_replace_add_delete_and_maybe_delete():
     roster.reconcile(CONFERENCE, [person(1), person(2), person(3)], started_at=time.time())
     base = roster.current_version(CONFERENCE)

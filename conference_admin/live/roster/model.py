@@ -49,6 +49,9 @@ class RosterEntry:
     # time.time() when a callback or the dashboard's own action last set this entry: a list
     # call that started before then is older news and must not overwrite it.
     fresh_at: float = 0.0
+    # Twilio's date_updated on the dashboard's own last action here: a callback stamped
+    # earlier describes the participant before that action and must not undo it.
+    acted_at: datetime | None = None
 
 
 @dataclass(frozen=True)

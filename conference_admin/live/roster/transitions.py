@@ -16,7 +16,7 @@ from conference_admin.history.recorder import history_conference_seen, history_r
 from conference_admin.twilio import Conference, Participant
 
 from .model import VISIBLE_FIELDS, Roster, RosterEntry, with_fields
-from .store import mutate, refresh_interval
+from .store import mutate, refresh_interval, release_reconcile
 
 # Call progress of a dial-out, in order: a callback only ever moves it forward.
 STATUS_RANK = {"queued": 0, "connecting": 1, "ringing": 2, "connected": 3}
@@ -105,7 +105,9 @@ def record_participant(
             return False
         arrived = participant.call_sid not in roster.entries
         changed = _put(roster, participant, version, held_now=held_now, beep_on_exit=beep_on_exit)
-        roster.entries[participant.call_sid].fresh_at = time.time()
+        entry = roster.entries[participant.call_sid]
+        entry.fresh_at = time.time()
+        entry.acted_at = participant.date_updated
         return changed
 
     recorded = mutate(conference_sid, change, settles=participant.call_sid)
@@ -242,6 +244,23 @@ def _in_order(roster: Roster, call_sid: str, sequence: int | None) -> bool:
     return sequence > roster.left_at_sequence.get(call_sid, -1)
 
 
+def _predates_action(entry: RosterEntry, participant: Participant, speaking: bool | None) -> bool | None:
+    """Whether an event may describe the participant before the dashboard's own last action.
+
+    True: stamped earlier than that action's result (a late delivery, e.g. the join of a
+    participant muted since): it must not undo the action. None: stamped in the same second
+    (Twilio's timestamps have one-second resolution) and it would change what the row shows:
+    the order cannot be told, so Twilio's list decides. False: newer, apply it.
+    """
+    acted_at, stamped = entry.acted_at, participant.date_updated
+    if acted_at is None or stamped is None or stamped > acted_at:
+        return False
+    if stamped < acted_at:
+        return True
+    unchanged = _visible(entry.participant) == _visible(participant) and speaking in (None, entry.speaking)
+    return False if unchanged else None
+
+
 def _participant_event(
     conference_sid: str,
     call_sid: str,
@@ -251,7 +270,10 @@ def _participant_event(
     joined: bool = False,
     speaking: bool | None = None,
 ) -> Roster:
+    undecided = False
+
     def change(roster: Roster, version: int) -> bool:
+        nonlocal undecided
         roster.callbacks_seen = True
         if roster.ended or not _in_order(roster, call_sid, sequence):
             return False
@@ -264,6 +286,12 @@ def _participant_event(
             participant = Participant(call_sid=call_sid, conference_sid=conference_sid, **values)
         else:
             participant = with_fields(entry.participant, **values)
+            predates = _predates_action(entry, participant, speaking)
+            if predates is not False:
+                undecided = predates is None
+                if sequence is not None:
+                    entry.last_sequence = sequence
+                return False
         changed = _put(roster, participant, version, speaking=speaking)
         fresh = roster.entries[call_sid]
         if sequence is not None:
@@ -271,7 +299,10 @@ def _participant_event(
         fresh.fresh_at = time.time()
         return changed
 
-    return mutate(conference_sid, change)
+    recorded = mutate(conference_sid, change)
+    if undecided:
+        release_reconcile(conference_sid)
+    return recorded
 
 
 def participant_joined(
