@@ -116,9 +116,14 @@
     var incomingBody = fragment.querySelector("#participant-rows");
     if (incomingBody) {
       // Whole table resent: busy rows stay exactly as they are on screen; their new state is kept.
+      // An idle row that already shows something newer (its own action's answer, which can land
+      // while this table was on its way) stays too: the table was rendered before that answer.
       Array.prototype.forEach.call(target.querySelectorAll(ROW), function (row) {
-        if (!isBusy(row)) return;
         var incoming = incomingBody.querySelector("#" + CSS.escape(row.id));
+        if (!isBusy(row)) {
+          if (incoming && isOlder(incoming, row)) incoming.setAttribute("hx-preserve", "true");
+          return;
+        }
         keep(row.id, incoming || "gone");
         if (!incoming) {
           incoming = document.createElement("tr");
