@@ -1,8 +1,8 @@
 """3. Refresh cost: unchanged refresh vs changed refresh vs full table vs full page.
 
 For 10, 50 and 250 participants (joined in the simulator engine directly):
-- bytes: the whole HTTP response (status line, headers, body) as gunicorn sends it, read off
-  a raw socket;
+- bytes: the whole HTTP response (status line, headers, body) as gunicorn sends it to a
+  browser (which accepts gzip), read off a raw socket;
 - server time: the request run in-process through Django's full stack (middleware, session,
   permissions, roster, template) with the test client, median and p99 after warm-up, kinds
   interleaved; plus the HTTP round trip to gunicorn for comparison;
@@ -32,6 +32,7 @@ def raw_get(base_url: str, path: str, headers: dict[str, str]) -> tuple[int, int
         f"GET {path} HTTP/1.1",
         f"Host: {host}:{port}",
         "Connection: close",
+        "Accept-Encoding: gzip, deflate, br",  # as every browser sends it
         *(f"{k}: {v}" for k, v in headers.items() if v),
     ]
     start = time.perf_counter()
@@ -74,7 +75,7 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
             )
             report.notes.append(
                 f"Bytes and HTTP time: {server.description}, raw socket, `Connection: close`, "
-                "whole response incl. headers."
+                "whole response incl. headers, gzip accepted as by a browser."
             )
             for size in sizes:
                 runs, warmup = plan[size]

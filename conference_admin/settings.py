@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # gzip for pages and fragments, never for event streams (conference_admin/http.py).
+    "conference_admin.http.CompressedPages",
     # An unchanged participant-table poll answers 204 here, from one cache round trip, with the
     # same authorization as the stack below (conference_admin/dashboard/poll.py).
     "conference_admin.dashboard.poll.UnchangedPollMiddleware",
