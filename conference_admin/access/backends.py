@@ -10,6 +10,7 @@ bounded by the timeout.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -32,12 +33,15 @@ def user_key(user_id) -> str:
     return f"auth:user:{user_id}"
 
 
-def permissions_key(user_id, generation: str) -> str:
-    return f"auth:perms:{generation}:{user_id}"
+def permissions_key(user_id) -> str:
+    return f"auth:perms:{user_id}"
+
+
+PERMISSION_CACHES = ("_perm_cache", "_user_perm_cache", "_group_perm_cache")
 
 
 def forget_user(user_id) -> None:
-    cache.delete_many([user_key(user_id), permissions_key(user_id, _generation())])
+    cache.delete_many([user_key(user_id), permissions_key(user_id)])
 
 
 def forget_everyone() -> None:
@@ -45,24 +49,33 @@ def forget_everyone() -> None:
 
 
 class CachedModelBackend(ModelBackend):
+    """The user row, and its permission set with the generation it was computed under: a warm
+    request reads both and the current generation in ONE round trip."""
+
     def get_user(self, user_id):
-        key = user_key(user_id)
-        user = cache.get(key)
+        keys = user_key(user_id), permissions_key(user_id)
+        found = cache.get_many([*keys, GENERATION_KEY])
+        generation = found.get(GENERATION_KEY) or _generation()
+        user: Any = found.get(keys[0])  # a cached User, with our two attributes set below
         if user is None:
             user = super().get_user(user_id)
             if user is None:
                 return None
-            cache.set(key, user, settings.AUTH_CACHE_SECONDS)
+            cache.set(keys[0], user, settings.AUTH_CACHE_SECONDS)
+        for name in PERMISSION_CACHES:
+            user.__dict__.pop(name, None)
+        computed_under, permissions = found.get(keys[1], (None, None))
+        if computed_under == generation:
+            user._perm_cache = permissions
+        user._auth_generation = generation
         return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            key = permissions_key(user_obj.pk, _generation())
-            permissions = cache.get(key)
-            if permissions is None:
-                permissions = super().get_all_permissions(user_obj)
-                cache.set(key, permissions, settings.AUTH_CACHE_SECONDS)
+            generation = getattr(user_obj, "_auth_generation", None) or _generation()
+            permissions = super().get_all_permissions(user_obj)
+            cache.set(permissions_key(user_obj.pk), (generation, permissions), settings.AUTH_CACHE_SECONDS)
             user_obj._perm_cache = permissions
         return user_obj._perm_cache

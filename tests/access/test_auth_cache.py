@@ -53,3 +53,28 @@ def test_a_changed_password_ends_other_sessions(client_as, demo, django_user_mod
     user.set_password("a-new-password-for-sam-77")
     user.save()
     assert client.get(reverse("conference-list")).status_code == 302
+
+
+def test_a_warm_request_reads_user_and_permissions_in_one_round_trip(client_as, demo, monkeypatch):
+    from django.core.cache import caches
+
+    client = client_as(SUPERVISOR)
+    page = reverse("conference-detail", args=[demo.sid(ESCALATION)])
+    assert client.get(page).status_code == 200  # warms user and permissions
+    backend, calls, depth = caches["default"], [], [0]
+    for name in ("get", "get_many"):
+        original = getattr(backend, name)
+
+        def counted(keys, *args, _original=original, **kwargs):
+            names = [keys] if isinstance(keys, str) else list(keys)
+            if not depth[0] and any(key.startswith("auth:") for key in names):
+                calls.append(names)  # an outer call only: a backend's get_many may call its own get
+            depth[0] += 1
+            try:
+                return _original(keys, *args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(backend, name, counted)
+    assert client.get(page).status_code == 200
+    assert len(calls) == 1, calls
