@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from conference_admin.twilio import Conference, Participant
+
+if TYPE_CHECKING:
+    from conference_admin.live.recordings import RecordingState
 
 # Participant fields whose change a supervisor sees; others (uri, account) never matter.
 VISIBLE_FIELDS = (
@@ -49,6 +53,8 @@ class RosterEntry:
     # time.time() when a callback or the dashboard's own action last set this entry: a list
     # call that started before then is older news and must not overwrite it.
     fresh_at: float = 0.0
+    # This participant's call recording (conference_admin.live.recordings), None: none known.
+    recording: RecordingState | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,11 @@ class Roster:
     callbacks_seen: bool = False
     reconciled_at: float | None = None
     last_error: str | None = None
+    # The conference's recording (conference_admin.live.recordings); `recording_read`: the
+    # recording list was read at least once, so None means "not recording", not "unknown".
+    recording: RecordingState | None = None
+    recording_read: bool = False
+    recording_version: int = 0  # the version at which `recording` last changed
 
     @property
     def ended(self) -> bool:
