@@ -306,3 +306,26 @@ def test_a_call_recording_started_from_the_row_asks_for_its_callbacks(supervisor
     assert create.params["RecordingStatusCallback"] == [
         f"https://dash.example.com/webhooks/twilio/recording-status?conference={demo.sid(ESCALATION)}"
     ]
+
+
+def test_the_poll_sends_the_header_only_when_the_recording_changed(supervisor_client, demo, seen):
+    seen(BILLING)
+    header(supervisor_client, demo, BILLING)
+    sid = demo.sid(BILLING)
+
+    def poll():
+        version = rosters.current_version(sid)
+        return version, lambda: supervisor_client.get(
+            reverse("participant-table", args=[sid]), {"version": version}, **HTMX
+        )
+
+    _, after_mute = poll()
+    supervisor_client.post(
+        reverse("participant-action", args=[sid, demo.call_sid(BILLING, "agent:alice"), "mute"]), {}, **HTMX
+    )
+    body = after_mute().content.decode()
+    assert "chip--muted" in body and 'id="recording-state"' not in body  # an open "Stop…" stays open
+    _, after_pause = poll()
+    post(supervisor_client, demo, "conference-recording-pause", BILLING)
+    body = after_pause().content.decode()
+    assert '<section id="recording-state" class="rec rec--paused"' in body and 'hx-swap-oob="true"' in body
