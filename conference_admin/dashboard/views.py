@@ -630,7 +630,10 @@ def conference_end(request: HtmxHttpRequest, conference_sid: str) -> HttpRespons
         return _back(conference_sid)
     context = {
         "conference": conference,
+        "conference_sid": conference_sid,
         "live": _is_live(conference),
+        # The header keeps its recording state, where the page's last poll swaps it in.
+        "recording": recordings.conference_recording(roster=services.roster_snapshot(conference_sid=conference_sid)),
         **page_options(request),
     }
     response = render(request, HEADER, context)

@@ -329,3 +329,11 @@ def test_the_poll_sends_the_header_only_when_the_recording_changed(supervisor_cl
     post(supervisor_client, demo, "conference-recording-pause", BILLING)
     body = after_pause().content.decode()
     assert '<section id="recording-state" class="rec rec--paused"' in body and 'hx-swap-oob="true"' in body
+
+
+def test_ending_the_conference_keeps_the_recording_state_in_the_header(supervisor_client, demo, seen):
+    seen(BILLING)
+    header(supervisor_client, demo, BILLING)
+    html = supervisor_client.post(reverse("conference-end", args=[demo.sid(BILLING)]), **HTMX).content.decode()
+    assert 'id="recording-state"' in html  # the last poll's out-of-band swap still finds its target
+    assert "Pause" not in html.split('id="recording-state"')[1]  # nothing to control once it ended
