@@ -381,3 +381,11 @@ SUPERVISION_PRESENCE_TTL_SECONDS = 30
 # --- History (conference_admin/history: ended conferences, reports, search) ---------------
 # Days history keeps a conference (metadata only) before `manage.py prune_history` removes it.
 HISTORY_RETENTION_DAYS = int(env("HISTORY_RETENTION_DAYS", "90"))
+# --- Recordings (conference_admin/live/recordings.py, dashboard/recordings.py) --------------
+# What a pause does unless the supervisor picks the other: "silence" (Twilio's default: the
+# recording keeps running with silence) or "skip" (the paused part is left out).
+RECORDING_PAUSE_BEHAVIOR = env("RECORDING_PAUSE_BEHAVIOR", "silence")
+if RECORDING_PAUSE_BEHAVIOR not in ("silence", "skip"):
+    raise ImproperlyConfigured("RECORDING_PAUSE_BEHAVIOR must be silence or skip.")
+# Alert (conference page and conferences list) when a recording stays paused this long.
+RECORDING_ALERT_PAUSED_SECONDS = int(env("RECORDING_ALERT_PAUSED_SECONDS", "300"))

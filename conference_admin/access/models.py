@@ -13,4 +13,6 @@ class Moderation(models.Model):
             ("add_participants", "Add participants (dial out)"),
             ("end_conferences", "End a conference or announce to all of it"),
             ("bulk_actions", "Act on many participants at once"),
+            ("pause_recordings", "Pause and resume recordings"),
+            ("control_recordings", "Start and stop recordings"),
         ]

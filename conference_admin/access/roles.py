@@ -14,11 +14,13 @@ MODERATE = "access.moderate_participants"
 ADD = "access.add_participants"
 END = "access.end_conferences"
 BULK = "access.bulk_actions"
+PAUSE_RECORDINGS = "access.pause_recordings"
+CONTROL_RECORDINGS = "access.control_recordings"
 VIEW_AUDIT = "audit.view_auditrecord"
 
 _OBSERVER = [VIEW]
-_SUPERVISOR = [*_OBSERVER, MODERATE, VIEW_AUDIT]
-_LEAD = [*_SUPERVISOR, ADD, END, BULK]
+_SUPERVISOR = [*_OBSERVER, MODERATE, VIEW_AUDIT, PAUSE_RECORDINGS]
+_LEAD = [*_SUPERVISOR, ADD, END, BULK, CONTROL_RECORDINGS]
 # Admin also runs Django admin: users, groups and the configured pick lists.
 _ADMIN = [
     *_LEAD,

@@ -49,6 +49,7 @@ def participant(request: HtmxHttpRequest, conference_sid: str, call_sid: str) ->
     lists = pick_lists()
     (row,) = build_rows(roster, conference_sid=conference_sid, entries=[entry])
     context = {
+        **views.page_options(request),  # what the user may do (recording controls by role)
         "row": row,
         "choices": [(sid, name) for sid, name in names.items() if sid != call_sid],
         "announcements": lists["announcements"],

@@ -24,6 +24,7 @@ STATUS_TEXT = {
     "complete": "Complete",
     "failed": "Failed",
 }
+RECORDING_TEXT = {"recording": "Rec", "paused": "Rec paused", "stopped": "Rec stopped"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class ParticipantRow:
     version: int = 0
     note: Note | None = None
     gone: bool = False
+    # This participant's call recording: recording | paused | stopped, "" when none is known.
+    recording: str = ""
 
     @property
     def dom_id(self) -> str:
@@ -74,6 +77,14 @@ class ParticipantRow:
     @property
     def warning(self) -> str:
         return " · ".join(self.warnings)
+
+    @property
+    def recording_text(self) -> str:
+        return RECORDING_TEXT.get(self.recording, "")
+
+    @property
+    def recording_active(self) -> bool:
+        return self.recording in ("recording", "paused")
 
 
 def _since(moment: datetime | None, now: datetime) -> timedelta | None:
@@ -125,6 +136,7 @@ def build_row(
         recorded_at=entry.fresh_at,
         version=max(entry.changed_version, touched),
         note=note,
+        recording=entry.recording.kind if entry.recording is not None else "",
     )
 
 

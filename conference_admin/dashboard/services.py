@@ -29,6 +29,7 @@ from conference_admin.twilio.params import CreateParticipantParams, UpdateConfer
 
 from .client import get_twilio_client
 from .errors import describe_read_error
+from .recordings import conference_recording_refresh, with_recording_callbacks
 
 LIVE_CONFERENCE_STATUSES = ("in-progress", "init")
 CALL_PROGRESS_EVENTS = ["initiated", "ringing", "answered", "completed"]
@@ -226,7 +227,7 @@ def with_status_callbacks(conference_sid: str, params: Mapping[str, Any]) -> dic
     if not params.get("conference_status_callback"):
         params["conference_status_callback"] = f"{public}{reverse('webhook-conference-status')}"
         params["conference_status_callback_event"] = CONFERENCE_EVENT_GROUPS
-    return params
+    return with_recording_callbacks(conference_sid, params)  # a create that starts a recording
 
 
 DIAL_LABEL_PREFIX = "dial:"
@@ -457,7 +458,15 @@ def roster_refresh(*, conference_sid: str) -> RosterMeta | None:
             raise ConferenceNotFound(conference_sid) from error
         return describe_read_error(error)
 
-    return rosters.refresh(conference_sid, partial(_fetch_roster, conference_sid), on_error=on_error)
+    meta = rosters.refresh(conference_sid, partial(_fetch_roster, conference_sid), on_error=on_error)
+    # The recording state a page shows is read at most once per interval too (dashboard/recordings.py).
+    if (
+        meta is not None
+        and not meta.ended
+        and conference_recording_refresh(conference_sid=conference_sid, only_if_read=True)
+    ):
+        meta = rosters.read_meta(conference_sid)
+    return meta
 
 
 def conference_roster(*, conference_sid: str) -> Roster:

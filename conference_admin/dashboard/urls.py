@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import converters, pickers, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
+from . import converters, pickers, recording_views, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -37,4 +37,27 @@ urlpatterns = [
         "conferences/<conference_sid:conference_sid>/announce/", views.conference_announce, name="conference-announce"
     ),
     path("conferences/<conference_sid:conference_sid>/end/", views.conference_end, name="conference-end"),
+    path(
+        "conferences/<conference_sid:conference_sid>/recording/",
+        recording_views.conference_recording,
+        name="conference-recording",
+    ),
+    *(
+        path(
+            f"conferences/<conference_sid:conference_sid>/recording/{verb}/",
+            recording_views.conference_recording_action,
+            {"verb": verb},
+            name=f"conference-recording-{verb}",
+        )
+        for verb in ("pause", "resume", "stop")
+    ),
+    *(
+        path(
+            f"conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/recording/{verb}/",
+            recording_views.participant_recording_action,
+            {"verb": verb},
+            name=f"participant-recording-{verb}",
+        )
+        for verb in ("start", "pause", "resume", "stop")
+    ),
 ]

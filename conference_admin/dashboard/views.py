@@ -23,13 +23,13 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from conference_admin.access.roles import ADD, END, MODERATE, VIEW
+from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, PAUSE_RECORDINGS, VIEW
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import Marks, Roster, Snapshot
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
-from . import forms, poll, services
+from . import forms, poll, recordings, services
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
 from .rows import Note, ParticipantRow, build_rows, gone_row
@@ -51,7 +51,13 @@ MAX_BEHIND = 250  # Twilio's largest conference
 def _abilities(request: HtmxHttpRequest) -> dict[str, bool]:
     """What this user may do, decided here so templates only show what is allowed."""
     user = request.user
-    return {"can_moderate": user.has_perm(MODERATE), "can_add": user.has_perm(ADD), "can_end": user.has_perm(END)}
+    return {
+        "can_moderate": user.has_perm(MODERATE),
+        "can_add": user.has_perm(ADD),
+        "can_end": user.has_perm(END),
+        "can_pause_recordings": user.has_perm(PAUSE_RECORDINGS),
+        "can_control_recordings": user.has_perm(CONTROL_RECORDINGS),
+    }
 
 
 def page_options(request: HtmxHttpRequest) -> dict[str, Any]:
@@ -63,6 +69,7 @@ def page_options(request: HtmxHttpRequest) -> dict[str, Any]:
         "wait_music": SimpleLazyObject(lambda: lists["wait_music"]),
         "announcements": SimpleLazyObject(lambda: lists["announcements"]),
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
+        "pause_behaviors": recordings.pause_behaviors(),
         **_abilities(request),
     }
 
@@ -223,6 +230,7 @@ def _roster_context(
         "new_rows": rows(entries=arrived) if arrived else [],
         "participant_count": len(roster.entries),
         "alerts": [alert for alert in alerts if not alert.call_sid],
+        "recording": recordings.conference_recording(roster=roster),
         "version": view.version,
         "mode": roster.mode,
         "roster_error": roster.last_error,
@@ -274,6 +282,8 @@ def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
         "live": not roster.ended,
         **page_options(request),
     }
+    # The header's recording state is sent only when it changed (its open "Stop…" stays open).
+    context["recording_changed"] = known is None or delta is None or roster.recording_version > known
     if delta is None:
         context.update(_roster_context(request, view, conference_sid), full=True)
     else:
@@ -620,7 +630,10 @@ def conference_end(request: HtmxHttpRequest, conference_sid: str) -> HttpRespons
         return _back(conference_sid)
     context = {
         "conference": conference,
+        "conference_sid": conference_sid,
         "live": _is_live(conference),
+        # The header keeps its recording state, where the page's last poll swaps it in.
+        "recording": recordings.conference_recording(roster=services.roster_snapshot(conference_sid=conference_sid)),
         **page_options(request),
     }
     response = render(request, HEADER, context)

@@ -22,6 +22,7 @@ from django.db.models import Q
 
 from . import roster as rosters
 from .models import ConferenceEvent
+from .recordings import RecordingState
 from .roster import Roster
 
 CUSTOMER, AGENT, SUPERVISOR = "customer", "agent", "supervisor"
@@ -77,7 +78,8 @@ def clock_text(delta: timedelta) -> str:
 
 @dataclass(frozen=True)
 class Alert:
-    # all-held | alone | waiting-alone | agent-dropped (conference); hold | ringing | hold-ends-conference (row)
+    # all-held | alone | waiting-alone | agent-dropped | recording-paused (conference);
+    # hold | ringing | hold-ends-conference | recording-paused (row: a participant's call recording)
     kind: str
     text: str
     call_sid: str = ""
@@ -103,8 +105,19 @@ def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable
     wait_limit = timedelta(seconds=settings.SUPERVISION_ALERT_WAITING_TO_START_SECONDS)
     entries = list(roster.entries.values())
     alerts: list[Alert] = []
+    paused_limit = timedelta(seconds=settings.RECORDING_ALERT_PAUSED_SECONDS)
+    if _paused_long(roster.recording, now, paused_limit):
+        alerts.append(Alert("recording-paused", f"Recording paused {_minutes(roster.recording, now)} min: resume?"))
     for entry in entries:
         p = entry.participant
+        if _paused_long(entry.recording, now, paused_limit):
+            alerts.append(
+                Alert(
+                    "recording-paused",
+                    f"{p.identifier}: call recording paused {_minutes(entry.recording, now)} min: resume?",
+                    p.call_sid,
+                )
+            )
         if p.status == "connected" and p.hold and entry.hold_since and _elapsed(now, entry.hold_since) >= hold_limit:
             held = clock_text(_elapsed(now, entry.hold_since))
             alerts.append(Alert("hold", f"{p.identifier} on hold {held}", p.call_sid))
@@ -142,6 +155,22 @@ def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable
             if label not in present:
                 alerts.append(Alert("agent-dropped", f"agent dropped: {label}"))
     return alerts
+
+
+def _paused_long(recording: RecordingState | None, now: datetime, limit: timedelta) -> bool:
+    """A recording paused for at least `limit` (a customer may have finished reading a card
+    number long ago, and everything since is missing from the recording)."""
+    return (
+        recording is not None
+        and recording.paused
+        and recording.since is not None
+        and (_elapsed(now, recording.since) >= limit)
+    )
+
+
+def _minutes(recording: RecordingState | None, now: datetime) -> int:
+    since = recording.since if recording is not None else None
+    return int(_elapsed(now, since).total_seconds() // 60) if since is not None else 0
 
 
 def by_row(alerts: Iterable[Alert]) -> dict[str, tuple[str, ...]]:

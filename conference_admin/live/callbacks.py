@@ -19,13 +19,16 @@ from conference_admin.history.recorder import history_callback
 from conference_admin.twilio.resources import parse_rfc2822
 from conference_admin.twilio.signature import signed_content
 
-from . import roster
+from . import recordings, roster
 from .models import ConferenceEvent
 
 log = logging.getLogger(__name__)
 
 CONFERENCE_SID = re.compile(r"^CF[0-9a-fA-F]{32}$")
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
+# What Twilio reports of a recording (RecordingStatusCallbackEvent): others are stored only.
+RECORDING_STATUSES = {"in-progress", "paused", "stopped", "completed", "absent", "failed"}
 SEQUENCE_NUMBER = re.compile(r"[0-9]{1,10}")
 MAX_SEQUENCE_NUMBER = 2**31 - 1
 
@@ -201,4 +204,30 @@ def receive_call_status_callback(params, conference_sid: str) -> Outcome:
         roster.call_progressed(conference_sid, call_sid=call_sid, status="connected")
     elif call_status in CALL_PROGRESS:
         roster.call_progressed(conference_sid, call_sid=call_sid, status=CALL_PROGRESS[call_status][0])
+    return Outcome(stored=True)
+
+
+def receive_recording_status_callback(params, conference_sid: str) -> Outcome:
+    """A recording status callback: the conference's recording (no CallSid) or a participant's
+    call recording. The conference comes from the callback (ConferenceSid) or, for a call
+    recording, from the `?conference=` the dashboard put in the callback URL."""
+    call_sid = params.get("CallSid", "")
+    recording_sid = params.get("RecordingSid", "")
+    status = (params.get("RecordingStatus") or "").lower()
+    conference_sid = params.get("ConferenceSid") or conference_sid
+    if not CONFERENCE_SID.match(conference_sid or "") or not RECORDING_SID.match(recording_sid) or not status:
+        raise InvalidCallback("a conference, RecordingSid and RecordingStatus are required")
+    if call_sid and not CALL_SID.match(call_sid):
+        raise InvalidCallback("CallSid is not a call SID")
+    # A conference recording's callback may name a call too; its source says which kind it is.
+    of_conference = not call_sid or (params.get("RecordingSource") or "").startswith(("Conference", "StartConference"))
+    if not _store(conference_sid, f"recording-{status}", params, call_sid="" if of_conference else call_sid):
+        return Outcome(stored=False, duplicate=True)
+    if status in RECORDING_STATUSES:
+        recordings.recording_reported(
+            conference_sid,
+            call_sid="" if of_conference else call_sid,
+            recording_sid=recording_sid,
+            status=status,
+        )
     return Outcome(stored=True)

@@ -37,6 +37,11 @@ EVENT_TEXT = {
     "call-no-answer": "{who} did not answer",
     "call-failed": "Call to {who} failed",
     "call-canceled": "Call to {who} was cancelled",
+    # Recording status callbacks: {who} is the participant of a call recording, else "someone".
+    "recording-in-progress": "Recording in progress",
+    "recording-completed": "Recording completed",
+    "recording-absent": "Recording absent (nothing recorded)",
+    "recording-failed": "Recording failed",
 }
 HIDDEN_EVENTS = ("participant-speech-start", "participant-speech-stop")
 

@@ -64,3 +64,18 @@ def call_status(request):
     except callbacks.InvalidCallback as exc:
         return HttpResponseBadRequest(str(exc))
     return HttpResponse(status=204)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def recording_status(request):
+    """A recording's status (in-progress, completed, absent): the conference's recording, or a
+    participant's call recording (`?conference=` names the conference, as for call status)."""
+    if not _signed_by_twilio(request):
+        return HttpResponseForbidden("Invalid signature")
+    try:
+        callbacks.receive_recording_status_callback(request.POST, request.GET.get("conference", ""))
+    except callbacks.InvalidCallback as exc:
+        return HttpResponseBadRequest(str(exc))
+    return HttpResponse(status=204)

@@ -12,7 +12,17 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conference_admin.access.roles import ADD, BULK, END, MODERATE, ROLE_PERMISSIONS, VIEW, VIEW_AUDIT
+from conference_admin.access.roles import (
+    ADD,
+    BULK,
+    CONTROL_RECORDINGS,
+    END,
+    MODERATE,
+    PAUSE_RECORDINGS,
+    ROLE_PERMISSIONS,
+    VIEW,
+    VIEW_AUDIT,
+)
 from conference_admin.dashboard.views import ACTIONS
 
 from ..dashboard.conftest import ESCALATION, upstream
@@ -51,9 +61,18 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "history-search-export": (VIEW_AUDIT, ("GET",)),
     "history-report": (VIEW, ("GET",)),
     "history-report-export": (VIEW_AUDIT, ("GET",)),
+    # recordings (dashboard/recording_views.py): Supervisor pauses and resumes, Lead also starts and stops
+    "conference-recording": (VIEW, ("GET",)),
+    "conference-recording-pause": (PAUSE_RECORDINGS, ("POST",)),
+    "conference-recording-resume": (PAUSE_RECORDINGS, ("POST",)),
+    "conference-recording-stop": (CONTROL_RECORDINGS, ("POST",)),
+    "participant-recording-pause": (PAUSE_RECORDINGS, ("POST",)),
+    "participant-recording-resume": (PAUSE_RECORDINGS, ("POST",)),
+    "participant-recording-start": (CONTROL_RECORDINGS, ("POST",)),
+    "participant-recording-stop": (CONTROL_RECORDINGS, ("POST",)),
 }
 # Signed by Twilio instead of a login (conference_admin/live/webhooks.py).
-WEBHOOKS = {"webhook-conference-status", "webhook-call-status"}
+WEBHOOKS = {"webhook-conference-status", "webhook-call-status", "webhook-recording-status"}
 PARTICIPANT = "agent:carol"
 
 
@@ -141,8 +160,9 @@ def test_the_matrix_reads_as_intended():
     """The rule table in words, so a change to roles.py shows up here too."""
     observer, supervisor, lead, admin = (set(ROLE_PERMISSIONS[r]) for r in ROLES)
     assert observer == {VIEW}
-    assert {VIEW, MODERATE, VIEW_AUDIT} <= supervisor and not {ADD, END} & supervisor
-    assert {VIEW, MODERATE, VIEW_AUDIT, ADD, END} <= lead
+    assert {VIEW, MODERATE, VIEW_AUDIT, PAUSE_RECORDINGS} <= supervisor
+    assert not {ADD, END, CONTROL_RECORDINGS} & supervisor
+    assert {VIEW, MODERATE, VIEW_AUDIT, ADD, END, PAUSE_RECORDINGS, CONTROL_RECORDINGS} <= lead
     assert lead <= admin
 
 

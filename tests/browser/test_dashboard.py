@@ -230,7 +230,9 @@ def test_double_click_sends_one_request(logged_in, simulator, demo):
     page.goto(f"/conferences/{conference.sid}/")
     carol = row(page, simulator, conference.sid, "agent:carol")
     simulator.reset_request_log()
-    carol.get_by_role("button", name="Mute agent:carol", exact=True).evaluate("button => { button.click(); button.click(); }")
+    carol.get_by_role("button", name="Mute agent:carol", exact=True).evaluate(
+        "button => { button.click(); button.click(); }"
+    )
     expect(carol.get_by_role("button", name="Unmute agent:carol")).to_be_visible()
     assert simulator.request_counts()["UpdateParticipant"] == 1
 

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from conference_admin.twilio import Conference, Participant
+
+if TYPE_CHECKING:
+    from conference_admin.live.recordings import RecordingState
 
 # Participant fields whose change a supervisor sees; others (uri, account) never matter.
 VISIBLE_FIELDS = (
@@ -52,6 +56,8 @@ class RosterEntry:
     # Twilio's date_updated on the dashboard's own last action here: a callback stamped
     # earlier describes the participant before that action and must not undo it.
     acted_at: datetime | None = None
+    # This participant's call recording (conference_admin.live.recordings), None: none known.
+    recording: RecordingState | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,11 @@ class Roster:
     callbacks_seen: bool = False
     reconciled_at: float | None = None
     last_error: str | None = None
+    # The conference's recording (conference_admin.live.recordings); `recording_read`: the
+    # recording list was read at least once, so None means "not recording", not "unknown".
+    recording: RecordingState | None = None
+    recording_read: bool = False
+    recording_version: int = 0  # the version at which `recording` last changed
 
     @property
     def ended(self) -> bool:
