@@ -23,8 +23,8 @@ from django.utils import timezone
 from conference_admin.audit.recorder import audit_attempt, audit_resolution
 from conference_admin.live import roster as rosters
 from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_alerts
-from conference_admin.live.roster import Roster, RosterMeta, Snapshot
-from conference_admin.twilio import Conference, Participant, TwilioApiError, TwilioError
+from conference_admin.live.roster import CallIdentity, Roster, RosterMeta, Snapshot
+from conference_admin.twilio import Call, Conference, Participant, TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateParticipantParams, UpdateConferenceParams
 
 from .client import get_twilio_client
@@ -257,7 +257,9 @@ def participant_dial(
     except TwilioError as error:
         error.participant_label = label or None
         raise
-    return Recorded(participant, rosters.record_participant(conference_sid, participant))
+    # The dashboard dialled `to` itself: who is on this call is known, nothing to fetch.
+    dialled = CallIdentity(from_=from_, to=to, direction="outbound-api")
+    return Recorded(participant, rosters.record_participant(conference_sid, participant, identity=dialled))
 
 
 def participant_add(
@@ -372,6 +374,12 @@ def conference_announce(
 
 
 # --- selectors ----------------------------------------------------------------------------
+
+
+def call_fetch(call_sid: str) -> Call:
+    """Who is on a call (FetchCall): a read, not audited. Called only by live/identity.py, in
+    the background, once per call (see DashboardConfig.ready)."""
+    return get_twilio_client().fetch_call(call_sid)
 
 
 def _fetch_roster(conference_sid: str) -> tuple[list[Participant], Conference | None]:
