@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from conference_admin.live.alerts import PENDING_STATUSES, Alert, by_row, conference_alerts, participant_role
-from conference_admin.live.roster import InFlight, Marks, Roster, RosterEntry
+from conference_admin.live.roster import CallIdentity, InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
 
 STATUS_TEXT = {
@@ -24,6 +24,26 @@ STATUS_TEXT = {
     "complete": "Complete",
     "failed": "Failed",
 }
+
+
+# Twilio's call directions, as a row says them.
+DIRECTION_TEXT = {
+    "inbound": "inbound",
+    "outbound-api": "outbound",
+    "outbound-dial": "outbound",
+    "trunking-originating": "trunk, inbound",
+    "trunking-terminating": "trunk, outbound",
+}
+
+
+def identity_text(identity: CallIdentity | None, name: str) -> str:
+    """Number (or client/SIP identity) · direction · caller name; the number is left out when it
+    is already the row's name. Empty until the identity is known."""
+    if identity is None:
+        return ""
+    direction = DIRECTION_TEXT.get(identity.direction or "", identity.direction or "")
+    number = "" if identity.number == name else identity.number
+    return " · ".join(part for part in (number, direction, identity.caller_name or "") if part)
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,8 @@ class ParticipantRow:
     version: int = 0
     note: Note | None = None
     gone: bool = False
+    # Who is on the call ("+14155550101 · inbound · WHITFIELD DANA"), once known; "" until then.
+    identity: str = ""
 
     @property
     def dom_id(self) -> str:
@@ -99,10 +121,11 @@ def build_row(
     target = participant.call_sid_to_coach or ""
     hold = bool(participant.hold)
     hold_since = entry.hold_since if hold else None
+    name = entry.display_name
     return ParticipantRow(
         conference_sid=conference_sid,
         call_sid=participant.call_sid,
-        name=participant.identifier,
+        name=name,
         label=participant.label or "",
         status=status,
         status_text=STATUS_TEXT.get(status, status.capitalize()),
@@ -125,6 +148,7 @@ def build_row(
         recorded_at=entry.fresh_at,
         version=max(entry.changed_version, touched),
         note=note,
+        identity=identity_text(entry.identity, name),
     )
 
 
