@@ -31,6 +31,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 
+from django import db
 from django.conf import settings
 from django.core.cache import cache
 
@@ -75,9 +76,16 @@ class _Pool:
         with self._lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="call-identity")
-            future = self._executor.submit(task)
+            future = self._executor.submit(self._run, task)
             self._pending.add(future)
         future.add_done_callback(self._done)
+
+    @staticmethod
+    def _run(task: Callable[[], None]) -> None:
+        try:
+            task()
+        finally:
+            db.connection.close()  # history's write, if any: a worker thread keeps no connection
 
     def _done(self, future: Future) -> None:
         with self._lock:

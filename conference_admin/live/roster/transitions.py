@@ -12,7 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from conference_admin.history.recorder import history_conference_seen, history_roster_changed
+from conference_admin.history.recorder import (
+    history_conference_seen,
+    history_identity_known,
+    history_roster_changed,
+)
 from conference_admin.live import identity as call_identity
 from conference_admin.twilio import Conference, Participant
 
@@ -125,6 +129,8 @@ def record_participant(
     recorded = mutate(conference_sid, change, settles=participant.call_sid)
     if arrived:  # a dial-out the roster did not have: history learns of it now
         history_roster_changed(conference_sid, joined=[participant])
+        if identity is not None:
+            _history_identities(conference_sid, {participant.call_sid: identity})
         _learn_identities(recorded, [participant.call_sid])
     return recorded
 
@@ -132,17 +138,26 @@ def record_participant(
 def record_identity(conference_sid: str, identities: Mapping[str, CallIdentity]) -> Roster:
     """Who is on these calls (live/identity.py found out): each row shows it from now on."""
 
+    applied: dict[str, CallIdentity] = {}
+
     def change(roster: Roster, version: int) -> bool:
-        changed = False
         for call_sid, identity in identities.items():
             entry = roster.entries.get(call_sid)
             if entry is not None and entry.identity != identity:
                 entry.identity = identity
                 entry.changed_version = version
-                changed = True
-        return changed
+                applied[call_sid] = identity
+        return bool(applied)
 
-    return mutate(conference_sid, change)
+    recorded = mutate(conference_sid, change)
+    _history_identities(conference_sid, applied)
+    return recorded
+
+
+def _history_identities(conference_sid: str, identities: Mapping[str, CallIdentity]) -> None:
+    if identities:
+        known = {sid: (identity.number, identity.direction or "") for sid, identity in identities.items()}
+        history_identity_known(conference_sid, known)
 
 
 def _learn_identities(roster: Roster, call_sids: Iterable[str]) -> None:
