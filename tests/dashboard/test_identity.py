@@ -100,6 +100,14 @@ def test_a_row_with_its_identity_stays_within_the_byte_budget(supervisor_client,
     row = row_html(html, demo.call_sid(ESCALATION, "agent:carol"))
     assert "client:carol · outbound" in row
     assert len(row.encode()) <= ROW_BUDGET, len(row.encode())
+    # Every row of a conference with caller names and international numbers, on average.
+    seen(ONBOARDING)
+    call_identity.run()
+    html = supervisor_client.get(reverse("conference-detail", args=[demo.sid(ONBOARDING)])).content.decode()
+    listed = demo.simulator.list_participants(demo.simulator.account_sid, demo.sid(ONBOARDING))
+    sizes = [len(row_html(html, p.call_sid).encode()) for p in listed]
+    assert html.count('class="ident"') == 3
+    assert max(sizes) <= ROW_BUDGET + 256 and sum(sizes) / len(sizes) <= ROW_BUDGET, sizes
 
 
 def listed(client, query) -> set[str]:
