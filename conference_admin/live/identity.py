@@ -65,7 +65,8 @@ def key(call_sid: str, part: str = "") -> str:
 
 
 class _Pool:
-    """A few daemon threads per process; created on first use."""
+    """WORKERS threads per process, started on first use (so after a server forks its workers).
+    A fetch still running at shutdown delays the process's exit by TWILIO_TOTAL_TIMEOUT at most."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
