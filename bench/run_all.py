@@ -26,6 +26,7 @@ def benchmarks():
     import bench_action_overhead
     import bench_browser
     import bench_client_vs_sdk
+    import bench_fetchcall_budget
     import bench_refresh_cost
     import bench_throughput
     import bench_upstream_calls
@@ -39,6 +40,7 @@ def benchmarks():
         5: lambda quick, append: bench_throughput.run(quick, append),
         6: lambda quick, append: bench_client_vs_sdk.run(quick, append),
         7: lambda quick, append: bench_browser.run(quick, append),
+        13: lambda quick, append: bench_fetchcall_budget.run(quick, append),
     }
 
 

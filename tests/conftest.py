@@ -32,6 +32,16 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def call_identity():
+    """Callers' identities are fetched in background threads; in tests the work waits for
+    `call_identity.run()`, so no test sees a FetchCall it did not ask for."""
+    from conference_admin.live import identity
+
+    with identity.deferred() as pending:
+        yield pending
+
+
 @pytest.fixture(scope="session")
 def simulator_server():
     from conference_admin.simulator.engine import ManualClock, Simulator

@@ -11,7 +11,12 @@ class DashboardConfig(AppConfig):
         from django.contrib.auth.models import Group, Permission
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        from conference_admin.live import identity
+
+        from . import services
         from .poll import new_epoch
+
+        identity.use_fetch(services.call_fetch)  # who is on each call: fetched once, in the background
 
         # Any change to who may do what voids every unchanged-poll grant (see poll.py).
         user = get_user_model()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from conference_admin.live.alerts import PENDING_STATUSES, Alert, by_row, conference_alerts, participant_role
-from conference_admin.live.roster import InFlight, Marks, Roster, RosterEntry
+from conference_admin.live.roster import CallIdentity, InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
 
 STATUS_TEXT = {
@@ -25,6 +25,26 @@ STATUS_TEXT = {
     "failed": "Failed",
 }
 RECORDING_TEXT = {"recording": "Rec", "paused": "Rec paused", "stopped": "Rec stopped"}
+
+
+# Twilio's call directions, as a row says them.
+DIRECTION_TEXT = {
+    "inbound": "inbound",
+    "outbound-api": "outbound",
+    "outbound-dial": "outbound",
+    "trunking-originating": "trunk, inbound",
+    "trunking-terminating": "trunk, outbound",
+}
+
+
+def identity_text(identity: CallIdentity | None, name: str) -> str:
+    """Number (or client/SIP identity) · direction · caller name; the number is left out when it
+    is already the row's name. Empty until the identity is known."""
+    if identity is None:
+        return ""
+    direction = DIRECTION_TEXT.get(identity.direction or "", identity.direction or "")
+    number = "" if identity.number == name else identity.number
+    return " · ".join(part for part in (number, direction, identity.caller_name or "") if part)
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,8 @@ class ParticipantRow:
     gone: bool = False
     # This participant's call recording: recording | paused | stopped, "" when none is known.
     recording: str = ""
+    # Who is on the call ("+14155550101 · inbound · WHITFIELD DANA"), once known; "" until then.
+    identity: str = ""
 
     @property
     def dom_id(self) -> str:
@@ -110,10 +132,11 @@ def build_row(
     target = participant.call_sid_to_coach or ""
     hold = bool(participant.hold)
     hold_since = entry.hold_since if hold else None
+    name = entry.display_name
     return ParticipantRow(
         conference_sid=conference_sid,
         call_sid=participant.call_sid,
-        name=participant.identifier,
+        name=name,
         label=participant.label or "",
         status=status,
         status_text=STATUS_TEXT.get(status, status.capitalize()),
@@ -137,6 +160,7 @@ def build_row(
         version=max(entry.changed_version, touched),
         note=note,
         recording=entry.recording.kind if entry.recording is not None else "",
+        identity=identity_text(entry.identity, name),
     )
 
 

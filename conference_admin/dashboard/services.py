@@ -23,8 +23,8 @@ from django.utils import timezone
 from conference_admin.audit.recorder import audit_attempt, audit_resolution
 from conference_admin.live import roster as rosters
 from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_alerts
-from conference_admin.live.roster import Roster, RosterMeta, Snapshot
-from conference_admin.twilio import Conference, Participant, TwilioApiError, TwilioError
+from conference_admin.live.roster import CallIdentity, Roster, RosterMeta, Snapshot
+from conference_admin.twilio import Call, Conference, Participant, TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateParticipantParams, UpdateConferenceParams
 
 from .client import get_twilio_client
@@ -258,7 +258,9 @@ def participant_dial(
     except TwilioError as error:
         error.participant_label = label or None
         raise
-    return Recorded(participant, rosters.record_participant(conference_sid, participant))
+    # The dashboard dialled `to` itself: who is on this call is known, nothing to fetch.
+    dialled = CallIdentity(from_=from_, to=to, direction="outbound-api")
+    return Recorded(participant, rosters.record_participant(conference_sid, participant, identity=dialled))
 
 
 def participant_add(
@@ -373,6 +375,12 @@ def conference_announce(
 
 
 # --- selectors ----------------------------------------------------------------------------
+
+
+def call_fetch(call_sid: str) -> Call:
+    """Who is on a call (FetchCall): a read, not audited. Called only by live/identity.py, in
+    the background, once per call (see DashboardConfig.ready)."""
+    return get_twilio_client().fetch_call(call_sid)
 
 
 def _fetch_roster(conference_sid: str) -> tuple[list[Participant], Conference | None]:
@@ -610,23 +618,45 @@ class ConferenceListing:
     failed_at: datetime | None
 
 
-def conference_list_live(*, name_contains: str = "") -> ConferenceListing:
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+# What a typed phone number may contain besides digits: "+1 (415) 555-0101".
+PHONE_PUNCTUATION = set(" +()-.")
+
+
+def _finds(needle: str, conference: Conference, roster: Roster) -> bool:
+    """Whether `needle` (casefolded) is in the conference's name, or in a participant's label or
+    number; a typed phone number matches whatever its punctuation ("415 555-0101")."""
+    if needle in (conference.friendly_name or "").casefold():
+        return True
+    digits = _digits(needle)
+    dialled = len(digits) >= 3 and all(ch.isdigit() or ch in PHONE_PUNCTUATION for ch in needle)
+    for entry in roster.entries.values():
+        number = entry.identity.number if entry.identity else ""
+        if needle in (entry.participant.label or "").casefold() or needle in number.casefold():
+            return True
+        if dialled and digits in _digits(number):
+            return True
+    return False
+
+
+def conference_list_live(*, matching: str = "") -> ConferenceListing:
     """Live conferences (in progress, and init ones waiting to start), newest first, with counts
-    and alerts, and when Twilio was last listed successfully.
+    and alerts, and when Twilio was last listed successfully. `matching`: only those whose name,
+    or a participant's label or number, contains it.
 
     The list and each roster come from the shared cache, refreshed single-flight, so a page
     of supervisors polling this costs Twilio the same as one.
     """
     listing = _live_listing()
-    conferences = listing.conferences
-    needle = name_contains.strip().casefold()
-    if needle:
-        conferences = [c for c in conferences if needle in (c.friendly_name or "").casefold()]
+    needle = matching.strip().casefold()
     now = timezone.now()
     summaries = []
-    for conference in conferences:
+    for conference in listing.conferences:
         roster = conference_roster(conference_sid=conference.sid)
-        if roster.ended:
+        if roster.ended or (needle and not _finds(needle, conference, roster)):
             continue
         summaries.append(_summary(conference, roster, now))
     found = conferences_alerts(

@@ -143,7 +143,7 @@ def conference_list(request: HtmxHttpRequest) -> HttpResponse:
     name = form.cleaned_data["q"] if form.is_valid() else ""
     context: dict[str, Any] = {"form": form, "query": name, "now": timezone.now(), **page_options(request)}
     try:
-        listing = services.conference_list_live(name_contains=name)
+        listing = services.conference_list_live(matching=name)
     except TwilioError as error:
         if request.htmx:
             # Keep the last list on screen; say why it is stale.

@@ -6,6 +6,8 @@
                                                    dashboard itself dialled)
     history_conference_ended(sid, reason=..., at=...)
     history_callback(event)                        a status callback, once it is stored
+    history_identity_known(sid, {call_sid: (number, direction)})
+                                                   who is on these calls (caller identity)
 
 Each is cheap: nothing at all when there is nothing new, otherwise one short transaction of
 bulk statements. None of them ever raises: history must not break a poll or a callback, so a
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.db import transaction
@@ -182,6 +184,17 @@ def history_conference_ended(conference_sid: str, *, reason: str = "", at: datet
         if first_join["first"]:
             ConferenceRecord.objects.filter(sid=conference_sid, started_at__isnull=True).update(
                 started_at=first_join["first"]
+            )
+
+
+@_never_raises
+def history_identity_known(conference_sid: str, identities: Mapping[str, tuple[str, str]]) -> None:
+    """The number (or client/SIP identity) and direction of these participants' calls, found
+    after they joined: their sessions (written when they joined) say so from now on."""
+    with transaction.atomic():
+        for call_sid, (number, direction) in identities.items():
+            ParticipantSession.objects.filter(conference__sid=conference_sid, call_sid=call_sid).update(
+                number=number[:128], direction=direction[:32]
             )
 
 

@@ -10,6 +10,7 @@ of news: the dashboard's actions, each status callback event, the reconciling li
 from . import store
 from .model import (
     MARK_STALE_SECONDS,
+    CallIdentity,
     InFlight,
     Marks,
     Roster,
@@ -45,6 +46,7 @@ from .transitions import (
     participant_updated,
     reconcile,
     record_conference,
+    record_identity,
     record_participant,
     record_reconcile_failure,
     record_removed,
@@ -52,6 +54,7 @@ from .transitions import (
 
 __all__ = [
     "COLD_START_WAIT",
+    "CallIdentity",
     "MARK_STALE_SECONDS",
     "Fetch",
     "InFlight",
@@ -80,6 +83,7 @@ __all__ = [
     "read_meta",
     "reconcile",
     "record_conference",
+    "record_identity",
     "record_participant",
     "record_reconcile_failure",
     "record_removed",

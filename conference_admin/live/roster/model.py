@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from conference_admin.twilio import Conference, Participant
+from conference_admin.twilio import Call, Conference, Participant
 
 if TYPE_CHECKING:
     from conference_admin.live.recordings import RecordingState
@@ -34,6 +34,40 @@ VISIBLE_FIELDS = (
 TOMBSTONE_LIMIT = 500
 # An upstream call lasts at most TWILIO_TOTAL_TIMEOUT (20 s); an older mark is a crashed request's.
 MARK_STALE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class CallIdentity:
+    """Who is on a participant's call (Twilio's Call resource); it never changes during the call."""
+
+    from_: str | None = None
+    to: str | None = None
+    from_formatted: str | None = None
+    to_formatted: str | None = None
+    direction: str | None = None  # inbound, outbound-api, outbound-dial, trunking-*
+    caller_name: str | None = None
+    forwarded_from: str | None = None
+
+    @classmethod
+    def of(cls, call: Call) -> CallIdentity:
+        return cls(
+            call.from_, call.to, call.from_formatted, call.to_formatted, call.direction, call.caller_name,
+            call.forwarded_from,
+        )  # fmt: skip
+
+    @property
+    def inbound(self) -> bool:
+        return self.direction == "inbound"
+
+    @property
+    def number(self) -> str:
+        """The far end as a supervisor knows it: the caller of an inbound call, else whom it dialled
+        (a number, or a client:/sip: identity)."""
+        return (self.from_ if self.inbound else self.to) or ""
+
+    @property
+    def number_formatted(self) -> str:
+        return (self.from_formatted if self.inbound else self.to_formatted) or self.number
 
 
 @dataclass
@@ -58,6 +92,13 @@ class RosterEntry:
     acted_at: datetime | None = None
     # This participant's call recording (conference_admin.live.recordings), None: none known.
     recording: RecordingState | None = None
+    # Who is on the call, fetched once per call off the hot path (live/identity.py); None until known.
+    identity: CallIdentity | None = None
+
+    @property
+    def display_name(self) -> str:
+        """Label, else the call's number once known, else the call SID."""
+        return self.participant.label or (self.identity.number if self.identity else "") or self.participant.call_sid
 
 
 @dataclass(frozen=True)
@@ -126,8 +167,8 @@ class Roster:
         return "callbacks" if self.callbacks_seen else "polling"
 
     def names(self) -> dict[str, str]:
-        """How supervisors know each participant (label, else call SID), by call SID."""
-        return {call_sid: entry.participant.identifier for call_sid, entry in self.entries.items()}
+        """How supervisors know each participant (label, else number, else call SID), by call SID."""
+        return {call_sid: entry.display_name for call_sid, entry in self.entries.items()}
 
     def changes_since(
         self, version: int, marks: Marks | None = None, behind: frozenset[str] = frozenset()

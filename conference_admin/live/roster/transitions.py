@@ -12,10 +12,15 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from conference_admin.history.recorder import history_conference_seen, history_roster_changed
+from conference_admin.history.recorder import (
+    history_conference_seen,
+    history_identity_known,
+    history_roster_changed,
+)
+from conference_admin.live import identity as call_identity
 from conference_admin.twilio import Conference, Participant
 
-from .model import VISIBLE_FIELDS, Roster, RosterEntry, with_fields
+from .model import VISIBLE_FIELDS, CallIdentity, Roster, RosterEntry, with_fields
 from .store import mutate, refresh_interval, release_reconcile
 
 # Call progress of a dial-out, in order: a callback only ever moves it forward.
@@ -95,8 +100,14 @@ def _end(roster: Roster, version: int, reason: str | None) -> bool:
 
 
 def record_participant(
-    conference_sid: str, participant: Participant, *, held_now: bool = False, beep_on_exit: bool | None = None
+    conference_sid: str,
+    participant: Participant,
+    *,
+    held_now: bool = False,
+    beep_on_exit: bool | None = None,
+    identity: CallIdentity | None = None,
 ) -> Roster:
+    """`identity`: who the call is with, when the dashboard knows it (its own dial-out)."""
     arrived = False
 
     def change(roster: Roster, version: int) -> bool:
@@ -108,12 +119,54 @@ def record_participant(
         entry = roster.entries[participant.call_sid]
         entry.fresh_at = time.time()
         entry.acted_at = participant.date_updated
+        if identity is not None and entry.identity is None:
+            entry.identity = identity
+            entry.changed_version = version
+            changed = True
         return changed
 
+    if identity is not None:
+        call_identity.remember(participant.call_sid, identity)
     recorded = mutate(conference_sid, change, settles=participant.call_sid)
     if arrived:  # a dial-out the roster did not have: history learns of it now
         history_roster_changed(conference_sid, joined=[participant])
+        if identity is not None:
+            _history_identities(conference_sid, {participant.call_sid: identity})
+        _learn_identities(recorded, [participant.call_sid])
     return recorded
+
+
+def record_identity(conference_sid: str, identities: Mapping[str, CallIdentity]) -> Roster:
+    """Who is on these calls (live/identity.py found out): each row shows it from now on."""
+
+    applied: dict[str, CallIdentity] = {}
+
+    def change(roster: Roster, version: int) -> bool:
+        for call_sid, identity in identities.items():
+            entry = roster.entries.get(call_sid)
+            if entry is not None and entry.identity != identity:
+                entry.identity = identity
+                entry.changed_version = version
+                applied[call_sid] = identity
+        return bool(applied)
+
+    recorded = mutate(conference_sid, change)
+    _history_identities(conference_sid, applied)
+    return recorded
+
+
+def _history_identities(conference_sid: str, identities: Mapping[str, CallIdentity]) -> None:
+    if identities:
+        known = {sid: (identity.number, identity.direction or "") for sid, identity in identities.items()}
+        history_identity_known(conference_sid, known)
+
+
+def _learn_identities(roster: Roster, call_sids: Iterable[str]) -> None:
+    """Participants new to the roster, or still without an identity: find out who they are
+    (in the background, once per call, shared by every process)."""
+    missing = [sid for sid in call_sids if sid in roster.entries and roster.entries[sid].identity is None]
+    if missing:
+        call_identity.learn(roster.conference_sid, missing)
 
 
 def record_removed(conference_sid: str, call_sid: str) -> Roster:
@@ -186,6 +239,9 @@ def reconcile(
 
     reconciled = mutate(conference_sid, change)
     history_roster_changed(conference_sid, **diff, approximate=True)
+    # New participants, and any whose identity an earlier attempt failed to find (retried here,
+    # once per interval at most, with the backoff and limit of live/identity.py).
+    _learn_identities(reconciled, list(reconciled.entries))
     return reconciled
 
 
@@ -308,7 +364,9 @@ def _participant_event(
 def participant_joined(
     conference_sid: str, *, call_sid: str, sequence: int | None, fields: Mapping[str, Any]
 ) -> Roster:
-    return _participant_event(conference_sid, call_sid, sequence, fields, joined=True)
+    joined = _participant_event(conference_sid, call_sid, sequence, fields, joined=True)
+    _learn_identities(joined, [call_sid])
+    return joined
 
 
 def participant_updated(
