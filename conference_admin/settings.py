@@ -118,6 +118,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", required_in_production=True),
         conn_max_age=60,
+        # A pooled connection is checked before a request uses it, so a database restart costs
+        # one reconnect instead of a failed action.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
