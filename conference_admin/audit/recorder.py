@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -121,12 +121,18 @@ def audit_begin(**attempt: Any) -> AuditRecord:
     return audit_begin_many([attempt])[0]
 
 
+def _contained():
+    """Inside a caller's transaction, a failed audit write must not spoil it: a savepoint. In
+    autocommit (every request) a write is one statement and needs nothing around it."""
+    return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+
+
 def audit_begin_many(attempts: list[dict[str, Any]]) -> list[AuditRecord]:
-    """Write several attempts' records as `pending` in one transaction: all of them, or none
+    """Write several attempts' records as `pending` in one statement: all of them, or none
     and `AuditUnavailable`."""
     records = [_pending(**attempt) for attempt in attempts]
     try:
-        with transaction.atomic():
+        with _contained():
             if len(records) == 1:
                 records[0].save(force_insert=True)
             else:
@@ -139,7 +145,7 @@ def audit_begin_many(attempts: list[dict[str, Any]]) -> list[AuditRecord]:
 
 def _settle(record: AuditRecord, **fields: Any) -> None:
     try:
-        with transaction.atomic():
+        with _contained():
             AuditRecord.objects.settle(record, **fields)
     except DatabaseError as error:
         log.error("audit record %s stays pending (%s %s): %s", record.pk, record.action, fields.get("outcome"), error)
@@ -208,7 +214,7 @@ def audit_resolution(
     """Settle an `unknown` attempt once the truth has been read back; the original stays as written.
     None when the database cannot take it (the original keeps saying `unknown`)."""
     try:
-        with transaction.atomic():
+        with _contained():
             return AuditRecord.objects.create(
                 actor_id=record.actor_id,
                 actor_username=record.actor_username,
