@@ -28,47 +28,66 @@ SOCKET_TIMEOUT_SECONDS = 0.5
 FALLBACK_MAX_ENTRIES = 20000
 
 
+class _Health:
+    """Whether one Redis is reachable, as this process last found it (shared by its threads:
+    Django gives each thread its own cache object)."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.retry_at = 0.0
+        self.lock = threading.Lock()
+
+
+_HEALTH: dict[str, _Health] = {}
+_HEALTH_LOCK = threading.Lock()
+
+
+def _health(location: str) -> _Health:
+    with _HEALTH_LOCK:
+        return _HEALTH.setdefault(location, _Health())
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params: dict[str, Any]) -> None:
         options = {"socket_connect_timeout": SOCKET_TIMEOUT_SECONDS, "socket_timeout": SOCKET_TIMEOUT_SECONDS}
         params = {**params, "OPTIONS": {**options, **params.get("OPTIONS", {})}}
         super().__init__(server, params)
+        location = str(server)
+        # One local memory per process and Redis (local-memory caches of one name share it).
         self._local = LocMemCache(
-            f"fallback-{id(self)}",
+            f"redis-fallback:{location}",
             {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": FALLBACK_MAX_ENTRIES}},
         )
-        self._down_until = 0.0
-        self._down = False
-        self._state = threading.Lock()
+        self._health = _health(location)
 
     @property
     def degraded(self) -> bool:
         """Whether this process is answering from its own memory (Redis failed recently)."""
-        return self._down
+        return self._health.down
 
     def _either(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        if time.monotonic() >= self._down_until:
+        if time.monotonic() >= self._health.retry_at:
             try:
                 result = getattr(super(), name)(*args, **kwargs)
             except RedisError as error:
                 self._failed(error)
             else:
-                if self._down:
+                if self._health.down:
                     self._recovered()
                 return result
         return getattr(self._local, name)(*args, **kwargs)
 
     def _failed(self, error: Exception) -> None:
-        with self._state:
-            self._down_until = time.monotonic() + RETRY_SECONDS
-            if not self._down:
-                self._down = True
+        with self._health.lock:
+            self._health.retry_at = time.monotonic() + RETRY_SECONDS
+            if not self._health.down:
+                self._health.down = True
                 log.warning("Redis unavailable (%s): this process uses its own memory until it is back", error)
 
     def _recovered(self) -> None:
-        with self._state:
-            if self._down:
-                self._down = False
+        with self._health.lock:
+            if self._health.down:
+                self._health.down = False
                 self._local.clear()
                 log.warning("Redis is back: the shared cache is used again")
 

@@ -8,11 +8,12 @@ a closed port, or at a private redis-server the test stops and starts.
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 from django.urls import reverse
 
@@ -79,6 +80,17 @@ def test_an_emptied_cache_signs_nobody_out(supervisor_client, demo):
     cache.clear()
     page = supervisor_client.get(reverse("conference-detail", args=[demo.sid(ESCALATION)]))
     assert page.status_code == 200 and page.context["user"].username == "supervisor"
+
+
+def test_while_redis_is_down_the_threads_of_a_process_share_one_memory(redis_down):
+    """Django gives each thread its own cache object; the fallback (and the lock and lease it
+    holds for rosters) must still be one per process."""
+    cache.set("roster:lock-like", "held")
+    seen = []
+    reader = threading.Thread(target=lambda: seen.append(caches["default"].get("roster:lock-like")))
+    reader.start()
+    reader.join(timeout=5)
+    assert seen == ["held"]
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
