@@ -88,7 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's login-required middleware; htmx requests get HX-Redirect (access/login.py).
+    "conference_admin.access.login.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -120,6 +121,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}", required_in_production=True),
         conn_max_age=60,
+        # A pooled connection is checked before a request uses it, so a database restart costs
+        # one reconnect instead of a failed action.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -133,7 +137,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Production shares the roster, sessions and caches between workers and hosts through Redis.
 REDIS_URL = env("REDIS_URL", None, required_in_production=True)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # While Redis is unreachable each process falls back to its own memory (conference_admin/cache.py).
+    CACHES = {"default": {"BACKEND": "conference_admin.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -166,12 +171,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_COOKIE_AGE = int(env("DJANGO_SESSION_SECONDS", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-if REDIS_URL:
-    # Sessions beside the roster in Redis: no database query to find a session, shared by all hosts.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-else:
-    # The local-memory cache in front of the database: a warm request reads no session row.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The database keeps every session and the cache (Redis in production) holds it in front, so
+# a warm request reads no session row and a Redis outage or restart signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Authentication -----------------------------------------------------------------------
 # Axes first (it refuses locked-out logins), then the model backend with the user row and

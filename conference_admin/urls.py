@@ -9,3 +9,6 @@ urlpatterns = [
     path("", include("conference_admin.history.urls")),
     path("", include("conference_admin.dashboard.urls")),
 ]
+
+# A lost database connection answers 503 with a sentence, anything else the ordinary 500.
+handler500 = "conference_admin.outage.server_error"

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 
@@ -13,6 +15,23 @@ class AuditRecordQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("Audit records cannot be deleted; retention is `manage.py prune_audit`")
 
+    def settle(self, record: AuditRecord, **fields) -> None:
+        """The one change a record takes: a `pending` attempt gets its outcome, once (on PostgreSQL
+        the append-only trigger lets only this through). `fields`: the outcome, error, request id
+        and the participant Twilio named; who acted, on what and with what stay as written."""
+        if record.outcome != AuditRecord.Outcome.PENDING or fields.get("outcome") in (None, record.outcome):
+            raise AppendOnlyError("Only a pending audit record is settled, once")
+        if set(fields) - SETTLED_FIELDS:
+            raise AppendOnlyError(f"A settled record keeps {sorted(set(fields) - SETTLED_FIELDS)} as written")
+        pending = self.filter(pk=record.pk, outcome=AuditRecord.Outcome.PENDING)
+        if models.QuerySet.update(pending, **fields) != 1:
+            raise AppendOnlyError(f"Audit record {record.pk} was already settled")
+        for name, value in fields.items():
+            setattr(record, name, value)
+
+
+SETTLED_FIELDS = {"outcome", "error_code", "error_message", "twilio_request_id", "participant_sid", "participant_label"}
+
 
 class AuditRecord(models.Model):
     """One moderation attempt, whatever its outcome; or the later resolution of an unknown one."""
@@ -21,6 +40,8 @@ class AuditRecord(models.Model):
         OK = "ok", "ok"
         FAILED = "failed", "failed"
         UNKNOWN = "unknown", "unknown"
+        # Written before the call to Twilio; settled to one of the above after it.
+        PENDING = "pending", "pending"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -1,22 +1,48 @@
-"""Recording moderation attempts: exactly one record per attempt, whatever happens.
+"""Recording moderation attempts: exactly one record per attempt, written BEFORE the attempt.
 
     with audit_attempt(actor=user, action="mute", conference_sid=..., participant_sid=...) as attempt:
         participant = client.update_participant(...)
         attempt.succeeded(request_id=participant.request_id)
 
-Leaving the block by a `TwilioError` records `failed` (with Twilio's code) or `unknown`
-(the request may have been applied) and re-raises; leaving it normally without calling
-`succeeded()` records `ok`.
+Entering the block writes the record as `pending`; if it cannot be written the block raises
+`AuditUnavailable` and its body (the Twilio call) never runs. Leaving the block by a
+`TwilioError` settles the record `failed` (with Twilio's code) or `unknown` (the request may
+have been applied) and re-raises; leaving it normally settles it `ok`. A record whose
+settling fails (the database went away meanwhile) stays `pending`: the attempt is on the
+trail, its outcome is not, and the action's answer is not lost to that.
+
+Bulk actions write all their pending records at once (`audit_begin_many`) before any call,
+then settle each with `audit_settling`.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
+
+from django.db import DatabaseError, transaction
 
 from conference_admin.twilio import TwilioApiError, TwilioError
 
 from .models import AuditRecord
+
+log = logging.getLogger(__name__)
+
+AUDIT_UNAVAILABLE = "The audit trail is unavailable: nothing was changed."
+
+
+class AuditUnavailable(TwilioError):
+    """The attempt's record could not be written, so the call to Twilio was never made.
+
+    A `TwilioError` (never an unknown outcome) because it stands where the Twilio call would
+    have failed: every caller that answers a failed call inline, with nothing changed and
+    never a 500, answers this one the same way."""
+
+    def __init__(self) -> None:
+        super().__init__(AUDIT_UNAVAILABLE)
+
 
 REDACTED = "[redacted]"
 SECRET_WORDS = ("password", "token", "secret", "auth")
@@ -39,11 +65,13 @@ def redact(parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 class Attempt:
-    def __init__(self) -> None:
+    """What the body of `audit_attempt` tells the record (Twilio's request id, the SID it learnt)."""
+
+    def __init__(self, record: AuditRecord | None = None) -> None:
         self.request_id = ""
         self.participant_sid = ""
         self.participant_label = ""
-        self.record: AuditRecord | None = None
+        self.record = record
 
     def succeeded(
         self, *, request_id: str | None = None, participant_sid: str | None = None, participant_label: str | None = None
@@ -66,6 +94,98 @@ def _username(actor) -> str:
     return getattr(actor, "get_username", lambda: "")() or "system"
 
 
+def _pending(
+    *,
+    actor,
+    action: str,
+    conference_sid: str,
+    participant_sid: str = "",
+    participant_label: str = "",
+    parameters: dict[str, Any] | None = None,
+) -> AuditRecord:
+    return AuditRecord(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_username=_username(actor),
+        conference_sid=conference_sid,
+        action=action,
+        parameters=redact(parameters or {}),
+        participant_sid=participant_sid,
+        participant_label=participant_label,
+        outcome=AuditRecord.Outcome.PENDING,
+    )
+
+
+def audit_begin(**attempt: Any) -> AuditRecord:
+    """Write one attempt's record as `pending` (keywords as `audit_attempt`); raise
+    `AuditUnavailable` when it cannot be written."""
+    return audit_begin_many([attempt])[0]
+
+
+def _contained():
+    """Inside a caller's transaction, a failed audit write must not spoil it: a savepoint. In
+    autocommit (every request) a write is one statement and needs nothing around it."""
+    return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+
+
+def audit_begin_many(attempts: list[dict[str, Any]]) -> list[AuditRecord]:
+    """Write several attempts' records as `pending` in one statement: all of them, or none
+    and `AuditUnavailable`."""
+    records = [_pending(**attempt) for attempt in attempts]
+    try:
+        with _contained():
+            if len(records) == 1:
+                records[0].save(force_insert=True)
+            else:
+                records = AuditRecord.objects.bulk_create(records)
+    except DatabaseError as error:
+        log.warning("audit trail unavailable, nothing sent to Twilio: %s", error)
+        raise AuditUnavailable() from error
+    return records
+
+
+def _settle(record: AuditRecord, **fields: Any) -> None:
+    try:
+        with _contained():
+            AuditRecord.objects.settle(record, **fields)
+    except DatabaseError as error:
+        log.error("audit record %s stays pending (%s %s): %s", record.pk, record.action, fields.get("outcome"), error)
+
+
+@contextmanager
+def audit_settling(record: AuditRecord) -> Iterator[Attempt]:
+    """Settle a record written by `audit_begin(_many)` by how the block ends (see the module doc)."""
+    attempt = Attempt(record)
+    try:
+        yield attempt
+    except TwilioApiError as exc:
+        _settle(
+            record,
+            outcome=AuditRecord.Outcome.UNKNOWN if exc.outcome_unknown else AuditRecord.Outcome.FAILED,
+            error_code=exc.code if exc.code is not None else exc.status,
+            error_message=exc.message[:2000],
+            twilio_request_id=exc.request_id or "",
+        )
+        _attach(exc, record)
+        raise
+    except TwilioError as exc:
+        _settle(
+            record,
+            outcome=AuditRecord.Outcome.UNKNOWN if exc.outcome_unknown else AuditRecord.Outcome.FAILED,
+            error_message=exc.message[:2000],
+            twilio_request_id=getattr(exc, "request_id", None) or "",
+        )
+        _attach(exc, record)
+        raise
+    else:
+        _settle(
+            record,
+            participant_sid=attempt.participant_sid or record.participant_sid,
+            participant_label=attempt.participant_label or record.participant_label,
+            outcome=AuditRecord.Outcome.OK,
+            twilio_request_id=attempt.request_id,
+        )
+
+
 @contextmanager
 def audit_attempt(
     *,
@@ -75,62 +195,39 @@ def audit_attempt(
     participant_sid: str = "",
     participant_label: str = "",
     parameters: dict[str, Any] | None = None,
-):
-    attempt = Attempt()
-    base = {
-        "actor": actor if getattr(actor, "pk", None) else None,
-        "actor_username": _username(actor),
-        "conference_sid": conference_sid,
-        "action": action,
-        "parameters": redact(parameters or {}),
-    }
-    try:
-        yield attempt
-    except TwilioApiError as exc:
-        attempt.record = AuditRecord.objects.create(
-            **base,
-            participant_sid=participant_sid,
-            participant_label=participant_label,
-            outcome=AuditRecord.Outcome.UNKNOWN if exc.outcome_unknown else AuditRecord.Outcome.FAILED,
-            error_code=exc.code if exc.code is not None else exc.status,
-            error_message=exc.message[:2000],
-            twilio_request_id=exc.request_id or "",
-        )
-        _attach(exc, attempt.record)
-        raise
-    except TwilioError as exc:
-        attempt.record = AuditRecord.objects.create(
-            **base,
-            participant_sid=participant_sid,
-            participant_label=participant_label,
-            outcome=AuditRecord.Outcome.UNKNOWN if exc.outcome_unknown else AuditRecord.Outcome.FAILED,
-            error_message=exc.message[:2000],
-            twilio_request_id=getattr(exc, "request_id", None) or "",
-        )
-        _attach(exc, attempt.record)
-        raise
-    else:
-        attempt.record = AuditRecord.objects.create(
-            **base,
-            participant_sid=attempt.participant_sid or participant_sid,
-            participant_label=attempt.participant_label or participant_label,
-            outcome=AuditRecord.Outcome.OK,
-            twilio_request_id=attempt.request_id,
-        )
-
-
-def audit_resolution(record: AuditRecord, *, outcome: str, message: str = "", request_id: str = "") -> AuditRecord:
-    """Settle an `unknown` attempt once the truth has been read back; the original stays as written."""
-    return AuditRecord.objects.create(
-        actor=record.actor,
-        actor_username=record.actor_username,
-        conference_sid=record.conference_sid,
-        participant_sid=record.participant_sid,
-        participant_label=record.participant_label,
-        action=record.action,
-        parameters=record.parameters,
-        outcome=outcome,
-        error_message=message,
-        twilio_request_id=request_id,
-        resolves=record,
+) -> Iterator[Attempt]:
+    record = audit_begin(
+        actor=actor,
+        action=action,
+        conference_sid=conference_sid,
+        participant_sid=participant_sid,
+        participant_label=participant_label,
+        parameters=parameters,
     )
+    with audit_settling(record) as attempt:
+        yield attempt
+
+
+def audit_resolution(
+    record: AuditRecord, *, outcome: str, message: str = "", request_id: str = ""
+) -> AuditRecord | None:
+    """Settle an `unknown` attempt once the truth has been read back; the original stays as written.
+    None when the database cannot take it (the original keeps saying `unknown`)."""
+    try:
+        with _contained():
+            return AuditRecord.objects.create(
+                actor_id=record.actor_id,
+                actor_username=record.actor_username,
+                conference_sid=record.conference_sid,
+                participant_sid=record.participant_sid,
+                participant_label=record.participant_label,
+                action=record.action,
+                parameters=record.parameters,
+                outcome=outcome,
+                error_message=message,
+                twilio_request_id=request_id,
+                resolves=record,
+            )
+    except DatabaseError as error:
+        log.error("resolution of audit record %s not written: %s", record.pk, error)
+        return None

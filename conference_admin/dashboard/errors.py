@@ -1,5 +1,6 @@
 """What a supervisor reads when Twilio says no, or cannot be reached."""
 
+from conference_admin.audit.recorder import AuditUnavailable
 from conference_admin.twilio import TwilioApiError, TwilioError, TwilioInvalidResponse, TwilioUnreachable
 
 from .client import TwilioNotConfigured
@@ -13,6 +14,8 @@ def _code(error: TwilioApiError) -> int:
 
 def describe_error(error: Exception) -> str:
     """A write's failure: what happened, and whether it may have been applied anyway."""
+    if isinstance(error, AuditUnavailable):
+        return error.message
     if isinstance(error, TwilioApiError):
         if error.is_rate_limited:
             return f"Twilio is busy, try again in a moment. ({_code(error)})"

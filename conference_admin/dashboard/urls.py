@@ -1,10 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from conference_admin.access import login
+
 from . import converters, pickers, recording_views, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.conference_list, name="conference-list"),
     path("conferences/<conference_sid:conference_sid>/", views.conference_detail, name="conference-detail"),

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 
 from conference_admin.audit.models import AuditRecord
-from conference_admin.audit.recorder import audit_attempt
+from conference_admin.audit.recorder import AuditUnavailable, audit_attempt, audit_begin_many, audit_settling
 from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.client import get_twilio_client
 from conference_admin.dashboard.errors import describe_error
@@ -355,19 +356,12 @@ def _call(spec: BulkSpec, conference_sid: str, participant: Participant, actor_n
 
 
 def _settle(
-    spec: BulkSpec, name: str, actor, conference_sid: str, participant: Participant, future: Future
+    spec: BulkSpec, conference_sid: str, participant: Participant, record: AuditRecord, future: Future
 ) -> BulkResult:
-    """In the request's thread: the participant's own audit record and the roster update."""
+    """In the request's thread: settle the participant's own audit record, update the roster."""
     who = participant.identifier
     try:
-        with audit_attempt(
-            actor=actor,
-            action=spec.action,
-            conference_sid=conference_sid,
-            participant_sid=participant.call_sid,
-            participant_label=participant.label or "",
-            parameters={**spec.params, "bulk": name},
-        ) as attempt:
+        with audit_settling(record) as attempt:
             answer = future.result()
             attempt.succeeded(request_id=answer if isinstance(answer, str) else getattr(answer, "request_id", None))
     except TwilioApiError as error:
@@ -388,9 +382,18 @@ def _settle(
     return BulkResult(participant.call_sid, who, True, f"{spec.done.capitalize()}.", participant=answer)
 
 
-def _bulk_record(actor, conference_sid: str, name: str, results: Iterable[BulkResult]) -> AuditRecord:
+def _bulk_record(actor, conference_sid: str, name: str, results: Iterable[BulkResult]) -> AuditRecord | None:
+    """The bulk action's summary; each participant's own record was written before its call,
+    so a database gone meanwhile costs only this summary (None)."""
     results = list(results)
     failed = [r for r in results if not r.ok]
+    try:
+        return _bulk_summary(actor, conference_sid, name, results, failed)
+    except DatabaseError:
+        return None
+
+
+def _bulk_summary(actor, conference_sid: str, name: str, results, failed) -> AuditRecord:
     return AuditRecord.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_username=_username(actor),
@@ -417,10 +420,31 @@ def conference_bulk(*, actor, conference_sid: str, name: str) -> BulkOutcome:
     targets = [e.participant for e in roster.entries.values() if spec.select(e.participant)]
     results: list[BulkResult] = []
     if targets:
+        # Every participant's record is written (pending) before any call: all of them, or no call.
+        try:
+            records = audit_begin_many(
+                [
+                    {
+                        "actor": actor,
+                        "action": spec.action,
+                        "conference_sid": conference_sid,
+                        "participant_sid": p.call_sid,
+                        "participant_label": p.label or "",
+                        "parameters": {**spec.params, "bulk": name},
+                    }
+                    for p in targets
+                ]
+            )
+        except AuditUnavailable as error:
+            results = [BulkResult(p.call_sid, p.identifier, False, describe_error(error)) for p in targets]
+            return BulkOutcome(name, spec.title, results, None)
         workers = max(1, min(settings.SUPERVISION_BULK_CONCURRENCY, len(targets)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
-            futures = [(p, pool.submit(_call, spec, conference_sid, p, _username(actor))) for p in targets]
-            results = [_settle(spec, name, actor, conference_sid, p, future) for p, future in futures]
+            futures = [
+                (p, r, pool.submit(_call, spec, conference_sid, p, _username(actor)))
+                for p, r in zip(targets, records, strict=True)
+            ]
+            results = [_settle(spec, conference_sid, p, r, future) for p, r, future in futures]
     return BulkOutcome(name, spec.title, results, _bulk_record(actor, conference_sid, name, results))
 
 

@@ -1,0 +1,70 @@
+"""Every page needs a login; a request whose session has ended is told so, wherever it came from.
+
+`session_ended_redirect(request, login_location)` is the one place that decides how a request
+without a signed-in user reaches the login page:
+
+- a page load is redirected as Django does;
+- an htmx request (a poll, a row action, a picker) gets `HX-Redirect`, so the browser loads
+  the real login page instead of swapping it into a row, or ignoring it as a poll answered
+  with no swap would; it comes back to the page it was on (`HX-Current-URL`), not the fragment;
+- a request that still carried a session cookie had a session that ended (expired, signed out
+  elsewhere): the login page says so (`?session=ended`).
+
+`LoginRequired` is Django's login-required middleware with that answer.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+SESSION_PARAM = "session"
+SESSION_ENDED = "ended"
+SESSION_ENDED_NOTE = "Your session ended: sign in again to carry on where you were."
+
+
+def _htmx(request: HttpRequest) -> HtmxDetails:
+    return getattr(request, "htmx", None) or HtmxDetails(request)
+
+
+def session_ended_redirect(request: HttpRequest, *, next_path: str | None = None) -> HttpResponse:
+    """The answer to a request that needs a signed-in user and has none (see the module doc)."""
+    htmx = _htmx(request)
+    if next_path is None:
+        current = urlsplit(htmx.current_url or "") if htmx else None
+        if current is not None and current.path:
+            next_path = urlunsplit(("", "", current.path, current.query, ""))
+        else:
+            next_path = request.get_full_path()
+    query = {REDIRECT_FIELD_NAME: next_path}
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        query[SESSION_PARAM] = SESSION_ENDED
+    location = f"{resolve_url(settings.LOGIN_URL)}?{urlencode(query)}"
+    if htmx:
+        return HttpResponseClientRedirect(location)
+    return HttpResponseRedirect(location)
+
+
+class LoginRequired(LoginRequiredMiddleware):
+    """Django's LoginRequiredMiddleware, answering through `session_ended_redirect`."""
+
+    def handle_no_permission(self, request, view_func):
+        return session_ended_redirect(request)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login view; says why when the visitor's session has just ended."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.GET.get(SESSION_PARAM) == SESSION_ENDED and not self.request.user.is_authenticated:
+            context["session_note"] = SESSION_ENDED_NOTE
+        return context
