@@ -26,6 +26,10 @@ STATUS_TEXT = {
 }
 
 
+# Rows ranked below this need a supervisor's attention (ParticipantRow.rank).
+ATTENTION_RANKS = 5
+
+
 @dataclass(frozen=True)
 class Note:
     text: str
@@ -74,6 +78,26 @@ class ParticipantRow:
     @property
     def warning(self) -> str:
         return " · ".join(self.warnings)
+
+    # --- what the page sorts and groups on (static/bigroom.js): data-rank and data-role on the
+    # row; the filter reads the row's text, the timers their data-since moments.
+
+    @property
+    def rank(self) -> int:
+        """How urgently a supervisor should look at this row, 0 first. Below ATTENTION_RANKS
+        the row needs attention: an alert, ringing, on hold, another supervisor's action in
+        flight, speaking; then muted, then everyone else."""
+        for rank, present in enumerate(
+            (bool(self.warnings), self.pending, self.hold, bool(self.in_flight), self.speaking, self.muted)
+        ):
+            if present:
+                return rank
+        return ATTENTION_RANKS + 1
+
+    @property
+    def pinned(self) -> bool:
+        """Needs a supervisor now: the page can keep this row above the rest."""
+        return self.rank < ATTENTION_RANKS
 
 
 def _since(moment: datetime | None, now: datetime) -> timedelta | None:
