@@ -210,15 +210,17 @@
     roles.forEach(function (role) {
       var head = heads[role], count = counts[role], open = !view.collapsed[role];
       if (head.cells[0].colSpan !== span) head.cells[0].colSpan = span;
-      head.querySelector(".count").textContent = count.shown === count.total ? String(count.total) : count.shown + " of " + count.total;
+      var label = head.querySelector(".count");
+      var text = count.shown === count.total ? String(count.total) : count.shown + " of " + count.total;
+      if (label.textContent !== text) label.textContent = text;
       var toggle = head.querySelector("button");
       if (toggle.getAttribute("aria-expanded") !== String(open)) toggle.setAttribute("aria-expanded", String(open));
     });
-    var text = "";
+    var summary = "";
     if (words.length) {
-      text = hidden === total ? "No participant matches." : (total - hidden) + " of " + total + " shown · " + hidden + " hidden by the filter";
+      summary = hidden === total ? "No participant matches." : (total - hidden) + " of " + total + " shown · " + hidden + " hidden by the filter";
     }
-    if (countLine.textContent !== text) countLine.textContent = text;
+    if (countLine.textContent !== summary) countLine.textContent = summary;
   }
 
   var observer = new MutationObserver(function (records) {

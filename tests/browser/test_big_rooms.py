@@ -254,15 +254,22 @@ def test_a_tablet_window_keeps_rows_one_line_tall_without_horizontal_scroll(big_
     assert max(heights) <= 44, max(heights)  # one line: a button's height plus padding
 
     # Secondary actions sit in the row's menu: opening More… shows them.
-    carol = room.row(page, "customer:Caller 030")
-    expect(carol.get_by_text("Coach…")).to_be_hidden()
-    carol.get_by_text("More…").click()
-    expect(carol.get_by_text("Coach…")).to_be_visible()
-    expect(carol.get_by_text("Announce…")).to_be_visible()
-    expect(carol.get_by_text("Kick…")).to_be_visible()
+    caller = room.row(page, "customer:Caller 030")
+    expect(caller.get_by_text("Coach…")).to_be_hidden()
+    caller.get_by_text("More…").click()
+    expect(caller.get_by_text("Coach…")).to_be_visible()
+    expect(caller.get_by_text("Announce…")).to_be_visible()
+    expect(caller.get_by_text("Kick…")).to_be_visible()
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{overflow} px of horizontal scroll with the menu open"
     page.keyboard.press("Escape")
+    expect(caller.get_by_text("Coach…")).to_be_hidden()
+
+    # The shortcuts still reach a collapsed action: "a" opens Announce… in the row's menu.
+    caller.get_by_role("button", name="Mute customer:Caller 030").focus()
+    page.keyboard.press("a")
+    expect(caller.locator("details[data-picker='announce']")).to_have_attribute("open", "")
+    expect(caller.get_by_text("Announce…")).to_be_visible()
 
 
 def test_screenshots_at_desktop_and_tablet_width(big_page, room, artifacts):
