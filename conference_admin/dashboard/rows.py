@@ -84,15 +84,11 @@ class ParticipantRow:
 
     @property
     def rank(self) -> int:
-        """How urgently a supervisor should look at this row, 0 first. Below ATTENTION_RANKS
-        the row needs attention: an alert, ringing, on hold, another supervisor's action in
-        flight, speaking; then muted, then everyone else."""
-        for rank, present in enumerate(
-            (bool(self.warnings), self.pending, self.hold, bool(self.in_flight), self.speaking, self.muted)
-        ):
-            if present:
-                return rank
-        return ATTENTION_RANKS + 1
+        """How urgently a supervisor should look at this row, 0 first: an alert, ringing, on
+        hold, another supervisor's action in flight, speaking (these need attention), then
+        everyone else (ATTENTION_RANKS)."""
+        needs = (bool(self.warnings), self.pending, self.hold, bool(self.in_flight), self.speaking)
+        return next((rank for rank, present in enumerate(needs) if present), ATTENTION_RANKS)
 
     @property
     def pinned(self) -> bool:

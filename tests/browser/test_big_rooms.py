@@ -110,10 +110,8 @@ def test_filter_as_you_type_hides_the_rest_and_counts_them(big_page, room):
 
 def test_rows_needing_attention_come_first_and_the_order_is_remembered(big_page, room):
     page = big_page
-    # Default: attention first (the two held customers), then the muted ones, then join order.
-    labels = visible_labels(page)
-    assert labels[:3] == [*HELD, "customer:Caller 028"]
-    assert labels.index("supervisor:host") == 2 + len(MUTED)
+    # Default: attention first (the two held customers), then join order.
+    assert visible_labels(page)[:4] == [*HELD, "supervisor:host", "agent:agent-01"]
 
     choose_order(page, "name")
     labels = visible_labels(page)
