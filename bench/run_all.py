@@ -24,6 +24,7 @@ SUMMARY_END = "<!-- summary:end -->"
 
 def benchmarks():
     import bench_action_overhead
+    import bench_big_room
     import bench_browser
     import bench_client_vs_sdk
     import bench_fetchcall_budget
@@ -41,6 +42,7 @@ def benchmarks():
         6: lambda quick, append: bench_client_vs_sdk.run(quick, append),
         7: lambda quick, append: bench_browser.run(quick, append),
         13: lambda quick, append: bench_fetchcall_budget.run(quick, append),
+        8: lambda quick, append: bench_big_room.run(quick, append),
     }
 
 

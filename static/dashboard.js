@@ -11,10 +11,11 @@
     return element && element.closest ? element.closest(ROW) : null;
   }
 
-  /* The rows a supervisor can act on, in table order (not the ones that left). */
+  /* The rows a supervisor can act on, in table order (not the ones that left, nor the ones a
+     filter or a collapsed group hides: static/bigroom.js). */
   function rows() {
     return Array.prototype.filter.call(document.querySelectorAll("#participant-rows " + ROW), function (row) {
-      return !row.classList.contains("row--gone") && !row.hasAttribute("data-gone");
+      return !row.classList.contains("row--gone") && !row.hasAttribute("data-gone") && !row.hidden;
     });
   }
 

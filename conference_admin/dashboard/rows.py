@@ -47,6 +47,10 @@ def identity_text(identity: CallIdentity | None, name: str) -> str:
     return " · ".join(part for part in (number, direction, identity.caller_name or "") if part)
 
 
+# Rows ranked below this need a supervisor's attention (ParticipantRow.rank).
+ATTENTION_RANKS = 5
+
+
 @dataclass(frozen=True)
 class Note:
     text: str
@@ -107,6 +111,22 @@ class ParticipantRow:
     @property
     def recording_active(self) -> bool:
         return self.recording in ("recording", "paused")
+
+    # --- what the page sorts and groups on (static/bigroom.js): data-rank and data-role on the
+    # row; the filter reads the row's text, the timers their data-since moments.
+
+    @property
+    def rank(self) -> int:
+        """How urgently a supervisor should look at this row, 0 first: an alert, ringing, on
+        hold, another supervisor's action in flight, speaking (these need attention), then
+        everyone else (ATTENTION_RANKS)."""
+        needs = (bool(self.warnings), self.pending, self.hold, bool(self.in_flight), self.speaking)
+        return next((rank for rank, present in enumerate(needs) if present), ATTENTION_RANKS)
+
+    @property
+    def pinned(self) -> bool:
+        """Needs a supervisor now: the page can keep this row above the rest."""
+        return self.rank < ATTENTION_RANKS
 
 
 def _since(moment: datetime | None, now: datetime) -> timedelta | None:

@@ -187,6 +187,9 @@ def shortcuts_mute_and_kick(page, simulator, conference):
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 
+    # Rows needing attention come first (static/bigroom.js): the customer still ringing.
+    page.keyboard.press("j")
+    expect(row(page, simulator, conference.sid, "customer:Acme on-call")).to_be_focused()
     page.keyboard.press("j")
     expect(carol).to_be_focused()
     expect(carol).to_have_class("row row--connected row--selected")

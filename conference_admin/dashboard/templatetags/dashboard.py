@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from django import template
 
-from conference_admin.live.alerts import clock_text
+from conference_admin.dashboard.rows import ATTENTION_RANKS
+from conference_admin.live.alerts import AGENT, CUSTOMER, SUPERVISOR, clock_text
 
 register = template.Library()
 
@@ -38,3 +39,15 @@ def described(bound_field):
     if bound_field.errors:
         attrs["aria-invalid"] = "true"
     return bound_field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def attention_ranks() -> int:
+    """Rows whose rank (ParticipantRow.rank) is below this need a supervisor's attention."""
+    return ATTENTION_RANKS
+
+
+@register.simple_tag
+def participant_roles() -> tuple[tuple[str, str], ...]:
+    """The roles a conference page groups its rows by, in order, with their headings."""
+    return ((CUSTOMER, "Customers"), (AGENT, "Agents"), (SUPERVISOR, "Supervisors"))
