@@ -16,11 +16,13 @@ from functools import partial
 from heapq import merge
 from operator import itemgetter
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from conference_admin.audit.models import AuditRecord
@@ -28,7 +30,7 @@ from conference_admin.dashboard.templatetags.dashboard import clock
 from conference_admin.live.models import ConferenceEvent
 from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS
 
-from .models import ConferenceRecord, ParticipantObservation, ParticipantSession
+from .models import ConferenceAlert, ConferenceRecord, ParticipantObservation, ParticipantSession
 
 PAGE_SIZE = 50
 NOT_RECORDED = "not recorded"
@@ -107,7 +109,12 @@ class ConferenceRow(_ConferenceFacts):
     participants: int
     supervisors: list[str]
     recording: str
+    report_url: str
     matched: list[str] = field(default_factory=list)
+
+    @property
+    def alerts_text(self) -> str:
+        return self.record.alerts_fired
 
     @property
     def started_iso(self) -> str:
@@ -136,6 +143,15 @@ def period_bounds(period: str, since: date | None, until: date | None) -> tuple[
     return (_day_start(since) if since else None, _day_start(until + timedelta(days=1)) if until else None)
 
 
+def _report_urls(sids: list[str]) -> dict[str, str]:
+    """Each conference's report URL: reversed once, not once a row (50 `{% url %}` were a
+    tenth of the list page's time)."""
+    marker = "CF" + "0" * 32
+    pattern = reverse("history-report", args=[marker])
+    head, tail = pattern[: pattern.rindex(marker)], pattern[pattern.rindex(marker) + len(marker) :]
+    return {sid: f"{head}{quote(sid, safe='')}{tail}" for sid in sids}
+
+
 def _rows(records: Iterable[ConferenceRecord], matched: dict[str, list[str]] | None = None) -> list[ConferenceRow]:
     records = list(records)
     sids = [record.sid for record in records]
@@ -154,12 +170,14 @@ def _rows(records: Iterable[ConferenceRecord], matched: dict[str, list[str]] | N
         .order_by("conference_sid", "actor_username")
     ):
         supervisors[sid].append(username)
+    urls = _report_urls(sids)
     return [
         ConferenceRow(
             record=record,
             participants=counts.get(record.sid, 0),
             supervisors=supervisors.get(record.sid, []),
             recording=record.recording_state or NOT_RECORDED,
+            report_url=urls[record.sid],
             matched=(matched or {}).get(record.sid, []),
         )
         for record in records
@@ -316,7 +334,7 @@ class ParticipantReport:
 class ReportItem:
     at: datetime
     text: str
-    source: str  # twilio | dashboard | history
+    source: str  # twilio | dashboard | history | alert
     actor: str = ""
     outcome: str = ""
     detail: str = ""
@@ -360,6 +378,16 @@ class Timeline:
         return iter(self.items())
 
 
+@dataclass(frozen=True, slots=True)
+class ReportAlert:
+    """An alert that fired in the conference, as the report lists it."""
+
+    text: str
+    fired_at: datetime
+    time_text: str
+    iso: str
+
+
 @dataclass
 class ConferenceReport(_ConferenceFacts):
     record: ConferenceRecord
@@ -368,6 +396,7 @@ class ConferenceReport(_ConferenceFacts):
     timeline: Timeline
     supervisors: list[str]
     recording: str
+    alerts: list[ReportAlert] = field(default_factory=list)
 
     @property
     def ended_reason_text(self) -> str:
@@ -457,8 +486,8 @@ def _time_note(approximate: bool, within: int) -> str:
 def conference_report(*, conference_sid: str, now: datetime | None = None) -> ConferenceReport:
     """Everyone ever in the conference, their times and states, and the merged timeline.
 
-    Five queries whatever the size: the record, its sessions, its polled observations, its
-    Twilio events and its audit records.
+    Six queries whatever the size: the record, its sessions, its polled observations, its
+    Twilio events, its audit records and the alerts that fired.
     """
     now = now or timezone.now()
     record = ConferenceRecord.objects.filter(sid=conference_sid).first()
@@ -484,6 +513,13 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
         )
     ]
     actions = list(AuditRecord.objects.filter(conference_sid=conference_sid).order_by("created_at", "id"))
+    zone = timezone.get_current_timezone()
+    alerts = [
+        ReportAlert(text=text, fired_at=at, time_text=_hms(at, zone), iso=_iso(at))
+        for text, at in ConferenceAlert.objects.filter(conference__sid=conference_sid)
+        .order_by("fired_at", "id")
+        .values_list("text", "fired_at")
+    ]
 
     names = {s.call_sid: s.label or s.number or s.call_sid for s in sessions}
     kicks = {
@@ -534,7 +570,6 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
             coaches(action.participant_sid, str((action.parameters or {}).get("call_sid_to_coach", "")))
 
     participants = []
-    zone = timezone.get_current_timezone()
     for s in sessions:
         kick = kicks.get(s.call_sid)
         state = states.get(s.call_sid) or _State()
@@ -562,9 +597,10 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
         record=record,
         live=record.ended_at is None,
         participants=participants,
-        timeline=_timeline(events, actions, sessions, names),
+        timeline=_timeline(events, actions, sessions, names, alerts),
         supervisors=sorted({a.actor_username for a in actions}),
         recording=record.recording_state or NOT_RECORDED,
+        alerts=alerts,
     )
 
 
@@ -612,8 +648,13 @@ def _polled_items(sessions: list[ParticipantSession], names: dict[str, str], rep
     return sorted(items, key=lambda item: item.at)
 
 
-def _timeline(events, actions, sessions, names) -> Timeline:
-    """Oldest first: Twilio's events, supervisors' actions, and what polling alone saw."""
+def _alert_item(alert: ReportAlert) -> ReportItem:
+    return ReportItem(at=alert.fired_at, text=f"Alert: {alert.text}", source="alert")
+
+
+def _timeline(events, actions, sessions, names, alerts=()) -> Timeline:
+    """Oldest first: Twilio's events, supervisors' actions, what polling alone saw, and the
+    alerts when they first fired."""
     reported = {e.call_sid for e in events if e.event in ("participant-join", "participant-leave") and e.call_sid}
     event_item = partial(_event_item, names=names)
     action_item = partial(_action_item, names=names)
@@ -623,6 +664,7 @@ def _timeline(events, actions, sessions, names) -> Timeline:
                 ((e.occurred_at, event_item, e) for e in events),
                 ((a.created_at, action_item, a) for a in actions),
                 ((item.at, _itself, item) for item in _polled_items(sessions, names, reported)),
+                ((alert.fired_at, _alert_item, alert) for alert in alerts),
                 key=itemgetter(0),
             )
         )
