@@ -131,6 +131,7 @@ def wiring_cost(runs: int) -> None:
         print(f"{name:52} {results[0]:8.3f} {results[1]:8.3f}")
     transitions.history_roster_changed, transitions.history_conference_seen = real
     assert recorder.history_roster_changed is real[0]
+    _alerts_wiring_cost(runs, people)
     from conference_admin.history.models import ConferenceRecord, ParticipantObservation, ParticipantSession
 
     ParticipantObservation.objects.filter(conference__sid=sid).delete()
@@ -235,6 +236,44 @@ def _against(args) -> None:
     print(f"command: {COMMAND} --against {args.against} --rounds {args.rounds} --runs {args.runs}; {common.machine()}")
 
 
+def _alerts_wiring_cost(runs: int, people) -> None:
+    """A page computing the alerts of 20 conferences, each with a customer held long enough to
+    alert, already recorded (every poll after the first): history's hook off (before) and on."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from conference_admin.history import recorder
+    from conference_admin.live import alerts
+    from conference_admin.live import roster as rosters
+
+    if not hasattr(alerts, "history_alerts_fired"):
+        return
+    now = datetime.now(UTC)
+    known = {}
+    for n in range(20):
+        sid = f"CF{n:032x}"
+        roster = rosters.Roster(conference_sid=sid, conference_status="in-progress")
+        for i, p in enumerate(people[:10]):
+            held = replace(p, call_sid=f"CA{n:016x}{i:016x}", conference_sid=sid, hold=i == 1)
+            roster.entries[held.call_sid] = rosters.RosterEntry(held, i, hold_since=now - timedelta(minutes=10))
+        known[sid] = roster
+
+    def page() -> None:
+        alerts.conferences_alerts(conference_sids=list(known), now=now, known_rosters=known)
+
+    real = alerts.history_alerts_fired
+    results = []
+    for wired in (False, True):
+        alerts.history_alerts_fired = real if wired else (lambda *args, **kwargs: None)
+        results.append(_cpu_per_call(page, runs))
+    alerts.history_alerts_fired = real
+    print(f"{'page alerts, 20 conferences (already recorded)':52} {results[0]:8.3f} {results[1]:8.3f}")
+    from conference_admin.history.models import ConferenceRecord
+
+    ConferenceRecord.objects.filter(sid__in=list(known)).delete()
+    recorder.forget_recorded_alerts()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -252,7 +291,7 @@ def main() -> None:
     if args.against:
         _against(args)
         return
-    if not args.reuse:
+    if not (args.reuse or args.wiring_only):  # the live paths need no generated data
         _drop_database()
     common.setup_django()
     if args.wiring_only:
