@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -263,6 +264,7 @@ ALERTS_BY_TEXT = {"agent-dropped"}
 # Alerts this process has already recorded, per conference (bounded, least recently used out):
 # a page polled every few seconds shows the same alerts each time, and they are written once.
 _alerts_recorded: OrderedDict[str, frozenset[tuple[str, str]]] = OrderedDict()
+_alerts_lock = threading.Lock()  # a worker's threads share it
 ALERTS_REMEMBERED = 2000
 
 
@@ -273,7 +275,8 @@ def _alert_key(alert: FiredAlert) -> tuple[str, str]:
 def forget_recorded_alerts() -> None:
     """Forget which alerts this process wrote (the next page showing them writes them again,
     which changes nothing in the database)."""
-    _alerts_recorded.clear()
+    with _alerts_lock:
+        _alerts_recorded.clear()
 
 
 def history_alerts_fired(alerts: Mapping[str, Iterable[FiredAlert]], *, at: datetime | None = None) -> None:
@@ -288,10 +291,11 @@ def history_alerts_fired(alerts: Mapping[str, Iterable[FiredAlert]], *, at: date
         if not new:
             continue
         if _record_alerts(conference_sid, new, at or timezone.now()):
-            _alerts_recorded[conference_sid] = known | keyed.keys()
-            _alerts_recorded.move_to_end(conference_sid)
-            while len(_alerts_recorded) > ALERTS_REMEMBERED:
-                _alerts_recorded.popitem(last=False)
+            with _alerts_lock:
+                _alerts_recorded[conference_sid] = _alerts_recorded.get(conference_sid, frozenset()) | keyed.keys()
+                _alerts_recorded.move_to_end(conference_sid)
+                while len(_alerts_recorded) > ALERTS_REMEMBERED:
+                    _alerts_recorded.popitem(last=False)
 
 
 @_never_raises

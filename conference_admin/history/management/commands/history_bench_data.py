@@ -105,7 +105,8 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE")
         self.stdout.write(
             f"{len(records)} conferences, {len(sessions)} participants, {len(events[0])} events, "
-            f"{len(actions)} supervisor actions, {len(alerts)} alerts; report target {records[0].sid} ({big} participants)."
+            f"{len(actions)} supervisor actions, {len(alerts)} alerts; "
+            f"report target {records[0].sid} ({big} participants)."
         )
 
     def _alerts(self, rng, records):
@@ -123,7 +124,9 @@ class Command(BaseCommand):
                     ]
                 )
                 at = record.started_at + timedelta(seconds=rng.randint(60, 600))
-                fired.append(ConferenceAlert(conference_id=record.sid, kind=kind, subject=f"{i}", text=text, fired_at=at))
+                fired.append(
+                    ConferenceAlert(conference_id=record.sid, kind=kind, subject=f"{i}", text=text, fired_at=at)
+                )
             fired.sort(key=lambda alert: alert.fired_at)
             record.alerts_fired = "; ".join(alert.text for alert in fired)
             alerts += fired
