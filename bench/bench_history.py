@@ -227,7 +227,7 @@ def _against(args) -> None:
                 into["cpu"] += result["cpu"]
                 into["queries"] = result["queries"]
     count = args.rounds * args.runs
-    print(f"before: {other} ({trees['before'][2]}); after: {common.ROOT} ({common.BENCH_DB})")
+    print(f"before: {other} ({trees['before'][2]}); after: {common.ROOT} ({trees['after'][2]})")
     print(f"medians of {count} requests each ({args.rounds} alternating rounds of {args.runs}), ms")
     print(
         f"{'case':34} {'wall before':>11} {'after':>7} {'ratio':>6} {'cpu before':>10} {'after':>7} "
@@ -243,7 +243,8 @@ def _against(args) -> None:
             f"{cpu[1] / cpu[0]:6.2f} {before['queries']:>3} {after['queries']:>3}  {goal:5d}  "
             f"{'yes' if wall[1] <= goal else 'NO'}"
         )
-    print(f"command: {COMMAND} --against {args.against} --rounds {args.rounds} --runs {args.runs}; {common.machine()}")
+    options = f"--against {args.against} --rounds {args.rounds} --runs {args.runs}{' --sqlite' if args.sqlite else ''}"
+    print(f"command: {COMMAND} {options}; {common.machine()}")
 
 
 def _alerts_wiring_cost(runs: int, people) -> None:
