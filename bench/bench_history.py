@@ -172,11 +172,14 @@ def _generate_if_absent(conferences: int, participants: int) -> None:
         print(f"generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 
-def measure(runs: int) -> dict[str, dict]:
-    """Every case: wall and CPU seconds of `runs` requests, and the query count of one."""
+def measure(runs: int, only: str = "") -> dict[str, dict]:
+    """Every case (or those whose name contains `only`): wall and CPU seconds of `runs`
+    requests, and the query count of one."""
     client = common.test_client()
     results = {}
     for kind, name, url, params in _cases():
+        if only not in name:
+            continue
         samples, cpu, queries = _timed(client, url, params, runs)
         results[name] = {"kind": kind, "wall": samples, "cpu": cpu, "queries": queries}
     return results
@@ -193,7 +196,7 @@ def _worker(args) -> None:
     """Measure this tree's code on its own database and print the samples as JSON (--against)."""
     _setup()
     _generate_if_absent(args.conferences, args.participants)
-    print("RESULT " + json.dumps(measure(args.runs)))
+    print("RESULT " + json.dumps(measure(args.runs, args.only)))
 
 
 def _against(args) -> None:
@@ -217,6 +220,7 @@ def _against(args) -> None:
             root, script, db = trees[side]
             env = {**os.environ, **({"BENCH_SQLITE": db} if args.sqlite else {"BENCH_DB": db})}
             command = [str(root / ".venv" / "bin" / "python"), str(script), "--worker", "--runs", str(args.runs)]
+            command += ["--only", args.only] if args.only else []
             done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=1800, check=False)
             lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
             if done.returncode or not lines:
@@ -244,6 +248,7 @@ def _against(args) -> None:
             f"{'yes' if wall[1] <= goal else 'NO'}"
         )
     options = f"--against {args.against} --rounds {args.rounds} --runs {args.runs}{' --sqlite' if args.sqlite else ''}"
+    options += f" --only '{args.only}'" if args.only else ""
     print(f"command: {COMMAND} {options}; {common.machine()}")
 
 
@@ -295,6 +300,7 @@ def main() -> None:
     parser.add_argument("--against", help="another worktree (the code before): measure both, side by side")
     parser.add_argument("--rounds", type=int, default=4, help="with --against: alternating rounds")
     parser.add_argument("--sqlite", action="store_true", help="with --against: on SQLite files in /tmp")
+    parser.add_argument("--only", default="", help="only the cases whose name contains this")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -316,7 +322,7 @@ def main() -> None:
     # median/p99: wall time of the request in this process (includes waiting for PostgreSQL and, on
     # a busy machine, for a CPU); cpu: this process's CPU time for it (the dashboard's own work).
     print(f"{'case':42} {'median ms':>10} {'p99 ms':>8} {'cpu ms':>8} {'queries':>8} {'goal ms':>8}  met")
-    for name, result in measure(args.runs).items():
+    for name, result in measure(args.runs, args.only).items():
         samples, cpu = result["wall"], result["cpu"]
         median = common.median(samples) * 1000
         goal = GOALS_MS[result["kind"]]
