@@ -39,6 +39,7 @@ SEARCH_COLUMNS = [
     "duration_s",
     "participants",
     "recording",
+    "alerts",
     "supervisors",
     "matched_participants",
 ]
@@ -112,6 +113,7 @@ def search_csv(results: Iterable[ConferenceRow]) -> Iterator[str]:
                 "duration_s": row.duration,
                 "participants": row.participants,
                 "recording": row.recording,
+                "alerts": row.alerts_text,
                 "supervisors": "; ".join(row.supervisors),
                 "matched_participants": "; ".join(row.matched),
             }

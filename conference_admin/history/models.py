@@ -19,6 +19,9 @@ class ConferenceRecord(models.Model):
     reason_ended = models.CharField(max_length=256, blank=True)
     # Blank until the dashboard has recording controls: shown as "not recorded".
     recording_state = models.CharField(max_length=32, blank=True)
+    # The alerts that fired, as the list shows them ("; "-joined, in firing order): kept here
+    # by the recorder when one first fires, so the list reads no other table for them.
+    alerts_fired = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -95,3 +98,27 @@ class ParticipantObservation(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["conference", "at"], name="history_obs_conf_at_idx")]
+
+
+class ConferenceAlert(models.Model):
+    """An alert the dashboard showed for this conference, recorded when it first fired.
+
+    One per conference, kind and subject (the participant's CallSid for a row's alert, the
+    dropped agent's label, or nothing for a conference's alert): an alert that clears and
+    fires again is not recorded twice. `text` is the alert as it read when it first fired.
+    """
+
+    conference = models.ForeignKey(ConferenceRecord, to_field="sid", on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=32)
+    subject = models.CharField(max_length=256, blank=True)
+    text = models.CharField(max_length=512)
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["fired_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "kind", "subject"], name="history_alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -8,6 +8,9 @@
     history_callback(event)                        a status callback, once it is stored
     history_identity_known(sid, {call_sid: (number, direction)})
                                                    who is on these calls (caller identity)
+    history_alerts_fired({sid: [alert, ...]}, at=...)
+                                                   the alerts a page computed (recorded when
+                                                   one first fires)
 
 Each is cheap: nothing at all when there is nothing new, otherwise one short transaction of
 bulk statements. None of them ever raises: history must not break a poll or a callback, so a
@@ -18,8 +21,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import Min
@@ -30,7 +36,7 @@ from conference_admin.audit.models import AuditRecord
 from conference_admin.live.models import ConferenceEvent
 from conference_admin.twilio import Conference, Participant
 
-from .models import ConferenceRecord, ParticipantObservation, ParticipantSession
+from .models import ConferenceAlert, ConferenceRecord, ParticipantObservation, ParticipantSession
 
 log = logging.getLogger(__name__)
 
@@ -250,3 +256,78 @@ def history_callback(event: ConferenceEvent) -> None:
             ParticipantSession.objects.filter(
                 conference__sid=sid, call_sid=event.call_sid, left_at__isnull=True
             ).update(left_at=at, left_approximate=False, left_reason=kind.removeprefix("call-"))
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+class FiredAlert(Protocol):
+    """What history reads of an alert (`live.alerts.Alert`)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def call_sid(self) -> str: ...
+
+
+# A conference's alert whose text names what it is about (each dropped agent is its own alert).
+ALERTS_BY_TEXT = {"agent-dropped"}
+# Alerts this process has already recorded, per conference (bounded, least recently used out):
+# a page polled every few seconds shows the same alerts each time, and they are written once.
+_alerts_recorded: OrderedDict[str, frozenset[tuple[str, str]]] = OrderedDict()
+_alerts_lock = threading.Lock()  # a worker's threads share it
+ALERTS_REMEMBERED = 2000
+
+
+def _alert_key(alert: FiredAlert) -> tuple[str, str]:
+    return alert.kind, alert.call_sid or (alert.text if alert.kind in ALERTS_BY_TEXT else "")
+
+
+def forget_recorded_alerts() -> None:
+    """Forget which alerts this process wrote (the next page showing them writes them again,
+    which changes nothing in the database)."""
+    with _alerts_lock:
+        _alerts_recorded.clear()
+
+
+def history_alerts_fired(alerts: Mapping[str, Iterable[FiredAlert]], *, at: datetime | None = None) -> None:
+    """Alerts a page computed, per conference: each is recorded the first time it fires.
+
+    Costs nothing when every alert was already recorded by this process (the usual poll): a
+    set comparison in memory. A new one is one short transaction, once per process."""
+    for conference_sid, found in alerts.items():
+        keyed = {_alert_key(alert): alert for alert in found}
+        known = _alerts_recorded.get(conference_sid, frozenset())
+        new = [alert for key, alert in keyed.items() if key not in known]
+        if not new:
+            continue
+        if _record_alerts(conference_sid, new, at or timezone.now()):
+            with _alerts_lock:
+                _alerts_recorded[conference_sid] = _alerts_recorded.get(conference_sid, frozenset()) | keyed.keys()
+                _alerts_recorded.move_to_end(conference_sid)
+                while len(_alerts_recorded) > ALERTS_REMEMBERED:
+                    _alerts_recorded.popitem(last=False)
+
+
+@_never_raises
+def _record_alerts(conference_sid: str, alerts: list[FiredAlert], at: datetime) -> bool:
+    with transaction.atomic():
+        _ensure_conference(conference_sid)
+        ConferenceAlert.objects.bulk_create(
+            [
+                ConferenceAlert(
+                    conference_id=conference_sid,
+                    kind=alert.kind,
+                    subject=_alert_key(alert)[1],
+                    text=alert.text[:512],
+                    fired_at=at,
+                )
+                for alert in alerts
+            ],
+            ignore_conflicts=True,
+        )
+        texts = ConferenceAlert.objects.filter(conference__sid=conference_sid).values_list("text", flat=True)
+        ConferenceRecord.objects.filter(sid=conference_sid).update(alerts_fired="; ".join(texts))
+    return True

@@ -11,16 +11,19 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from heapq import merge
 from operator import itemgetter
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from conference_admin.audit.models import AuditRecord
@@ -28,7 +31,7 @@ from conference_admin.dashboard.templatetags.dashboard import clock
 from conference_admin.live.models import ConferenceEvent
 from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS
 
-from .models import ConferenceRecord, ParticipantObservation, ParticipantSession
+from .models import ConferenceAlert, ConferenceRecord, ParticipantObservation, ParticipantSession
 
 PAGE_SIZE = 50
 NOT_RECORDED = "not recorded"
@@ -59,6 +62,20 @@ NUMBER_LIKE = re.compile(r"^[+\d(][\d\s().-]*$")
 
 class HistoryNotFound(Exception):
     """No history for this conference."""
+
+
+class _Printed:
+    """A row the templates print many of. Django's template engine looks `row.name` up as
+    `row["name"]` first and only then as an attribute; answering the subscript saves an
+    exception per printed value (a quarter of a 250-participant table's rendering)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str):
+        try:
+            return getattr(self, name)
+        except (AttributeError, TypeError):
+            raise KeyError(name) from None
 
 
 # --- the list and search ------------------------------------------------------------------
@@ -102,12 +119,25 @@ class _ConferenceFacts:
 
 
 @dataclass(frozen=True)
-class ConferenceRow(_ConferenceFacts):
+class ConferenceRow(_ConferenceFacts, _Printed):
     record: ConferenceRecord
     participants: int
     supervisors: list[str]
     recording: str
+    report_url: str
     matched: list[str] = field(default_factory=list)
+
+    @property
+    def sid(self) -> str:
+        return self.record.sid
+
+    @property
+    def name(self) -> str:
+        return self.record.friendly_name or self.record.sid
+
+    @property
+    def alerts_text(self) -> str:
+        return self.record.alerts_fired
 
     @property
     def started_iso(self) -> str:
@@ -136,6 +166,15 @@ def period_bounds(period: str, since: date | None, until: date | None) -> tuple[
     return (_day_start(since) if since else None, _day_start(until + timedelta(days=1)) if until else None)
 
 
+def _report_urls(sids: list[str]) -> dict[str, str]:
+    """Each conference's report URL: reversed once, not once a row (50 `{% url %}` were a
+    tenth of the list page's time)."""
+    marker = "CF" + "0" * 32
+    pattern = reverse("history-report", args=[marker])
+    head, tail = pattern[: pattern.rindex(marker)], pattern[pattern.rindex(marker) + len(marker) :]
+    return {sid: f"{head}{quote(sid, safe='')}{tail}" for sid in sids}
+
+
 def _rows(records: Iterable[ConferenceRecord], matched: dict[str, list[str]] | None = None) -> list[ConferenceRow]:
     records = list(records)
     sids = [record.sid for record in records]
@@ -154,12 +193,14 @@ def _rows(records: Iterable[ConferenceRecord], matched: dict[str, list[str]] | N
         .order_by("conference_sid", "actor_username")
     ):
         supervisors[sid].append(username)
+    urls = _report_urls(sids)
     return [
         ConferenceRow(
             record=record,
             participants=counts.get(record.sid, 0),
             supervisors=supervisors.get(record.sid, []),
             recording=record.recording_state or NOT_RECORDED,
+            report_url=urls[record.sid],
             matched=(matched or {}).get(record.sid, []),
         )
         for record in records
@@ -276,12 +317,79 @@ def _hms(moment: datetime | None, zone) -> str:
     return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
 
 
+class _Epoch(Func):
+    """A timestamp as seconds since the epoch (PostgreSQL): a float, which the database driver
+    reads in C, where Django's own timestamp-with-zone loader is Python (half the CPU of a
+    report's 1,000-event query went into it). Exact to the microsecond."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::double precision"
+    output_field = FloatField()
+
+
+def _timestamp(name: str):
+    """Select a timestamp column for `_moment` (an epoch float on PostgreSQL, else as is)."""
+    return _Epoch(name) if connection.vendor == "postgresql" else F(name)
+
+
+def _instant(value: float | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromtimestamp(value, UTC)
+
+
+def _moment(value: float | datetime | None) -> datetime | None:
+    return None if value is None else _instant(value)
+
+
+class _Session(NamedTuple):
+    """A participant session as the report reads it (no model instance: 250 of them are read
+    for one report)."""
+
+    call_sid: str
+    label: str
+    number: str
+    direction: str
+    joined_at: datetime | None
+    left_at: datetime | None
+    left_reason: str
+    coached_call_sid: str
+    joined_approximate: bool
+    left_approximate: bool
+    approximate_within: int
+
+    @property
+    def times_approximate(self) -> bool:
+        return self.joined_approximate or self.left_approximate
+
+
+def _sessions(conference_sid: str) -> list[_Session]:
+    rows = (
+        ParticipantSession.objects.filter(conference__sid=conference_sid)
+        .order_by("joined_at", "id")
+        .values_list(
+            "call_sid",
+            "label",
+            "number",
+            "direction",
+            _timestamp("joined_at"),
+            _timestamp("left_at"),
+            "left_reason",
+            "coached_call_sid",
+            "joined_approximate",
+            "left_approximate",
+            "approximate_within",
+        )
+    )
+    return [
+        _Session(call_sid, label, number, direction, _moment(joined), _moment(left), *rest)
+        for call_sid, label, number, direction, joined, left, *rest in rows
+    ]
+
+
 @dataclass(slots=True)
-class ParticipantReport:
+class ParticipantReport(_Printed):
     """One participant's line of the report. Every text is made here, ready to print: a
     250-participant report is mostly template lookups, so the template only prints."""
 
-    session: ParticipantSession
+    session: _Session
     name: str
     joined_at: datetime | None
     left_at: datetime | None
@@ -313,10 +421,10 @@ class ParticipantReport:
 
 
 @dataclass(slots=True)
-class ReportItem:
+class ReportItem(_Printed):
     at: datetime
     text: str
-    source: str  # twilio | dashboard | history
+    source: str  # twilio | dashboard | history | alert
     actor: str = ""
     outcome: str = ""
     detail: str = ""
@@ -360,6 +468,16 @@ class Timeline:
         return iter(self.items())
 
 
+@dataclass(frozen=True, slots=True)
+class ReportAlert(_Printed):
+    """An alert that fired in the conference, as the report lists it."""
+
+    text: str
+    fired_at: datetime
+    time_text: str
+    iso: str
+
+
 @dataclass
 class ConferenceReport(_ConferenceFacts):
     record: ConferenceRecord
@@ -368,6 +486,7 @@ class ConferenceReport(_ConferenceFacts):
     timeline: Timeline
     supervisors: list[str]
     recording: str
+    alerts: list[ReportAlert] = field(default_factory=list)
 
     @property
     def ended_reason_text(self) -> str:
@@ -457,22 +576,22 @@ def _time_note(approximate: bool, within: int) -> str:
 def conference_report(*, conference_sid: str, now: datetime | None = None) -> ConferenceReport:
     """Everyone ever in the conference, their times and states, and the merged timeline.
 
-    Five queries whatever the size: the record, its sessions, its polled observations, its
-    Twilio events and its audit records.
+    Six queries whatever the size: the record, its sessions, its polled observations, its
+    Twilio events, its audit records and the alerts that fired.
     """
     now = now or timezone.now()
     record = ConferenceRecord.objects.filter(sid=conference_sid).first()
     if record is None:
         raise HistoryNotFound(conference_sid)
-    sessions = list(ParticipantSession.objects.filter(conference__sid=conference_sid).order_by("joined_at", "id"))
+    sessions = _sessions(conference_sid)
     observations = list(ParticipantObservation.objects.filter(conference__sid=conference_sid).order_by("at", "id"))
     events = [
-        _Event(*row)
-        for row in ConferenceEvent.objects.filter(conference_sid=conference_sid)
+        _Event(_instant(at), *row)
+        for at, *row in ConferenceEvent.objects.filter(conference_sid=conference_sid)
         .exclude(event__in=HIDDEN_EVENTS)
         .order_by("occurred_at", "id")
         .values_list(
-            "occurred_at",
+            _timestamp("occurred_at"),
             "event",
             "call_sid",
             "label",
@@ -484,6 +603,13 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
         )
     ]
     actions = list(AuditRecord.objects.filter(conference_sid=conference_sid).order_by("created_at", "id"))
+    zone = timezone.get_current_timezone()
+    alerts = [
+        ReportAlert(text=text, fired_at=at, time_text=_hms(at, zone), iso=_iso(at))
+        for text, at in ConferenceAlert.objects.filter(conference__sid=conference_sid)
+        .order_by("fired_at", "id")
+        .values_list("text", "fired_at")
+    ]
 
     names = {s.call_sid: s.label or s.number or s.call_sid for s in sessions}
     kicks = {
@@ -534,7 +660,6 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
             coaches(action.participant_sid, str((action.parameters or {}).get("call_sid_to_coach", "")))
 
     participants = []
-    zone = timezone.get_current_timezone()
     for s in sessions:
         kick = kicks.get(s.call_sid)
         state = states.get(s.call_sid) or _State()
@@ -562,9 +687,10 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
         record=record,
         live=record.ended_at is None,
         participants=participants,
-        timeline=_timeline(events, actions, sessions, names),
+        timeline=_timeline(events, actions, sessions, names, alerts),
         supervisors=sorted({a.actor_username for a in actions}),
         recording=record.recording_state or NOT_RECORDED,
+        alerts=alerts,
     )
 
 
@@ -595,7 +721,7 @@ def _action_item(record: AuditRecord, names: dict[str, str]) -> ReportItem:
     )
 
 
-def _polled_items(sessions: list[ParticipantSession], names: dict[str, str], reported: set[str]) -> list[ReportItem]:
+def _polled_items(sessions: list[_Session], names: dict[str, str], reported: set[str]) -> list[ReportItem]:
     """Joins and departures known only from polling (no callback told of them)."""
     items = []
     for s in sessions:
@@ -612,8 +738,13 @@ def _polled_items(sessions: list[ParticipantSession], names: dict[str, str], rep
     return sorted(items, key=lambda item: item.at)
 
 
-def _timeline(events, actions, sessions, names) -> Timeline:
-    """Oldest first: Twilio's events, supervisors' actions, and what polling alone saw."""
+def _alert_item(alert: ReportAlert) -> ReportItem:
+    return ReportItem(at=alert.fired_at, text=f"Alert: {alert.text}", source="alert")
+
+
+def _timeline(events, actions, sessions, names, alerts=()) -> Timeline:
+    """Oldest first: Twilio's events, supervisors' actions, what polling alone saw, and the
+    alerts when they first fired."""
     reported = {e.call_sid for e in events if e.event in ("participant-join", "participant-leave") and e.call_sid}
     event_item = partial(_event_item, names=names)
     action_item = partial(_action_item, names=names)
@@ -623,6 +754,7 @@ def _timeline(events, actions, sessions, names) -> Timeline:
                 ((e.occurred_at, event_item, e) for e in events),
                 ((a.created_at, action_item, a) for a in actions),
                 ((item.at, _itself, item) for item in _polled_items(sessions, names, reported)),
+                ((alert.fired_at, _alert_item, alert) for alert in alerts),
                 key=itemgetter(0),
             )
         )

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Q
 
+from conference_admin.history.recorder import history_alerts_fired
+
 from . import roster as rosters
 from .models import ConferenceEvent
 from .recordings import RecordingState
@@ -221,4 +223,5 @@ def conferences_alerts(
     for sid in sids:
         roster = known_rosters.get(sid) or rosters.load(sid)
         alerts[sid] = conference_alerts(roster=roster, now=now, dropped_agents=dropped[sid]) if roster else []
+    history_alerts_fired(alerts, at=now)  # writes only an alert this process has not recorded yet
     return alerts

@@ -7,17 +7,27 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conference_admin.access.roles import SUPERVISOR, assign_role
-from conference_admin.history.models import ParticipantSession
+from conference_admin.history.models import ConferenceAlert, ParticipantSession
 from conference_admin.live.models import ConferenceEvent
 
-from .factories import act, call_sid, conference_sid, make_conference
+from .factories import BASE, act, call_sid, conference_sid, make_conference
 
 pytestmark = pytest.mark.django_db
+
+
+def alerts(n: int, count: int) -> None:
+    ConferenceAlert.objects.bulk_create(
+        ConferenceAlert(
+            conference_id=conference_sid(n), kind="hold", subject=call_sid(n, i), text=f"on hold {i}", fired_at=BASE
+        )
+        for i in range(count)
+    )
 
 
 def build(conferences: int, participants: int) -> None:
     for n in range(1, conferences + 1):
         record = make_conference(n, participants=participants)
+        alerts(n, 1)
         for i in range(participants):
             act(n, f"sup{i % 3}", "mute", participant=i)
             ConferenceEvent.objects.create(
@@ -64,7 +74,14 @@ def test_query_counts_do_not_grow_with_conferences_or_participants(client):
     # Many more conferences (two pages of them), and conference 1 grows to 62 participants.
     for n in range(3, 120):
         make_conference(n, participants=12)
+        alerts(n, 3)
     grow_conference_one(by=60)
+    ConferenceAlert.objects.bulk_create(
+        ConferenceAlert(
+            conference_id=conference_sid(1), kind="ringing", subject=call_sid(1, 100 + i), text="ringing", fired_at=BASE
+        )
+        for i in range(20)
+    )
     large = measure(client)
     assert small == large, (small, large)
     assert large["report"] <= 9 and large["list"] <= 8

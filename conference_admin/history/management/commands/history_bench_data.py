@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from conference_admin.audit.models import AuditRecord
-from conference_admin.history.models import ConferenceRecord, ParticipantSession
+from conference_admin.history.models import ConferenceAlert, ConferenceRecord, ParticipantSession
 from conference_admin.live.models import ConferenceEvent
 
 BIG_NAME = "Bench big conference"
@@ -94,7 +94,9 @@ class Command(BaseCommand):
                 )
         events = self._big_conference(rng, records[0], [s for s in sessions if s.conference_id == records[0].sid])
         actions += events[1]
+        alerts = self._alerts(random.Random(seed + 1), records)  # its own generator: the rest is unchanged
         ConferenceRecord.objects.bulk_create(records, batch_size=BATCH)
+        ConferenceAlert.objects.bulk_create(alerts, batch_size=BATCH)
         ParticipantSession.objects.bulk_create(sessions, batch_size=BATCH)
         ConferenceEvent.objects.bulk_create(events[0], batch_size=BATCH)
         AuditRecord.objects.bulk_create(actions, batch_size=BATCH)
@@ -103,8 +105,32 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE")
         self.stdout.write(
             f"{len(records)} conferences, {len(sessions)} participants, {len(events[0])} events, "
-            f"{len(actions)} supervisor actions; report target {records[0].sid} ({big} participants)."
+            f"{len(actions)} supervisor actions, {len(alerts)} alerts; "
+            f"report target {records[0].sid} ({big} participants)."
         )
+
+    def _alerts(self, rng, records):
+        """Alerts that fired in about a third of the conferences (a dozen in the big one)."""
+        alerts = []
+        for n, record in enumerate(records):
+            count = 12 if n == 0 else (rng.randint(1, 3) if rng.random() < 0.3 else 0)
+            fired = []
+            for i in range(count):
+                kind, text = rng.choice(
+                    [
+                        ("hold", f"customer: caller {i} on hold 2:00"),
+                        ("ringing", f"customer: caller {i} ringing 0:45"),
+                        ("alone", "customer alone"),
+                    ]
+                )
+                at = record.started_at + timedelta(seconds=rng.randint(60, 600))
+                fired.append(
+                    ConferenceAlert(conference_id=record.sid, kind=kind, subject=f"{i}", text=text, fired_at=at)
+                )
+            fired.sort(key=lambda alert: alert.fired_at)
+            record.alerts_fired = "; ".join(alert.text for alert in fired)
+            alerts += fired
+        return alerts
 
     def _big_conference(self, rng, record, sessions):
         """Joins, holds, mutes and leaves for every participant, and supervisors acting on some."""
