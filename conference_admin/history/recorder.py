@@ -6,6 +6,7 @@
                                                    dashboard itself dialled)
     history_conference_ended(sid, reason=..., at=...)
     history_callback(event)                        a status callback, once it is stored
+    history_recording_changed(sid, status)         the conference's recording changed
     history_identity_known(sid, {call_sid: (number, direction)})
                                                    who is on these calls (caller identity)
     history_alerts_fired({sid: [alert, ...]}, at=...)
@@ -90,6 +91,35 @@ def history_conference_seen(conference: Conference) -> None:
         history_conference_ended(
             conference.sid, reason=conference.reason_conference_ended or "", at=conference.date_updated
         )
+
+
+# What a conference's recording did, as history says it: each status adds its words once.
+RECORDING_WORDS = {"in-progress": "recorded", "paused": "paused at times", "stopped": "stopped early"}
+
+
+def recording_summary(known: str, status: str) -> str:
+    """`known` ("recorded, paused at times") with what `status` adds, in a fixed order."""
+    words = [word for word in known.split(", ") if word]
+    new = RECORDING_WORDS.get(status)
+    if new is not None and new not in words:
+        words.append(new)
+    if words and "recorded" not in words:
+        words.insert(0, "recorded")
+    order = list(RECORDING_WORDS.values())
+    return ", ".join(sorted(words, key=order.index))
+
+
+@_never_raises
+def history_recording_changed(conference_sid: str, status: str) -> None:
+    """The conference's recording is now `status` (in-progress, paused, stopped, completed...)."""
+    if status not in RECORDING_WORDS:
+        return
+    with transaction.atomic():
+        _ensure_conference(conference_sid)
+        record = ConferenceRecord.objects.select_for_update().only("recording_state").get(sid=conference_sid)
+        summary = recording_summary(record.recording_state, status)
+        if summary != record.recording_state:
+            ConferenceRecord.objects.filter(sid=conference_sid).update(recording_state=summary)
 
 
 def _observation(conference_sid: str, participant: Participant, at: datetime, approximate: bool):

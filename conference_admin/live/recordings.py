@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 
+from conference_admin.history.recorder import history_recording_changed
 from conference_admin.twilio import Recording
 
 from .roster import Roster, load, mutate
@@ -94,15 +95,22 @@ def record_conference_recording(conference_sid: str, state: RecordingState | Non
     """The conference's recording is now `state` (None: Twilio lists none). `read`: this came
     from the recording list, so the page knows the state was looked up (not just unknown)."""
 
+    changed = False
+
     def change(roster: Roster, version: int) -> bool:
+        nonlocal changed
         if read:
             roster.recording_read = True
         if _same(roster.recording, state):
             return False
         roster.recording, roster.recording_version = state, version
+        changed = True
         return True
 
-    return mutate(conference_sid, change)
+    recorded = mutate(conference_sid, change)
+    if changed and state is not None:
+        history_recording_changed(conference_sid, state.status)
+    return recorded
 
 
 def record_call_recording(conference_sid: str, call_sid: str, state: RecordingState | None) -> Roster:
@@ -139,13 +147,16 @@ def recording_reported(conference_sid: str, *, call_sid: str, recording_sid: str
     """A recording status callback (in-progress, completed, absent, ...) for the conference's
     recording (`call_sid` empty) or a participant's call recording."""
     at = _now()
+    conference_changed = False
 
     def change(roster: Roster, version: int) -> bool:
+        nonlocal conference_changed
         if not call_sid:
             new = _reported(roster.recording, recording_sid, status, at)
             if new is None:
                 return False
             roster.recording, roster.recording_read, roster.recording_version = new, True, version
+            conference_changed = True
             return True
         entry = roster.entries.get(call_sid)
         if entry is None:
@@ -157,7 +168,10 @@ def recording_reported(conference_sid: str, *, call_sid: str, recording_sid: str
         entry.changed_version = version
         return True
 
-    return mutate(conference_sid, change)
+    recorded = mutate(conference_sid, change)
+    if conference_changed:
+        history_recording_changed(conference_sid, status)
+    return recorded
 
 
 # --- the conference's recording list, at most once per interval ---------------------------

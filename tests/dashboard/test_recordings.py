@@ -337,3 +337,21 @@ def test_ending_the_conference_keeps_the_recording_state_in_the_header(superviso
     html = supervisor_client.post(reverse("conference-end", args=[demo.sid(BILLING)]), **HTMX).content.decode()
     assert 'id="recording-state"' in html  # the last poll's out-of-band swap still finds its target
     assert "Pause" not in html.split('id="recording-state"')[1]  # nothing to control once it ended
+
+
+def test_history_says_what_the_recording_did(supervisor_client, demo, seen):
+    from conference_admin.history.models import ConferenceRecord
+
+    seen(BILLING)
+    header(supervisor_client, demo, BILLING)  # the recording list is read: "recorded"
+    sid = demo.sid(BILLING)
+    assert ConferenceRecord.objects.get(sid=sid).recording_state == "recorded"
+    post(supervisor_client, demo, "conference-recording-pause", BILLING)
+    post(supervisor_client, demo, "conference-recording-resume", BILLING)
+    post(supervisor_client, demo, "conference-recording-stop", BILLING)
+    assert ConferenceRecord.objects.get(sid=sid).recording_state == "recorded, paused at times, stopped early"
+    report = supervisor_client.get(reverse("history-report", args=[sid])).content.decode()
+    assert "recorded, paused at times, stopped early" in report
+    seen(ESCALATION)
+    header(supervisor_client, demo, ESCALATION)  # never recorded: history keeps saying so
+    assert not ConferenceRecord.objects.filter(sid=demo.sid(ESCALATION)).exclude(recording_state="").exists()

@@ -192,3 +192,23 @@ def test_a_reconcile_that_finds_the_conference_ended_closes_everyone_at_its_end(
             "conference ended",
             False,
         )
+
+
+@pytest.mark.parametrize(
+    "statuses, summary",
+    [
+        (["in-progress"], "recorded"),
+        (["in-progress", "paused", "in-progress", "paused"], "recorded, paused at times"),
+        (["paused"], "recorded, paused at times"),
+        (["in-progress", "stopped", "completed"], "recorded, stopped early"),
+        (["stopped", "paused"], "recorded, paused at times, stopped early"),
+        (["absent"], ""),
+    ],
+)
+def test_the_recording_summary_adds_each_fact_once_in_order(statuses, summary):
+    from conference_admin.history.recorder import recording_summary
+
+    known = ""
+    for status in statuses:
+        known = recording_summary(known, status)
+    assert known == summary
