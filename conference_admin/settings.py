@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "conference_admin.audit",
     "conference_admin.supervision",
     "conference_admin.history",
+    "conference_admin.push",
     "axes",
     "csp",
 ]
@@ -379,3 +380,17 @@ SUPERVISION_PRESENCE_TTL_SECONDS = 30
 # --- History (conference_admin/history: ended conferences, reports, search) ---------------
 # Days history keeps a conference (metadata only) before `manage.py prune_history` removes it.
 HISTORY_RETENTION_DAYS = int(env("HISTORY_RETENTION_DAYS", "90"))
+
+# --- Live push (conference_admin/push: Server-Sent Events to open pages) -------------------
+# A comment line this often keeps proxies from closing an idle stream; the session and the
+# view permission are checked again then, and before an event once the last check is older
+# than PUSH_RECHECK_SECONDS (a logout or a revoked role closes the stream).
+PUSH_HEARTBEAT_SECONDS = float(env("PUSH_HEARTBEAT_SECONDS", "15"))
+PUSH_RECHECK_SECONDS = float(env("PUSH_RECHECK_SECONDS", "2"))
+# Each watched conference is checked this often per stream process (the poll's refresh: a
+# reconcile with Twilio when due, else one small cache read), whatever the number of pages.
+PUSH_CHECK_SECONDS = float(env("PUSH_CHECK_SECONDS", str(DASHBOARD_POLL_SECONDS)))
+# Open streams per user and process; past it the page polls.
+PUSH_STREAMS_PER_USER = int(env("PUSH_STREAMS_PER_USER", "10"))
+# How long a browser waits before reconnecting a stream that broke.
+PUSH_RETRY_MILLISECONDS = int(env("PUSH_RETRY_MILLISECONDS", "2000"))
