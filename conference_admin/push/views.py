@@ -27,6 +27,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import auth
 from django.core.exceptions import PermissionDenied
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
@@ -119,6 +120,10 @@ async def _stream(
 @require_GET
 async def conference_events(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse | StreamingHttpResponse:
     current = await sync_to_async(_open)(request, conference_sid)
+    if not isinstance(request, ASGIRequest):
+        # A WSGI server would hold a worker thread for the stream's life: not here. 204 tells
+        # the browser not to reconnect; the page polls (docs/DEPLOY.md routes /events/ to ASGI).
+        return HttpResponse(status=204)
     if hubs.current().full(request.user.pk):
         return HttpResponse("Too many open streams; this page polls instead.", status=429, content_type="text/plain")
     # The events carry htmx fragments, rendered as for an htmx request (rows without a form token).
