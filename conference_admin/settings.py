@@ -382,11 +382,9 @@ SUPERVISION_PRESENCE_TTL_SECONDS = 30
 HISTORY_RETENTION_DAYS = int(env("HISTORY_RETENTION_DAYS", "90"))
 
 # --- Live push (conference_admin/push: Server-Sent Events to open pages) -------------------
-# A comment line this often keeps proxies from closing an idle stream; the session and the
-# view permission are checked again then, and before an event once the last check is older
-# than PUSH_RECHECK_SECONDS (a logout or a revoked role closes the stream).
+# A comment line this often keeps proxies from closing an idle stream; as often, every
+# stream's session and view permission are checked (a logout or a revoked role closes it).
 PUSH_HEARTBEAT_SECONDS = float(env("PUSH_HEARTBEAT_SECONDS", "15"))
-PUSH_RECHECK_SECONDS = float(env("PUSH_RECHECK_SECONDS", "2"))
 # Each watched conference is checked this often per stream process (the poll's refresh: a
 # reconcile with Twilio when due, else one small cache read), whatever the number of pages.
 PUSH_CHECK_SECONDS = float(env("PUSH_CHECK_SECONDS", str(DASHBOARD_POLL_SECONDS)))

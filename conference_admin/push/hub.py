@@ -26,6 +26,7 @@ from django.conf import settings
 from conference_admin.dashboard import services
 
 from . import notifier
+from .sessions import Viewer, revoked
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,8 +63,14 @@ class Watch:
             future = self._renders[key] = asyncio.ensure_future(render())
         return await asyncio.shield(future)
 
+    def poke(self) -> None:
+        """Wake this conference's streams without a change (one of them must close)."""
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
     async def wait_past(self, known: int | None, timeout: float) -> bool:
-        """Whether the conference moved past `known`, waiting up to `timeout` seconds."""
+        """Whether the conference moved past `known` (or a stream was poked), waiting up to
+        `timeout` seconds; False when the time ran out."""
         if self.version is not None and (known is None or self.version > known):
             return True
         try:
@@ -78,6 +85,8 @@ class Hub:
         self.loop = asyncio.get_running_loop()
         self.watches: dict[str, Watch] = {}
         self.per_user: Counter[Any] = Counter()
+        self.viewers: dict[Viewer, Watch] = {}
+        self._session_checks: asyncio.Task[None] | None = None
         self._source: asyncio.Task[None] | None = None
         self._stop_listening: Callable[[], None] | None = None
 
@@ -141,28 +150,52 @@ class Hub:
         return self.per_user[user_id] >= settings.PUSH_STREAMS_PER_USER
 
     @asynccontextmanager
-    async def stream(self, conference_sid: str, user_id: Any) -> AsyncIterator[Watch]:
-        """One open stream of `user_id` on `conference_sid`, for the duration of the block."""
-        if self.full(user_id):
-            raise TooManyStreams(user_id)
+    async def stream(self, conference_sid: str, viewer: Viewer) -> AsyncIterator[Watch]:
+        """One open stream of `viewer` on `conference_sid`, for the duration of the block;
+        `viewer.closed` is set when its session ends or its permission goes."""
+        if self.full(viewer.user_id):
+            raise TooManyStreams(viewer.user_id)
         self._start_source()
-        self.per_user[user_id] += 1
+        if self._session_checks is None or self._session_checks.done():
+            self._session_checks = self.loop.create_task(self._check_sessions_every())
+        self.per_user[viewer.user_id] += 1
         watch = self.watches.get(conference_sid)
         if watch is None:
             watch = self.watches[conference_sid] = Watch(conference_sid)
             watch.checker = self.loop.create_task(self._check_every(watch))
         watch.streams += 1
+        viewer.closed = asyncio.Event()
+        self.viewers[viewer] = watch
         try:
             yield watch
         finally:
+            self.viewers.pop(viewer, None)
             watch.streams -= 1
-            self.per_user[user_id] -= 1
-            if self.per_user[user_id] <= 0:
-                del self.per_user[user_id]
+            self.per_user[viewer.user_id] -= 1
+            if self.per_user[viewer.user_id] <= 0:
+                del self.per_user[viewer.user_id]
             if watch.streams == 0 and self.watches.get(conference_sid) is watch:
                 del self.watches[conference_sid]
                 if watch.checker is not None:
                     watch.checker.cancel()
+
+    async def _check_sessions_every(self) -> None:
+        """All streams' sessions and permissions, in one cache round trip per heartbeat."""
+        while True:
+            await asyncio.sleep(settings.PUSH_HEARTBEAT_SECONDS)
+            viewers = list(self.viewers)
+            if not viewers:
+                continue
+            try:
+                ended = await sync_to_async(revoked, thread_sensitive=False)(viewers)
+            except Exception:
+                logger.warning("Could not check the streams' sessions", exc_info=True)
+                continue
+            for viewer in ended:
+                watch = self.viewers.get(viewer)
+                if watch is not None and viewer.closed is not None:
+                    viewer.closed.set()
+                    watch.poke()
 
     def open_streams(self) -> int:
         return sum(watch.streams for watch in self.watches.values())

@@ -7,9 +7,9 @@ conference Twilio does not know: `dashboard.services.conference_lookup_allowed` 
 event whose id is the new version and whose data is the poll's own answer for the page's
 version (`dashboard.views.roster_changes`: the changed rows and the status line as
 out-of-band swaps), so a page that reconnects gets exactly what it missed. A comment line
-every PUSH_HEARTBEAT_SECONDS keeps proxies from closing an idle stream; the session and
-the permission are checked again then, and before an event when the last check is older
-than PUSH_RECHECK_SECONDS: a logout or a revoked role ends the stream (`closed` event).
+every PUSH_HEARTBEAT_SECONDS keeps proxies from closing an idle stream; as often, the hub
+checks every stream's session and permission at once (`sessions.revoked`): a logout or a
+revoked role ends the stream (`closed` event).
 An ended conference gets its last answer and an `ended` event. At most
 PUSH_STREAMS_PER_USER streams per user and process (429 past it: the page polls).
 
@@ -19,13 +19,11 @@ holds no worker thread while it waits.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from functools import partial
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib import auth
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -37,6 +35,7 @@ from conference_admin.dashboard.views import roster_changes
 from conference_admin.http import HtmxHttpRequest
 
 from . import hub as hubs
+from .sessions import Viewer, viewer_of
 
 
 def _known(request: HttpRequest) -> int | None:
@@ -47,9 +46,9 @@ def _known(request: HttpRequest) -> int | None:
     return None
 
 
-def _open(request: HttpRequest, conference_sid: str) -> int | None:
+def _open(request: HttpRequest, conference_sid: str) -> tuple[int | None, Viewer]:
     """The page's checks, on the normal stack's request (session and user from the middleware);
-    the conference's version now (None: not loaded)."""
+    the conference's version now (None: not loaded) and who watches."""
     if not request.user.has_perm(VIEW):
         raise PermissionDenied
     try:
@@ -57,15 +56,7 @@ def _open(request: HttpRequest, conference_sid: str) -> int | None:
         meta = services.roster_refresh(conference_sid=conference_sid)
     except services.ConferenceNotFound as missing:
         raise Http404("No such conference") from missing
-    return meta.version if meta is not None else None
-
-
-def still_allowed(request: HttpRequest) -> bool:
-    """Whether the stream's session still signs in its user, and that user may still view."""
-    probe = HttpRequest()
-    probe.session = request.session.__class__(request.session.session_key)
-    user = auth.get_user(probe)
-    return bool(user.is_authenticated and user.pk == request.user.pk and user.has_perm(VIEW))
+    return (meta.version if meta is not None else None), viewer_of(request)
 
 
 def _render(request: HtmxHttpRequest, conference_sid: str, known: int | None) -> tuple[int, str, bool]:
@@ -82,28 +73,25 @@ def event(name: str, data: str = "", event_id: int | None = None) -> str:
 
 
 async def _stream(
-    request: HtmxHttpRequest, conference_sid: str, known: int | None, current: int | None
+    request: HtmxHttpRequest, conference_sid: str, known: int | None, current: int | None, viewer: Viewer
 ) -> AsyncIterator[str]:
     hub = hubs.current()
     render = sync_to_async(_render)
-    allowed = sync_to_async(still_allowed)
     try:
-        async with hub.stream(conference_sid, request.user.pk) as watch:
+        async with hub.stream(conference_sid, viewer) as watch:
             yield f"retry: {settings.PUSH_RETRY_MILLISECONDS}\n\n"
             if current is not None:
                 watch.advance(current)
-            checked = time.monotonic()
             while True:
-                moved = await watch.wait_past(known, settings.PUSH_HEARTBEAT_SECONDS)
-                if not moved or time.monotonic() - checked >= settings.PUSH_RECHECK_SECONDS:
-                    if not await allowed(request):
-                        yield event("closed", "signed out or no longer allowed")
-                        return
-                    checked = time.monotonic()
-                if not moved:
-                    yield ": heartbeat\n\n"
+                woke = await watch.wait_past(known, settings.PUSH_HEARTBEAT_SECONDS)
+                if viewer.closed is not None and viewer.closed.is_set():
+                    yield event("closed", "signed out or no longer allowed")
+                    return
+                if watch.version is None or (known is not None and watch.version <= known):
+                    if not woke:
+                        yield ": heartbeat\n\n"
                     continue
-                key = (known, watch.version, request.user.pk)
+                key = (known, watch.version, viewer.user_id)
                 version, html, ended = await watch.rendered(key, partial(render, request, conference_sid, known))
                 if version != known or ended:
                     yield event("roster", html, version)
@@ -111,7 +99,7 @@ async def _stream(
                 if ended:
                     yield event("ended")
                     return
-                if watch.version is not None and watch.version < version:
+                if watch.version < version:
                     watch.advance(version)  # read a newer version than notified: no need to wait
     except hubs.TooManyStreams:
         return
@@ -119,18 +107,18 @@ async def _stream(
 
 @require_GET
 async def conference_events(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse | StreamingHttpResponse:
-    current = await sync_to_async(_open)(request, conference_sid)
+    current, viewer = await sync_to_async(_open)(request, conference_sid)
     if not isinstance(request, ASGIRequest):
         # A WSGI server would hold a worker thread for the stream's life: not here. 204 tells
         # the browser not to reconnect; the page polls (docs/DEPLOY.md routes /events/ to ASGI).
         return HttpResponse(status=204)
-    if hubs.current().full(request.user.pk):
+    if hubs.current().full(viewer.user_id):
         return HttpResponse("Too many open streams; this page polls instead.", status=429, content_type="text/plain")
     # The events carry htmx fragments, rendered as for an htmx request (rows without a form token).
     request.META["HTTP_HX_REQUEST"] = "true"
     request.__dict__.pop("headers", None)
     response = StreamingHttpResponse(
-        _stream(request, conference_sid, _known(request), current), content_type="text/event-stream"
+        _stream(request, conference_sid, _known(request), current, viewer), content_type="text/event-stream"
     )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once

@@ -104,13 +104,11 @@ def test_a_status_callback_reaches_an_open_page_by_push_alone(push_page, dashboa
     expect(carol.locator(".speaking")).to_have_count(0)
     version = int(page.locator("#roster-poller").get_attribute("data-version"))
 
-    started = time.monotonic()
     simulator.start_speaking(conference.sid, "agent:carol")
-    expect(carol.locator(".speaking")).to_have_text("Speaking", timeout=3000)
-    assert time.monotonic() - started < 3
+    expect(carol.locator(".speaking")).to_have_text("Speaking", timeout=10_000)
     assert int(page.locator("#roster-poller").get_attribute("data-version")) > version  # the page moved on
     simulator.stop_speaking(conference.sid, "agent:carol")
-    expect(carol.locator(".speaking")).to_have_count(0, timeout=3000)
+    expect(carol.locator(".speaking")).to_have_count(0, timeout=10_000)
     assert dashboard.open_streams() == 1
     page.wait_for_timeout(1500)  # more than a poll interval: the poll stays suspended while pushed
     assert suppressed == []
@@ -125,14 +123,14 @@ def test_a_cut_stream_falls_back_to_polling_and_returns_to_push(push_page, dashb
     dashboard.cut()
     expect(page.locator("#push-state")).to_have_text("live (polling)")
     simulator.start_speaking(conference.sid, "agent:carol")  # reaches the page by its poll
-    expect(carol.locator(".speaking")).to_have_text("Speaking", timeout=5000)
+    expect(carol.locator(".speaking")).to_have_text("Speaking", timeout=10_000)
     assert dashboard.open_streams() == 0
 
     dashboard.block(False)
-    expect(page.locator("#push-state")).to_have_text("live", timeout=5000)  # the browser reconnected
+    expect(page.locator("#push-state")).to_have_text("live", timeout=10_000)  # the browser reconnected
     polls(page)  # from here on only the stream can bring the change
     simulator.stop_speaking(conference.sid, "agent:carol")
-    expect(carol.locator(".speaking")).to_have_count(0, timeout=3000)
+    expect(carol.locator(".speaking")).to_have_count(0, timeout=10_000)
     forgive_broken_streams(page)
 
 
@@ -146,7 +144,7 @@ def test_logging_out_closes_the_pages_stream(push_page, dashboard, simulator, de
     other.get_by_role("button", name="Log out").click()
     other.wait_for_url("**/login/**")
 
-    expect(page.locator("#push-state")).to_have_text("not live (signed out)", timeout=5000)
+    expect(page.locator("#push-state")).to_have_text("not live (signed out)", timeout=10_000)
     deadline = time.monotonic() + 5
     while dashboard.open_streams() and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -11,6 +11,8 @@ from conference_admin.live import roster as rosters
 from conference_admin.live.roster import InFlight
 from conference_admin.push import notifier
 
+from .conftest import run_async
+
 CF = "CF" + "a" * 32
 CA = "CA" + "b" * 32
 
@@ -102,7 +104,7 @@ def test_over_redis_another_process_hears_the_change(settings) -> None:
         await asyncio.wait_for(task, 5)
         return heard
 
-    heard = asyncio.run(scenario())
+    heard = run_async(scenario())
     version = rosters.current_version(CF)
     assert version is not None
     assert heard == [(CF, version - 1), (CF, version)]

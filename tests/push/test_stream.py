@@ -16,6 +16,7 @@ from conference_admin.dashboard import services
 from conference_admin.live import roster as rosters
 
 from ..dashboard.conftest import ESCALATION
+from .conftest import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the streams' threads read the users too
 
@@ -97,7 +98,7 @@ def read_stream(
             await chunks.aclose()
         return stream
 
-    return asyncio.run(scenario())
+    return run_async(scenario())
 
 
 @pytest.fixture
@@ -227,4 +228,4 @@ def test_streams_per_user_are_bounded(client, demo, lead, settings) -> None:
             await chunks.aclose()
         return first.status_code, second.status_code
 
-    assert asyncio.run(scenario()) == (200, 429)
+    assert run_async(scenario()) == (200, 429)
