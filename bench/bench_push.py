@@ -357,6 +357,10 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
                 f"A: {a_server.description}, status callbacks and actions; B: {b_server.description}, the page "
                 f"and its event stream; pages poll every {POLL_SECONDS} s; Redis pub/sub between them."
             )
+            report.notes.append(
+                f"Load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+                "(the machine is shared: figures are upper bounds)."
+            )
             figures = chromium_figures(sim, a_server.base_url, b_server.base_url, login, conference, rounds)
             rows = []
             for name in ("callback", "action"):
