@@ -389,6 +389,11 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
                     ]
                 )
             report.table(["figure", "rounds", "push p50 ms", "push p95 ms", "poll p50 ms", "poll p95 ms"], rows)
+            push_polls, poll_polls = figures["polls/push"], figures["polls/poll"]
+            report.notes.append(
+                f"Poll requests the pages sent during their rounds: pushed {push_polls[0]:.0f}, "
+                f"polled {poll_polls[0]:.0f} in {poll_polls[1]:.0f} s."
+            )
             report.notes.append(
                 f"After the rounds the pushed page said {figures['said/push']}, the polled one {figures['said/poll']}."
             )
