@@ -107,11 +107,12 @@ async def _stream(
 
 @require_GET
 async def conference_events(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse | StreamingHttpResponse:
-    current, viewer = await sync_to_async(_open)(request, conference_sid)
     if not isinstance(request, ASGIRequest):
-        # A WSGI server would hold a worker thread for the stream's life: not here. 204 tells
-        # the browser not to reconnect; the page polls (docs/DEPLOY.md routes /events/ to ASGI).
+        # A WSGI server would hold a worker thread for the stream's life: not here, and nothing
+        # read or reconciled either. 204 tells the browser not to reconnect; the page polls
+        # (docs/DEPLOY.md routes /events/ to the ASGI server).
         return HttpResponse(status=204)
+    current, viewer = await sync_to_async(_open)(request, conference_sid)
     if hubs.current().full(viewer.user_id):
         return HttpResponse("Too many open streams; this page polls instead.", status=429, content_type="text/plain")
     # The events carry htmx fragments, rendered as for an htmx request (rows without a form token).

@@ -229,3 +229,13 @@ def test_streams_per_user_are_bounded(client, demo, lead, settings) -> None:
         return first.status_code, second.status_code
 
     assert run_async(scenario()) == (200, 429)
+
+
+def test_a_wsgi_server_answers_204_and_reads_nothing(client, demo, lead) -> None:
+    """Under WSGI a stream would hold a worker thread: the browser is told not to reconnect
+    (the page polls), before any roster read or reconcile."""
+    demo.simulator.reset_request_log()
+    response = client.get(events_url(demo))
+    assert response.status_code == 204
+    assert demo.simulator.request_log == []
+    assert rosters.current_version(demo.sid(ESCALATION)) is None
