@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "conference_admin.audit",
     "conference_admin.supervision",
     "conference_admin.history",
+    "conference_admin.push",
     "axes",
     "csp",
 ]
@@ -391,3 +392,15 @@ if RECORDING_PAUSE_BEHAVIOR not in ("silence", "skip"):
     raise ImproperlyConfigured("RECORDING_PAUSE_BEHAVIOR must be silence or skip.")
 # Alert (conference page and conferences list) when a recording stays paused this long.
 RECORDING_ALERT_PAUSED_SECONDS = int(env("RECORDING_ALERT_PAUSED_SECONDS", "300"))
+
+# --- Live push (conference_admin/push: Server-Sent Events to open pages) -------------------
+# A comment line this often keeps proxies from closing an idle stream; as often, every
+# stream's session and view permission are checked (a logout or a revoked role closes it).
+PUSH_HEARTBEAT_SECONDS = float(env("PUSH_HEARTBEAT_SECONDS", "15"))
+# Each watched conference is checked this often per stream process (the poll's refresh: a
+# reconcile with Twilio when due, else one small cache read), whatever the number of pages.
+PUSH_CHECK_SECONDS = float(env("PUSH_CHECK_SECONDS", str(DASHBOARD_POLL_SECONDS)))
+# Open streams per user and process; past it the page polls.
+PUSH_STREAMS_PER_USER = int(env("PUSH_STREAMS_PER_USER", "10"))
+# How long a browser waits before reconnecting a stream that broke.
+PUSH_RETRY_MILLISECONDS = int(env("PUSH_RETRY_MILLISECONDS", "2000"))

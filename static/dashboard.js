@@ -99,6 +99,16 @@
     if (answered !== null && answered !== undefined) elt.setAttribute("data-version", answered);
   });
 
+  /* The same changes arriving another way (pushed by the server, static/push.js): the poll's
+     answer `html` for version `answered`, applied exactly as a poll's answer is. */
+  window.dashboard.applyRosterChanges = function (html, answered) {
+    var poller = document.getElementById("roster-poller");
+    if (!poller) return;
+    htmx.swap(poller, html, { swapStyle: "none", swapDelay: 0, settleDelay: 0 });
+    if (answered) poller.setAttribute("data-version", answered);
+    htmx.trigger(document.body, "roster-changed");
+  };
+
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var target = event.detail.target;
     var fragment = event.detail.fragment;

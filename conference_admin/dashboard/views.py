@@ -268,10 +268,27 @@ def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
         raise Http404("No such conference") from missing
     if meta is not None and known == meta.version and not meta.ended and not behind:
         return poll.nothing_changed()
+    return roster_changes(request, conference_sid, known, loaded=meta is not None, behind=behind)
+
+
+def roster_changes(
+    request: HtmxHttpRequest,
+    conference_sid: str,
+    known: int | None,
+    *,
+    loaded: bool = True,
+    behind: frozenset[str] = frozenset(),
+) -> HttpResponse:
+    """What a page at version `known` must change (the poll's answer, and each pushed event).
+
+    Only the changed rows and the status line as out-of-band swaps (the whole table when
+    `known` is None or too old); `X-Roster-Version`: the version the page moves to; status
+    286 once the conference is over. `loaded`: the roster is known (else it is read
+    reconciled first). The caller has checked the user may view the conference."""
     view = (
-        services.conference_view(conference_sid=conference_sid)
-        if meta is None
-        else services.roster_view(conference_sid=conference_sid)
+        services.roster_view(conference_sid=conference_sid)
+        if loaded
+        else services.conference_view(conference_sid=conference_sid)
     )
     roster = view.roster
     # An ended conference gets the whole (empty) table once, with the reason.

@@ -6,7 +6,8 @@ cross-process lock around every read-modify-write) and `roster:<CF>:lease` (the
 single-flight reconcile lease, see refresh.py).
 
 Every write takes the next number on one version line shared by the roster and its marks,
-and rewrites meta with it, so a poll learns of either kind of change from meta alone.
+and rewrites meta with it, so a poll learns of either kind of change from meta alone; once
+written, the new version is announced to the event streams (`push.notifier.roster_changed`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+
+from conference_admin.push import notifier
 
 from .model import TOMBSTONE_LIMIT, InFlight, Marks, Roster, RosterMeta, Snapshot
 
@@ -112,9 +115,12 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
         if settles is not None and settles in marks.by_call:
             marks.set(settles, (), next_version)
             writes[key(conference_sid, "marks")] = marks
-        writes[key(conference_sid, "meta")] = meta_of(roster, marks)
+        meta = meta_of(roster, marks)
+        writes[key(conference_sid, "meta")] = meta
         cache.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
-        return roster
+    if meta.version == next_version:
+        notifier.roster_changed(conference_sid, next_version)
+    return roster
 
 
 def change_marks(
@@ -135,7 +141,8 @@ def change_marks(
         if meta is not None:  # nobody has loaded the roster yet: its first load writes meta
             writes[key(conference_sid, "meta")] = RosterMeta(version, meta.interval, meta.ended)
         cache.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
-        return before
+    notifier.roster_changed(conference_sid, version)
+    return before
 
 
 def release_reconcile(conference_sid: str) -> None:

@@ -1,8 +1,10 @@
 """Run the whole demo in one process: the Twilio simulator and the dashboard.
 
 The simulator listens on its own port and the dashboard reaches it over HTTP,
-exactly as it would reach Twilio. Credentials for the pair are generated per run
-unless the environment provides them, so nothing secret lives in the repository.
+exactly as it would reach Twilio. The dashboard is served by uvicorn (ASGI), so its pages'
+event streams (conference_admin/push) are live too, with nothing else to start.
+Credentials for the pair are generated per run unless the environment provides them,
+so nothing secret lives in the repository.
 The simulator sends signed status callbacks back to this dashboard and simulates
 activity (speech, callers joining and leaving), so the demo moves on its own.
 SIGINT (Ctrl-C) and SIGTERM stop both servers and exit 0, even when started in the
@@ -11,6 +13,7 @@ background with SIGINT ignored.
 
 import os
 import secrets
+import socket
 
 from django.conf import settings
 from django.core.management import call_command
@@ -48,6 +51,12 @@ class Command(BaseCommand):
             token = secrets.token_hex(16)
             os.environ["TWILIO_AUTH_TOKEN"] = token
             settings.TWILIO_AUTH_TOKEN = token
+        # Bound now, so port 0 (any free port) is known before the simulator is told where to call back.
+        listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen(2048)  # connections wait in the backlog until uvicorn accepts them
+        port = listening.getsockname()[1]
         # The simulator signs callbacks for this URL and the webhooks check them against it.
         dashboard_url = f"http://{host}:{port}"
         settings.PUBLIC_BASE_URL = dashboard_url
@@ -70,12 +79,27 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)"))
             # Only now: the demo loaded quietly and nothing is sent while the dashboard cannot listen yet.
             simulator.callbacks.use_dashboard(dashboard_url)
-            # runserver turns the KeyboardInterrupt of SIGINT/SIGTERM into a clean exit (status 0).
-            call_command("runserver", f"{host}:{port}", use_reloader=False)
-        except KeyboardInterrupt:  # stopped before the dashboard was serving
+            self.stdout.write(f"Starting development server at {dashboard_url}/")
+            # uvicorn stops gracefully on SIGINT/SIGTERM, then hands the signal back: KeyboardInterrupt below.
+            serve_dashboard(listening)
+        except KeyboardInterrupt:  # stopped by a signal
             pass
         finally:
+            listening.close()
             if server is not None:
                 server.stop()
             simulator.callbacks.close()
             self.stdout.write("Demo stopped.")
+
+
+def serve_dashboard(listening: socket.socket) -> None:
+    """The whole dashboard (pages, webhooks and event streams) from the ASGI application."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        "conference_admin.asgi:application",
+        lifespan="off",  # Django has no lifespan handler
+        timeout_graceful_shutdown=2,  # open event streams are cut then; browsers reconnect or poll
+        log_level="warning",
+    )
+    uvicorn.Server(config).run(sockets=[listening])

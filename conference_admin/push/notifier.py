@@ -1,0 +1,116 @@
+"""Change notification: "conference CF is at version V".
+
+`roster_changed` is the one public call; the roster store makes it after every write that
+moved a conference's version (a roster write or an in-flight mark). Who hears it:
+
+- production profile (REDIS_URL set): a Redis pub/sub channel, so a change made in any
+  dashboard process or host reaches the event streams served by every other one;
+  `redis_changes()` is that channel as an async iterator (one subscriber per stream process);
+- embedded default (no Redis): the listeners of this process (`listen`).
+
+Publishing never fails the write that made the change: a lost notification is caught up by
+the streams' periodic check (and a page falls back to polling anyway).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+Listener = Callable[[str, int], None]
+
+_listeners: list[Listener] = []
+_listeners_lock = threading.Lock()
+_client = None
+_client_lock = threading.Lock()
+
+
+def uses_redis() -> bool:
+    return bool(getattr(settings, "REDIS_URL", None))
+
+
+def channel() -> str:
+    """Pub/sub channels are global to a Redis server, not per database: name the database."""
+    database = urlsplit(settings.REDIS_URL).path.strip("/") or "0"
+    return f"conference-admin:db{database}:roster-changed"
+
+
+def _encode(conference_sid: str, version: int) -> str:
+    return f"{conference_sid} {version}"
+
+
+def decode(message: bytes | str) -> tuple[str, int] | None:
+    text = message.decode() if isinstance(message, bytes) else message
+    conference_sid, _, version = text.partition(" ")
+    try:
+        return conference_sid, int(version)
+    except ValueError:
+        return None
+
+
+def _redis():
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                import redis
+
+                _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    return _client
+
+
+def roster_changed(conference_sid: str, version: int) -> None:
+    """Say that `conference_sid` is now at `version` to every event stream that may show it."""
+    if uses_redis():
+        try:
+            _redis().publish(channel(), _encode(conference_sid, version))
+        except Exception:  # a notification is a hint: the write it follows has succeeded
+            logger.warning("Could not publish roster change %s v%s", conference_sid, version, exc_info=True)
+        return
+    with _listeners_lock:
+        listeners = list(_listeners)
+    for listener in listeners:
+        try:
+            listener(conference_sid, version)
+        except Exception:
+            logger.exception("A roster-change listener failed")
+
+
+def listen(listener: Listener) -> Callable[[], None]:
+    """In-process notifications (the embedded default); returns the call that stops them."""
+    with _listeners_lock:
+        _listeners.append(listener)
+
+    def stop() -> None:
+        with _listeners_lock:
+            if listener in _listeners:
+                _listeners.remove(listener)
+
+    return stop
+
+
+async def redis_changes(on_subscribed: Callable[[], None] | None = None) -> AsyncIterator[tuple[str, int]]:
+    """The Redis channel's notifications, for as long as the caller iterates."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(settings.REDIS_URL)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    try:
+        await pubsub.subscribe(channel())
+        if on_subscribed is not None:
+            on_subscribed()
+        async for message in pubsub.listen():
+            if message.get("type") != "message":
+                continue
+            decoded = decode(message["data"])
+            if decoded is not None:
+                yield decoded
+    finally:
+        await pubsub.aclose()
+        await client.aclose()

@@ -1,0 +1,121 @@
+"""The roster store announces every version it writes: in-process, or over Redis pub/sub."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from conference_admin.live import roster as rosters
+from conference_admin.live.roster import InFlight
+from conference_admin.push import notifier
+
+from .conftest import run_async
+
+CF = "CF" + "a" * 32
+CA = "CA" + "b" * 32
+
+
+@pytest.fixture
+def in_process(settings):
+    settings.REDIS_URL = None
+    heard: list[tuple[str, int]] = []
+    stop = notifier.listen(lambda conference_sid, version: heard.append((conference_sid, version)))
+    try:
+        yield heard
+    finally:
+        stop()
+
+
+def _touch(roster, version) -> bool:
+    roster.last_error = f"v{version}"
+    return True
+
+
+def test_every_roster_write_that_moves_the_version_is_announced_once(in_process) -> None:
+    first = rosters.mutate(CF, _touch)
+    second = rosters.mutate(CF, _touch)
+    assert in_process == [(CF, first.version), (CF, second.version)]
+    assert second.version == rosters.current_version(CF)
+
+
+def test_a_write_that_changes_nothing_is_not_announced(in_process) -> None:
+    rosters.mutate(CF, _touch)
+    in_process.clear()
+    rosters.mutate(CF, lambda roster, version: False)
+    assert in_process == []
+
+
+def test_an_in_flight_mark_is_announced_with_the_version_it_took(in_process) -> None:
+    rosters.mutate(CF, _touch)
+    rosters.change_marks(CF, CA, lambda before: (InFlight("t1", "sam", "mute", 0.0),))
+    assert in_process[-1] == (CF, rosters.current_version(CF))
+
+
+def test_a_listener_that_fails_does_not_fail_the_write_nor_the_other_listeners(in_process) -> None:
+    def broken(conference_sid, version):
+        raise RuntimeError("boom")
+
+    stop = notifier.listen(broken)
+    try:
+        roster = rosters.mutate(CF, _touch)
+    finally:
+        stop()
+    assert in_process == [(CF, roster.version)]
+
+
+def test_a_stopped_listener_hears_nothing_more(settings) -> None:
+    settings.REDIS_URL = None
+    heard: list = []
+    notifier.listen(lambda *args: heard.append(args))()
+    rosters.mutate(CF, _touch)
+    assert heard == []
+
+
+def test_the_channel_names_the_redis_database(settings) -> None:
+    settings.REDIS_URL = "redis://127.0.0.1:6379/6"
+    assert notifier.channel() == "conference-admin:db6:roster-changed"
+    settings.REDIS_URL = "redis://127.0.0.1:6379"
+    assert notifier.channel() == "conference-admin:db0:roster-changed"
+
+
+needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="production profile only (Redis)")
+
+
+@needs_redis
+def test_over_redis_another_process_hears_the_change(settings) -> None:
+    """A subscriber on its own connection (as a stream process has) receives the announcement."""
+
+    async def scenario() -> list[tuple[str, int]]:
+        subscribed = asyncio.Event()
+        heard: list[tuple[str, int]] = []
+
+        async def follow() -> None:
+            async for change in notifier.redis_changes(on_subscribed=subscribed.set):
+                heard.append(change)
+                if len(heard) == 2:
+                    return
+
+        task = asyncio.create_task(follow())
+        await asyncio.wait_for(subscribed.wait(), 5)
+        await asyncio.to_thread(rosters.mutate, CF, _touch)
+        await asyncio.to_thread(rosters.change_marks, CF, CA, lambda before: (InFlight("t1", "sam", "mute", 0.0),))
+        await asyncio.wait_for(task, 5)
+        return heard
+
+    heard = run_async(scenario())
+    version = rosters.current_version(CF)
+    assert version is not None
+    assert heard == [(CF, version - 1), (CF, version)]
+
+
+@needs_redis
+def test_over_redis_a_publish_failure_does_not_fail_the_write(settings, monkeypatch) -> None:
+    class Down:
+        def publish(self, *args):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(notifier, "_redis", lambda: Down())
+    roster = rosters.mutate(CF, _touch)
+    assert rosters.current_version(CF) == roster.version
