@@ -28,6 +28,7 @@ def benchmarks():
     import bench_browser
     import bench_client_vs_sdk
     import bench_fetchcall_budget
+    import bench_push
     import bench_refresh_cost
     import bench_throughput
     import bench_upstream_calls
@@ -41,8 +42,9 @@ def benchmarks():
         5: lambda quick, append: bench_throughput.run(quick, append),
         6: lambda quick, append: bench_client_vs_sdk.run(quick, append),
         7: lambda quick, append: bench_browser.run(quick, append),
-        13: lambda quick, append: bench_fetchcall_budget.run(quick, append),
         8: lambda quick, append: bench_big_room.run(quick, append),
+        13: lambda quick, append: bench_fetchcall_budget.run(quick, append),
+        15: lambda quick, append: bench_push.run(quick, append),
     }
 
 
