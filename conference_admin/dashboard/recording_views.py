@@ -75,9 +75,16 @@ def _header(request: HtmxHttpRequest, roster: Roster, note: Note | None = None) 
     return render(request, RECORDING, context)
 
 
+class UnknownPauseBehavior(Exception):
+    """The POST named a pause behaviour Twilio does not have: nothing is sent."""
+
+
 def _pause_behavior(request: HtmxHttpRequest) -> str | None:
     form = PauseForm(request.POST)
-    return (form.cleaned_data["pause_behavior"] or None) if form.is_valid() else None
+    if not form.is_valid():
+        choices = " or ".join(recordings.PAUSE_BEHAVIORS)
+        raise UnknownPauseBehavior(f"A pause either skips or leaves silence ({choices}): nothing was changed.")
+    return form.cleaned_data["pause_behavior"] or None
 
 
 @require_GET
@@ -101,11 +108,14 @@ def conference_recording(request: HtmxHttpRequest, conference_sid: str) -> HttpR
 def conference_recording_action(request: HtmxHttpRequest, conference_sid: str, *, verb: str) -> HttpResponse:
     """Pause (skip or silence), resume or stop the conference's recording."""
     known = services.roster_snapshot(conference_sid=conference_sid).recording
-    behavior = _pause_behavior(request) if verb == "pause" else None
     try:
+        behavior = _pause_behavior(request) if verb == "pause" else None
         roster = recordings.conference_recording_update(
             actor=request.user, conference_sid=conference_sid, verb=verb, known=known, pause_behavior=behavior
         )
+    except UnknownPauseBehavior as refused:
+        note = Note(str(refused), "error")
+        roster = services.roster_snapshot(conference_sid=conference_sid)
     except TwilioError as error:
         note = _failed(error, conference_sid=conference_sid, verb=verb)
         roster = services.roster_snapshot(conference_sid=conference_sid)
@@ -154,6 +164,9 @@ def participant_recording_action(
                 known=known,
                 pause_behavior=_pause_behavior(request) if verb == "pause" else None,
             )
+    except UnknownPauseBehavior as refused:
+        note = Note(f"{name}: {refused}", "error")
+        roster = services.roster_snapshot(conference_sid=conference_sid)
     except TwilioError as error:
         note = _failed(error, conference_sid=conference_sid, call_sid=call_sid, verb=verb)
         roster = services.roster_snapshot(conference_sid=conference_sid)

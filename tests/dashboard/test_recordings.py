@@ -355,3 +355,15 @@ def test_history_says_what_the_recording_did(supervisor_client, demo, seen):
     seen(ESCALATION)
     header(supervisor_client, demo, ESCALATION)  # never recorded: history keeps saying so
     assert not ConferenceRecord.objects.filter(sid=demo.sid(ESCALATION)).exclude(recording_state="").exists()
+
+
+def test_an_unknown_pause_behaviour_is_refused_with_a_reason_and_nothing_is_sent(supervisor_client, demo, seen):
+    seen(BILLING)
+    header(supervisor_client, demo, BILLING)
+    html = post(supervisor_client, demo, "conference-recording-pause", BILLING, {"pause_behavior": "mute"})
+    html = html.content.decode()
+    assert "A pause either skips or leaves silence (silence or skip): nothing was changed." in html
+    assert state_text(html) == "Recording"
+    assert upstream(demo.simulator) == []
+    assert conference_recordings(demo, BILLING)[0].status == "in-progress"
+    assert not AuditRecord.objects.filter(action="recording-pause").exists()
