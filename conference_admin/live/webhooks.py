@@ -6,6 +6,7 @@ used, which behind a TLS-terminating proxy differs from what Django sees.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -40,30 +41,31 @@ def _signed_by_twilio(request) -> bool:
     return False
 
 
+def _receive(request, handle: Callable[[], object]) -> HttpResponse:
+    """403 unless Twilio signed it; 400 with the reason if it is malformed; else 204."""
+    if not _signed_by_twilio(request):
+        return HttpResponseForbidden("Invalid signature")
+    try:
+        handle()
+    except callbacks.InvalidCallback as exc:
+        return HttpResponseBadRequest(str(exc))
+    return HttpResponse(status=204)
+
+
 @csrf_exempt
 @login_not_required
 @require_POST
 def conference_status(request):
-    if not _signed_by_twilio(request):
-        return HttpResponseForbidden("Invalid signature")
-    try:
-        callbacks.receive_conference_callback(request.POST)
-    except callbacks.InvalidCallback as exc:
-        return HttpResponseBadRequest(str(exc))
-    return HttpResponse(status=204)
+    return _receive(request, lambda: callbacks.receive_conference_callback(request.POST))
 
 
 @csrf_exempt
 @login_not_required
 @require_POST
 def call_status(request):
-    if not _signed_by_twilio(request):
-        return HttpResponseForbidden("Invalid signature")
-    try:
-        callbacks.receive_call_status_callback(request.POST, request.GET.get("conference", ""))
-    except callbacks.InvalidCallback as exc:
-        return HttpResponseBadRequest(str(exc))
-    return HttpResponse(status=204)
+    return _receive(
+        request, lambda: callbacks.receive_call_status_callback(request.POST, request.GET.get("conference", ""))
+    )
 
 
 @csrf_exempt
@@ -72,10 +74,6 @@ def call_status(request):
 def recording_status(request):
     """A recording's status (in-progress, completed, absent): the conference's recording, or a
     participant's call recording (`?conference=` names the conference, as for call status)."""
-    if not _signed_by_twilio(request):
-        return HttpResponseForbidden("Invalid signature")
-    try:
-        callbacks.receive_recording_status_callback(request.POST, request.GET.get("conference", ""))
-    except callbacks.InvalidCallback as exc:
-        return HttpResponseBadRequest(str(exc))
-    return HttpResponse(status=204)
+    return _receive(
+        request, lambda: callbacks.receive_recording_status_callback(request.POST, request.GET.get("conference", ""))
+    )
