@@ -36,6 +36,7 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),
     "participant-table": (VIEW, ("GET",)),
+    "conference-events": (VIEW, ("GET",)),  # the page's event stream (conference_admin/push)
     "participant-add": (ADD, ("GET", "POST")),
     "participant-action": (MODERATE, ("POST",)),
     # a participant's page (its pickers, without JavaScript) and the row's one form
