@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
@@ -235,7 +236,10 @@ def test_a_wsgi_server_answers_204_and_reads_nothing(client, demo, lead) -> None
     """Under WSGI a stream would hold a worker thread: the browser is told not to reconnect
     (the page polls), before any roster read or reconcile."""
     demo.simulator.reset_request_log()
-    response = client.get(events_url(demo))
+    # From a thread of its own: after a browser test, this one runs Playwright's event loop, and
+    # the test client refuses to run an async view from a thread with a running loop.
+    with ThreadPoolExecutor(1) as thread:
+        response = thread.submit(client.get, events_url(demo)).result()
     assert response.status_code == 204
     assert demo.simulator.request_log == []
     assert rosters.current_version(demo.sid(ESCALATION)) is None
