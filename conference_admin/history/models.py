@@ -18,7 +18,7 @@ class ConferenceRecord(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     reason_ended = models.CharField(max_length=256, blank=True)
     # What its recording did ("recorded, paused at times"); blank: never seen recording.
-    recording_state = models.CharField(max_length=32, blank=True)
+    recording_state = models.CharField(max_length=64, blank=True)
     # The alerts that fired, as the list shows them ("; "-joined, in firing order): kept here
     # by the recorder when one first fires, so the list reads no other table for them.
     alerts_fired = models.TextField(blank=True)
