@@ -14,6 +14,7 @@ the streams' periodic check (and a page falls back to polling anyway).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
+# How long closing the Redis channel may take before it is abandoned.
+CLOSE_SECONDS = 2.0
 
 Listener = Callable[[str, int], None]
 
@@ -112,5 +115,14 @@ async def redis_changes(on_subscribed: Callable[[], None] | None = None) -> Asyn
             if decoded is not None:
                 yield decoded
     finally:
-        await pubsub.aclose()
-        await client.aclose()
+        # Bounded: closing a pub/sub connection cancelled mid-read can wait forever, and a
+        # server stopping (or a test's loop closing) must not wait on it.
+        try:
+            await asyncio.wait_for(_close(pubsub, client), CLOSE_SECONDS)
+        except Exception:  # TimeoutError included
+            logger.warning("The roster-change channel did not close cleanly", exc_info=True)
+
+
+async def _close(pubsub, client) -> None:
+    await pubsub.aclose()
+    await client.aclose()
