@@ -10,7 +10,6 @@ outcome that is unknown (a timeout) says so and re-reads the recording.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import wraps
 from typing import Any
 
@@ -31,7 +30,7 @@ from conference_admin.twilio import TwilioApiError, TwilioError
 
 from . import recordings, services, views
 from .errors import describe_error
-from .rows import Note, build_rows, gone_row
+from .rows import Note, row_after_write
 
 RECORDING = "conferences/_recording.html#recording-state"
 # The permission each verb needs.
@@ -177,12 +176,7 @@ def participant_recording_action(
     if not request.htmx:
         (messages.error if note.kind == "error" else messages.success)(request, note.text)
         return _back(conference_sid)
-    current = roster.entries.get(call_sid)
-    if current is None:
-        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=note)
-    else:
-        (row,) = build_rows(roster, conference_sid=conference_sid, entries=[current])
-        row = replace(row, note=note)
+    row = row_after_write(roster, call_sid, name=name, note=note)
     response = render(request, views.ROW, {"row": row, **views.page_options(request)})
     return _announce(response, note.text)
 

@@ -7,7 +7,7 @@ beyond showing what is here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -247,3 +247,18 @@ def gone_row(*, conference_sid: str, call_sid: str, name: str, note: Note) -> Pa
         note=note,
         gone=True,
     )
+
+
+def row_after_write(roster: Roster, call_sid: str, *, name: str, note: Note | None = None) -> ParticipantRow:
+    """One row, with its alerts, from the roster a write just produced (no cache read); a
+    participant no longer in it gets the row that says so."""
+    entry = roster.entries.get(call_sid)
+    if entry is None:
+        return gone_row(
+            conference_sid=roster.conference_sid,
+            call_sid=call_sid,
+            name=name,
+            note=note or Note("No longer in the conference.", "warning"),
+        )
+    (row,) = build_rows(roster, conference_sid=roster.conference_sid, entries=[entry])
+    return replace(row, note=note) if note else row

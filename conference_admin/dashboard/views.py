@@ -32,7 +32,7 @@ from conference_admin.twilio import Conference, TwilioApiError, TwilioError, Twi
 from . import forms, poll, recordings, services
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
-from .rows import Note, ParticipantRow, build_rows, gone_row
+from .rows import Note, build_rows, gone_row, row_after_write
 
 ROW = "conferences/detail.html#participant-row"
 NOTE = "conferences/detail.html#note"
@@ -413,24 +413,8 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
     if not request.htmx:
         messages.success(request, message)
         return _back(conference_sid)
-    row = _row(request, result.roster, call_sid, name=name)
+    row = row_after_write(result.roster, call_sid, name=name)
     return _announce(render(request, ROW, {"row": row, **page_options(request)}), message)
-
-
-def _row(
-    request: HtmxHttpRequest, roster: Roster, call_sid: str, *, name: str, note: Note | None = None
-) -> ParticipantRow:
-    """One row, with its alerts, from the roster a write just produced (no cache read)."""
-    entry = roster.entries.get(call_sid)
-    if entry is None:
-        return gone_row(
-            conference_sid=roster.conference_sid,
-            call_sid=call_sid,
-            name=name,
-            note=note or Note("No longer in the conference.", "warning"),
-        )
-    (row,) = build_rows(roster, conference_sid=roster.conference_sid, entries=[entry])
-    return replace(row, note=note) if note else row
 
 
 def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
@@ -502,7 +486,7 @@ def _reread_row(
     if not request.htmx:
         messages.warning(request, f"{name}: {text}")
         return _back(conference_sid)
-    row = _row(request, recorded.roster, call_sid, name=name, note=Note(text, "warning"))
+    row = row_after_write(recorded.roster, call_sid, name=name, note=Note(text, "warning"))
     return _announce(render(request, ROW, {"row": row, **page_options(request)}), f"{name}: {text}")
 
 
@@ -552,7 +536,7 @@ def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpRespon
             if not request.htmx:
                 messages.success(request, message)
                 return _back(conference_sid)
-            row = _row(request, added.roster, participant.call_sid, name=participant.identifier)
+            row = row_after_write(added.roster, participant.call_sid, name=participant.identifier)
             response = render(request, ROW, {"row": row, **page_options(request)})
             trigger_client_event(response, "participant-added", {})
             return _announce(response, message)
@@ -588,7 +572,7 @@ def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: s
         return _back(conference_sid)
     if found is not None:
         call_sid = found.participant.call_sid
-        row = _row(request, found.roster, call_sid, name=found.participant.identifier, note=Note(text, "warning"))
+        row = row_after_write(found.roster, call_sid, name=found.participant.identifier, note=Note(text, "warning"))
         response = render(request, ROW, {"row": row, **page_options(request)})
         trigger_client_event(response, "participant-added", {})
         return _announce(response, text)

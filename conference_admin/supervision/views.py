@@ -23,7 +23,7 @@ from conference_admin.access.roles import BULK, MODERATE, VIEW
 from conference_admin.dashboard import forms as dashboard_forms
 from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.errors import describe_error
-from conference_admin.dashboard.rows import Note, build_rows, gone_row
+from conference_admin.dashboard.rows import Note, build_rows, gone_row, row_after_write
 from conference_admin.dashboard.views import ROW, page_options, within_twilio_budget
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.twilio import TwilioApiError, TwilioError
@@ -262,11 +262,6 @@ def safe_hold(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> H
     if not request.htmx:
         (messages.error if note.kind == "error" else messages.success)(request, note.text)
         return _back(conference_sid)
-    entry = roster.entries.get(call_sid)
-    if entry is None:
-        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=note)
-    else:
-        (row,) = build_rows(roster, conference_sid=conference_sid, entries=[entry])
-        row = replace(row, note=note)
+    row = row_after_write(roster, call_sid, name=name, note=note)
     response = render(request, ROW, {"row": row, **page_options(request)})
     return _announce(response, note.text)
