@@ -25,7 +25,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, PAUSE_RECORDINGS, VIEW
 from conference_admin.http import HtmxHttpRequest
-from conference_admin.live.roster import Marks, Roster, Snapshot
+from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
@@ -364,6 +364,13 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+ROSTER_BUSY_BEFORE = "This conference's live state is busy: nothing was sent to Twilio. Try again in a moment."
+ROSTER_BUSY_AFTER = (
+    "Sent to Twilio (see the audit trail), but this conference's live state is busy: "
+    "the row shows the result at the next refresh."
+)
+
+
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 @within_twilio_budget
@@ -386,16 +393,28 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
 
     kwargs = form.service_kwargs()
     label = entry.participant.identifier if entry else ""
-    with supervision.in_flight(request, conference_sid=conference_sid, call_sid=call_sid, action=action) as flight:
-        try:
-            result = spec.service(
-                actor=request.user, conference_sid=conference_sid, call_sid=call_sid, label=label, **kwargs
-            )
-            flight.recorded = True  # its roster write cleared the mark
-        except TwilioError as error:
-            return _action_failed(
-                request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec
-            )
+    sent = False
+    try:
+        with supervision.in_flight(request, conference_sid=conference_sid, call_sid=call_sid, action=action) as flight:
+            sent = True
+            try:
+                result = spec.service(
+                    actor=request.user, conference_sid=conference_sid, call_sid=call_sid, label=label, **kwargs
+                )
+                flight.recorded = True  # its roster write cleared the mark
+            except TwilioError as error:
+                return _action_failed(
+                    request,
+                    error,
+                    conference_sid=conference_sid,
+                    call_sid=call_sid,
+                    name=name,
+                    expected=kwargs,
+                    spec=spec,
+                )
+    except RosterBusy:  # the roster's lock was held too long: what happened, said plainly
+        text = ROSTER_BUSY_AFTER if sent else ROSTER_BUSY_BEFORE
+        return _row_note_only(request, conference_sid, call_sid, name, text)
 
     if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
         message = spec.done.format(name=name, target="")
