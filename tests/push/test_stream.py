@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import Group
@@ -18,88 +15,9 @@ from conference_admin.live import roster as rosters
 
 from ..dashboard.conftest import ESCALATION
 from .conftest import run_async
+from .streams import read_stream, roster_events
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the streams' threads read the users too
-
-
-@dataclass
-class Event:
-    name: str
-    id: int | None
-    data: str
-
-
-@dataclass
-class Stream:
-    status: int
-    content_type: str
-    events: list[Event] = field(default_factory=list)
-    heartbeats: int = 0
-    ended: bool = False  # the server closed the stream
-
-
-def _parse(text: str) -> tuple[list[Event], int, str]:
-    events, heartbeats = [], 0
-    *blocks, rest = text.split("\n\n")
-    for block in blocks:
-        lines = block.split("\n")
-        if all(line.startswith(":") for line in lines):
-            heartbeats += 1
-            continue
-        fields: dict[str, list[str]] = {}
-        for line in lines:
-            name, _, value = line.partition(": ")
-            fields.setdefault(name, []).append(value)
-        if "event" in fields:
-            ids = fields.get("id")
-            events.append(Event(fields["event"][0], int(ids[0]) if ids else None, "\n".join(fields.get("data", []))))
-    return events, heartbeats, rest
-
-
-def read_stream(
-    client,
-    path: str,
-    *,
-    headers: dict[str, str] | None = None,
-    then: Callable[[], object] | None = None,
-    until: Callable[[Stream], bool],
-    timeout: float = 10,
-) -> Stream:
-    """Open `path` as the page's EventSource would, run `then()` (in a thread) once it is open,
-    and read until `until(stream)` or the server ends it."""
-
-    async def scenario() -> Stream:
-        async_client = AsyncClient()
-        async_client.cookies = client.cookies
-        response = await async_client.get(path, headers=headers or {})
-        stream = Stream(response.status_code, response.get("Content-Type", ""))
-        if not getattr(response, "streaming", False):
-            return stream
-        chunks = aiter(response.streaming_content)
-        buffer = ""
-
-        async def read() -> None:
-            nonlocal buffer
-            started = False
-            async for chunk in chunks:
-                buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-                events, heartbeats, buffer = _parse(buffer)
-                stream.events += events
-                stream.heartbeats += heartbeats
-                if not started and then is not None:
-                    started = True
-                    await asyncio.to_thread(then)
-                if until(stream):
-                    return
-            stream.ended = True
-
-        try:
-            await asyncio.wait_for(read(), timeout)
-        finally:
-            await chunks.aclose()
-        return stream
-
-    return run_async(scenario())
 
 
 @pytest.fixture
@@ -119,10 +37,6 @@ def page_version(client, demo, name: str = ESCALATION) -> int:
     version = rosters.current_version(demo.sid(name))
     assert version is not None
     return version
-
-
-def roster_events(stream: Stream) -> list[Event]:
-    return [event for event in stream.events if event.name == "roster"]
 
 
 def test_a_change_is_pushed_with_the_changed_row_only_and_the_new_version(client, demo, lead) -> None:
