@@ -56,37 +56,67 @@ def read_stream(
 ) -> Stream:
     """Open `path` as the page's EventSource would, run `then()` (in a thread) once it is open,
     and read until `until(stream)` or the server ends it."""
+    (stream,) = read_streams([(client, path)], headers=headers, then=then, until=until, timeout=timeout)
+    return stream
 
-    async def scenario() -> Stream:
-        async_client = AsyncClient()
-        async_client.cookies = client.cookies
-        response = await async_client.get(path, headers=headers or {})
-        stream = Stream(response.status_code, response.get("Content-Type", ""))
-        if not getattr(response, "streaming", False):
-            return stream
-        chunks = aiter(response.streaming_content)
-        buffer = ""
 
-        async def read() -> None:
-            nonlocal buffer
-            started = False
+def read_streams(
+    opened: list[tuple[object, str]],
+    *,
+    headers: dict[str, str] | None = None,
+    then: Callable[[], object] | None = None,
+    until: Callable[[Stream], bool],
+    timeout: float = 10,
+) -> list[Stream]:
+    """Open several streams at once, each `(client, path)` as that client's page would, run
+    `then()` (in a thread) once every one of them is open, and read each until `until(stream)`
+    or the server ends it."""
+
+    async def scenario() -> list[Stream]:
+        responses = []
+        for client, path in opened:
+            async_client = AsyncClient()
+            async_client.cookies = client.cookies  # type: ignore[attr-defined]
+            responses.append(await async_client.get(path, headers=headers or {}))
+        streams = [Stream(response.status_code, response.get("Content-Type", "")) for response in responses]
+        if not all(getattr(response, "streaming", False) for response in responses):
+            return streams
+        readers = [aiter(response.streaming_content) for response in responses]
+        all_open = asyncio.Event()
+        waiting = [len(readers)]
+
+        async def opened_all() -> None:
+            if then is not None:
+                await asyncio.to_thread(then)
+            all_open.set()
+
+        async def read(stream: Stream, chunks) -> None:
+            buffer, started = "", False
             async for chunk in chunks:
                 buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
                 events, heartbeats, buffer = _parse(buffer)
                 stream.events += events
                 stream.heartbeats += heartbeats
-                if not started and then is not None:
+                if not started:
                     started = True
-                    await asyncio.to_thread(then)
+                    waiting[0] -= 1
+                    if waiting[0] == 0:
+                        await opened_all()
+                    else:
+                        await all_open.wait()
                 if until(stream):
                     return
             stream.ended = True
 
         try:
-            await asyncio.wait_for(read(), timeout)
+            await asyncio.wait_for(
+                asyncio.gather(*(read(stream, chunks) for stream, chunks in zip(streams, readers, strict=True))),
+                timeout,
+            )
         finally:
-            await chunks.aclose()
-        return stream
+            for chunks in readers:
+                await chunks.aclose()
+        return streams
 
     return run_async(scenario())
 
