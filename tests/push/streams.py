@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.test import AsyncClient
+from django.test import AsyncClient, Client
 
 from .conftest import run_async
 
@@ -46,7 +46,7 @@ def _parse(text: str) -> tuple[list[Event], int, str]:
 
 
 def read_stream(
-    client,
+    client: Client,
     path: str,
     *,
     headers: dict[str, str] | None = None,
@@ -61,7 +61,7 @@ def read_stream(
 
 
 def read_streams(
-    opened: list[tuple[object, str]],
+    opened: list[tuple[Client, str]],
     *,
     headers: dict[str, str] | None = None,
     then: Callable[[], object] | None = None,
@@ -76,7 +76,7 @@ def read_streams(
         responses = []
         for client, path in opened:
             async_client = AsyncClient()
-            async_client.cookies = client.cookies  # type: ignore[attr-defined]
+            async_client.cookies = client.cookies
             responses.append(await async_client.get(path, headers=headers or {}))
         streams = [Stream(response.status_code, response.get("Content-Type", "")) for response in responses]
         if not all(getattr(response, "streaming", False) for response in responses):
