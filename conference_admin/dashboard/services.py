@@ -305,45 +305,56 @@ def participant_add_check(*, conference_sid: str, label: str, error: TwilioError
     return Recorded(participant, roster)
 
 
+@dataclass(frozen=True)
+class Reread:
+    """What the re-read after a timeout found: the participant as Twilio has it now (None:
+    gone), and whether the action was applied (None: the re-read cannot tell)."""
+
+    recorded: Recorded | None
+    applied: bool | None
+
+
 def participant_reread_after_unknown(
     *, conference_sid: str, call_sid: str, error: TwilioError, expected: dict[str, Any]
-) -> Recorded | None:
+) -> Reread:
     """After a timeout, read the truth once; settle the audit record when the truth tells.
 
-    Returns the participant as Twilio has it now, or None when they are gone. Raises the
-    re-read's own TwilioError when even that fails.
+    Raises the re-read's own TwilioError when even that fails.
     """
     record = getattr(error, "audit_record", None)
     # What the service sent (e.g. muted=True) is in the audit record; the form's kwargs may not say.
     expected = {**(record.parameters if record is not None else {}), **expected}
+    kick = record is not None and record.action == "kick"
     try:
         participant = get_twilio_client().fetch_participant(conference_sid, call_sid)
     except TwilioApiError as reread_error:
         if not reread_error.is_not_found:
             raise
         rosters.record_removed(conference_sid, call_sid)
-        if record is not None and record.action == "kick":
+        if kick and record is not None:
             audit_resolution(record, outcome="ok", message="Re-read: the participant is gone.")
-        return None
+        return Reread(None, True if kick else None)
     recorded = Recorded(participant, rosters.record_participant(conference_sid, participant))
-    if record is not None and record.action == "kick":
+    if kick and record is not None:
         audit_resolution(
             record,
             outcome="failed",
             message="Re-read: still in the conference.",
             request_id=participant.request_id or "",
         )
-        return recorded
+        return Reread(recorded, False)
     checkable = {key: value for key, value in expected.items() if hasattr(participant, key) and isinstance(value, bool)}
-    if record is not None and checkable:
-        applied = all(getattr(participant, key) == value for key, value in checkable.items())
+    if not checkable:
+        return Reread(recorded, None)
+    applied = all(getattr(participant, key) == value for key, value in checkable.items())
+    if record is not None:
         audit_resolution(
             record,
             outcome="ok" if applied else "failed",
             message=f"Re-read: {'applied' if applied else 'not applied'}.",
             request_id=participant.request_id or "",
         )
-    return recorded
+    return Reread(recorded, applied)
 
 
 # --- conference writes --------------------------------------------------------------------

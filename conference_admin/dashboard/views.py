@@ -479,12 +479,19 @@ def _action_failed(
     return _announce(reswap(retarget(response, f"#note-{call_sid}"), "innerHTML"), f"{name}: {text}")
 
 
+# What the re-read after a timeout tells the supervisor, by whether the action was applied.
+REREAD_SAYS = {
+    True: "it was applied.",
+    False: "it was not applied. Nothing was sent again: try again if it is still needed.",
+    None: "check the row before trying again.",
+}
+
+
 def _reread_row(
     request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict
 ) -> HttpResponse:
-    text = f"{describe_error(error)} The row was re-read from Twilio."
     try:
-        recorded = services.participant_reread_after_unknown(
+        reread = services.participant_reread_after_unknown(
             conference_sid=conference_sid, call_sid=call_sid, error=error, expected=expected
         )
     except TwilioError as reread_error:
@@ -495,6 +502,8 @@ def _reread_row(
             name,
             f"{describe_error(error)} Re-reading failed: {describe_error(reread_error)}",
         )
+    recorded = reread.recorded
+    text = f"{describe_error(error)} The row was re-read from Twilio: {REREAD_SAYS[reread.applied]}"
     if recorded is None:
         text = f"{describe_error(error)} {name} is no longer in the conference."
         if not request.htmx:

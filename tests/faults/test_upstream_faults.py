@@ -219,6 +219,7 @@ def test_stall_beyond_the_total_timeout_ends_in_time_and_rereads_the_row(supervi
     body = response.content.decode()
     assert "the outcome is unknown" in body and "re-read from Twilio" in body
     assert "chip--muted" in body  # the truth: it was applied
+    assert "re-read from Twilio: it was applied." in body
     assert operations(demo.simulator, wait_for=2) == ["FetchParticipant", "UpdateParticipant"]
     unknown, resolution = records("mute")
     assert (unknown.outcome, resolution.outcome) == ("unknown", "ok")
@@ -240,6 +241,7 @@ def test_update_timeout_not_applied_is_reread_as_not_applied_never_done(
     assert (truth.muted, truth.hold) == (False, False)  # the simulator did not apply it
     assert "the outcome is unknown" in body and "re-read from Twilio" in body
     assert chip not in body  # the row shows the truth, not what was asked for
+    assert "re-read from Twilio: it was not applied." in body
     assert "Muted" not in announced(response) and "Held" not in announced(response)
     unknown, resolution = records(name)
     assert (unknown.outcome, resolution.outcome, resolution.resolves_id) == ("unknown", "failed", unknown.id)
@@ -262,6 +264,7 @@ def test_kick_timeout_still_in_the_conference_is_not_done(supervisor_client, dem
     assert demo.participant(ESCALATION, "agent:carol").call_sid == call_sid  # still in the conference
     assert "the outcome is unknown" in body and "re-read from Twilio" in body
     assert "row--gone" not in body and f'id="participant-{call_sid}"' in body
+    assert "re-read from Twilio: it was not applied." in body
     assert "removed" not in announced(response).lower()
     unknown, resolution = records("kick")
     assert (unknown.outcome, resolution.outcome, resolution.resolves_id) == ("unknown", "failed", unknown.id)
