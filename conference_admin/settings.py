@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "conference_admin.supervision",
     "conference_admin.history",
     "conference_admin.push",
+    "conference_admin.ops",
     "axes",
     "csp",
 ]
@@ -237,7 +238,8 @@ if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     # Twilio drops a callback's parameters when it follows a redirect.
-    SECURE_REDIRECT_EXEMPT = [r"^webhooks/"]
+    # Probes and the metrics scraper reach the server directly, over plain HTTP (docs/OPERATIONS.md).
+    SECURE_REDIRECT_EXEMPT = [r"^webhooks/", r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
@@ -404,3 +406,7 @@ PUSH_CHECK_SECONDS = float(env("PUSH_CHECK_SECONDS", str(DASHBOARD_POLL_SECONDS)
 PUSH_STREAMS_PER_USER = int(env("PUSH_STREAMS_PER_USER", "10"))
 # How long a browser waits before reconnecting a stream that broke.
 PUSH_RETRY_MILLISECONDS = int(env("PUSH_RETRY_MILLISECONDS", "2000"))
+
+# --- Operations (conference_admin/ops: /healthz, /readyz, /metrics; docs/OPERATIONS.md) -----
+# /readyz checks the database, Redis (when configured) and Twilio at once, each bounded by this.
+READYZ_TIMEOUT_SECONDS = float(env("READYZ_TIMEOUT_SECONDS", "1.0"))

@@ -32,6 +32,9 @@ from .conftest import ROLES
 EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "login": (None, ("GET", "POST")),
     "logout": (None, ("POST",)),
+    # operations (conference_admin/ops): probes need no login and answer nothing sensitive
+    "healthz": (None, ("GET",)),
+    "readyz": (None, ("GET",)),
     "conference-list": (VIEW, ("GET",)),
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),
@@ -174,6 +177,16 @@ def test_anonymous_is_sent_to_login_without_calling_twilio(client, demo, name, a
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login") + "?next=")
     assert upstream(demo.simulator) == []
+
+
+@pytest.mark.parametrize("name", ["healthz", "readyz"])
+def test_probes_answer_anonymous_requests_without_a_login(client, demo, name):
+    demo.simulator.reset_request_log()
+    response = client.get(reverse(name))
+    assert response.status_code == 200, response.content  # not a redirect to the login page
+    assert response["Content-Type"] == "application/json"
+    # Readiness only knocks on Twilio's host: no API resource is asked for.
+    assert [(r.method, r.path) for r in upstream(demo.simulator)] == ([("HEAD", "/")] if name == "readyz" else [])
 
 
 @pytest.mark.parametrize("name", sorted(WEBHOOKS))
