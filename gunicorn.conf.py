@@ -23,3 +23,12 @@ accesslog = "-"
 errorlog = "-"
 # The proxy in front sets X-Forwarded-*; only trust it when it is on this host.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    """A worker that exits (restart, max_requests, crash) leaves its counters for the sum but
+    not its live gauges (prometheus-client's multiprocess mode, docs/OPERATIONS.md)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -5,6 +5,7 @@ Two profiles: the embedded default (SQLite, local-memory cache, the bundled Twil
 simulator) and `production` (DJANGO_PROFILE=production), which requires its variables.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -79,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every answer counted and timed by view (conference_admin/ops, /metrics).
+    "conference_admin.ops.middleware.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     # gzip for pages and fragments, never for event streams (conference_admin/http.py).
     "conference_admin.http.CompressedPages",
@@ -410,3 +413,17 @@ PUSH_RETRY_MILLISECONDS = int(env("PUSH_RETRY_MILLISECONDS", "2000"))
 # --- Operations (conference_admin/ops: /healthz, /readyz, /metrics; docs/OPERATIONS.md) -----
 # /readyz checks the database, Redis (when configured) and Twilio at once, each bounded by this.
 READYZ_TIMEOUT_SECONDS = float(env("READYZ_TIMEOUT_SECONDS", "1.0"))
+# /metrics answers a scraper that sends `Authorization: Bearer <METRICS_BEARER_TOKEN>` or calls
+# from one of METRICS_ALLOWED_NETWORKS (CIDRs, matched against REMOTE_ADDR: behind a proxy on this
+# host that is the proxy's, so keep /metrics out of the proxy, docs/OPERATIONS.md). The default
+# profile lets loopback in; production lets nobody in until one of the two is set.
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", [] if IS_PRODUCTION else ["127.0.0.1/32", "::1/128"])
+try:
+    [ipaddress.ip_network(network) for network in METRICS_ALLOWED_NETWORKS]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {error}") from error
+# Where every gunicorn worker and the uvicorn process write their metrics, one directory shared
+# by all (prometheus-client's multiprocess mode reads the same variable); empty it before the
+# servers start. Unset: each process reports only its own (fine for `make run`).
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", "")

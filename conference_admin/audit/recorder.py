@@ -27,6 +27,7 @@ from django.db import DatabaseError, transaction
 from conference_admin.twilio import TwilioApiError, TwilioError
 
 from .models import AuditRecord
+from .signals import attempt_settled
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ def audit_begin_many(attempts: list[dict[str, Any]]) -> list[AuditRecord]:
 
 
 def _settle(record: AuditRecord, **fields: Any) -> None:
+    attempt_settled.send(AuditRecord, action=record.action, outcome=fields["outcome"])
     try:
         with _contained():
             AuditRecord.objects.settle(record, **fields)

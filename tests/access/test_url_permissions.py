@@ -35,6 +35,8 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     # operations (conference_admin/ops): probes need no login and answer nothing sensitive
     "healthz": (None, ("GET",)),
     "readyz": (None, ("GET",)),
+    # guarded by the scraper's bearer token or network allow-list instead of a login (tests/ops)
+    "metrics": (None, ("GET",)),
     "conference-list": (VIEW, ("GET",)),
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),
@@ -187,6 +189,13 @@ def test_probes_answer_anonymous_requests_without_a_login(client, demo, name):
     assert response["Content-Type"] == "application/json"
     # Readiness only knocks on Twilio's host: no API resource is asked for.
     assert [(r.method, r.path) for r in upstream(demo.simulator)] == ([("HEAD", "/")] if name == "readyz" else [])
+
+
+def test_metrics_need_the_scrapers_token_not_a_login(client, db, settings):
+    settings.METRICS_BEARER_TOKEN = "scraper-token"
+    settings.METRICS_ALLOWED_NETWORKS = []
+    assert client.get(reverse("metrics")).status_code == 401  # not a redirect to the login page
+    assert client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer scraper-token").status_code == 200
 
 
 @pytest.mark.parametrize("name", sorted(WEBHOOKS))

@@ -1,0 +1,35 @@
+"""Outermost middleware: every answer counted by view, method and status, and timed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, resolve
+
+from . import metrics
+
+
+def _view_name(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:  # answered before URL resolution (the unchanged-poll fast path)
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return "unmatched"
+    return match.view_name or "unnamed"
+
+
+class RequestMetrics:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        metrics.CacheFallbackSampler.start()
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        view = _view_name(request)
+        metrics.http_requests.labels(view, request.method or "", str(response.status_code)).inc()
+        metrics.http_latency.labels(view).observe(time.perf_counter() - started)
+        return response
