@@ -80,7 +80,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: every answer counted and timed by view (conference_admin/ops, /metrics).
+    # Outermost: the request's id (X-Request-ID in and out, on its log lines and audit records),
+    # then every answer counted and timed by view (conference_admin/ops, docs/OPERATIONS.md).
+    "conference_admin.ops.middleware.RequestId",
     "conference_admin.ops.middleware.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     # gzip for pages and fragments, never for event streams (conference_admin/http.py).
@@ -273,12 +275,31 @@ TWILIO_READ_TIMEOUT = float(env("TWILIO_READ_TIMEOUT", "10"))
 # Upper bound on one client call including its retries and backoff.
 TWILIO_TOTAL_TIMEOUT = float(env("TWILIO_TOTAL_TIMEOUT", "20"))
 
+# Log lines: plain text (the default, as `make run` prints them) or JSON lines for a log
+# collector (LOG_FORMAT=json: time, level, logger, message, request_id and any extra fields).
+LOG_FORMAT = env("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # A refusal (403) is one line: user, path and reason, without a traceback.
-    "filters": {"one_line_forbidden": {"()": "conference_admin.access.forbidden.OneLineForbidden"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        # A refusal (403) is one line: user, path and reason, without a traceback.
+        "one_line_forbidden": {"()": "conference_admin.access.forbidden.OneLineForbidden"},
+        # Every line knows the request it belongs to (conference_admin/request_id.py).
+        "request_id": {"()": "conference_admin.request_id.RequestIdLogFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "loggers": {
         "django.request": {"filters": ["one_line_forbidden"]},
         "django.security.csrf": {"filters": ["one_line_forbidden"]},

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 
+from conference_admin import request_id as request_ids
 from conference_admin.twilio import TwilioApiError, TwilioError
 
 from .models import AuditRecord
@@ -113,6 +114,7 @@ def _pending(
         participant_sid=participant_sid,
         participant_label=participant_label,
         outcome=AuditRecord.Outcome.PENDING,
+        request_id=request_ids.current(),
     )
 
 
@@ -229,6 +231,7 @@ def audit_resolution(
                 error_message=message,
                 twilio_request_id=request_id,
                 resolves=record,
+                request_id=request_ids.current(),
             )
     except DatabaseError as error:
         log.error("resolution of audit record %s not written: %s", record.pk, error)
