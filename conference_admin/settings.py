@@ -448,3 +448,14 @@ except ValueError as error:
 # by all (prometheus-client's multiprocess mode reads the same variable); empty it before the
 # servers start. Unset: each process reports only its own (fine for `make run`).
 PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", "")
+# An audit record still `pending` this long lost its outcome (its process died, or the database
+# refused the settling write): it is settled from Twilio's current state (dashboard/settle.py),
+# by a runner every AUDIT_SETTLE_EVERY_SECONDS in each server process, one at a time (0: off;
+# `manage.py settle_pending_audit` does one pass). Longer than any live action can take.
+AUDIT_SETTLE_AFTER_SECONDS = float(env("AUDIT_SETTLE_AFTER_SECONDS", "120"))
+AUDIT_SETTLE_EVERY_SECONDS = float(env("AUDIT_SETTLE_EVERY_SECONDS", "30"))
+if AUDIT_SETTLE_AFTER_SECONDS <= TWILIO_TOTAL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "AUDIT_SETTLE_AFTER_SECONDS must be longer than TWILIO_TOTAL_TIMEOUT (an action still waiting "
+        "for Twilio is not settled from outside)."
+    )

@@ -9,6 +9,9 @@ import pytest
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses
 # that unless told it is fine (it is: the tests are synchronous).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The periodic settling of pending audit records (conference_admin/ops/settling.py) stays off in
+# the test process and the servers tests start; tests/ops/test_settle.py turns it on.
+os.environ.setdefault("AUDIT_SETTLE_EVERY_SECONDS", "0")
 
 TEST_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 TEST_AUTH_TOKEN = secrets.token_hex(16)

@@ -27,7 +27,7 @@ from django.db import DatabaseError, transaction
 from conference_admin import request_id as request_ids
 from conference_admin.twilio import TwilioApiError, TwilioError
 
-from .models import AuditRecord
+from .models import AppendOnlyError, AuditRecord
 from .signals import attempt_settled
 
 log = logging.getLogger(__name__)
@@ -153,6 +153,10 @@ def _settle(record: AuditRecord, **fields: Any) -> None:
             AuditRecord.objects.settle(record, **fields)
     except DatabaseError as error:
         log.error("audit record %s stays pending (%s %s): %s", record.pk, record.action, fields.get("outcome"), error)
+    except AppendOnlyError:
+        # Settled from Twilio's state meanwhile (dashboard/settle.py): this attempt outlived
+        # AUDIT_SETTLE_AFTER_SECONDS. The trail keeps that settling; the answer is not lost.
+        log.warning("audit record %s was settled meanwhile; this attempt ended %s", record.pk, fields.get("outcome"))
 
 
 @contextmanager

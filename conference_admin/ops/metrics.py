@@ -64,6 +64,11 @@ twilio_latency = Histogram(
 supervisor_actions = Counter(
     f"{PREFIX}_supervisor_actions", "Supervisors' audited actions by kind and outcome", ["action", "outcome"]
 )
+audit_settled_late = Counter(
+    f"{PREFIX}_audit_records_settled_late",
+    "Pending audit records settled from Twilio's state after their outcome was lost",
+    ["outcome"],
+)
 webhook_signature_failures = Counter(
     f"{PREFIX}_webhook_signature_failures", "Status callbacks refused for their signature", ["reason"]
 )

@@ -11,7 +11,7 @@ from django.urls import Resolver404, resolve
 
 from conference_admin import request_id
 
-from . import metrics
+from . import metrics, settling
 
 
 def _view_name(request: HttpRequest) -> str:
@@ -27,7 +27,9 @@ def _view_name(request: HttpRequest) -> str:
 class RequestMetrics:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
+        # Started with the server process's first middleware load (never in a command).
         metrics.CacheFallbackSampler.start()
+        settling.Runner.start()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
