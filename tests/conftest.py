@@ -25,6 +25,24 @@ def collected_static(django_db_blocker):
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+# The audit table's TRUNCATE trigger (audit migration 0005), by name, for the tests that need it.
+AUDIT_NO_TRUNCATE = "audit_auditrecord_no_truncate"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as migrated, except that on PostgreSQL the audit table's TRUNCATE
+    trigger is disabled: the test runner empties every table with TRUNCATE after each
+    transactional test. tests/audit/test_append_only.py enables it where it is tested."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE audit_auditrecord DISABLE TRIGGER {AUDIT_NO_TRUNCATE}")
+    yield
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """The shared roster lives in the cache: every test starts without one."""
