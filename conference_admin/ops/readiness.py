@@ -9,7 +9,6 @@ once (when this process first finds it down) and once when it is back, with how 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,8 @@ import redis
 import requests
 from django.conf import settings
 from django.db import connections
+
+from conference_admin.outage import DependencyOutage
 
 log = logging.getLogger(__name__)
 
@@ -59,24 +60,15 @@ def checks() -> dict[str, Check]:
     return found
 
 
-class _Outages:
-    """When this process first found each dependency down (for the one line when it is back)."""
-
-    def __init__(self) -> None:
-        self.since: dict[str, float] = {}
-        self.lock = threading.Lock()
-
-    def saw(self, name: str, reason: str | None) -> None:
-        with self.lock:
-            if reason is not None and name not in self.since:
-                self.since[name] = time.monotonic()
-                log.warning("%s is not ready: %s", name, reason)
-            elif reason is None and name in self.since:
-                seconds = time.monotonic() - self.since.pop(name)
-                log.warning("%s is ready again after %.1f s", name, seconds)
+_outages: dict[str, DependencyOutage] = {}
 
 
-_outages = _Outages()
+def _saw(name: str, reason: str | None) -> None:
+    outage = _outages.setdefault(name, DependencyOutage(name, log))
+    if reason is None:
+        outage.succeeded()
+    else:
+        outage.failed(reason)
 
 
 def _run(check: Check) -> str | None:
@@ -100,7 +92,7 @@ def readiness() -> dict[str, bool]:
                 reason = future.result(timeout=max(0.0, deadline - time.monotonic()))
             except FutureTimeout:
                 reason = f"no answer within {settings.READYZ_TIMEOUT_SECONDS:g} s"
-            _outages.saw(name, reason)
+            _saw(name, reason)
             ready[name] = reason is None
         return ready
     finally:

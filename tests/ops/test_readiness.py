@@ -101,8 +101,8 @@ def test_readiness_turns_503_without_the_database_and_200_after(simulator_server
         assert wait_until(lambda: ready(dashboard)[0] == 200), ready(dashboard)
     output = dashboard.output
     # Said once when it went down and once when it came back, with how long.
-    assert output.count("database is not ready") == 1, output
-    assert output.count("database is ready again after") == 1, output
+    assert output.count("database is unavailable") == 1, output
+    assert output.count("database is back after") == 1, output
 
 
 def test_readiness_names_twilio_and_redis_when_they_do_not_answer(simulator_server, database):

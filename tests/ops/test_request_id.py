@@ -73,7 +73,7 @@ def test_json_log_lines_carry_the_request_id(simulator_server, tmp_path):
         response = dashboard.get("/readyz", headers={"X-Request-ID": "probe-0123456789"})
         assert response.status_code == 503 and response.headers["X-Request-ID"] == "probe-0123456789"
     lines = [json.loads(line) for line in dashboard.output.splitlines() if line.startswith("{")]
-    [warning] = [line for line in lines if line.get("message", "").startswith("twilio is not ready")]
+    [warning] = [line for line in lines if line.get("message", "").startswith("twilio is unavailable")]
     assert warning["request_id"] == "probe-0123456789"
     assert warning["level"] == "WARNING" and warning["logger"] == "conference_admin.ops.readiness"
     assert "time" in warning
