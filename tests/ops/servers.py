@@ -65,3 +65,33 @@ def gunicorn(env: dict[str, str], *, workers: int = 1) -> Iterator[Dashboard]:
 
 def production() -> bool:
     return os.environ.get("DJANGO_PROFILE") == "production"
+
+
+def shared_database_url() -> str:
+    """DATABASE_URL of the test process's own (test) database, for a server started beside it."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def signed_in(dashboard: Dashboard, user, page_path: str) -> tuple[requests.Session, str]:
+    """A requests session signed in as `user` on `dashboard` and the page's CSRF token."""
+    import re
+
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    browser = requests.Session()
+    browser.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+    page = browser.get(dashboard.base_url + page_path, timeout=10)
+    assert page.status_code == 200, page.status_code
+    # Production marks its cookies Secure; this plain-HTTP client sends them back regardless.
+    browser.cookies.set(settings.CSRF_COOKIE_NAME, page.cookies[settings.CSRF_COOKIE_NAME])
+    match = re.search(r'"x-csrftoken": "([^"]+)"', page.text)
+    assert match is not None
+    return browser, match.group(1)

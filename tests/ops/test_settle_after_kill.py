@@ -6,7 +6,6 @@ mark, and the page shows the truth. gunicorn runs against the test's own databas
 from __future__ import annotations
 
 import os
-import re
 import signal
 import threading
 import time
@@ -14,8 +13,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from conference_admin.access.roles import LEAD, assign_role
@@ -26,19 +23,12 @@ from conference_admin.simulator.demo import load_demo
 from tests.conftest import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN
 from tests.processes import default_profile_environment
 
-from .servers import gunicorn, production
+from .servers import gunicorn, production, shared_database_url, signed_in
 
 pytestmark = pytest.mark.timeout(120)
 
 ESCALATION = "Escalation: outage #4471"
 SETTLE_AFTER = 4.0
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def _workers(master: int) -> list[int]:
@@ -63,12 +53,10 @@ def test_a_worker_killed_mid_action_has_its_record_settled_and_the_mark_cleared(
     carol = simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:carol").call_sid
     user = django_user_model.objects.create_user("sam")
     assign_role(user, LEAD)
-    signed_in = Client()
-    signed_in.force_login(user)
 
     env = dict(os.environ) if production() else default_profile_environment()
     env.update(
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=shared_database_url(),
         TWILIO_API_BASE_URL=simulator_server.base_url,
         TWILIO_ACCOUNT_SID=TEST_ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=TEST_AUTH_TOKEN,
@@ -79,13 +67,7 @@ def test_a_worker_killed_mid_action_has_its_record_settled_and_the_mark_cleared(
         DJANGO_LOG_LEVEL="WARNING",
     )
     with gunicorn(env) as dashboard:
-        browser = requests.Session()
-        browser.cookies.set(settings.SESSION_COOKIE_NAME, signed_in.cookies[settings.SESSION_COOKIE_NAME].value)
-        page = browser.get(dashboard.base_url + reverse("conference-detail", args=[conference.sid]), timeout=10)
-        assert page.status_code == 200
-        token = re.search(r'"x-csrftoken": "([^"]+)"', page.text).group(1)
-        # Production marks its cookies Secure; this plain-HTTP client sends them back regardless.
-        browser.cookies.set(settings.CSRF_COOKIE_NAME, page.cookies[settings.CSRF_COOKIE_NAME])
+        browser, token = signed_in(dashboard, user, reverse("conference-detail", args=[conference.sid]))
 
         # Twilio applies the mute, then answers only after 8 s: the worker waits on it.
         simulator.faults.inject(kind="stall", seconds=8, operation="UpdateParticipant", count=1, apply=True)
