@@ -131,17 +131,18 @@ class CacheFallbackSampler:
     @classmethod
     def start(cls) -> None:
         with cls._lock:
-            if cls._started or not hasattr(caches["default"], "degraded"):
+            if cls._started:
                 return
             cls._started = True
         threading.Thread(target=cls._run, name="cache-fallback-sampler", daemon=True).start()
 
     @classmethod
     def _run(cls) -> None:
-        cache = caches["default"]  # this thread's own cache object; the health it reads is shared
         while True:
             time.sleep(cls.INTERVAL)
-            degraded = bool(getattr(cache, "degraded", False))
+            # This thread's own cache object (the health it reads is shared by the process's
+            # threads); a cache without a fallback (local memory) is never degraded.
+            degraded = bool(getattr(caches["default"], "degraded", False))
             cache_fallback_active.set(1 if degraded else 0)
             if degraded:
                 cache_fallback_seconds.inc(cls.INTERVAL)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.test import Client
@@ -140,15 +142,19 @@ def test_gunicorn_workers_are_summed_in_multiprocess_mode(simulator_server, tmp_
     if not production():
         env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     with gunicorn(env, workers=2) as dashboard:
-        count = 40
-        for _ in range(count):
-            assert dashboard.get("/healthz").status_code == 200
+        # Requests four at a time until both workers have answered some (each writes its own file).
+        sent = 0
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            while sent < 40 or (len(list(metrics_dir.glob("counter_*.db"))) < 2 and sent < 2000):
+                statuses = list(pool.map(lambda _: dashboard.get("/healthz").status_code, range(20)))
+                assert statuses == [200] * 20
+                sent += 20
         pids = {path.name for path in metrics_dir.glob("counter_*.db")}
         text = dashboard.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).text
         samples = parse(text)
         answered = value(samples, "conference_admin_http_requests_total", view="healthz", method="GET", status="200")
-        assert answered == count
-    # Both workers answered some of them (each wrote its own file), and the scrape summed them.
+        assert answered == sent
+    # Both workers answered some of them, and the scrape of one summed them.
     assert len(pids) == 2, pids
     assert re.search(r"^conference_admin_live_streams_open", text, re.MULTILINE)
 
@@ -171,3 +177,22 @@ def test_the_grafana_dashboard_reads_only_metrics_the_dashboard_exports(db):
 
 def _base(name: str) -> str:
     return re.sub(r"_(total|bucket|count|sum|created)$", "", name)
+
+
+def test_time_on_the_caches_in_memory_fallback_is_counted(db, settings):
+    from django.core.cache import cache
+
+    from tests.faults.infrastructure import closed_port, resilient_cache_at
+
+    Client().get("/healthz")  # the process's sampler runs from the first request on
+    before = value(scrape(), "conference_admin_cache_fallback_seconds_total")
+    settings.CACHES = resilient_cache_at(closed_port())  # Redis unreachable
+    try:
+        cache.get("anything")
+        assert cache.degraded
+        time.sleep(2.5)
+        samples = scrape()
+    finally:
+        cache.clear()
+    assert value(samples, "conference_admin_cache_fallback_seconds_total") - before >= 1
+    assert value(samples, "conference_admin_cache_fallback_active") == 1
