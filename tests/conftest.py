@@ -10,7 +10,8 @@ import pytest
 # that unless told it is fine (it is: the tests are synchronous).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # The periodic settling of pending audit records (conference_admin/ops/settling.py) stays off in
-# the test process and the servers tests start; tests/ops/test_settle.py turns it on.
+# the servers tests start (they inherit this) and in this process (`settle_runner_off`);
+# tests/ops/test_settle_after_kill.py turns it on for its server.
 os.environ.setdefault("AUDIT_SETTLE_EVERY_SECONDS", "0")
 
 TEST_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -23,6 +24,15 @@ def collected_static(django_db_blocker):
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def settle_runner_off():
+    """Settings are read before this file, so the variable above does not reach this process:
+    no runner thread here, settling records of other tests (tests/ops/test_settle.py calls it)."""
+    from django.conf import settings
+
+    settings.AUDIT_SETTLE_EVERY_SECONDS = 0
 
 
 # The audit table's TRUNCATE trigger (audit migration 0005), by name, for the tests that need it.

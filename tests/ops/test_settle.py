@@ -101,10 +101,13 @@ def test_one_runner_at_a_time(transactional_db):
     seen: list[bool] = []
 
     def first():
+        from django.db import connection
+
         with settling.single_flight() as got:
             seen.append(got)
             held.set()
             release.wait(10)
+        connection.close()  # this thread's own connection
 
     thread = threading.Thread(target=first)
     thread.start()
