@@ -32,6 +32,11 @@ from .conftest import ROLES
 EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "login": (None, ("GET", "POST")),
     "logout": (None, ("POST",)),
+    # operations (conference_admin/ops): probes need no login and answer nothing sensitive
+    "healthz": (None, ("GET",)),
+    "readyz": (None, ("GET",)),
+    # guarded by the scraper's bearer token or network allow-list instead of a login (tests/ops)
+    "metrics": (None, ("GET",)),
     "conference-list": (VIEW, ("GET",)),
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),
@@ -174,6 +179,23 @@ def test_anonymous_is_sent_to_login_without_calling_twilio(client, demo, name, a
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login") + "?next=")
     assert upstream(demo.simulator) == []
+
+
+@pytest.mark.parametrize("name", ["healthz", "readyz"])
+def test_probes_answer_anonymous_requests_without_a_login(client, demo, name):
+    demo.simulator.reset_request_log()
+    response = client.get(reverse(name))
+    assert response.status_code == 200, response.content  # not a redirect to the login page
+    assert response["Content-Type"] == "application/json"
+    # Readiness only knocks on Twilio's host: no API resource is asked for.
+    assert [(r.method, r.path) for r in upstream(demo.simulator)] == ([("HEAD", "/")] if name == "readyz" else [])
+
+
+def test_metrics_need_the_scrapers_token_not_a_login(client, db, settings):
+    settings.METRICS_BEARER_TOKEN = "scraper-token"
+    settings.METRICS_ALLOWED_NETWORKS = []
+    assert client.get(reverse("metrics")).status_code == 401  # not a redirect to the login page
+    assert client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer scraper-token").status_code == 200
 
 
 @pytest.mark.parametrize("name", sorted(WEBHOOKS))
