@@ -120,9 +120,10 @@ def streams_changed(sender: Any, *, open_streams: int, **kwargs: Any) -> None:
 
 
 class CacheFallbackSampler:
-    """Once a second, whether this process's cache answers from its own memory
-    (`ResilientRedisCache.degraded`, the cache's public read-only accessor); the seconds it
-    does are counted. One daemon thread per process, started with the first request."""
+    """Once a second, whether this process's cache answers from its own memory, and for how
+    long it has (`ResilientRedisCache.degraded` and `.fallback_seconds`, read-only); the
+    counter moves by exactly the time spent on the fallback since the last look. One daemon
+    thread per process, started with the first request."""
 
     INTERVAL = 1.0
     _started = False
@@ -138,14 +139,19 @@ class CacheFallbackSampler:
 
     @classmethod
     def _run(cls) -> None:
+        counted = 0.0
         while True:
             time.sleep(cls.INTERVAL)
             # This thread's own cache object (the health it reads is shared by the process's
             # threads); a cache without a fallback (local memory) is never degraded.
-            degraded = bool(getattr(caches["default"], "degraded", False))
-            cache_fallback_active.set(1 if degraded else 0)
-            if degraded:
-                cache_fallback_seconds.inc(cls.INTERVAL)
+            backend = caches["default"]
+            cache_fallback_active.set(1 if getattr(backend, "degraded", False) else 0)
+            total = getattr(backend, "fallback_seconds", 0.0)
+            if total < counted:  # another cache (settings changed): count it from its start
+                counted = 0.0
+            if total > counted:
+                cache_fallback_seconds.inc(total - counted)
+                counted = total
 
 
 class PendingAuditCollector(Collector):
