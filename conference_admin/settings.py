@@ -434,6 +434,9 @@ PUSH_RETRY_MILLISECONDS = int(env("PUSH_RETRY_MILLISECONDS", "2000"))
 # --- Operations (conference_admin/ops: /healthz, /readyz, /metrics; docs/OPERATIONS.md) -----
 # /readyz checks the database, Redis (when configured) and Twilio at once, each bounded by this.
 READYZ_TIMEOUT_SECONDS = float(env("READYZ_TIMEOUT_SECONDS", "1.0"))
+# The conference pages' banner naming a dependency that is down refreshes itself this often, and
+# each process runs the readiness checks for it at most this often (ops/status.py).
+DEPENDENCY_STATUS_SECONDS = float(env("DEPENDENCY_STATUS_SECONDS", "5"))
 # /metrics answers a scraper that sends `Authorization: Bearer <METRICS_BEARER_TOKEN>` or calls
 # from one of METRICS_ALLOWED_NETWORKS (CIDRs, matched against REMOTE_ADDR: behind a proxy on this
 # host that is the proxy's, so keep /metrics out of the proxy, docs/OPERATIONS.md). The default
