@@ -129,3 +129,19 @@ def test_the_checks_run_at_most_once_per_interval(supervisor_client, demo, setti
     for _ in range(5):
         banner(supervisor_client)
     assert len(runs) == 1
+
+
+def test_the_banner_is_answered_while_every_query_fails(supervisor_client, demo, monkeypatch):
+    """During a database outage the banner's own request needs no query: the session and the
+    user come from the cache (cached_db sessions, the cached auth backend)."""
+    from tests.faults.infrastructure import database_down
+
+    def refused() -> None:
+        raise OperationalError("connection refused")
+
+    assert named(banner(supervisor_client)) == []  # the session and user are cached from here on
+    monkeypatch.setattr(readiness, "check_database", refused)
+    with database_down() as refusals:
+        html = banner(supervisor_client)
+    assert named(html) == ["database"]
+    assert refusals.refused == []  # nothing was even tried
