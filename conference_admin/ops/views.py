@@ -9,12 +9,14 @@ import hmac
 import ipaddress
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
+
+from conference_admin.access.roles import VIEW
 
 from .metrics import exposition
 from .readiness import readiness
@@ -67,6 +69,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
+@permission_required(VIEW, raise_exception=True)
 def dependency_status(request: HttpRequest) -> HttpResponse:
-    """The page's dependency banner, refreshed on its own (signed-in users only, like every page)."""
+    """The conference pages' dependency banner, refreshed on its own: for whoever may see them."""
     return render(request, "ops/_dependency_banner.html", banner_context())

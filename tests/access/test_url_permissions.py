@@ -37,6 +37,7 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "readyz": (None, ("GET",)),
     # guarded by the scraper's bearer token or network allow-list instead of a login (tests/ops)
     "metrics": (None, ("GET",)),
+    "dependency-status": (VIEW, ("GET",)),
     "conference-list": (VIEW, ("GET",)),
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),
