@@ -392,6 +392,9 @@ if RECORDING_PAUSE_BEHAVIOR not in ("silence", "skip"):
     raise ImproperlyConfigured("RECORDING_PAUSE_BEHAVIOR must be silence or skip.")
 # Alert (conference page and conferences list) when a recording stays paused this long.
 RECORDING_ALERT_PAUSED_SECONDS = int(env("RECORDING_ALERT_PAUSED_SECONDS", "300"))
+# --- Live transcripts (conference_admin/live/transcripts.py, dashboard/transcripts.py) --------
+# The language Twilio's Real-Time Transcription listens for (BCP-47).
+TRANSCRIPT_LANGUAGE_CODE = env("TRANSCRIPT_LANGUAGE_CODE", "en-US")
 
 # --- Live push (conference_admin/push: Server-Sent Events to open pages) -------------------
 # A comment line this often keeps proxies from closing an idle stream; as often, every

@@ -15,4 +15,6 @@ class Moderation(models.Model):
             ("bulk_actions", "Act on many participants at once"),
             ("pause_recordings", "Pause and resume recordings"),
             ("control_recordings", "Start and stop recordings"),
+            ("view_transcripts", "Read live transcripts"),
+            ("start_transcripts", "Start and stop live transcripts"),
         ]

@@ -25,6 +25,7 @@ STATUS_TEXT = {
     "failed": "Failed",
 }
 RECORDING_TEXT = {"recording": "Rec", "paused": "Rec paused", "stopped": "Rec stopped"}
+TRANSCRIPT_TEXT = {"transcribing": "Transcribing", "starting": "Transcribing?", "failed": "Transcript failed"}
 
 
 # Twilio's call directions, as a row says them.
@@ -95,6 +96,8 @@ class ParticipantRow:
     recording: str = ""
     # Who is on the call ("+14155550101 · inbound · WHITFIELD DANA"), once known; "" until then.
     identity: str = ""
+    # This participant's live transcript: transcribing | starting (outcome unknown) | failed, "" when none.
+    transcript: str = ""
 
     @property
     def dom_id(self) -> str:
@@ -111,6 +114,10 @@ class ParticipantRow:
     @property
     def recording_active(self) -> bool:
         return self.recording in ("recording", "paused")
+
+    @property
+    def transcript_text(self) -> str:
+        return TRANSCRIPT_TEXT.get(self.transcript, "")
 
     # --- what the page sorts and groups on (static/bigroom.js): data-rank and data-role on the
     # row; the filter reads the row's text, the timers their data-since moments.
@@ -181,7 +188,17 @@ def build_row(
         note=note,
         recording=entry.recording.kind if entry.recording is not None else "",
         identity=identity_text(entry.identity, name),
+        transcript=_transcript(entry),
     )
+
+
+def _transcript(entry: RosterEntry) -> str:
+    state = entry.transcription
+    if state is None:
+        return ""
+    if state.error:
+        return "failed"
+    return "transcribing" if state.sid else "starting"
 
 
 def build_rows(

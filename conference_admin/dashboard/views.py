@@ -23,13 +23,22 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, PAUSE_RECORDINGS, VIEW
+from conference_admin.access.roles import (
+    ADD,
+    CONTROL_RECORDINGS,
+    END,
+    MODERATE,
+    PAUSE_RECORDINGS,
+    START_TRANSCRIPTS,
+    VIEW,
+    VIEW_TRANSCRIPTS,
+)
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
-from . import forms, poll, recordings, services
+from . import forms, poll, recordings, services, transcripts
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
 from .rows import Note, build_rows, gone_row, row_after_write
@@ -57,6 +66,8 @@ def _abilities(request: HtmxHttpRequest) -> dict[str, bool]:
         "can_end": user.has_perm(END),
         "can_pause_recordings": user.has_perm(PAUSE_RECORDINGS),
         "can_control_recordings": user.has_perm(CONTROL_RECORDINGS),
+        "can_view_transcripts": user.has_perm(VIEW_TRANSCRIPTS),
+        "can_start_transcripts": user.has_perm(START_TRANSCRIPTS),
     }
 
 
@@ -70,6 +81,7 @@ def page_options(request: HtmxHttpRequest) -> dict[str, Any]:
         "announcements": SimpleLazyObject(lambda: lists["announcements"]),
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         "pause_behaviors": recordings.pause_behaviors(),
+        "not_pci_compliant": transcripts.NOT_PCI_COMPLIANT,
         **_abilities(request),
     }
 

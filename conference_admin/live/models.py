@@ -35,3 +35,36 @@ class ConferenceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.label or self.call_sid} @ {self.occurred_at:%H:%M:%S}"
+
+
+class TranscriptLine(models.Model):
+    """One utterance of a real-time transcription: partial results update it in place until the
+    final one arrives (`final`). `version` is the conference's transcript cursor: every insert
+    or update takes the next one, so a page showing cursor V needs the lines with version > V."""
+
+    conference_sid = models.CharField(max_length=34)
+    call_sid = models.CharField(max_length=34)
+    transcription_sid = models.CharField(max_length=34)
+    track = models.CharField(max_length=16)  # inbound_track | outbound_track
+    speaker = models.CharField(max_length=256, blank=True)  # the track's label: who said it
+    text = models.TextField()
+    final = models.BooleanField(default=False)
+    confidence = models.FloatField(null=True, blank=True)
+    sequence = models.BigIntegerField()  # SequenceId of the callback that last set it
+    spoken_at = models.DateTimeField()  # Timestamp of the utterance's first result
+    version = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["spoken_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transcription_sid", "sequence"], name="transcript_line_once"),
+        ]
+        indexes = [
+            models.Index(fields=["conference_sid", "version"]),
+            models.Index(fields=["transcription_sid", "track", "final"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker or self.track}: {self.text[:60]}"

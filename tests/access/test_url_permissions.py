@@ -20,8 +20,10 @@ from conference_admin.access.roles import (
     MODERATE,
     PAUSE_RECORDINGS,
     ROLE_PERMISSIONS,
+    START_TRANSCRIPTS,
     VIEW,
     VIEW_AUDIT,
+    VIEW_TRANSCRIPTS,
 )
 from conference_admin.dashboard.views import ACTIONS
 
@@ -71,9 +73,14 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "participant-recording-resume": (PAUSE_RECORDINGS, ("POST",)),
     "participant-recording-start": (CONTROL_RECORDINGS, ("POST",)),
     "participant-recording-stop": (CONTROL_RECORDINGS, ("POST",)),
+    # live transcripts (dashboard/transcript_views.py): Lead and Admin start and stop them
+    "conference-transcript-start": (START_TRANSCRIPTS, ("POST",)),
+    "conference-transcript-stop": (START_TRANSCRIPTS, ("POST",)),
+    "participant-transcript-start": (START_TRANSCRIPTS, ("POST",)),
+    "participant-transcript-stop": (START_TRANSCRIPTS, ("POST",)),
 }
 # Signed by Twilio instead of a login (conference_admin/live/webhooks.py).
-WEBHOOKS = {"webhook-conference-status", "webhook-call-status", "webhook-recording-status"}
+WEBHOOKS = {"webhook-conference-status", "webhook-call-status", "webhook-recording-status", "webhook-transcription"}
 PARTICIPANT = "agent:carol"
 
 
@@ -165,6 +172,9 @@ def test_the_matrix_reads_as_intended():
     assert not {ADD, END, CONTROL_RECORDINGS} & supervisor
     assert {VIEW, MODERATE, VIEW_AUDIT, ADD, END, PAUSE_RECORDINGS, CONTROL_RECORDINGS} <= lead
     assert lead <= admin
+    assert VIEW_TRANSCRIPTS in supervisor and START_TRANSCRIPTS not in supervisor
+    assert not {VIEW_TRANSCRIPTS, START_TRANSCRIPTS} & observer
+    assert {VIEW_TRANSCRIPTS, START_TRANSCRIPTS} <= lead
 
 
 @pytest.mark.parametrize("name,action,method", [c for c in CASES if EXPECTED[c.values[0]][0] is not None])
