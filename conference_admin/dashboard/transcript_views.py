@@ -13,11 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from conference_admin.access.roles import START_TRANSCRIPTS, VIEW
+from conference_admin.access.roles import START_TRANSCRIPTS, VIEW, VIEW_TRANSCRIPTS
 from conference_admin.http import HtmxHttpRequest
+from conference_admin.live import transcripts as lines
 from conference_admin.twilio import TwilioError
 
 from . import services, transcripts, views
@@ -25,6 +26,8 @@ from .errors import describe_error
 from .rows import Note, row_after_write
 
 CONTROLS = "conferences/_transcript.html#transcript-controls"
+BATCH = "conferences/_transcript.html#transcript-batch"
+BATCH_LINES = 200
 DONE = {"start": "Transcript started.", "stop": "Transcript stopped."}
 
 
@@ -34,6 +37,34 @@ def _back(conference_sid: str) -> HttpResponse:
 
 def _announce(response: HttpResponse, message: str) -> HttpResponse:
     return trigger_client_event(response, views.ANNOUNCE_EVENT, {"message": message})
+
+
+def transcript_batch(request: HtmxHttpRequest, conference_sid: str, cursor: int) -> HttpResponse:
+    """The lines written after `cursor` (at most BATCH_LINES, oldest change first) and the cursor
+    they bring the page to (`X-Transcript-Cursor`); 204 when there are none. The panel's poll
+    answers with it, and the event stream sends it as a `transcript` event."""
+    found = lines.lines_since(conference_sid, cursor, limit=BATCH_LINES)
+    if not found:
+        response = HttpResponse(status=204)
+        response["X-Transcript-Cursor"] = str(max(cursor, lines.current_cursor(conference_sid)))
+        return response
+    top = found[-1].version
+    if len(found) < BATCH_LINES:
+        top = max(top, lines.current_cursor(conference_sid))
+    response = render(request, BATCH, {"transcript_lines": found, "transcript_cursor": top})
+    response["X-Transcript-Cursor"] = str(top)
+    return response
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+@permission_required(VIEW_TRANSCRIPTS, raise_exception=True)
+def conference_transcript(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
+    """The transcript panel's poll (`?cursor=C`), used while the page's stream is not live."""
+    if not request.htmx:
+        return _back(conference_sid)
+    raw = request.GET.get("cursor", "0")
+    return transcript_batch(request, conference_sid, int(raw) if raw.isdigit() else 0)
 
 
 @require_POST

@@ -138,5 +138,18 @@ def conference_transcripts(*, actor, conference_sid: str, roster: Roster, start:
     return Many(done, tuple(failures), latest)
 
 
+# --- what the page shows -------------------------------------------------------------------
+
+PANEL_LINES = 200
+
+
+def transcript_panel(*, conference_sid: str) -> dict[str, object]:
+    """The conference page's transcript panel when it loads: the last lines and the cursor."""
+    return {
+        "transcript_lines": live.recent_lines(conference_sid, limit=PANEL_LINES),
+        "transcript_cursor": live.current_cursor(conference_sid),
+    }
+
+
 def _now() -> datetime:
     return datetime.now(UTC)

@@ -62,6 +62,11 @@ urlpatterns = [
         )
         for verb in ("start", "pause", "resume", "stop")
     ),
+    path(
+        "conferences/<conference_sid:conference_sid>/transcript/",
+        transcript_views.conference_transcript,
+        name="conference-transcript",
+    ),
     *(
         path(
             f"conferences/<conference_sid:conference_sid>/transcript/{verb}/",

@@ -211,6 +211,8 @@ def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
         "add_form": forms.AddParticipantForm(coach_choices=list(roster.names().items())),
         **page_options(request),
     }
+    if context["can_view_transcripts"]:
+        context.update(transcripts.transcript_panel(conference_sid=conference_sid))
     return render(request, "conferences/detail.html", context)
 
 

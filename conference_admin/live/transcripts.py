@@ -26,6 +26,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from conference_admin.push import notifier
+
 from .callbacks import CALL_SID, CONFERENCE_SID, InvalidCallback
 from .models import TranscriptLine
 from .roster import Roster, mutate
@@ -247,7 +249,10 @@ def receive_transcription_callback(params, conference_sid: str, speaker: str) ->
     if not TRANSCRIPTION_SID.match(sid) or event not in EVENTS:
         raise InvalidCallback("TranscriptionSid and TranscriptionEvent are required")
     if event == "transcription-content":
-        return line_heard(parse_content(params, conference_sid, speaker))
+        line = line_heard(parse_content(params, conference_sid, speaker))
+        if line is not None:
+            notifier.transcript_changed(conference_sid, line.version)  # the open pages' streams
+        return line
     error = ""
     if event == "transcription-error":
         error = f"{params.get('TranscriptionError') or 'Transcription failed'} ({params.get('TranscriptionErrorCode')})"

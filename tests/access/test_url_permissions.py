@@ -73,7 +73,8 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "participant-recording-resume": (PAUSE_RECORDINGS, ("POST",)),
     "participant-recording-start": (CONTROL_RECORDINGS, ("POST",)),
     "participant-recording-stop": (CONTROL_RECORDINGS, ("POST",)),
-    # live transcripts (dashboard/transcript_views.py): Lead and Admin start and stop them
+    # live transcripts (dashboard/transcript_views.py): Supervisor reads, Lead and Admin also start and stop
+    "conference-transcript": (VIEW_TRANSCRIPTS, ("GET",)),
     "conference-transcript-start": (START_TRANSCRIPTS, ("POST",)),
     "conference-transcript-stop": (START_TRANSCRIPTS, ("POST",)),
     "participant-transcript-start": (START_TRANSCRIPTS, ("POST",)),
