@@ -395,6 +395,12 @@ RECORDING_ALERT_PAUSED_SECONDS = int(env("RECORDING_ALERT_PAUSED_SECONDS", "300"
 # --- Live transcripts (conference_admin/live/transcripts.py, dashboard/transcripts.py) --------
 # The language Twilio's Real-Time Transcription listens for (BCP-47).
 TRANSCRIPT_LANGUAGE_CODE = env("TRANSCRIPT_LANGUAGE_CODE", "en-US")
+# How long a watched phrase (live/phrases.py, rules in Django admin) stays an alert after it was said.
+PHRASE_ALERT_SECONDS = int(env("PHRASE_ALERT_SECONDS", "300"))
+# While a recording is paused (a card number read out), keep nothing said then from the transcript.
+TRANSCRIPT_PAUSE_WITH_RECORDING = env_bool("TRANSCRIPT_PAUSE_WITH_RECORDING", True)
+# Days transcript lines are kept before `manage.py prune_transcripts` deletes them.
+TRANSCRIPT_RETENTION_DAYS = int(env("TRANSCRIPT_RETENTION_DAYS", "30"))
 
 # --- Live push (conference_admin/push: Server-Sent Events to open pages) -------------------
 # A comment line this often keeps proxies from closing an idle stream; as often, every

@@ -36,6 +36,11 @@ _ADMIN = [
     "dashboard.add_choice",
     "dashboard.change_choice",
     "dashboard.delete_choice",
+    # the phrases live transcripts are watched for (live/phrases.py)
+    "live.view_phraserule",
+    "live.add_phraserule",
+    "live.change_phraserule",
+    "live.delete_phraserule",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {OBSERVER: _OBSERVER, SUPERVISOR: _SUPERVISOR, LEAD: _LEAD, ADMIN: _ADMIN}

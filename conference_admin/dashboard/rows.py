@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from conference_admin.live.alerts import PENDING_STATUSES, Alert, by_row, conference_alerts, participant_role
+from conference_admin.live.alerts import (
+    PENDING_STATUSES,
+    Alert,
+    by_row,
+    conference_alerts,
+    live_phrase,
+    participant_role,
+)
 from conference_admin.live.roster import CallIdentity, InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
 
@@ -98,6 +105,8 @@ class ParticipantRow:
     identity: str = ""
     # This participant's live transcript: transcribing | starting (outcome unknown) | failed, "" when none.
     transcript: str = ""
+    # A watched phrase this participant said lately: its severity (info | warning | critical), "" when none.
+    phrase: str = ""
 
     @property
     def dom_id(self) -> str:
@@ -189,6 +198,7 @@ def build_row(
         recording=entry.recording.kind if entry.recording is not None else "",
         identity=identity_text(entry.identity, name),
         transcript=_transcript(entry),
+        phrase=hit.severity if (hit := live_phrase(entry, now)) is not None else "",
     )
 
 

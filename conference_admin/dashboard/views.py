@@ -82,6 +82,7 @@ def page_options(request: HtmxHttpRequest) -> dict[str, Any]:
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         "pause_behaviors": recordings.pause_behaviors(),
         "not_pci_compliant": transcripts.NOT_PCI_COMPLIANT,
+        "transcript_verbs": (("start", "Transcribe everyone"), ("stop", "Stop all transcripts")),
         **_abilities(request),
     }
 
@@ -243,7 +244,8 @@ def _roster_context(
         "rows": rows(entries=entries),
         "new_rows": rows(entries=arrived) if arrived else [],
         "participant_count": len(roster.entries),
-        "alerts": [alert for alert in alerts if not alert.call_sid],
+        # The conference's own alerts, and watched phrases (also on their rows: they need a supervisor now).
+        "alerts": [alert for alert in alerts if not alert.call_sid or alert.kind == "phrase"],
         "recording": recordings.conference_recording(roster=roster),
         "version": view.version,
         "mode": roster.mode,

@@ -68,3 +68,42 @@ class TranscriptLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.speaker or self.track}: {self.text[:60]}"
+
+
+class PhraseRule(models.Model):
+    """Words or phrases a call center watches for in live transcripts (kept in Django admin).
+
+    `phrases` holds one phrase or word per line. A `phrase` rule matches where the phrase
+    appears in what was said (any case, any spacing); a `word` rule only where the words stand
+    whole ("lawyer" does not match "lawyers"). `side` says whose words count.
+    """
+
+    class Match(models.TextChoices):
+        PHRASE = "phrase", "Phrase anywhere"
+        WORD = "word", "Whole words only"
+
+    class Side(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent (or supervisor)"
+        ANY = "any", "Anyone"
+
+    class Severity(models.TextChoices):
+        INFO = "info", "Info"
+        WARNING = "warning", "Warning"
+        CRITICAL = "critical", "Critical"
+
+    name = models.CharField(max_length=100, unique=True)
+    phrases = models.TextField(help_text="One phrase or word per line.")
+    match = models.CharField(max_length=8, choices=Match.choices, default=Match.PHRASE)
+    side = models.CharField(max_length=8, choices=Side.choices, default=Side.CUSTOMER)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.WARNING)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def phrase_list(self) -> list[str]:
+        return [" ".join(line.split()) for line in self.phrases.splitlines() if line.strip()]

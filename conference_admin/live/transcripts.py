@@ -20,17 +20,20 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from conference_admin.audit.recorder import audit_attempt
 from conference_admin.push import notifier
 
+from . import phrases
 from .callbacks import CALL_SID, CONFERENCE_SID, InvalidCallback
 from .models import TranscriptLine
-from .roster import Roster, mutate
+from .roster import Roster, load, mutate
 from .roster.store import key
 
 log = logging.getLogger(__name__)
@@ -249,9 +252,22 @@ def receive_transcription_callback(params, conference_sid: str, speaker: str) ->
     if not TRANSCRIPTION_SID.match(sid) or event not in EVENTS:
         raise InvalidCallback("TranscriptionSid and TranscriptionEvent are required")
     if event == "transcription-content":
-        line = line_heard(parse_content(params, conference_sid, speaker))
+        heard = parse_content(params, conference_sid, speaker)
+        if recording_paused(conference_sid, heard.call_sid):
+            return None  # said while the recording was paused (a card number): never stored
+        line = line_heard(heard)
         if line is not None:
             notifier.transcript_changed(conference_sid, line.version)  # the open pages' streams
+            if line.final:
+                phrases.phrase_heard(
+                    conference_sid,
+                    call_sid=line.call_sid,
+                    speaker=line.speaker,
+                    track=line.track,
+                    text=line.text,
+                    at=_now(),
+                    line_id=line.pk,
+                )
         return line
     error = ""
     if event == "transcription-error":
@@ -259,6 +275,48 @@ def receive_transcription_callback(params, conference_sid: str, speaker: str) ->
         log.warning("Transcription %s of %s failed: %s", sid, call_sid, error)
     transcription_reported(conference_sid, call_sid=call_sid, sid=sid, event=event, error=error)
     return None
+
+
+def recording_paused(conference_sid: str, call_sid: str) -> bool:
+    """Whether the conference's recording, or this participant's call recording, is paused and
+    transcripts pause with recordings (TRANSCRIPT_PAUSE_WITH_RECORDING). Twilio's Real-Time
+    Transcription has no pause: the words still reach Twilio, the dashboard keeps none of them."""
+    if not settings.TRANSCRIPT_PAUSE_WITH_RECORDING:
+        return False
+    roster = load(conference_sid)
+    if roster is None:
+        return False
+    entry = roster.entries.get(call_sid)
+    return bool(
+        (roster.recording is not None and roster.recording.paused)
+        or (entry is not None and entry.recording is not None and entry.recording.paused)
+    )
+
+
+@dataclass(frozen=True)
+class Pruned:
+    cutoff: datetime
+    lines: int
+
+
+PRUNE_ACTION = "transcripts-prune"
+
+
+def transcripts_prune(*, days: int, actor=None, now: datetime | None = None) -> Pruned:
+    """Delete transcript lines older than `days` days, and audit the deletion itself."""
+    if days < 1:
+        raise ValueError("Retention must be at least one day.")
+    cutoff = (now or _now()) - timedelta(days=days)
+    with transaction.atomic():
+        deleted = TranscriptLine.objects.filter(created_at__lt=cutoff).delete()[0]
+        with audit_attempt(
+            actor=actor,
+            action=PRUNE_ACTION,
+            conference_sid="",
+            parameters={"retention_days": days, "older_than": cutoff.isoformat(), "lines": deleted},
+        ):
+            pass
+    return Pruned(cutoff, deleted)
 
 
 def lines_since(conference_sid: str, cursor: int, *, limit: int = 200) -> list[TranscriptLine]:

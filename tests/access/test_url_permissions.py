@@ -64,6 +64,9 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "history-search-export": (VIEW_AUDIT, ("GET",)),
     "history-report": (VIEW, ("GET",)),
     "history-report-export": (VIEW_AUDIT, ("GET",)),
+    # transcripts in history: read with view_transcripts; exported with the export permission too
+    "history-transcripts": (VIEW_TRANSCRIPTS, ("GET",)),
+    "history-transcripts-export": (VIEW_AUDIT, ("GET",)),
     # recordings (dashboard/recording_views.py): Supervisor pauses and resumes, Lead also starts and stops
     "conference-recording": (VIEW, ("GET",)),
     "conference-recording-pause": (PAUSE_RECORDINGS, ("POST",)),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from conference_admin.twilio import Call, Conference, Participant
 
 if TYPE_CHECKING:
+    from conference_admin.live.phrases import PhraseHit
     from conference_admin.live.recordings import RecordingState
     from conference_admin.live.transcripts import TranscriptionState
 
@@ -97,6 +98,8 @@ class RosterEntry:
     identity: CallIdentity | None = None
     # This participant's real-time transcription (conference_admin.live.transcripts); None: none.
     transcription: TranscriptionState | None = None
+    # The newest watched phrase this participant said (conference_admin.live.phrases); None: none.
+    phrase_alert: PhraseHit | None = None
 
     @property
     def display_name(self) -> str:
