@@ -1,4 +1,13 @@
-"""The four roles and what each may do. Views check permissions, never role names."""
+"""The four roles and what each may do. Views check permissions, never role names.
+
+The permission lists below are DEFAULTS: a role's group gets them when the group is created
+(the first `migrate` of a database, or after an Admin deleted the group). From then on the group
+belongs to the Admins: an edit in Django admin is kept across every `migrate`, every
+`create_roles` and every role assignment. Only `manage.py create_roles --reset` puts the built-in
+lists back, and only when someone asks for it. A later release that adds a permission to a
+built-in role grants it to existing groups in a data migration of its own (once), so nothing an
+Admin removed comes back by itself.
+"""
 
 from __future__ import annotations
 
@@ -50,17 +59,20 @@ def _permissions(dotted_names: list[str], using: str) -> list[Permission]:
     return [p for p in candidates if (p.content_type.app_label, p.codename) in wanted]
 
 
-def ensure_roles(using: str = "default") -> dict[str, Group]:
-    """Create or update the role groups so each has exactly its permissions (idempotent)."""
+def ensure_roles(using: str = "default", *, reset: bool = False) -> dict[str, Group]:
+    """The four role groups: a missing one is created with its default permissions; an existing
+    one is left as the Admins made it, unless `reset` (an explicit `create_roles --reset`)."""
     groups = {}
     for role, dotted_names in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.using(using).get_or_create(name=role)
-        group.permissions.set(_permissions(dotted_names, using))
+        group, created = Group.objects.using(using).get_or_create(name=role)
+        if created or reset:
+            group.permissions.set(_permissions(dotted_names, using))
         groups[role] = group
     return groups
 
 
 def assign_role(user, role: str) -> None:
+    """Make `role` the user's only role (creating the role's group with its defaults if missing)."""
     groups = ensure_roles()
     user.groups.set([groups[role]])
     user.is_staff = role in ROLE_IS_STAFF
