@@ -16,6 +16,7 @@ installs them).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shutil
 import signal
@@ -24,9 +25,12 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
+import requests
 
 from .processes import REPO, stop
 
@@ -303,12 +307,45 @@ class OpenIdProvider:
         self.users[username].disabled = True
         self.write_users()
 
+    def log_in(self, authorize_url: str, username: str, password: str) -> str:
+        """What a browser does at the provider: open the authorization URL, fill in its login page,
+        follow its redirects. Returns the URL it sends the browser back to (the dashboard's
+        callback, with a code or an error), or the login page's text when it stays there."""
+        session = requests.Session()
+        location = authorize_url
+        for _ in range(12):
+            if not location.startswith(self.issuer):
+                return location
+            answer = session.get(location, allow_redirects=False, timeout=10)
+            if answer.status_code in (302, 303):
+                location = urljoin(location, answer.headers["Location"])
+                continue
+            action = re.search(r'action="([^"]+)"', answer.text)
+            if answer.status_code != 200 or action is None:
+                raise AssertionError(f"unexpected answer from {location}: {answer.status_code} {answer.text[:300]}")
+            posted = session.post(
+                urljoin(location, unescape(action.group(1))),
+                data={"login": username, "password": password},
+                allow_redirects=False,
+                timeout=10,
+            )
+            if posted.status_code == 200:
+                return posted.text
+            location = urljoin(location, posted.headers["Location"])
+        raise AssertionError("too many redirects at the provider")
+
     def reset_users(self) -> None:
         self.users = {user.username: OidcUser(**vars(user)) for user in OIDC_USERS}
         self.write_users()
 
     @classmethod
-    def start(cls, redirect_uris: list[str], post_logout_redirect_uris: list[str] | None = None) -> OpenIdProvider:
+    def start(
+        cls,
+        redirect_uris: list[str],
+        post_logout_redirect_uris: list[str] | None = None,
+        *,
+        groups_in_id_token_only: bool = False,
+    ) -> OpenIdProvider:
         workdir = Path(tempfile.mkdtemp(prefix="ca-idp-"))
         provider = cls(
             port=free_port(),
@@ -323,6 +360,7 @@ class OpenIdProvider:
                 "port": provider.port,
                 "issuer": provider.issuer,
                 "users_file": str(provider.users_file),
+                "groups_in_id_token_only": groups_in_id_token_only,
                 "clients": [
                     {
                         "client_id": provider.client_id,

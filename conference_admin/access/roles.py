@@ -11,6 +11,8 @@ Admin removed comes back by itself.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import Group, Permission
 
 OBSERVER = "Observer"
@@ -77,3 +79,10 @@ def assign_role(user, role: str) -> None:
     user.groups.set([groups[role]])
     user.is_staff = role in ROLE_IS_STAFF
     user.save(update_fields=["is_staff"])
+
+
+def rights(user) -> str:
+    """A short fingerprint of everything `user` may do now: a page rendered under other rights
+    reloads itself (the poll answers HX-Refresh, the event stream sends `reload`)."""
+    names = sorted(user.get_all_permissions()) if user.is_authenticated else []
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]

@@ -21,9 +21,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import HttpResponseClientRefresh, reswap, retarget, trigger_client_event
 
-from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, PAUSE_RECORDINGS, VIEW
+from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, PAUSE_RECORDINGS, VIEW, rights
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import Marks, Roster, Snapshot
 from conference_admin.supervision import actions as supervision
@@ -197,6 +197,7 @@ def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
         "ended": not live,
         **_roster_context(request, view, conference_sid),
         "add_form": forms.AddParticipantForm(coach_choices=list(roster.names().items())),
+        "rights": rights(request.user),
         **page_options(request),
     }
     return render(request, "conferences/detail.html", context)
@@ -257,6 +258,11 @@ def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
     except ValueError:
         known = None
     behind = frozenset(sid for sid in request.GET.get("behind", "").split(",")[:MAX_BEHIND] if CALL_SID.match(sid))
+    now = rights(request.user)
+    if request.GET.get("rights", now) != now:
+        # The page was rendered under other rights (a role change): it reloads, and shows only
+        # what the user may do now.
+        return HttpResponseClientRefresh()
     if not getattr(request, "poll_granted", False):
         poll.grant(request, getattr(request, "poll_found", None))  # later unchanged polls: poll.py
     try:

@@ -28,10 +28,13 @@ from conference_admin.dashboard.views import ACTIONS
 from ..dashboard.conftest import ESCALATION, upstream
 from .conftest import ROLES
 
-# name: (permission needed, methods served). None: open to anyone (login, logout).
+# name: (permission needed, methods served). None: open to anyone (login, logout, OIDC sign-in).
 EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "login": (None, ("GET", "POST")),
     "logout": (None, ("POST",)),
+    # Sign-in with the company's OpenID provider: the way in, open to anyone (404 unconfigured).
+    "oidc_authentication_init": (None, ("GET",)),
+    "oidc_authentication_callback": (None, ("GET",)),
     "conference-list": (VIEW, ("GET",)),
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),

@@ -10,6 +10,8 @@
 //                                "groups": ["..."], "disabled": false}}
 // A disabled or missing user cannot sign in, and its refresh tokens and access tokens stop
 // working (the provider finds no account for them).
+// "groups_in_id_token_only": true makes it behave as Entra ID does: the groups claim is in the
+// ID token (also on a refresh) and not in userinfo.
 //
 // Prints "listening <issuer>" once it serves; stops on SIGTERM and SIGINT.
 
@@ -56,20 +58,22 @@ const provider = new Provider(config.issuer, {
     rpInitiatedLogout: { enabled: true },
   },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  conformIdTokenClaims: !config.groups_in_id_token_only,
   async findAccount(ctx, sub) {
     const user = activeUser(sub);
     if (!user) return undefined;
     return {
       accountId: sub,
-      async claims() {
+      async claims(use) {
         const current = activeUser(sub) || user;
+        const groups = config.groups_in_id_token_only && use !== 'id_token' ? undefined : current.groups || [];
         return {
           sub,
           preferred_username: sub,
           name: current.name || sub,
           email: current.email || `${sub}@example.test`,
           email_verified: true,
-          groups: current.groups || [],
+          groups,
         };
       },
     };
@@ -146,6 +150,11 @@ async function interactionRoute(req, res) {
 
 const callback = provider.callback();
 const server = http.createServer(async (req, res) => {
+  if (req.url === '/favicon.ico') {  // browsers ask; nothing to show
+    res.writeHead(204);
+    res.end();
+    return;
+  }
   try {
     if (await interactionRoute(req, res)) return;
   } catch (error) {
