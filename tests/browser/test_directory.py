@@ -160,3 +160,69 @@ def test_disabled_account_loses_its_session(page, directory_settings, simulator,
     expect(page.locator("#session-note")).to_be_visible()
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/"))
+
+
+@pytest.fixture
+def pushed_dashboard(simulator, ldap, transactional_db):
+    """The dashboard under uvicorn (event streams, as `make run` and production serve them),
+    signing in against the test directory's slapd; settings through its environment."""
+    from django.conf import settings
+
+    from .asgi_server import free_port, uvicorn_server
+
+    port = free_port()
+    env = {
+        "TWILIO_API_BASE_URL": settings.TWILIO_API_BASE_URL,
+        "TWILIO_ACCOUNT_SID": settings.TWILIO_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": settings.TWILIO_AUTH_TOKEN,
+        "DASHBOARD_POLL_SECONDS": "1",
+        "PUSH_HEARTBEAT_SECONDS": "1",
+        "PUSH_RETRY_MILLISECONDS": "300",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "AUTH_LDAP_SERVER_URI": ldap.url,
+        "AUTH_LDAP_BIND_DN": ROOT_DN,
+        "AUTH_LDAP_BIND_PASSWORD": ldap.root_password,
+        "AUTH_LDAP_USER_SEARCH_BASE": PEOPLE,
+        "AUTH_LDAP_USER_SEARCH_FILTER": "(&(uid=%(user)s)(!(pwdAccountLockedTime=*)))",
+        "AUTH_LDAP_GROUP_SEARCH_BASE": GROUPS,
+        "DIRECTORY_GROUP_ROLES": GROUP_ROLES,
+        "DIRECTORY_RECHECK_SECONDS": str(RECHECK_SECONDS),
+    }
+    with uvicorn_server(env, port) as url:
+        yield url
+
+
+def test_pushed_page_of_a_supervisor_moved_to_observers_reloads_without_the_buttons(
+    browser, pushed_dashboard, ldap, simulator, demo
+):
+    """The page is live by push and its polls are held back: only the event stream can take the
+    buttons away (it ends with `reload` once the re-check is due; the reload re-checks)."""
+    from .conftest import PageProblems
+
+    conference = demo[ESCALATION]
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=pushed_dashboard)
+    page = context.new_page()
+    problems = PageProblems(page)
+    try:
+        page.route("**/participants/?version=*", lambda route: route.fulfill(status=204))
+        user = ldap.user("ldap-supervisor")
+        page.goto("/login/")
+        page.get_by_label("Username").fill(user.uid)
+        page.get_by_label("Password").fill(user.password)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.locator(".user-name")).to_have_text("ldap-supervisor")
+        page.goto(f"/conferences/{conference.sid}/")
+        expect(page.locator("#push-state")).to_have_text("live")
+        carol = row(page, simulator, conference.sid, "agent:carol")
+        expect(carol.get_by_role("button", name=re.compile(r"^Mute"))).to_be_visible()
+
+        ldap.move("ldap-supervisor", from_group="dashboard-supervisors", to_group="dashboard-observers")
+        moved = time.monotonic()
+        expect(carol.get_by_text("View only")).to_be_visible(timeout=(RECHECK_SECONDS + 8) * 1000)
+        lost = time.monotonic() - moved
+        print(f"\nLDAP change to lost rights on a pushed page: {lost:.2f} s (re-check {RECHECK_SECONDS} s)")
+        expect(page.locator("#push-state")).to_have_text("live")  # the reloaded page is live again
+        assert lost <= RECHECK_SECONDS + 5
+        problems.assert_none()
+    finally:
+        context.close()
