@@ -15,8 +15,8 @@ Both directory sign-ins (OpenID Connect: `directory_oidc.py`, LDAP / Active Dire
   is signed out. The poll's fast path and the event streams send a session whose re-check is due
   down this stack (`recheck_due`).
 
-A directory that cannot be reached keeps the session as it is and is asked again on the next
-request: only the directory's own answer ends a session.
+A directory that cannot be reached keeps the session as it is and is asked again a minute later
+(or after the interval, if shorter): only the directory's own answer ends a session.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ LDAP = "ldap"
 LOCAL = "local"
 
 SESSION_SOURCE = "directory_source"
+UNREACHABLE_RETRY_SECONDS = 60.0
 SESSION_CHECKED_AT = "directory_checked_at"
 
 # Highest first: a user in several mapped groups gets the most a group gives.
@@ -218,6 +219,11 @@ class DirectoryRecheck:
                     request.session[SESSION_CHECKED_AT] = time.time()
                     # The user object of this request predates the change.
                     request.user = auth.get_user(request)
+                else:
+                    # Unanswered: asked again in a minute (or the interval, if shorter), not on
+                    # every request meanwhile (a pushed page reloads for each due re-check).
+                    retry = min(UNREACHABLE_RETRY_SECONDS, settings.DIRECTORY_RECHECK_SECONDS)
+                    request.session[SESSION_CHECKED_AT] = time.time() - settings.DIRECTORY_RECHECK_SECONDS + retry
         return self.get_response(request)
 
     @staticmethod

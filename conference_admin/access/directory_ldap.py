@@ -15,10 +15,12 @@ import logging
 from typing import Any
 
 import ldap
+import ldap.cidict
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django_auth_ldap import config as ldap_config
 from django_auth_ldap.backend import LDAPBackend, _LDAPUser
+from ldap.filter import escape_filter_chars
 
 from .backends import CachedModelBackend
 from .directory import ACCOUNT_GONE, LDAP, LOCAL_NAME_TAKEN, Refused, apply_role, authenticated, refuse, role_for
@@ -104,18 +106,63 @@ def ensure_account(user, username: str) -> None:
         raise Refused(LOCAL_NAME_TAKEN) from None
 
 
+def _service_connection():
+    """A connection bound as the service account (StartTLS when set); LDAPError when it cannot."""
+    connection = ldap.initialize(settings.AUTH_LDAP_SERVER_URI)
+    for option, value in _search_settings()["CONNECTION_OPTIONS"].items():
+        connection.set_option(option, value)
+    if settings.AUTH_LDAP_START_TLS:
+        connection.start_tls_s()
+    connection.simple_bind_s(settings.AUTH_LDAP_BIND_DN, settings.AUTH_LDAP_BIND_PASSWORD)
+    return connection
+
+
 def recheck(user) -> str | None:
     """The user's role now, from the directory (service account); `Refused` when the account is
-    no longer found (disabled or deleted) or is in no mapped group; None when LDAP is unreachable."""
+    no longer found (disabled or deleted) or is in no mapped group; None when LDAP cannot be asked.
+
+    The account is searched here, not through django-auth-ldap, which logs a failed search and
+    answers "not found", the same as for a deleted account; its group types then find the groups."""
+    username = user.get_username()
     backend = DirectoryLDAPBackend()
-    # django-auth-ldap's own user object (its populate_user() answers None both for "not found"
-    # and "unreachable"; this tells them apart).
-    ldap_user = _LDAPUser(backend, username=user.get_username())
+    search = backend.settings.USER_SEARCH
+    if search is None:
+        raise Refused(ACCOUNT_GONE)
     try:
-        if ldap_user.attrs is None:
-            raise Refused(ACCOUNT_GONE)
-        groups = ldap_user.group_dns
+        connection = _service_connection()
     except ldap.LDAPError as error:
-        log.warning("LDAP re-check of %s could not reach the directory: %s", user.get_username(), error)
+        log.warning("LDAP re-check of %s could not reach the directory: %s", username, error)
         return None
-    return role_for(groups)
+    try:
+        try:
+            found = [
+                (dn, attributes)
+                for dn, attributes in connection.search_s(
+                    search.base_dn, search.scope, search.filterstr % {"user": escape_filter_chars(username)}
+                )
+                if dn  # not a referral
+            ]
+        except ldap.LDAPError as error:
+            log.warning("LDAP re-check of %s: the user search failed: %s", username, error)
+            return None
+        if len(found) != 1:
+            raise Refused(ACCOUNT_GONE)
+        ldap_user = _LDAPUser(backend, username=username)
+        dn, attributes = found[0]
+        # django-auth-ldap's own user (version pinned): the DN and attributes just found.
+        ldap_user._user_dn = dn
+        ldap_user._user_attrs = ldap.cidict.cidict(
+            {name: [value.decode("utf-8", "replace") for value in values] for name, values in attributes.items()}
+        )
+        try:
+            return role_for(ldap_user.group_dns)
+        except Refused:
+            # The library answers "no groups" when its group search fails: make sure it did not.
+            try:
+                connection.search_s(settings.AUTH_LDAP_GROUP_SEARCH_BASE or search.base_dn, ldap.SCOPE_BASE)
+            except ldap.LDAPError as error:
+                log.warning("LDAP re-check of %s: the group search failed: %s", username, error)
+                return None
+            raise
+    finally:
+        connection.unbind_s()

@@ -10,6 +10,7 @@ its source.
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -349,3 +350,24 @@ def test_refused_oidc_sign_ins_do_not_lock_out_the_address(client, oidc_settings
         assert _oidc_sign_in(Client(), oidc_settings, "sso-sales") == "/login/"
     assert len(_records("sign-in-refused")) == settings.AXES_FAILURE_LIMIT + 1
     assert _oidc_sign_in(client, oidc_settings, "sso-supervisor") == "/"
+
+
+@pytest.mark.django_db
+def test_an_unreachable_directory_keeps_the_session_and_is_asked_again_later(
+    client, ldap_settings, settings, simulator
+):
+    from ..directory import free_port
+
+    settings.DIRECTORY_RECHECK_SECONDS = 300
+    user = ldap_settings.user("ldap-supervisor")
+    client.post("/login/", {"username": user.uid, "password": user.password})
+    session = client.session
+    session[directory.SESSION_CHECKED_AT] = 0.0  # long due
+    session.save()
+    settings.AUTH_LDAP_SERVER_URI = f"ldap://127.0.0.1:{free_port()}"  # nothing listens there
+    assert client.get("/").status_code == 200  # still signed in, still a supervisor
+    assert _role("ldap-supervisor") == SUPERVISOR
+    checked_at = client.session[directory.SESSION_CHECKED_AT]
+    assert not directory.recheck_due(client.session)
+    assert checked_at + 300 - time.time() == pytest.approx(directory.UNREACHABLE_RETRY_SECONDS, abs=5)
+    assert not _records("directory-sign-out")
