@@ -371,3 +371,19 @@ def test_an_unreachable_directory_keeps_the_session_and_is_asked_again_later(
     assert not directory.recheck_due(client.session)
     assert checked_at + 300 - time.time() == pytest.approx(directory.UNREACHABLE_RETRY_SECONDS, abs=5)
     assert not _records("directory-sign-out")
+
+
+@pytest.mark.django_db
+def test_an_unreachable_provider_keeps_the_session_and_is_asked_again_later(client, oidc_settings, settings, simulator):
+    from ..directory import free_port
+
+    settings.DIRECTORY_RECHECK_SECONDS = 300
+    _oidc_sign_in(client, oidc_settings, "sso-supervisor")
+    session = client.session
+    session[directory.SESSION_CHECKED_AT] = 0.0  # long due
+    session.save()
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"http://127.0.0.1:{free_port()}/token"  # nothing listens there
+    assert client.get("/").status_code == 200
+    assert _role("sso-supervisor") == SUPERVISOR
+    assert not directory.recheck_due(client.session)
+    assert not _records("directory-sign-out")
