@@ -26,6 +26,7 @@ from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_al
 from conference_admin.live.roster import CallIdentity, Roster, RosterMeta, Snapshot
 from conference_admin.twilio import Call, Conference, Participant, TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateParticipantParams, UpdateConferenceParams
+from conference_admin.twilio.twiml import conference_twiml
 
 from .client import get_twilio_client
 from .errors import describe_read_error
@@ -215,6 +216,73 @@ def participant_kick(*, actor, conference_sid: str, call_sid: str, label: str | 
     return Removed(already=already, roster=rosters.record_removed(conference_sid, call_sid))
 
 
+MOVE = "move"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A move Twilio accepted: the call as Twilio returned it, and the room it left as the
+    removal's roster write left it (the room it joined learns of it from Twilio's events)."""
+
+    call: Call
+    room: str
+    roster: Roster
+
+
+def participant_move(
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    room: str,
+    muted: bool = False,
+    coach: str | None = None,
+    end_conference_on_exit: bool = False,
+    label: str | None = None,
+) -> Moved:
+    """Move the participant's call into the conference named `room` (opened by that name if no
+    live one has it): ONE audited UpdateCall with `<Dial><Conference>` TwiML (CONTRACT.md section 14).
+
+    The call keeps its label there; muted, hold and coaching do not follow it (Twilio resets
+    them), so how it arrives is what `muted`, `coach` (a call SID in that room) and
+    `end_conference_on_exit` say. Raises `TwimlRefused` before anything is written or sent when
+    Twilio would refuse the instructions."""
+    if label is None:
+        label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
+    known = rosters.load(conference_sid)
+    from_room = known.conference.friendly_name if known and known.conference else ""
+    public = settings.PUBLIC_BASE_URL.rstrip("/")
+    twiml = conference_twiml(
+        room,
+        participant_label=label if label and label != call_sid else None,
+        muted=muted,
+        coach=coach,
+        end_conference_on_exit=end_conference_on_exit,
+        # A room this move opens reports to the dashboard as a dial-out's room does.
+        status_callback=f"{public}{reverse('webhook-conference-status')}" if public else None,
+        status_callback_event=CONFERENCE_EVENT_GROUPS if public else (),
+    )
+    parameters = {
+        "to_room": room.strip(),
+        "from_room": from_room or "",
+        "muted": muted,
+        "coach": coach,
+        "end_conference_on_exit": end_conference_on_exit,
+        "twiml": twiml,
+    }
+    with audit_attempt(
+        actor=actor,
+        action=MOVE,
+        conference_sid=conference_sid,
+        participant_sid=call_sid,
+        participant_label=label,
+        parameters=parameters,
+    ) as attempt:
+        call = get_twilio_client().update_call(call_sid, twiml=twiml)
+        attempt.succeeded(request_id=call.request_id)
+    return Moved(call=call, room=room.strip(), roster=rosters.record_removed(conference_sid, call_sid))
+
+
 def with_status_callbacks(conference_sid: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Ask Twilio to tell us about this call and conference, when it can reach us."""
     public = settings.PUBLIC_BASE_URL.rstrip("/")
@@ -322,11 +390,11 @@ def participant_reread_after_unknown(
         if not reread_error.is_not_found:
             raise
         rosters.record_removed(conference_sid, call_sid)
-        if record is not None and record.action == "kick":
+        if record is not None and record.action in ("kick", MOVE):
             audit_resolution(record, outcome="ok", message="Re-read: the participant is gone.")
         return None
     recorded = Recorded(participant, rosters.record_participant(conference_sid, participant))
-    if record is not None and record.action == "kick":
+    if record is not None and record.action in ("kick", MOVE):
         audit_resolution(
             record,
             outcome="failed",
