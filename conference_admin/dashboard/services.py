@@ -30,6 +30,7 @@ from conference_admin.twilio.twiml import conference_twiml
 
 from .client import get_twilio_client
 from .errors import describe_read_error
+from .moves import Arrival, arrival_of, forget_arrival, remember_arrival
 from .recordings import conference_recording_refresh, with_recording_callbacks
 
 LIVE_CONFERENCE_STATUSES = ("in-progress", "init")
@@ -239,6 +240,7 @@ def participant_move(
     coach: str | None = None,
     end_conference_on_exit: bool = False,
     label: str | None = None,
+    returning: bool = False,
 ) -> Moved:
     """Move the participant's call into the conference named `room` (opened by that name if no
     live one has it): ONE audited UpdateCall with `<Dial><Conference>` TwiML (CONTRACT.md section 14).
@@ -246,7 +248,8 @@ def participant_move(
     The call keeps its label there; muted, hold and coaching do not follow it (Twilio resets
     them), so how it arrives is what `muted`, `coach` (a call SID in that room) and
     `end_conference_on_exit` say. Raises `TwimlRefused` before anything is written or sent when
-    Twilio would refuse the instructions."""
+    Twilio would refuse the instructions. `returning`: bringing them back where they came from (the
+    room they are in forgets them as an arrival, and the room they return to does not learn one)."""
     if label is None:
         label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
     known = rosters.load(conference_sid)
@@ -269,6 +272,7 @@ def participant_move(
         "coach": coach,
         "end_conference_on_exit": end_conference_on_exit,
         "twiml": twiml,
+        "returning": returning,
     }
     with audit_attempt(
         actor=actor,
@@ -280,7 +284,46 @@ def participant_move(
     ) as attempt:
         call = get_twilio_client().update_call(call_sid, twiml=twiml)
         attempt.succeeded(request_id=call.request_id)
+    if returning:
+        forget_arrival(call_sid)
+    else:
+        by = getattr(actor, "get_username", lambda: "")() or "system"
+        remember_arrival(call_sid, Arrival(conference_sid, from_room or conference_sid, room.strip(), by))
     return Moved(call=call, room=room.strip(), roster=rosters.record_removed(conference_sid, call_sid))
+
+
+def participant_bring_back(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Moved:
+    """Move a participant who was moved here back to the room they came from (by its name: if it
+    ended meanwhile, Twilio opens a new room of that name). Raises `NothingToBringBack` when
+    where they came from is not known."""
+    arrival = arrival_of(call_sid)
+    return participant_move(
+        actor=actor,
+        conference_sid=conference_sid,
+        call_sid=call_sid,
+        room=arrival.from_room,
+        label=label,
+        returning=True,
+    )
+
+
+def move_destinations(*, conference_sid: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The live conferences a participant can be moved to (not `conference_sid`), by name, each with
+    its connected participants (call SID, name) to coach there: the conferences list as last listed
+    and the rosters the dashboard holds, from the cache only (opening a row's menu asks Twilio nothing)."""
+    listing = cache.get(LIVE_LIST_KEY)
+    destinations = []
+    for conference in listing.conferences if isinstance(listing, LiveListing) else ():
+        if conference.sid == conference_sid or not conference.friendly_name:
+            continue
+        roster = rosters.load(conference.sid)
+        present = [
+            (sid, entry.participant.identifier)
+            for sid, entry in (roster.entries.items() if roster else ())
+            if entry.participant.status == "connected"
+        ]
+        destinations.append((conference.friendly_name, present))
+    return sorted(destinations)
 
 
 def with_status_callbacks(conference_sid: str, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,13 +24,14 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, PAUSE_RECORDINGS, VIEW
+from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, MOVE, PAUSE_RECORDINGS, VIEW
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import Marks, Roster, Snapshot
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
+from conference_admin.twilio.twiml import TwimlRefused
 
-from . import forms, poll, recordings, services
+from . import forms, moves, poll, recordings, services
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
 from .rows import Note, build_rows, gone_row, row_after_write
@@ -57,6 +59,7 @@ def _abilities(request: HtmxHttpRequest) -> dict[str, bool]:
         "can_end": user.has_perm(END),
         "can_pause_recordings": user.has_perm(PAUSE_RECORDINGS),
         "can_control_recordings": user.has_perm(CONTROL_RECORDINGS),
+        "can_move": user.has_perm(MOVE),
     }
 
 
@@ -329,6 +332,7 @@ class Action:
     # Whether re-reading the participant can tell if an unknown outcome happened: an
     # announcement or wait music leaves no trace on the participant, so it is not re-read.
     rereads: bool = True
+    permission: str = MODERATE  # beyond MODERATE, which every row action needs
 
 
 ACTIONS: dict[str, Action] = {
@@ -361,6 +365,12 @@ ACTIONS: dict[str, Action] = {
         rereads=False,
     ),
     "kick": Action(forms.NoInputForm, services.participant_kick, "Removed {name} from the conference."),
+    "move": Action(
+        forms.MoveForm, services.participant_move, "Moved {name} to {room}.", field_errors=True, permission=MOVE
+    ),
+    "bring-back": Action(
+        forms.NoInputForm, services.participant_bring_back, "Brought {name} back to {room}.", permission=MOVE
+    ),
 }
 
 
@@ -373,9 +383,13 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action")
-    entry = services.roster_snapshot(conference_sid=conference_sid).entries.get(call_sid)
+    if not request.user.has_perm(spec.permission):
+        raise PermissionDenied
+    snapshot = services.roster_snapshot(conference_sid=conference_sid)
+    entry = snapshot.entries.get(call_sid)
     name = entry.participant.identifier if entry else call_sid
-    if supervision.hold_needs_confirmation(entry, action=action, confirmed=bool(request.POST.get("confirm"))):
+    confirmed = bool(request.POST.get("confirm"))
+    if supervision.hold_needs_confirmation(entry, action=action, confirmed=confirmed):
         return supervision.confirm_hold(request, conference_sid=conference_sid, call_sid=call_sid, name=name)
 
     form = spec.form(request.POST, call_sid=call_sid)
@@ -383,6 +397,10 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
         return _invalid_action(
             request, form, conference_sid=conference_sid, call_sid=call_sid, action=action, spec=spec
         )
+    if action in ("move", "bring-back") and not confirmed:
+        warning = moves.move_warning(snapshot, call_sid)
+        if warning:
+            return _confirm_move(request, conference_sid=conference_sid, call_sid=call_sid, action=action, text=warning)
 
     kwargs = form.service_kwargs()
     label = entry.participant.identifier if entry else ""
@@ -396,6 +414,16 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
             return _action_failed(
                 request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec
             )
+        except (TwimlRefused, moves.NothingToBringBack) as refused:  # nothing was sent
+            return _row_note_only(request, conference_sid, call_sid, name, str(refused))
+
+    if isinstance(result, services.Moved):  # the row says where they went until the next refresh drops it
+        message = spec.done.format(name=name, room=result.room)
+        if not request.htmx:
+            messages.success(request, message)
+            return _back(conference_sid)
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
+        return _announce(render(request, ROW, {"row": row}), message)
 
     if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
         message = spec.done.format(name=name, target="")
@@ -415,6 +443,25 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
         return _back(conference_sid)
     row = row_after_write(result.roster, call_sid, name=name)
     return _announce(render(request, ROW, {"row": row, **page_options(request)}), message)
+
+
+MOVE_FIELDS = ("move_room", "move_new_room", "move_arrive", "move_coach", "move_ends_room")
+
+
+def _confirm_move(request, *, conference_sid: str, call_sid: str, action: str, text: str) -> HttpResponse:
+    """What the move will do to this room, and a button that moves anyway (as safe hold asks first)."""
+    context = {
+        "conference_sid": conference_sid,
+        "call_sid": call_sid,
+        "action": action,
+        "text": text,
+        "fields": [(key, request.POST[key]) for key in MOVE_FIELDS if request.POST.get(key)],
+    }
+    if not request.htmx:
+        messages.warning(request, text)
+        return render(request, "conferences/move_confirm.html", context)
+    response = render(request, "conferences/move_confirm.html#move-confirm", context)
+    return _announce(reswap(retarget(response, f"#note-{call_sid}"), "innerHTML"), text)
 
 
 def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
