@@ -603,10 +603,20 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
         for a in actions
         if a.action == "kick" and a.outcome == AuditRecord.Outcome.OK and a.participant_sid
     }
+    # Moves out of this room (its own move records; arrivals are the other rooms'): the last one wins.
+    moves = {
+        a.participant_sid: a
+        for a in actions
+        if a.action == "move"
+        and a.conference_sid == conference_sid
+        and a.outcome == AuditRecord.Outcome.OK
+        and a.participant_sid
+        and not a.resolves_id
+    }
     end = record.ended_at or now
     left: dict[str, datetime] = {}
     for s in sessions:
-        kick = kicks.get(s.call_sid)
+        kick = kicks.get(s.call_sid) or moves.get(s.call_sid)
         if s.left_at:
             left[s.call_sid] = s.left_at
         elif kick is not None:
@@ -649,8 +659,12 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
     for s in sessions:
         kick = kicks.get(s.call_sid)
         state = states.get(s.call_sid) or _State()
+        moved = moves.get(s.call_sid)
         if kick is not None:
             reason = f"removed by {kick.actor_username}"
+        elif moved is not None and (s.left_at is None or s.left_at >= moved.created_at):
+            who = moved.participant_label or names[s.call_sid]
+            reason = f"{action_text('move', who, moved.parameters).removeprefix(who).strip()} by {moved.actor_username}"
         elif s.left_at is None:
             reason = "still in the call" if record.ended_at is None else ""
         else:

@@ -40,7 +40,10 @@ def test_both_rooms_reports_and_timelines_say_who_moved_where_and_by_whom() -> N
         participant_label="customer:Dana",
         parameters={"to_room": "Side room 2", "from_room": "Escalation 1"},
     )
-    left = [(i.text, i.by) for i in conference_report(conference_sid=conference_sid(1)).timeline]
+    report = conference_report(conference_sid=conference_sid(1))
+    left = [(i.text, i.by) for i in report.timeline]
+    # The participant table says why they left: where they went and who moved them.
+    assert {p.name: p.left_reason for p in report.participants}["customer 1-1"] == "moved to Side room 2 by sam"
     arrived = [(i.text, i.by) for i in conference_report(conference_sid=conference_sid(2)).timeline]
     assert ("customer:Dana moved to Side room 2", "by sam") in left
     assert ("customer:Dana moved here from Escalation 1", "by sam") in arrived
