@@ -143,3 +143,12 @@ def test_the_more_menu_offers_the_live_conferences_to_a_lead(supervisor_client, 
     assert 'aria-label="Move agent:carol"' in html
     assert f'<option value="{SALES}">' in html and f'<option value="{ESCALATION}">' not in html
     assert "agent:bob" in html  # whom one could coach there
+
+
+def test_without_javascript_a_move_redirects_back_and_a_confirmation_is_a_page(supervisor_client, demo, seen) -> None:
+    seen(BILLING)
+    url = reverse("participant-action", args=[demo.sid(BILLING), demo.call_sid(BILLING, "agent:alice"), "move"])
+    asked = supervisor_client.post(url, {"move_new_room": "Side"})
+    assert asked.status_code == 200 and "<html" in asked.content.decode() and "Move anyway" in asked.content.decode()
+    done = supervisor_client.post(url, {"move_new_room": "Side", "confirm": "anyway"})
+    assert done.status_code == 302 and done["Location"] == reverse("conference-detail", args=[demo.sid(BILLING)])
