@@ -251,6 +251,33 @@ class MoveForm(ActionForm):
         }
 
 
+class WarmTransferForm(forms.Form):
+    """With the dial-out: dial into a new side room instead, then move the chosen participants there."""
+
+    transfer_room = forms.CharField(label="Into a new side room named", required=False, max_length=128)
+    transfer_move = forms.MultipleChoiceField(label="then move there", required=False, choices=())
+
+    def __init__(self, *args, move_choices: Sequence[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["transfer_move"]).choices = list(move_choices)
+
+    @property
+    def requested(self) -> bool:
+        return bool((self.data.get("transfer_room") or "").strip())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        room = (data.get("transfer_room") or "").strip()
+        if room and not data.get("transfer_move"):
+            self.add_error("transfer_move", "Choose whom to move into the side room (the customer, the agent too).")
+        try:
+            conference_twiml(room or "-")
+        except TwimlRefused as refused:
+            self.add_error("transfer_room", str(refused))
+        data["transfer_room"] = room
+        return data
+
+
 class ConferenceFilterForm(forms.Form):
     q = forms.CharField(label="Filter by name", required=False, max_length=128)
 
@@ -440,6 +467,7 @@ class AddParticipantForm(forms.Form):
         if self.caller_ids:
             self.fields["from_"].initial = self.caller_ids[0]
         self.fields["call_sid_to_coach"].widget = forms.Select(choices=[("", "—"), *coach_choices])
+        self.participant_choices = list(coach_choices)  # whom a warm transfer may move (WarmTransferForm)
 
     def common_inputs(self):
         return [self[name] for name in self.common_fields if not isinstance(self.fields[name], forms.BooleanField)]

@@ -307,6 +307,61 @@ def participant_bring_back(*, actor, conference_sid: str, call_sid: str, label: 
     )
 
 
+@dataclass(frozen=True)
+class WarmTransfer:
+    """The specialist dialled into the side room, who was moved there, and any move Twilio refused."""
+
+    room: str
+    dialled: Participant
+    moved: list[Moved]
+    failed: list[tuple[str, TwilioError]]
+
+
+def conference_warm_transfer(
+    *,
+    actor,
+    conference_sid: str,
+    room: str,
+    move_call_sids: list[str],
+    from_: str,
+    to: str,
+    **params: Unpack[CreateParticipantParams],
+) -> WarmTransfer:
+    """Dial `to` into the side room `room` (opened by that name; every create parameter), then move
+    each of `move_call_sids` there: one audited CreateParticipant, then one audited UpdateCall per
+    person. A refused dial raises (nobody is moved); a refused move is reported, the others go on."""
+    sent: dict[str, Any] = dict(params)
+    if not sent.get("label"):
+        sent["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
+    public = settings.PUBLIC_BASE_URL.rstrip("/")
+    if public and not sent.get("conference_status_callback"):
+        # The side room's own events; a call-progress callback would need its SID, unknown until Twilio opens it.
+        sent["conference_status_callback"] = f"{public}{reverse('webhook-conference-status')}"
+        sent["conference_status_callback_event"] = CONFERENCE_EVENT_GROUPS
+    label = str(sent["label"])
+    with audit_attempt(
+        actor=actor,
+        action="warm-transfer",
+        conference_sid=conference_sid,
+        participant_label=label,
+        parameters={"to_room": room, "from": from_, "to": to, **sent},
+    ) as attempt:
+        dialled = get_twilio_client().create_participant(room, from_=from_, to=to, **sent)
+        attempt.succeeded(
+            request_id=dialled.request_id, participant_sid=dialled.call_sid, participant_label=dialled.label
+        )
+    if dialled.conference_sid:
+        identity = CallIdentity(from_=from_, to=to, direction="outbound-api")
+        rosters.record_participant(dialled.conference_sid, dialled, identity=identity)
+    moved, failed = [], []
+    for call_sid in move_call_sids:
+        try:
+            moved.append(participant_move(actor=actor, conference_sid=conference_sid, call_sid=call_sid, room=room))
+        except TwilioError as error:
+            failed.append((participant_name(conference_sid=conference_sid, call_sid=call_sid), error))
+    return WarmTransfer(room=room, dialled=dialled, moved=moved, failed=failed)
+
+
 def move_destinations(*, conference_sid: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """The live conferences a participant can be moved to (not `conference_sid`), by name, each with
     its connected participants (call SID, name) to coach there: the conferences list as last listed

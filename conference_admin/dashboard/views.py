@@ -559,10 +559,19 @@ def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpRespon
         return render(
             request,
             ADD_FORM,
-            {"add_form": forms.AddParticipantForm(coach_choices=choices), "conference_sid": conference_sid},
+            {
+                "add_form": forms.AddParticipantForm(coach_choices=choices),
+                "conference_sid": conference_sid,
+                **_abilities(request),
+            },
         )
 
     form = forms.AddParticipantForm(request.POST, coach_choices=choices)
+    transfer = forms.WarmTransferForm(request.POST, move_choices=choices)
+    if transfer.requested:
+        if not request.user.has_perm(MOVE):
+            raise PermissionDenied
+        return _warm_transfer(request, form, transfer, conference_sid=conference_sid)
     if form.is_valid():
         kwargs = form.service_kwargs()
         try:
@@ -593,8 +602,61 @@ def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpRespon
             for error_text in map(str, errors):
                 messages.error(request, f"{label}: {error_text}" if label else error_text)
         return _back(conference_sid)
-    response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid})
+    return _add_form_again(request, form, conference_sid=conference_sid)
+
+
+def _add_form_again(request, form, *, conference_sid: str) -> HttpResponse:
+    response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid, **_abilities(request)})
     return reswap(retarget(response, "#add-participant"), "outerHTML")
+
+
+def _warm_transfer(request, form, transfer, *, conference_sid: str) -> HttpResponse:
+    """The dial-out into a new side room, then the chosen people moved there, in one submit."""
+    valid = form.is_valid() & transfer.is_valid()
+    if valid and form.cleaned_data.get("coaching"):
+        form.add_error("coaching", "In a new side room there is nobody yet to coach.")
+        valid = False
+    if not valid:
+        for field, errors in transfer.errors.items():
+            for error_text in errors:
+                label = transfer.fields[field].label if field in transfer.fields else ""
+                form.add_error(None, f"{label}: {error_text}" if label else error_text)
+        if not request.htmx:
+            for error_text in (str(e) for errors in form.errors.values() for e in errors):
+                messages.error(request, error_text)
+            return _back(conference_sid)
+        return _add_form_again(request, form, conference_sid=conference_sid)
+    room = transfer.cleaned_data["transfer_room"]
+    try:
+        services.user_budget_spend(actor=request.user)
+        done = services.conference_warm_transfer(
+            actor=request.user,
+            conference_sid=conference_sid,
+            room=room,
+            move_call_sids=transfer.cleaned_data["transfer_move"],
+            **form.service_kwargs(),
+        )
+    except services.UserBudgetSpent as spent:
+        form.add_error(None, str(spent))
+        return _add_form_again(request, form, conference_sid=conference_sid)
+    except TwilioError as error:
+        form.add_error(None, f"Dialling into {room} failed, nobody was moved: {describe_error(error)}")
+        return _add_form_again(request, form, conference_sid=conference_sid)
+    names = dict(form.participant_choices)
+    moved_names = [names.get(m.call.sid, m.call.sid) for m in done.moved]
+    message = f"Dialling {done.dialled.identifier} into {room}; moved {', '.join(moved_names) or 'nobody'} there."
+    for name, refused in done.failed:
+        message += f" Moving {name} failed: {describe_error(refused)}"
+    if not request.htmx:
+        (messages.warning if done.failed else messages.success)(request, message)
+        return _back(conference_sid)
+    rows = [
+        gone_row(conference_sid=conference_sid, call_sid=m.call.sid, name=name, note=Note(f"Moved to {room}.", "info"))
+        for m, name in zip(done.moved, moved_names, strict=True)
+    ]
+    response = render(request, "conferences/detail.html#moved-rows", {"rows": rows})
+    trigger_client_event(response, "participant-added", {})
+    return _announce(reswap(response, "none"), message)
 
 
 def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: str) -> HttpResponse:
@@ -624,8 +686,7 @@ def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: s
         trigger_client_event(response, "participant-added", {})
         return _announce(response, text)
     form.add_error(None, text)
-    response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid})
-    return _announce(reswap(retarget(response, "#add-participant"), "outerHTML"), text)
+    return _announce(_add_form_again(request, form, conference_sid=conference_sid), text)
 
 
 # --- conference actions -------------------------------------------------------------------

@@ -122,3 +122,40 @@ def test_an_observer_is_offered_no_move(simulator, demo, open_as) -> None:
         expect(page.get_by_text("More…")).to_have_count(0)
         expect(page.get_by_role("button", name=f"Move {CUSTOMER}")).to_have_count(0)
         problems.assert_none()
+
+
+def test_a_warm_transfer_dials_a_specialist_into_a_side_room_and_moves_the_customer_there(
+    logged_in, simulator, demo, open_as
+) -> None:
+    lead = logged_in
+    escalation = demo[ESCALATION].sid
+    customer_sid = simulator.fetch_participant(simulator.account_sid, escalation, CUSTOMER).call_sid
+    with open_as(SUPERVISOR) as watcher:
+        watching = watcher.new_page()
+        problems = PageProblems(watching)
+        watching.goto(f"/conferences/{escalation}/")
+        expect(watching.locator(f"#participant-{customer_sid}")).to_be_visible()
+
+        lead.goto(f"/conferences/{escalation}/")
+        form = lead.locator("#add-participant")
+        form.get_by_label("To", exact=True).fill("client:specialist")
+        form.get_by_label("Label").fill("agent:specialist")
+        form.get_by_label("Into a new side room named").fill("Side room 5")
+        form.get_by_label(f"Move {CUSTOMER}").check()
+        simulator.reset_request_log()
+        form.get_by_role("button", name="Dial").click()
+        expect(lead.locator("#live-region")).to_have_text(
+            f"Dialling agent:specialist into Side room 5; moved {CUSTOMER} there."
+        )
+        counts = simulator.request_counts()
+        assert (counts["CreateParticipant"], counts["UpdateCall"]) == (1, 1)
+        expect(lead.locator(f"#participant-{customer_sid}")).to_contain_text("Moved to Side room 5.")
+        expect(watching.locator(f"#participant-{customer_sid}")).to_have_count(0, timeout=8000)
+
+        side = next(
+            c.sid for c in simulator.list_conferences(simulator.account_sid) if c.friendly_name == "Side room 5"
+        )
+        watching.goto(f"/conferences/{side}/")
+        expect(watching.locator("#participant-rows tr[id^='participant-']")).to_have_count(2)
+        expect(watching.locator(f"#participant-{customer_sid}")).to_contain_text(f"Moved here from {ESCALATION}")
+        problems.assert_none()
