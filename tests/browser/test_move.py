@@ -149,7 +149,8 @@ def test_a_warm_transfer_dials_a_specialist_into_a_side_room_and_moves_the_custo
         )
         counts = simulator.request_counts()
         assert (counts["CreateParticipant"], counts["UpdateCall"]) == (1, 1)
-        expect(lead.locator(f"#participant-{customer_sid}")).to_contain_text("Moved to Side room 5.")
+        # Their row says "Moved to Side room 5." until the page's next change drops it.
+        expect(lead.locator(f"#participant-{customer_sid}")).to_have_count(0, timeout=8000)
         expect(watching.locator(f"#participant-{customer_sid}")).to_have_count(0, timeout=8000)
 
         side = next(
