@@ -45,6 +45,7 @@ from .params import (
     ListConferencesParams,
     ListParticipantsParams,
     ListRecordingsParams,
+    UpdateCallParams,
     UpdateConferenceParams,
     UpdateParticipantParams,
     UpdateRecordingParams,
@@ -231,6 +232,15 @@ class TwilioClient:
 
     def fetch_call(self, call_sid: str) -> Call:
         return self._one(Call, "GET", self._call_path(call_sid, ".json"))
+
+    def update_call(self, call_sid: str, **params: Unpack[UpdateCallParams]) -> Call:
+        """Redirect a live call to new TwiML (`twiml` or `url`), or end it (`status="completed"`).
+
+        Not retried after a lost answer: a redirect applied twice moves the call twice."""
+        if "twiml" in params and "url" in params:
+            raise TypeError("twiml and url are mutually exclusive")
+        body = encode(UpdateCallParams, params)
+        return self._one(Call, "POST", self._call_path(call_sid, ".json"), data=body)
 
     def create_call_recording(self, call_sid: str, **params: Unpack[CreateCallRecordingParams]) -> Recording:
         """Start recording the call (it must be in progress)."""
