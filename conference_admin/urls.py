@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("conference_admin.supervision.urls")),
     path("", include("conference_admin.history.urls")),
     path("", include("conference_admin.push.urls")),
+    path("", include("conference_admin.ops.urls")),
     path("", include("conference_admin.dashboard.urls")),
 ]
 

@@ -16,6 +16,7 @@ class Moderation(models.Model):
             ("bulk_actions", "Act on many participants at once"),
             ("pause_recordings", "Pause and resume recordings"),
             ("control_recordings", "Start and stop recordings"),
+            ("move_participants", "Move a participant to another conference and bring them back"),
         ]
 
 

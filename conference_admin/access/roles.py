@@ -27,11 +27,12 @@ END = "access.end_conferences"
 BULK = "access.bulk_actions"
 PAUSE_RECORDINGS = "access.pause_recordings"
 CONTROL_RECORDINGS = "access.control_recordings"
+MOVE = "access.move_participants"
 VIEW_AUDIT = "audit.view_auditrecord"
 
 _OBSERVER = [VIEW]
 _SUPERVISOR = [*_OBSERVER, MODERATE, VIEW_AUDIT, PAUSE_RECORDINGS]
-_LEAD = [*_SUPERVISOR, ADD, END, BULK, CONTROL_RECORDINGS]
+_LEAD = [*_SUPERVISOR, ADD, END, BULK, CONTROL_RECORDINGS, MOVE]
 # Admin also runs Django admin: users, groups and the configured pick lists.
 _ADMIN = [
     *_LEAD,
