@@ -27,6 +27,7 @@ from conference_admin.access.roles import (
     END,
     LEAD,
     MODERATE,
+    MOVE,
     PAUSE_RECORDINGS,
     ROLE_IS_STAFF,
     ROLE_PERMISSIONS,
@@ -86,6 +87,7 @@ def controls(conference_sid: str, call_sid: str) -> list[Control]:
         # a row's menus, once opened
         Control("confirm kick", MODERATE, (MENU,), r'name="action" value="kick"'),
         Control("end on exit", MODERATE, (MENU,), r'name="action" value="end-on-exit"'),
+        Control("move to", MOVE, (MENU,), r'name="move_room"'),
         Control(
             "start call recording",
             CONTROL_RECORDINGS,
@@ -96,6 +98,7 @@ def controls(conference_sid: str, call_sid: str) -> list[Control]:
         Control("announce to all", END, (PAGE,), _url("conference-announce", conference_sid)),
         Control("end conference", END, (PAGE,), _url("conference-end", conference_sid)),
         Control("add participant", ADD, (PAGE,), _url("participant-add", conference_sid)),
+        Control("warm transfer", MOVE, (PAGE,), r'class="warm-transfer"'),
         Control(
             "pause recording", PAUSE_RECORDINGS, RECORDING_STATE, _url("conference-recording-pause", conference_sid)
         ),
