@@ -102,11 +102,9 @@ def test_a_timeout_is_unknown_and_the_reread_settles_it(demo, lead, seen, monkey
     with pytest.raises(TwilioTimeout) as caught:
         services.participant_move(actor=lead, conference_sid=conference_sid, call_sid=call_sid, room="Side")
     assert AuditRecord.objects.get(action="move").outcome == "unknown"
-    assert (
-        services.participant_reread_after_unknown(
-            conference_sid=conference_sid, call_sid=call_sid, error=caught.value, expected={}
-        )
-        is None
+    reread = services.participant_reread_after_unknown(
+        conference_sid=conference_sid, call_sid=call_sid, error=caught.value, expected={}
     )
+    assert (reread.recorded, reread.applied) == (None, True)  # gone from this room: moved
     resolution = AuditRecord.objects.exclude(resolves=None).get()
     assert (resolution.outcome, resolution.resolves.action) == ("ok", "move")
