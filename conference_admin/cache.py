@@ -41,6 +41,8 @@ class _Health:
         self.down = False
         self.retry_at = 0.0
         self.lock = threading.Lock()
+        self.down_since = 0.0  # monotonic, while down
+        self.down_total = 0.0  # seconds of earlier outages
 
 
 _HEALTH: dict[str, _Health] = {}
@@ -82,6 +84,14 @@ class ResilientRedisCache(RedisCache):
         """Whether this process is answering from its own memory (Redis failed recently)."""
         return self._health.down
 
+    @property
+    def fallback_seconds(self) -> float:
+        """How long this process has answered from its own memory, all outages together."""
+        health = self._health
+        with health.lock:
+            ongoing = time.monotonic() - health.down_since if health.down else 0.0
+            return health.down_total + ongoing
+
     def _either(self, name: str, *args: Any, **kwargs: Any) -> Any:
         if time.monotonic() >= self._health.retry_at:
             try:
@@ -99,12 +109,14 @@ class ResilientRedisCache(RedisCache):
             self._health.retry_at = time.monotonic() + RETRY_SECONDS
             if not self._health.down:
                 self._health.down = True
+                self._health.down_since = time.monotonic()
                 log.warning("Redis unavailable (%s): this process uses its own memory until it is back", error)
 
     def _recovered(self) -> None:
         with self._health.lock:
             if self._health.down:
                 self._health.down = False
+                self._health.down_total += time.monotonic() - self._health.down_since
                 self._local.clear()
                 log.warning("Redis is back: the shared cache is used again")
 

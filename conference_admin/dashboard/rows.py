@@ -23,6 +23,8 @@ from conference_admin.live.alerts import (
 from conference_admin.live.roster import CallIdentity, InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
 
+from .moves import Arrival, arrivals
+
 STATUS_TEXT = {
     "queued": "Queued",
     "connecting": "Connecting",
@@ -107,6 +109,9 @@ class ParticipantRow:
     transcript: str = ""
     # A watched phrase this participant said lately: its severity (info | warning | critical), "" when none.
     phrase: str = ""
+    # Moved into this conference from another one (moves.Arrival): where from and by whom.
+    moved_from: str = ""
+    moved_by: str = ""
 
     @property
     def dom_id(self) -> str:
@@ -161,6 +166,7 @@ def build_row(
     warnings: tuple[str, ...] = (),
     in_flight: tuple[InFlight, ...] = (),
     touched: int = 0,
+    arrival: Arrival | None = None,
 ) -> ParticipantRow:
     now = now or timezone.now()
     participant: Participant = entry.participant
@@ -199,6 +205,8 @@ def build_row(
         identity=identity_text(entry.identity, name),
         transcript=_transcript(entry),
         phrase=hit.severity if (hit := live_phrase(entry, now)) is not None else "",
+        moved_from=arrival.from_room if arrival else "",
+        moved_by=arrival.by if arrival else "",
     )
 
 
@@ -232,7 +240,14 @@ def build_rows(
     warnings = by_row(conference_alerts(roster=roster, now=now) if alerts is None else alerts)
     live = marks.live(now.timestamp()) if marks is not None else {}
     touched = marks.touched if marks is not None else {}
-    chosen = roster.entries.values() if entries is None else entries
+    chosen = list(roster.entries.values() if entries is None else entries)
+    # Who was moved here from another room (one cache round trip for all the rows).
+    here = roster.conference.friendly_name if roster.conference is not None else None
+    arrived = {
+        sid: arrival
+        for sid, arrival in arrivals(e.participant.call_sid for e in chosen).items()
+        if arrival.from_sid != conference_sid and (here is None or arrival.to_room == here)
+    }
     rows = []
     for entry in chosen:
         call_sid = entry.participant.call_sid
@@ -247,6 +262,7 @@ def build_rows(
                 warnings=warnings.get(call_sid, ()),
                 in_flight=others,
                 touched=touched.get(call_sid, 0),
+                arrival=arrived.get(call_sid),
             )
         )
     return rows

@@ -9,7 +9,8 @@ version (`dashboard.views.roster_changes`: the changed rows and the status line 
 out-of-band swaps), so a page that reconnects gets exactly what it missed. A comment line
 every PUSH_HEARTBEAT_SECONDS keeps proxies from closing an idle stream; as often, the hub
 checks every stream's session and permission at once (`sessions.revoked`): a logout or a
-revoked role ends the stream (`closed` event).
+revoked role ends the stream (`closed` event); other rights, or a directory re-check that is
+due, end it with `reload` (the page loads itself again).
 A page that shows the live transcript (the user may read transcripts) also names its transcript
 cursor (`&transcript=C`): whenever the conference's transcript moves past it, one `transcript`
 event carries the lines written since (`dashboard.transcript_views.transcript_batch`, the panel's
@@ -109,7 +110,10 @@ async def _stream(
             while True:
                 woke = await watch.wait_past(known, settings.PUSH_HEARTBEAT_SECONDS, transcript)
                 if viewer.closed is not None and viewer.closed.is_set():
-                    yield event("closed", "signed out or no longer allowed")
+                    if viewer.reload:
+                        yield event("reload", "rights changed")
+                    else:
+                        yield event("closed", "signed out or no longer allowed")
                     return
                 if transcript is not None and watch.transcript_past(transcript):
                     cursor, lines = await render_transcript(request, conference_sid, transcript)

@@ -1,6 +1,6 @@
 """Twilio REST client for Conferences, Participants, Calls, Recordings and Transcriptions (no Django imports)."""
 
-from .client import DEFAULT_BASE_URL, RetryPolicy, TwilioClient
+from .client import DEFAULT_BASE_URL, Exchange, Observer, RetryPolicy, TwilioClient, operation_name
 from .errors import (
     TwilioApiError,
     TwilioError,
@@ -14,6 +14,8 @@ from .resources import CURRENT_RECORDING, Call, Conference, Page, Participant, R
 __all__ = [
     "CURRENT_RECORDING",
     "DEFAULT_BASE_URL",
+    "Exchange",
+    "Observer",
     "Call",
     "Conference",
     "Page",
@@ -28,4 +30,5 @@ __all__ = [
     "TwilioTimeout",
     "TwilioTransportError",
     "TwilioUnreachable",
+    "operation_name",
 ]

@@ -1,15 +1,18 @@
-"""Who may read live transcripts, and who may start and stop them.
+"""Who may move a participant to another conference (and bring them back): Lead and Admin.
 
-The permissions are created by Django after migrate; the role groups get them from
-`access.roles.ensure_roles`, which runs after every migrate (signals.create_roles_after_migrate):
-Supervisor reads transcripts, Lead and Admin also start and stop them.
+A fresh database gets it as a role default (`access.roles`); role groups that already exist are
+the Admins' and are never reset, so the permission is granted to Lead and Admin here, ONCE.
 """
 
 from django.db import migrations
 
+from ._grants import grant_once
+
+GRANTS = {"Lead": ["move_participants"], "Admin": ["move_participants"]}
+
 
 class Migration(migrations.Migration):
-    dependencies = [("access", "0002_recording_permissions")]
+    dependencies = [("access", "0004_directory_account")]
 
     operations = [
         migrations.AlterModelOptions(
@@ -25,9 +28,9 @@ class Migration(migrations.Migration):
                     ("bulk_actions", "Act on many participants at once"),
                     ("pause_recordings", "Pause and resume recordings"),
                     ("control_recordings", "Start and stop recordings"),
-                    ("view_transcripts", "Read live transcripts"),
-                    ("start_transcripts", "Start and stop live transcripts"),
+                    ("move_participants", "Move a participant to another conference and bring them back"),
                 ],
             },
         ),
+        migrations.RunPython(grant_once(GRANTS), migrations.RunPython.noop),
     ]
