@@ -96,6 +96,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Django's login-required middleware; htmx requests get HX-Redirect (access/login.py).
+    # A directory user's account and groups are looked up again every DIRECTORY_RECHECK_SECONDS
+    # (conference_admin/access/directory.py): roles follow, a disabled account is signed out.
+    "conference_admin.access.directory.DirectoryRecheck",
     "conference_admin.access.login.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -185,11 +188,65 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- Authentication -----------------------------------------------------------------------
 # Axes first (it refuses locked-out logins), then the model backend with the user row and
 # permission set cached for a short while (conference_admin/access/backends.py).
+# The directory backends (LDAP, OpenID Connect) answer only when configured below; sessions they
+# sign in load their user through the cached backend too.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "conference_admin.access.backends.CachedModelBackend",
+    "conference_admin.access.directory_ldap.DirectoryLDAPBackend",
+    "conference_admin.access.directory_oidc.DirectoryOIDCBackend",
 ]
 AUTH_CACHE_SECONDS = int(env("AUTH_CACHE_SECONDS", "60"))
+
+# --- Sign-in with the company's directory (conference_admin/access/directory*.py, docs/DEPLOY.md) ---
+# OpenID Connect (mozilla-django-oidc; its own setting names). The provider's endpoints come from
+# OIDC_OP_ISSUER's discovery document (/.well-known/openid-configuration) unless set one by one.
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", "")
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+OIDC_ENABLED = bool(OIDC_OP_ISSUER and OIDC_RP_CLIENT_ID)
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "your company account")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", "")
+# The authorization code flow with PKCE (S256), always.
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+OIDC_TIMEOUT = float(env("OIDC_TIMEOUT", "10"))
+# The claim (in the ID token or userinfo) that lists the user's groups.
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups")
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+# LDAP / Active Directory (django-auth-ldap; its own setting names). Off unless the URI is set.
+AUTH_LDAP_SERVER_URI = env("AUTH_LDAP_SERVER_URI", "")
+AUTH_LDAP_BIND_DN = env("AUTH_LDAP_BIND_DN", "")
+AUTH_LDAP_BIND_PASSWORD = env("AUTH_LDAP_BIND_PASSWORD", "")
+AUTH_LDAP_START_TLS = env_bool("AUTH_LDAP_START_TLS", False)
+# Where and how accounts and groups are found: the library takes search objects, made from these
+# (conference_admin/access/directory_ldap.py). A disabled account must not match the user filter.
+AUTH_LDAP_USER_SEARCH_BASE = env("AUTH_LDAP_USER_SEARCH_BASE", "")
+AUTH_LDAP_USER_SEARCH_FILTER = env("AUTH_LDAP_USER_SEARCH_FILTER", "(uid=%(user)s)")
+AUTH_LDAP_GROUP_SEARCH_BASE = env("AUTH_LDAP_GROUP_SEARCH_BASE", "")
+AUTH_LDAP_GROUP_SEARCH_FILTER = env("AUTH_LDAP_GROUP_SEARCH_FILTER", "(objectClass=groupOfNames)")
+# GroupOfNamesType, ActiveDirectoryGroupType, NestedActiveDirectoryGroupType, ... (django_auth_ldap.config)
+AUTH_LDAP_GROUP_TYPE_NAME = env("AUTH_LDAP_GROUP_TYPE", "GroupOfNamesType")
+AUTH_LDAP_TLS_CA_FILE = env("AUTH_LDAP_TLS_CA_FILE", "")
+AUTH_LDAP_USER_ATTR_MAP = {"first_name": "givenName", "last_name": "sn", "email": "mail"}
+AUTH_LDAP_ALWAYS_UPDATE_USER = True
+LDAP_ENABLED = bool(AUTH_LDAP_SERVER_URI)
+# Directory groups (OIDC group names or LDAP group DNs) to roles: "group=Role;group=Role" or a
+# JSON object. A user gets the highest mapped role among their groups; in none, no sign-in.
+DIRECTORY_GROUP_ROLES = env("DIRECTORY_GROUP_ROLES", "")
+# Signed-in directory users are looked up again this often (roles follow, a disabled account ends).
+DIRECTORY_RECHECK_SECONDS = float(env("DIRECTORY_RECHECK_SECONDS", "300"))
+# Local (password) accounts: unset, every local account may sign in (the demo, `make run`); set
+# to usernames (comma-separated, e.g. the break-glass Admin), only those may.
+LOCAL_SIGN_IN_USERS = env_list("LOCAL_SIGN_IN_USERS", None)
 # Login throttling (django-axes, conference_admin/access/lockout.py): 5 failures for one
 # username from one address lock that pair for 15 minutes (a successful login clears that
 # pair's count); LOGIN_IP_FAILURE_LIMIT failures from one address across usernames (password
@@ -418,6 +475,15 @@ if RECORDING_PAUSE_BEHAVIOR not in ("silence", "skip"):
     raise ImproperlyConfigured("RECORDING_PAUSE_BEHAVIOR must be silence or skip.")
 # Alert (conference page and conferences list) when a recording stays paused this long.
 RECORDING_ALERT_PAUSED_SECONDS = int(env("RECORDING_ALERT_PAUSED_SECONDS", "300"))
+# --- Live transcripts (conference_admin/live/transcripts.py, dashboard/transcripts.py) --------
+# The language Twilio's Real-Time Transcription listens for (BCP-47).
+TRANSCRIPT_LANGUAGE_CODE = env("TRANSCRIPT_LANGUAGE_CODE", "en-US")
+# How long a watched phrase (live/phrases.py, rules in Django admin) stays an alert after it was said.
+PHRASE_ALERT_SECONDS = int(env("PHRASE_ALERT_SECONDS", "300"))
+# While a recording is paused (a card number read out), keep nothing said then from the transcript.
+TRANSCRIPT_PAUSE_WITH_RECORDING = env_bool("TRANSCRIPT_PAUSE_WITH_RECORDING", True)
+# Days transcript lines are kept before `manage.py prune_transcripts` deletes them.
+TRANSCRIPT_RETENTION_DAYS = int(env("TRANSCRIPT_RETENTION_DAYS", "30"))
 
 # --- Live push (conference_admin/push: Server-Sent Events to open pages) -------------------
 # A comment line this often keeps proxies from closing an idle stream; as often, every

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("conference_admin.access.urls")),
     path("", include("conference_admin.live.urls")),
     path("", include("conference_admin.audit.urls")),
     path("", include("conference_admin.supervision.urls")),

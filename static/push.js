@@ -38,7 +38,9 @@
 
   function open() {
     var version = poller.getAttribute("data-version") || "";
-    source = new EventSource(url + "?version=" + encodeURIComponent(version));
+    var query = "?version=" + encodeURIComponent(version);
+    if (window.transcript) query += "&transcript=" + encodeURIComponent(window.transcript.cursor());
+    source = new EventSource(url + query);
     source.addEventListener("open", function () {
       pushed = true;
       retry = RETRY_MIN;
@@ -47,10 +49,17 @@
     source.addEventListener("roster", function (event) {
       window.dashboard.applyRosterChanges(event.data, event.lastEventId);
     });
+    source.addEventListener("transcript", function (event) {  // lines for the transcript panel
+      if (window.transcript) window.transcript.apply(event.data);
+    });
     source.addEventListener("ended", function () {
       stop();
       show("ended", "");
       htmx.trigger(document.body, "conference-ended");  // one last poll answers 286: polling stops too
+    });
+    source.addEventListener("reload", function () {  // other rights now: the page shows only what they allow
+      stop();
+      window.location.reload();
     });
     source.addEventListener("closed", function () {  // signed out, or no longer allowed to view
       stop();

@@ -116,3 +116,44 @@ def twilio_client(simulator_server):
     )
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def ldap_directory():
+    """A private slapd with the test directory (tests/directory.py), stopped at the end of the run."""
+    from .directory import LdapDirectory, skip_unless_installed
+
+    skip_unless_installed(ldap=True)
+    directory = LdapDirectory.start()
+    try:
+        yield directory
+    finally:
+        directory.stop()
+
+
+@pytest.fixture
+def ldap(ldap_directory):
+    """The session's directory for one test; put back as it was afterwards (a test moves and locks people)."""
+    yield ldap_directory
+    ldap_directory.restore()
+
+
+@pytest.fixture(scope="session")
+def openid_provider():
+    """The test OpenID provider (tests/idp, node) with the dashboard's client registered for the
+    Django test client's callback URL; stopped at the end of the run."""
+    from .directory import OpenIdProvider, skip_unless_installed
+
+    skip_unless_installed(oidc=True)
+    provider = OpenIdProvider.start(redirect_uris=["http://testserver/oidc/callback/"])
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture
+def oidc(openid_provider):
+    """The session's provider for one test; its users put back as they were afterwards."""
+    yield openid_provider
+    openid_provider.reset_users()

@@ -12,9 +12,18 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from conference_admin.live.alerts import PENDING_STATUSES, Alert, by_row, conference_alerts, participant_role
+from conference_admin.live.alerts import (
+    PENDING_STATUSES,
+    Alert,
+    by_row,
+    conference_alerts,
+    live_phrase,
+    participant_role,
+)
 from conference_admin.live.roster import CallIdentity, InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
+
+from .moves import Arrival, arrivals
 
 STATUS_TEXT = {
     "queued": "Queued",
@@ -25,6 +34,7 @@ STATUS_TEXT = {
     "failed": "Failed",
 }
 RECORDING_TEXT = {"recording": "Rec", "paused": "Rec paused", "stopped": "Rec stopped"}
+TRANSCRIPT_TEXT = {"transcribing": "Transcribing", "starting": "Transcribing?", "failed": "Transcript failed"}
 
 
 # Twilio's call directions, as a row says them.
@@ -95,6 +105,13 @@ class ParticipantRow:
     recording: str = ""
     # Who is on the call ("+14155550101 · inbound · WHITFIELD DANA"), once known; "" until then.
     identity: str = ""
+    # This participant's live transcript: transcribing | starting (outcome unknown) | failed, "" when none.
+    transcript: str = ""
+    # A watched phrase this participant said lately: its severity (info | warning | critical), "" when none.
+    phrase: str = ""
+    # Moved into this conference from another one (moves.Arrival): where from and by whom.
+    moved_from: str = ""
+    moved_by: str = ""
 
     @property
     def dom_id(self) -> str:
@@ -111,6 +128,10 @@ class ParticipantRow:
     @property
     def recording_active(self) -> bool:
         return self.recording in ("recording", "paused")
+
+    @property
+    def transcript_text(self) -> str:
+        return TRANSCRIPT_TEXT.get(self.transcript, "")
 
     # --- what the page sorts and groups on (static/bigroom.js): data-rank and data-role on the
     # row; the filter reads the row's text, the timers their data-since moments.
@@ -145,6 +166,7 @@ def build_row(
     warnings: tuple[str, ...] = (),
     in_flight: tuple[InFlight, ...] = (),
     touched: int = 0,
+    arrival: Arrival | None = None,
 ) -> ParticipantRow:
     now = now or timezone.now()
     participant: Participant = entry.participant
@@ -181,7 +203,20 @@ def build_row(
         note=note,
         recording=entry.recording.kind if entry.recording is not None else "",
         identity=identity_text(entry.identity, name),
+        transcript=_transcript(entry),
+        phrase=hit.severity if (hit := live_phrase(entry, now)) is not None else "",
+        moved_from=arrival.from_room if arrival else "",
+        moved_by=arrival.by if arrival else "",
     )
+
+
+def _transcript(entry: RosterEntry) -> str:
+    state = entry.transcription
+    if state is None:
+        return ""
+    if state.error:
+        return "failed"
+    return "transcribing" if state.sid else "starting"
 
 
 def build_rows(
@@ -205,7 +240,14 @@ def build_rows(
     warnings = by_row(conference_alerts(roster=roster, now=now) if alerts is None else alerts)
     live = marks.live(now.timestamp()) if marks is not None else {}
     touched = marks.touched if marks is not None else {}
-    chosen = roster.entries.values() if entries is None else entries
+    chosen = list(roster.entries.values() if entries is None else entries)
+    # Who was moved here from another room (one cache round trip for all the rows).
+    here = roster.conference.friendly_name if roster.conference is not None else None
+    arrived = {
+        sid: arrival
+        for sid, arrival in arrivals(e.participant.call_sid for e in chosen).items()
+        if arrival.from_sid != conference_sid and (here is None or arrival.to_room == here)
+    }
     rows = []
     for entry in chosen:
         call_sid = entry.participant.call_sid
@@ -220,6 +262,7 @@ def build_rows(
                 warnings=warnings.get(call_sid, ()),
                 in_flight=others,
                 touched=touched.get(call_sid, 0),
+                arrival=arrived.get(call_sid),
             )
         )
     return rows

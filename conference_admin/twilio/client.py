@@ -1,4 +1,4 @@
-"""A small client for Twilio's Conference, Participant, Call and Recording REST endpoints.
+"""A small client for Twilio's Conference, Participant, Call, Recording and Transcription REST endpoints.
 
 It knows nothing of Django: it takes a base URL, credentials and timeouts, and
 funnels every call through `_request()`, which applies the retry policy and maps
@@ -42,15 +42,17 @@ from .errors import (
 from .params import (
     CreateCallRecordingParams,
     CreateParticipantParams,
+    CreateTranscriptionParams,
     ListConferencesParams,
     ListParticipantsParams,
     ListRecordingsParams,
+    UpdateCallParams,
     UpdateConferenceParams,
     UpdateParticipantParams,
     UpdateRecordingParams,
     encode,
 )
-from .resources import Call, Conference, Page, Participant, Recording, ResourceT
+from .resources import Call, Conference, Page, Participant, Recording, ResourceT, Transcription
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 API_VERSION = "2010-04-01"
@@ -59,7 +61,7 @@ USER_AGENT = "conference-admin/1.0"
 log = logging.getLogger(__name__)
 
 ErrorT = TypeVar("ErrorT", bound=TwilioError)
-AnyResource = TypeVar("AnyResource", Call, Conference, Participant, Recording)
+AnyResource = TypeVar("AnyResource", Call, Conference, Participant, Recording, Transcription)
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,15 @@ class TwilioClient:
     def fetch_call(self, call_sid: str) -> Call:
         return self._one(Call, "GET", self._call_path(call_sid, ".json"))
 
+    def update_call(self, call_sid: str, **params: Unpack[UpdateCallParams]) -> Call:
+        """Redirect a live call to new TwiML (`twiml` or `url`), or end it (`status="completed"`).
+
+        Not retried after a lost answer: a redirect applied twice moves the call twice."""
+        if "twiml" in params and "url" in params:
+            raise TypeError("twiml and url are mutually exclusive")
+        body = encode(UpdateCallParams, params)
+        return self._one(Call, "POST", self._call_path(call_sid, ".json"), data=body)
+
     def create_call_recording(self, call_sid: str, **params: Unpack[CreateCallRecordingParams]) -> Recording:
         """Start recording the call (it must be in progress)."""
         body = encode(CreateCallRecordingParams, params)
@@ -280,6 +291,21 @@ class TwilioClient:
         """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
         body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
         return self._one(Recording, "POST", self._conference_recording_path(conference_sid, recording_sid), data=body)
+
+    # --- real-time transcriptions (CreateRealtimeTranscription, UpdateRealtimeTranscription) ---
+
+    def create_transcription(self, call_sid: str, **params: Unpack[CreateTranscriptionParams]) -> Transcription:
+        """Start transcribing a call in progress; it stays in its conference."""
+        body = encode(CreateTranscriptionParams, params)
+        return self._one(
+            Transcription, "POST", self._call_path(call_sid, "/Transcriptions.json"), data=body, create=True
+        )
+
+    def stop_transcription(self, call_sid: str, sid_or_name: str) -> Transcription:
+        """Stop it by its GT SID or by the `name` it was created with (`Status=stopped`)."""
+        quoted = quote(_required_str("sid_or_name", sid_or_name), safe="")
+        path = self._call_path(call_sid, f"/Transcriptions/{quoted}.json")
+        return self._one(Transcription, "POST", path, data=[("Status", "stopped")])
 
     def _call_path(self, call_sid: str, tail: str) -> str:
         return self._account_path(f"Calls/{quote(call_sid, safe='')}{tail}")

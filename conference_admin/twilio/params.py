@@ -109,6 +109,20 @@ class ListConferencesParams(TypedDict, total=False):
     page_token: str
 
 
+class UpdateCallParams(TypedDict, total=False):
+    """UpdateCall (CONTRACT.md section 14): `twiml` and `url` are mutually exclusive."""
+
+    twiml: str
+    url: str
+    method: str
+    status: str
+    fallback_url: str
+    fallback_method: str
+    status_callback: str
+    status_callback_method: str
+    time_limit: int
+
+
 class CreateCallRecordingParams(TypedDict, total=False):
     recording_status_callback_event: list[str]
     recording_status_callback: str
@@ -133,6 +147,29 @@ class UpdateRecordingParams(TypedDict, total=False):
     """UpdateCallRecording and UpdateConferenceRecording: `Status` is the required `status` argument."""
 
     pause_behavior: str
+
+
+class CreateTranscriptionParams(TypedDict, total=False):
+    """CreateRealtimeTranscription: every parameter is optional (api_v2010_realtime_transcriptions.json)."""
+
+    name: str
+    track: str  # inbound_track | outbound_track | both_tracks
+    status_callback_url: str
+    status_callback_method: str
+    inbound_track_label: str
+    outbound_track_label: str
+    partial_results: bool
+    language_code: str
+    transcription_engine: str
+    profanity_filter: bool
+    speech_model: str
+    hints: str
+    enable_automatic_punctuation: bool
+    intelligence_service: str
+    conversation_configuration: str
+    conversation_id: str
+    configuration_id: str
+    enable_provider_data: bool
 
 
 # Required create parameters are explicit arguments; `from` is a Python keyword.
@@ -167,9 +204,11 @@ PARAMETER_TYPES: dict[type, dict[str, Any]] = {
         ListParticipantsParams,
         UpdateConferenceParams,
         ListConferencesParams,
+        UpdateCallParams,
         CreateCallRecordingParams,
         ListRecordingsParams,
         UpdateRecordingParams,
+        CreateTranscriptionParams,
     )
 }
 

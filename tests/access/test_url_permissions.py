@@ -18,20 +18,26 @@ from conference_admin.access.roles import (
     CONTROL_RECORDINGS,
     END,
     MODERATE,
+    MOVE,
     PAUSE_RECORDINGS,
     ROLE_PERMISSIONS,
+    START_TRANSCRIPTS,
     VIEW,
     VIEW_AUDIT,
+    VIEW_TRANSCRIPTS,
 )
 from conference_admin.dashboard.views import ACTIONS
 
 from ..dashboard.conftest import ESCALATION, upstream
 from .conftest import ROLES
 
-# name: (permission needed, methods served). None: open to anyone (login, logout).
+# name: (permission needed, methods served). None: open to anyone (login, logout, OIDC sign-in).
 EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "login": (None, ("GET", "POST")),
     "logout": (None, ("POST",)),
+    # Sign-in with the company's OpenID provider: the way in, open to anyone (404 unconfigured).
+    "oidc_authentication_init": (None, ("GET",)),
+    "oidc_authentication_callback": (None, ("GET",)),
     # operations (conference_admin/ops): probes need no login and answer nothing sensitive
     "healthz": (None, ("GET",)),
     "readyz": (None, ("GET",)),
@@ -68,6 +74,9 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "history-search-export": (VIEW_AUDIT, ("GET",)),
     "history-report": (VIEW, ("GET",)),
     "history-report-export": (VIEW_AUDIT, ("GET",)),
+    # transcripts in history: read with view_transcripts; exported with the export permission too
+    "history-transcripts": (VIEW_TRANSCRIPTS, ("GET",)),
+    "history-transcripts-export": (VIEW_AUDIT, ("GET",)),
     # recordings (dashboard/recording_views.py): Supervisor pauses and resumes, Lead also starts and stops
     "conference-recording": (VIEW, ("GET",)),
     "conference-recording-pause": (PAUSE_RECORDINGS, ("POST",)),
@@ -77,9 +86,15 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "participant-recording-resume": (PAUSE_RECORDINGS, ("POST",)),
     "participant-recording-start": (CONTROL_RECORDINGS, ("POST",)),
     "participant-recording-stop": (CONTROL_RECORDINGS, ("POST",)),
+    # live transcripts (dashboard/transcript_views.py): Supervisor reads, Lead and Admin also start and stop
+    "conference-transcript": (VIEW_TRANSCRIPTS, ("GET",)),
+    "conference-transcript-start": (START_TRANSCRIPTS, ("POST",)),
+    "conference-transcript-stop": (START_TRANSCRIPTS, ("POST",)),
+    "participant-transcript-start": (START_TRANSCRIPTS, ("POST",)),
+    "participant-transcript-stop": (START_TRANSCRIPTS, ("POST",)),
 }
 # Signed by Twilio instead of a login (conference_admin/live/webhooks.py).
-WEBHOOKS = {"webhook-conference-status", "webhook-call-status", "webhook-recording-status"}
+WEBHOOKS = {"webhook-conference-status", "webhook-call-status", "webhook-recording-status", "webhook-transcription"}
 PARTICIPANT = "agent:carol"
 
 
@@ -152,6 +167,9 @@ def test_role_is_allowed_or_refused_without_calling_twilio(client_as, demo, role
     permission = EXPECTED[name][0]
     if permission is None:
         pytest.skip("open to everyone")
+    if action:  # a row action may need more than the URL's permission (move, bring back: MOVE)
+        needed = {permission, ACTIONS[action].permission}
+        permission = permission if all(p in ROLE_PERMISSIONS[role] for p in needed) else "refused"
     client = client_as(role)
     url = url_for(demo, name, action)
     demo.simulator.reset_request_log()
@@ -169,8 +187,12 @@ def test_the_matrix_reads_as_intended():
     assert observer == {VIEW}
     assert {VIEW, MODERATE, VIEW_AUDIT, PAUSE_RECORDINGS} <= supervisor
     assert not {ADD, END, CONTROL_RECORDINGS} & supervisor
-    assert {VIEW, MODERATE, VIEW_AUDIT, ADD, END, PAUSE_RECORDINGS, CONTROL_RECORDINGS} <= lead
+    assert {VIEW, MODERATE, VIEW_AUDIT, ADD, END, PAUSE_RECORDINGS, CONTROL_RECORDINGS, MOVE} <= lead
+    assert MOVE not in supervisor
     assert lead <= admin
+    assert VIEW_TRANSCRIPTS in supervisor and START_TRANSCRIPTS not in supervisor
+    assert not {VIEW_TRANSCRIPTS, START_TRANSCRIPTS} & observer
+    assert {VIEW_TRANSCRIPTS, START_TRANSCRIPTS} <= lead
 
 
 @pytest.mark.parametrize("name,action,method", [c for c in CASES if EXPECTED[c.values[0]][0] is not None])

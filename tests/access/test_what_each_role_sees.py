@@ -27,11 +27,14 @@ from conference_admin.access.roles import (
     END,
     LEAD,
     MODERATE,
+    MOVE,
     PAUSE_RECORDINGS,
     ROLE_IS_STAFF,
     ROLE_PERMISSIONS,
+    START_TRANSCRIPTS,
     VIEW,
     VIEW_AUDIT,
+    VIEW_TRANSCRIPTS,
 )
 
 from ..dashboard.conftest import BILLING
@@ -86,6 +89,8 @@ def controls(conference_sid: str, call_sid: str) -> list[Control]:
         # a row's menus, once opened
         Control("confirm kick", MODERATE, (MENU,), r'name="action" value="kick"'),
         Control("end on exit", MODERATE, (MENU,), r'name="action" value="end-on-exit"'),
+        Control("move to", MOVE, (MENU,), r'name="move_room"'),
+        Control("transcribe a participant", START_TRANSCRIPTS, (MENU,), r'aria-label="(?:Start|Stop) transcript of '),
         Control(
             "start call recording",
             CONTROL_RECORDINGS,
@@ -96,6 +101,9 @@ def controls(conference_sid: str, call_sid: str) -> list[Control]:
         Control("announce to all", END, (PAGE,), _url("conference-announce", conference_sid)),
         Control("end conference", END, (PAGE,), _url("conference-end", conference_sid)),
         Control("add participant", ADD, (PAGE,), _url("participant-add", conference_sid)),
+        Control("warm transfer", MOVE, (PAGE,), r'class="warm-transfer"'),
+        Control("live transcript", VIEW_TRANSCRIPTS, (PAGE,), r'id="transcript-panel"'),
+        Control("transcribe everyone", START_TRANSCRIPTS, (PAGE,), r'class="transcript-form"'),
         Control(
             "pause recording", PAUSE_RECORDINGS, RECORDING_STATE, _url("conference-recording-pause", conference_sid)
         ),

@@ -78,6 +78,7 @@ def test_twilio_errors_are_counted_with_their_code(supervisor_client, demo, seen
     sid = demo.sid(ESCALATION)
     carol = demo.call_sid(ESCALATION, "agent:carol")
     seen(ESCALATION)
+    earlier = scrape()  # counters are the process's: other tests may have counted the same labels
     demo.simulator.faults.inject(kind="error", status=503, operation="UpdateParticipant", count=1)
     try:
         supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), **HTMX)
@@ -87,11 +88,12 @@ def test_twilio_errors_are_counted_with_their_code(supervisor_client, demo, seen
     assert record.outcome == "unknown" and record.error_code  # a 5xx to a POST: maybe applied
     samples = scrape()
     code = str(record.error_code)
-    errors = value(
-        samples, "conference_admin_twilio_requests_total", operation="UpdateParticipant", outcome="error", code=code
-    )
-    assert errors == 1
-    assert value(samples, "conference_admin_supervisor_actions_total", action="mute", outcome="unknown") >= 1
+    labels = {"operation": "UpdateParticipant", "outcome": "error", "code": code}
+    counted = value(samples, "conference_admin_twilio_requests_total", **labels)
+    assert counted - value(earlier, "conference_admin_twilio_requests_total", **labels) == 1
+    unknown = {"action": "mute", "outcome": "unknown"}
+    counted = value(samples, "conference_admin_supervisor_actions_total", **unknown)
+    assert counted - value(earlier, "conference_admin_supervisor_actions_total", **unknown) == 1
 
 
 def test_pending_audit_records_are_counted_at_scrape_time(db):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -124,6 +125,36 @@ def test_a_revoked_role_closes_the_stream(client, demo, lead, settings) -> None:
         until=lambda s: False,
     )
     assert stream.ended and [event.name for event in stream.events] == ["closed"]
+
+
+def test_a_role_change_reloads_the_page(client, demo, lead, settings) -> None:
+    """A lead made an observer keeps the view permission, but the page's buttons are not theirs
+    any more: the stream ends with `reload`, so the page loads itself under the new rights."""
+    settings.PUSH_HEARTBEAT_SECONDS = 0.2
+    version = page_version(client, demo)
+    stream = read_stream(
+        client,
+        f"{events_url(demo)}?version={version}",
+        then=lambda: assign_role(lead, OBSERVER),
+        until=lambda s: False,
+    )
+    assert stream.ended and [event.name for event in stream.events] == ["reload"]
+
+
+def test_a_due_directory_recheck_reloads_the_page(client, demo, lead, settings) -> None:
+    """The stream's user signed in through a directory: once its re-check is due, the page
+    reloads (the re-check itself runs on that request: tests/access/test_directory_sign_in.py)."""
+    settings.PUSH_HEARTBEAT_SECONDS = 0.2
+    settings.DIRECTORY_RECHECK_SECONDS = 3
+    version = page_version(client, demo)
+    session = client.session
+    session["directory_source"] = "ldap"
+    session["directory_checked_at"] = time.time()
+    session.save()
+    started = time.monotonic()
+    stream = read_stream(client, f"{events_url(demo)}?version={version}", until=lambda s: False)
+    assert stream.ended and [event.name for event in stream.events] == ["reload"]
+    assert 2.5 <= time.monotonic() - started <= 6
 
 
 def test_streams_per_user_are_bounded(client, demo, lead, settings) -> None:
