@@ -144,14 +144,16 @@ class Sim:
         self.server.stop()
 
 
-def start_sim() -> Sim:
+def start_sim(*, tick_interval: float | None = None, speech=None) -> Sim:
+    """`tick_interval`: the simulator's clock also advances in the background (transcribed calls
+    speak on it); `speech`: a `SpeechTimings` (how fast transcribed calls talk)."""
     from django.conf import settings
 
     from conference_admin.simulator.engine import Simulator
     from conference_admin.simulator.server import start_simulator
 
-    simulator = Simulator(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, seed=11)
-    server = start_simulator(simulator)
+    simulator = Simulator(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, seed=11, speech=speech)
+    server = start_simulator(simulator, tick_interval=tick_interval)
     # get_twilio_client() rebuilds its client when a Twilio setting changes.
     settings.TWILIO_API_BASE_URL = server.base_url
     return Sim(server, simulator)

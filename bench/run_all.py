@@ -31,6 +31,7 @@ def benchmarks():
     import bench_push
     import bench_refresh_cost
     import bench_throughput
+    import bench_transcripts
     import bench_upstream_calls
     import bench_viewers
 
@@ -45,6 +46,7 @@ def benchmarks():
         8: lambda quick, append: bench_big_room.run(quick, append),
         13: lambda quick, append: bench_fetchcall_budget.run(quick, append),
         15: lambda quick, append: bench_push.run(quick, append),
+        16: lambda quick, append: bench_transcripts.run(quick, append),
     }
 
 
