@@ -13,6 +13,8 @@ from typing import Any, cast
 from django import forms
 from django.core.validators import RegexValidator, URLValidator
 
+from conference_admin.requestvalues import WholeNumberField
+
 from .models import pick_lists
 
 E164_RE = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -52,7 +54,7 @@ def enum_field(label: str, values: list[str]) -> forms.ChoiceField:
 
 
 def int_field(label: str, low: int, high: int, help_text: str = "") -> forms.IntegerField:
-    return forms.IntegerField(
+    return WholeNumberField(
         label=label,
         min_value=low,
         max_value=high,

@@ -26,6 +26,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, PAUSE_RECORDINGS, VIEW
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import Marks, Roster, Snapshot
+from conference_admin.requestvalues import Refused, whole_number
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 
@@ -253,9 +254,9 @@ def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
     them. Answers 286 once the conference is over, which stops the polling.
     """
     try:
-        known = int(request.GET.get("version", ""))
-    except ValueError:
-        known = None
+        known = whole_number(request.GET.get("version"), name="version")
+    except Refused:
+        known = None  # unreadable: the whole table
     behind = frozenset(sid for sid in request.GET.get("behind", "").split(",")[:MAX_BEHIND] if CALL_SID.match(sid))
     if not getattr(request, "poll_granted", False):
         poll.grant(request, getattr(request, "poll_found", None))  # later unchanged polls: poll.py

@@ -33,6 +33,7 @@ from conference_admin.access.roles import VIEW
 from conference_admin.dashboard import services
 from conference_admin.dashboard.views import roster_changes
 from conference_admin.http import HtmxHttpRequest
+from conference_admin.requestvalues import Refused, whole_number
 
 from . import hub as hubs
 from .sessions import Viewer, viewer_of
@@ -40,9 +41,14 @@ from .sessions import Viewer, viewer_of
 
 def _known(request: HttpRequest) -> int | None:
     """The version the page shows: the last event it received, else the one it was rendered at."""
-    for value in (request.headers.get("Last-Event-ID"), request.GET.get("version")):
-        if value is not None and value.isdigit():
-            return int(value)
+    candidates = (("Last-Event-ID", request.headers.get("Last-Event-ID")), ("version", request.GET.get("version")))
+    for name, value in candidates:
+        try:
+            known = whole_number(value, name=name)
+        except Refused:
+            continue  # unreadable: as if absent (the page gets the whole table)
+        if known is not None:
+            return known
     return None
 
 
