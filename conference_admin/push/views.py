@@ -11,7 +11,8 @@ every PUSH_HEARTBEAT_SECONDS keeps proxies from closing an idle stream; as often
 checks every stream's session and permission at once (`sessions.revoked`): a logout or a
 revoked role ends the stream (`closed` event).
 An ended conference gets its last answer and an `ended` event. At most
-PUSH_STREAMS_PER_USER streams per user and process (429 past it: the page polls).
+PUSH_STREAMS_PER_USER streams per user and process (429 past it: the page polls); a user whose
+share of unknown-conference lookups is spent gets 429 with Retry-After, as from the poll.
 
 Served by the ASGI server (conference_admin/asgi.py); the view is async, so an open stream
 holds no worker thread while it waits.
@@ -118,7 +119,14 @@ async def conference_events(request: HtmxHttpRequest, conference_sid: str) -> Ht
         # read or reconciled either. 204 tells the browser not to reconnect; the page polls
         # (docs/DEPLOY.md routes /events/ to the ASGI server).
         return HttpResponse(status=204)
-    current, viewer = await sync_to_async(_open)(request, conference_sid)
+    try:
+        current, viewer = await sync_to_async(_open)(request, conference_sid)
+    except services.UserBudgetSpent as spent:
+        # As the poll and the page answer: 429 with when to try again (the browser's EventSource
+        # does not reconnect after a 429; the page's poll takes over and honours Retry-After).
+        refused = HttpResponse(str(spent), status=429, content_type="text/plain")
+        refused["Retry-After"] = str(spent.retry_after)
+        return refused
     if hubs.current().full(viewer.user_id):
         return HttpResponse("Too many open streams; this page polls instead.", status=429, content_type="text/plain")
     # The events carry htmx fragments, rendered as for an htmx request (rows without a form token).
