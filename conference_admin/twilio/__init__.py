@@ -6,6 +6,7 @@ from .errors import (
     TwilioError,
     TwilioInvalidResponse,
     TwilioTimeout,
+    TwilioTooManyPages,
     TwilioTransportError,
     TwilioUnreachable,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "TwilioError",
     "TwilioInvalidResponse",
     "TwilioTimeout",
+    "TwilioTooManyPages",
     "TwilioTransportError",
     "TwilioUnreachable",
 ]
