@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial, wraps
 from typing import Any
 
@@ -235,7 +236,10 @@ def _roster_context(
         "version": view.version,
         "mode": roster.mode,
         "roster_error": roster.last_error,
-        "refreshed_at": now,
+        "rendered_at": now,  # the page's clock reference for its ticking timers
+        # "updated": when Twilio last listed the participants (the state shown is as of then;
+        # after a failed listing the table says it shows the last known state).
+        "listed_at": datetime.fromtimestamp(roster.reconciled_at, UTC) if roster.reconciled_at else None,
         "poll_interval": settings.ROSTER_POLL_INTERVAL_SECONDS,
         "callback_interval": settings.ROSTER_CALLBACK_INTERVAL_SECONDS,
     }
