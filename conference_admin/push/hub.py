@@ -24,6 +24,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from conference_admin.dashboard import services
+from conference_admin.offthread import closing_connections
 
 from . import notifier
 from .sessions import Viewer, revoked
@@ -130,7 +131,7 @@ class Hub:
 
     async def _check_once(self, watch: Watch) -> None:
         try:
-            meta = await sync_to_async(services.roster_refresh, thread_sensitive=False)(
+            meta = await sync_to_async(closing_connections(services.roster_refresh), thread_sensitive=False)(
                 conference_sid=watch.conference_sid
             )
         except Exception:  # a check is best effort; the stream's own render reports errors
@@ -187,7 +188,7 @@ class Hub:
             if not viewers:
                 continue
             try:
-                ended = await sync_to_async(revoked, thread_sensitive=False)(viewers)
+                ended = await sync_to_async(closing_connections(revoked), thread_sensitive=False)(viewers)
             except Exception:
                 logger.warning("Could not check the streams' sessions", exc_info=True)
                 continue

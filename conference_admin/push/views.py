@@ -34,6 +34,7 @@ from conference_admin.access.roles import VIEW
 from conference_admin.dashboard import services
 from conference_admin.dashboard.views import roster_changes
 from conference_admin.http import HtmxHttpRequest
+from conference_admin.offthread import closing_connections
 from conference_admin.requestvalues import Refused, whole_number
 
 from . import hub as hubs
@@ -83,7 +84,7 @@ async def _stream(
     request: HtmxHttpRequest, conference_sid: str, known: int | None, current: int | None, viewer: Viewer
 ) -> AsyncIterator[str]:
     hub = hubs.current()
-    render = sync_to_async(_render)
+    render = sync_to_async(closing_connections(_render))
     try:
         async with hub.stream(conference_sid, viewer) as watch:
             yield f"retry: {settings.PUSH_RETRY_MILLISECONDS}\n\n"
@@ -120,7 +121,7 @@ async def conference_events(request: HtmxHttpRequest, conference_sid: str) -> Ht
         # (docs/DEPLOY.md routes /events/ to the ASGI server).
         return HttpResponse(status=204)
     try:
-        current, viewer = await sync_to_async(_open)(request, conference_sid)
+        current, viewer = await sync_to_async(closing_connections(_open))(request, conference_sid)
     except services.UserBudgetSpent as spent:
         # As the poll and the page answer: 429 with when to try again (the browser's EventSource
         # does not reconnect after a 429; the page's poll takes over and honours Retry-After).
