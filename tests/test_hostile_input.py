@@ -185,6 +185,7 @@ def hostile_requests(visitor: Visitor) -> Iterator[tuple[str, str, str, dict, di
                 yield method, header, kind, {}, {header: _on_the_wire(value)}
 
 
+@pytest.mark.timeout(600)  # a form with many fields is hundreds of requests
 @pytest.mark.parametrize("role", [OBSERVER, ADMIN])
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
 def test_no_request_value_makes_a_view_answer_5xx(route: Route, role: str, conference) -> None:
