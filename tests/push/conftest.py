@@ -20,19 +20,10 @@ T = TypeVar("T")
 CLEANUP_SECONDS = 5.0
 
 
-async def _closed(scenario: Coroutine[Any, Any, T]) -> T:
-    """`scenario`, then the database connections the test client's synchronous hops opened are
-    closed (outside an ASGI server they run on one long-lived thread, which would keep them)."""
-    try:
-        return await scenario
-    finally:
-        await sync_to_async(connections.close_all)()
-
-
 def _run(scenario: Coroutine[Any, Any, T]) -> T:
     loop = asyncio.new_event_loop()
     try:
-        return loop.run_until_complete(_closed(scenario))
+        return loop.run_until_complete(scenario)
     finally:
         left = asyncio.all_tasks(loop)
         for task in left:
@@ -40,10 +31,10 @@ def _run(scenario: Coroutine[Any, Any, T]) -> T:
         if left:
             loop.run_until_complete(asyncio.wait(left, timeout=CLEANUP_SECONDS))
         loop.run_until_complete(asyncio.wait([loop.create_task(loop.shutdown_asyncgens())], timeout=CLEANUP_SECONDS))
-        # The loop's executor threads end (and with them any connection a thread hop kept).
-        loop.run_until_complete(
-            asyncio.wait([loop.create_task(loop.shutdown_default_executor())], timeout=CLEANUP_SECONDS)
-        )
+        # The database connections the test client's synchronous hops opened: outside an ASGI
+        # server they run on one long-lived thread, which would keep them open.
+        closing = loop.create_task(sync_to_async(connections.close_all)())
+        loop.run_until_complete(asyncio.wait([closing], timeout=CLEANUP_SECONDS))
         loop.close()
 
 
