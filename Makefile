@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	scripts/install-system-deps build
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -17,7 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py rundemo
 
-## test: install system packages (Chromium) and Python packages, run the checks (lint, format,
+## test: install system packages (Chromium, slapd, the test OpenID provider) and Python packages, run the checks (lint, format,
 ## types), then the whole suite twice: on the embedded default (SQLite, local memory) and on
 ## the production profile (PostgreSQL + Redis, started if needed).
 test: system-deps $(STAMP)

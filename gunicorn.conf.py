@@ -20,6 +20,17 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
+# The request id (X-Request-ID, docs/OPERATIONS.md) ends each access line, to find its app lines.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
 errorlog = "-"
 # The proxy in front sets X-Forwarded-*; only trust it when it is on this host.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    """A worker that exits (restart, max_requests, crash) leaves its counters for the sum but
+    not its live gauges (prometheus-client's multiprocess mode, docs/OPERATIONS.md)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -31,8 +31,9 @@ def _median_us(run, repeat: int) -> tuple[float, float]:
 
 
 def measure(count: int, repeat: int) -> str:
-    from django.core.cache import cache
+    from django.core.cache import caches
 
+    from conference_admin.cache import exclusive
     from conference_admin.live import roster as rosters
     from conference_admin.twilio.resources import Participant
 
@@ -57,9 +58,10 @@ def measure(count: int, repeat: int) -> str:
         pickle.loads(pickle.dumps(roster, pickle.HIGHEST_PROTOCOL))
 
     def per_entry():  # the best a hash layout could do for the write itself
-        with rosters.store.Locked(sid):
-            cache.get_many([rosters.key(sid, "meta"), rosters.key(sid, "marks")])
-            cache.set_many(
+        lock = rosters.key(sid, "lock")
+        with exclusive(caches["default"], lock, ttl=rosters.store.LOCK_TTL, wait=rosters.store.LOCK_WAIT) as held:
+            held.get_many([rosters.key(sid, "meta"), rosters.key(sid, "marks")])
+            held.set_many(
                 {f"{rosters.key(sid)}:{target.call_sid}": entry, rosters.key(sid, "meta"): rosters.meta_of(roster)},
                 timeout=60,
             )

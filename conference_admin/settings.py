@@ -5,6 +5,7 @@ Two profiles: the embedded default (SQLite, local-memory cache, the bundled Twil
 simulator) and `production` (DJANGO_PROFILE=production), which requires its variables.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -73,11 +74,16 @@ INSTALLED_APPS = [
     "conference_admin.supervision",
     "conference_admin.history",
     "conference_admin.push",
+    "conference_admin.ops",
     "axes",
     "csp",
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request's id (X-Request-ID in and out, on its log lines and audit records),
+    # then every answer counted and timed by view (conference_admin/ops, docs/OPERATIONS.md).
+    "conference_admin.ops.middleware.RequestId",
+    "conference_admin.ops.middleware.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     # gzip for pages and fragments, never for event streams (conference_admin/http.py).
     "conference_admin.http.CompressedPages",
@@ -90,6 +96,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Django's login-required middleware; htmx requests get HX-Redirect (access/login.py).
+    # A directory user's account and groups are looked up again every DIRECTORY_RECHECK_SECONDS
+    # (conference_admin/access/directory.py): roles follow, a disabled account is signed out.
+    "conference_admin.access.directory.DirectoryRecheck",
     "conference_admin.access.login.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -179,11 +188,65 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- Authentication -----------------------------------------------------------------------
 # Axes first (it refuses locked-out logins), then the model backend with the user row and
 # permission set cached for a short while (conference_admin/access/backends.py).
+# The directory backends (LDAP, OpenID Connect) answer only when configured below; sessions they
+# sign in load their user through the cached backend too.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "conference_admin.access.backends.CachedModelBackend",
+    "conference_admin.access.directory_ldap.DirectoryLDAPBackend",
+    "conference_admin.access.directory_oidc.DirectoryOIDCBackend",
 ]
 AUTH_CACHE_SECONDS = int(env("AUTH_CACHE_SECONDS", "60"))
+
+# --- Sign-in with the company's directory (conference_admin/access/directory*.py, docs/DEPLOY.md) ---
+# OpenID Connect (mozilla-django-oidc; its own setting names). The provider's endpoints come from
+# OIDC_OP_ISSUER's discovery document (/.well-known/openid-configuration) unless set one by one.
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", "")
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+OIDC_ENABLED = bool(OIDC_OP_ISSUER and OIDC_RP_CLIENT_ID)
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "your company account")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT", "")
+# The authorization code flow with PKCE (S256), always.
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+OIDC_TIMEOUT = float(env("OIDC_TIMEOUT", "10"))
+# The claim (in the ID token or userinfo) that lists the user's groups.
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", "groups")
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/login/"
+# LDAP / Active Directory (django-auth-ldap; its own setting names). Off unless the URI is set.
+AUTH_LDAP_SERVER_URI = env("AUTH_LDAP_SERVER_URI", "")
+AUTH_LDAP_BIND_DN = env("AUTH_LDAP_BIND_DN", "")
+AUTH_LDAP_BIND_PASSWORD = env("AUTH_LDAP_BIND_PASSWORD", "")
+AUTH_LDAP_START_TLS = env_bool("AUTH_LDAP_START_TLS", False)
+# Where and how accounts and groups are found: the library takes search objects, made from these
+# (conference_admin/access/directory_ldap.py). A disabled account must not match the user filter.
+AUTH_LDAP_USER_SEARCH_BASE = env("AUTH_LDAP_USER_SEARCH_BASE", "")
+AUTH_LDAP_USER_SEARCH_FILTER = env("AUTH_LDAP_USER_SEARCH_FILTER", "(uid=%(user)s)")
+AUTH_LDAP_GROUP_SEARCH_BASE = env("AUTH_LDAP_GROUP_SEARCH_BASE", "")
+AUTH_LDAP_GROUP_SEARCH_FILTER = env("AUTH_LDAP_GROUP_SEARCH_FILTER", "(objectClass=groupOfNames)")
+# GroupOfNamesType, ActiveDirectoryGroupType, NestedActiveDirectoryGroupType, ... (django_auth_ldap.config)
+AUTH_LDAP_GROUP_TYPE_NAME = env("AUTH_LDAP_GROUP_TYPE", "GroupOfNamesType")
+AUTH_LDAP_TLS_CA_FILE = env("AUTH_LDAP_TLS_CA_FILE", "")
+AUTH_LDAP_USER_ATTR_MAP = {"first_name": "givenName", "last_name": "sn", "email": "mail"}
+AUTH_LDAP_ALWAYS_UPDATE_USER = True
+LDAP_ENABLED = bool(AUTH_LDAP_SERVER_URI)
+# Directory groups (OIDC group names or LDAP group DNs) to roles: "group=Role;group=Role" or a
+# JSON object. A user gets the highest mapped role among their groups; in none, no sign-in.
+DIRECTORY_GROUP_ROLES = env("DIRECTORY_GROUP_ROLES", "")
+# Signed-in directory users are looked up again this often (roles follow, a disabled account ends).
+DIRECTORY_RECHECK_SECONDS = float(env("DIRECTORY_RECHECK_SECONDS", "300"))
+# Local (password) accounts: unset, every local account may sign in (the demo, `make run`); set
+# to usernames (comma-separated, e.g. the break-glass Admin), only those may.
+LOCAL_SIGN_IN_USERS = env_list("LOCAL_SIGN_IN_USERS", None)
 # Login throttling (django-axes, conference_admin/access/lockout.py): 5 failures for one
 # username from one address lock that pair for 15 minutes (a successful login clears that
 # pair's count); LOGIN_IP_FAILURE_LIMIT failures from one address across usernames (password
@@ -237,7 +300,8 @@ if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     # Twilio drops a callback's parameters when it follows a redirect.
-    SECURE_REDIRECT_EXEMPT = [r"^webhooks/"]
+    # Probes and the metrics scraper reach the server directly, over plain HTTP (docs/OPERATIONS.md).
+    SECURE_REDIRECT_EXEMPT = [r"^webhooks/", r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "31536000"))
@@ -271,12 +335,31 @@ TWILIO_TOTAL_TIMEOUT = float(env("TWILIO_TOTAL_TIMEOUT", "20"))
 # whose next page points back at itself would otherwise be followed for ever).
 TWILIO_MAX_PAGES = int(env("TWILIO_MAX_PAGES", "50"))
 
+# Log lines: plain text (the default, as `make run` prints them) or JSON lines for a log
+# collector (LOG_FORMAT=json: time, level, logger, message, request_id and any extra fields).
+LOG_FORMAT = env("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # A refusal (403) is one line: user, path and reason, without a traceback.
-    "filters": {"one_line_forbidden": {"()": "conference_admin.access.forbidden.OneLineForbidden"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        # A refusal (403) is one line: user, path and reason, without a traceback.
+        "one_line_forbidden": {"()": "conference_admin.access.forbidden.OneLineForbidden"},
+        # Every line knows the request it belongs to (conference_admin/request_id.py).
+        "request_id": {"()": "conference_admin.request_id.RequestIdLogFilter"},
+    },
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "loggers": {
         "django.request": {"filters": ["one_line_forbidden"]},
         "django.security.csrf": {"filters": ["one_line_forbidden"]},
@@ -407,3 +490,32 @@ PUSH_CHECK_SECONDS = float(env("PUSH_CHECK_SECONDS", str(DASHBOARD_POLL_SECONDS)
 PUSH_STREAMS_PER_USER = int(env("PUSH_STREAMS_PER_USER", "10"))
 # How long a browser waits before reconnecting a stream that broke.
 PUSH_RETRY_MILLISECONDS = int(env("PUSH_RETRY_MILLISECONDS", "2000"))
+
+# --- Operations (conference_admin/ops: /healthz, /readyz, /metrics; docs/OPERATIONS.md) -----
+# /readyz checks the database, Redis (when configured) and Twilio at once, each bounded by this.
+READYZ_TIMEOUT_SECONDS = float(env("READYZ_TIMEOUT_SECONDS", "1.0"))
+# /metrics answers a scraper that sends `Authorization: Bearer <METRICS_BEARER_TOKEN>` or calls
+# from one of METRICS_ALLOWED_NETWORKS (CIDRs, matched against REMOTE_ADDR: behind a proxy on this
+# host that is the proxy's, so keep /metrics out of the proxy, docs/OPERATIONS.md). The default
+# profile lets loopback in; production lets nobody in until one of the two is set.
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", [] if IS_PRODUCTION else ["127.0.0.1/32", "::1/128"])
+try:
+    [ipaddress.ip_network(network) for network in METRICS_ALLOWED_NETWORKS]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {error}") from error
+# Where every gunicorn worker and the uvicorn process write their metrics, one directory shared
+# by all (prometheus-client's multiprocess mode reads the same variable); empty it before the
+# servers start. Unset: each process reports only its own (fine for `make run`).
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", "")
+# An audit record still `pending` this long lost its outcome (its process died, or the database
+# refused the settling write): it is settled from Twilio's current state (dashboard/settle.py),
+# by a runner every AUDIT_SETTLE_EVERY_SECONDS in each server process, one at a time (0: off;
+# `manage.py settle_pending_audit` does one pass). Longer than any live action can take.
+AUDIT_SETTLE_AFTER_SECONDS = float(env("AUDIT_SETTLE_AFTER_SECONDS", "120"))
+AUDIT_SETTLE_EVERY_SECONDS = float(env("AUDIT_SETTLE_EVERY_SECONDS", "30"))
+if AUDIT_SETTLE_AFTER_SECONDS <= TWILIO_TOTAL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "AUDIT_SETTLE_AFTER_SECONDS must be longer than TWILIO_TOTAL_TIMEOUT (an action still waiting "
+        "for Twilio is not settled from outside)."
+    )

@@ -3,11 +3,13 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("conference_admin.access.urls")),
     path("", include("conference_admin.live.urls")),
     path("", include("conference_admin.audit.urls")),
     path("", include("conference_admin.supervision.urls")),
     path("", include("conference_admin.history.urls")),
     path("", include("conference_admin.push.urls")),
+    path("", include("conference_admin.ops.urls")),
     path("", include("conference_admin.dashboard.urls")),
 ]
 

@@ -89,7 +89,10 @@
 
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = event.detail.elt;
-    if (elt && elt.id === "roster-poller") event.detail.parameters.version = elt.getAttribute("data-version");
+    if (elt && elt.id === "roster-poller") {
+      event.detail.parameters.version = elt.getAttribute("data-version");
+      event.detail.parameters.rights = elt.getAttribute("data-rights");  // other rights now: the page reloads
+    }
   });
 
   document.addEventListener("htmx:afterRequest", function (event) {

@@ -52,6 +52,10 @@
       show("ended", "");
       htmx.trigger(document.body, "conference-ended");  // one last poll answers 286: polling stops too
     });
+    source.addEventListener("reload", function () {  // other rights now: the page shows only what they allow
+      stop();
+      window.location.reload();
+    });
     source.addEventListener("closed", function () {  // signed out, or no longer allowed to view
       stop();
       show("closed", "not live (signed out)");

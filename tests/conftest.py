@@ -9,6 +9,10 @@ import pytest
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses
 # that unless told it is fine (it is: the tests are synchronous).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The periodic settling of pending audit records (conference_admin/ops/settling.py) stays off in
+# the servers tests start (they inherit this) and in this process (`settle_runner_off`);
+# tests/ops/test_settle_after_kill.py turns it on for its server.
+os.environ.setdefault("AUDIT_SETTLE_EVERY_SECONDS", "0")
 
 TEST_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 TEST_AUTH_TOKEN = secrets.token_hex(16)
@@ -20,6 +24,33 @@ def collected_static(django_db_blocker):
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def settle_runner_off():
+    """Settings are read before this file, so the variable above does not reach this process:
+    no runner thread here, settling records of other tests (tests/ops/test_settle.py calls it)."""
+    from django.conf import settings
+
+    settings.AUDIT_SETTLE_EVERY_SECONDS = 0
+
+
+# The audit table's TRUNCATE trigger (audit migration 0005), by name, for the tests that need it.
+AUDIT_NO_TRUNCATE = "audit_auditrecord_no_truncate"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as migrated, except that on PostgreSQL the audit table's TRUNCATE
+    trigger is disabled: the test runner empties every table with TRUNCATE after each
+    transactional test. tests/audit/test_append_only.py enables it where it is tested."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"ALTER TABLE audit_auditrecord DISABLE TRIGGER {AUDIT_NO_TRUNCATE}")
+    yield
 
 
 @pytest.fixture(autouse=True)
@@ -85,3 +116,44 @@ def twilio_client(simulator_server):
     )
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def ldap_directory():
+    """A private slapd with the test directory (tests/directory.py), stopped at the end of the run."""
+    from .directory import LdapDirectory, skip_unless_installed
+
+    skip_unless_installed(ldap=True)
+    directory = LdapDirectory.start()
+    try:
+        yield directory
+    finally:
+        directory.stop()
+
+
+@pytest.fixture
+def ldap(ldap_directory):
+    """The session's directory for one test; put back as it was afterwards (a test moves and locks people)."""
+    yield ldap_directory
+    ldap_directory.restore()
+
+
+@pytest.fixture(scope="session")
+def openid_provider():
+    """The test OpenID provider (tests/idp, node) with the dashboard's client registered for the
+    Django test client's callback URL; stopped at the end of the run."""
+    from .directory import OpenIdProvider, skip_unless_installed
+
+    skip_unless_installed(oidc=True)
+    provider = OpenIdProvider.start(redirect_uris=["http://testserver/oidc/callback/"])
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture
+def oidc(openid_provider):
+    """The session's provider for one test; its users put back as they were afterwards."""
+    yield openid_provider
+    openid_provider.reset_users()

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
+from .directory import LOCAL, LOCAL_SIGN_IN_OFF, authenticated, refuse
+
 GENERATION_KEY = "auth:generation"
 
 
@@ -51,6 +53,15 @@ def forget_everyone() -> None:
 class CachedModelBackend(ModelBackend):
     """The user row, and its permission set with the generation it was computed under: a warm
     request reads both and the current generation in ONE round trip."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        """A local (password) sign-in; with LOCAL_SIGN_IN_USERS set, only for those accounts."""
+        allowed = settings.LOCAL_SIGN_IN_USERS
+        if allowed is not None and username is not None and username not in allowed:
+            if not settings.LDAP_ENABLED:  # else the name may be a directory account's: LDAP answers
+                refuse(request, source=LOCAL, reason=LOCAL_SIGN_IN_OFF)
+            return None
+        return authenticated(super().authenticate(request, username=username, password=password, **kwargs))
 
     def get_user(self, user_id):
         keys = user_key(user_id), permissions_key(user_id)

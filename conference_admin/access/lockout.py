@@ -82,6 +82,14 @@ class LoginThrottleHandler(AxesDatabaseHandler):
     (username, address) and the per-address count is added here, from the same stored attempts.
     """
 
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        """A refused OpenID Connect sign-in (its credentials carry no username: the password was
+        typed at the provider, which throttles it) is no guess at a password here: not counted,
+        so people refused for having no mapped group never lock out their office's address."""
+        if "username" not in credentials:
+            return None
+        return super().user_login_failed(sender, credentials, request, **kwargs)
+
     def get_failures(self, request, credentials=None) -> int:
         attempts = AccessAttempt.objects.filter(ip_address=request.axes_ip_address)
         if settings.AXES_COOLOFF_TIME is not None:

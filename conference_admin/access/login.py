@@ -26,6 +26,9 @@ from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from .directory import REFUSED_REASON
+from .directory_oidc import REFUSED_KEY
+
 SESSION_PARAM = "session"
 SESSION_ENDED = "ended"
 SESSION_ENDED_NOTE = "Your session ended: sign in again to carry on where you were."
@@ -64,10 +67,16 @@ class LoginRequired(LoginRequiredMiddleware):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login view; says why when the visitor's session has just ended."""
+    """Django's login view; offers the company's sign-in first when there is one; says why when
+    the visitor's session has just ended or a directory sign-in was refused."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.request.GET.get(SESSION_PARAM) == SESSION_ENDED and not self.request.user.is_authenticated:
             context["session_note"] = SESSION_ENDED_NOTE
+        # A refusal: from this request (a password sign-in) or from the provider's callback.
+        context["refused"] = getattr(self.request, REFUSED_REASON, None) or self.request.session.pop(REFUSED_KEY, None)
+        context["oidc_enabled"] = settings.OIDC_ENABLED
+        context["oidc_provider_name"] = settings.OIDC_PROVIDER_NAME
+        context["local_sign_in_for_everyone"] = settings.LOCAL_SIGN_IN_USERS is None
         return context

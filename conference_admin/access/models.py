@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -15,4 +16,27 @@ class Moderation(models.Model):
             ("bulk_actions", "Act on many participants at once"),
             ("pause_recordings", "Pause and resume recordings"),
             ("control_recordings", "Start and stop recordings"),
+            ("move_participants", "Move a participant to another conference and bring them back"),
         ]
+
+
+class DirectoryAccount(models.Model):
+    """A user whose account, groups and role come from the company directory (OIDC or LDAP).
+
+    `subject` is what the directory calls the account for good: the OIDC `sub` claim, or the LDAP
+    username. A user without one is a local account (the demo's, a break-glass Admin's)."""
+
+    class Source(models.TextChoices):
+        OIDC = "oidc", "OpenID Connect"
+        LDAP = "ldap", "LDAP"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory_account")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "subject"], name="directory_account_unique_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.subject}"

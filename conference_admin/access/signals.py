@@ -1,12 +1,15 @@
-"""Receivers: the role groups after every migrate, and auth cache invalidation."""
+"""Receivers: the role groups after every migrate, auth cache invalidation, and sign-ins told
+to other apps (`events`)."""
 
 from __future__ import annotations
 
 from django.apps import apps as django_apps
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import get_user_model, user_logged_in, user_login_failed
 from django.contrib.auth.models import Group, Permission
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from . import directory, events
 from .backends import forget_everyone, forget_user
 from .roles import ensure_roles
 
@@ -42,8 +45,32 @@ def _definitions_changed(sender, **kwargs) -> None:
         forget_everyone()
 
 
+def _signed_in(sender, request, user, **kwargs) -> None:
+    source = directory.source_of_backend(getattr(user, "backend", "") or "")
+    if request is not None and source != directory.LOCAL:
+        directory.mark_session(request, source)
+    if getattr(user, directory.AUTHENTICATED, False):  # not a force_login
+        events.signed_in.send(sender=_signed_in, user=user, source=source)
+
+
+def _sign_in_failed(sender, credentials, request=None, **kwargs) -> None:
+    """Every failed `authenticate()`: a wrong password, a backend's refusal with its reason, or an
+    OpenID Connect callback whose answer was not accepted (its credentials carry no username)."""
+    oidc = "username" not in credentials
+    reason = getattr(request, directory.REFUSED_REASON, None) or (
+        directory.OIDC_NOT_ACCEPTED if oidc else directory.WRONG_CREDENTIALS
+    )
+    source = getattr(request, directory.REFUSED_SOURCE, None) or (
+        directory.OIDC if oidc else directory.LDAP if settings.LDAP_ENABLED else directory.LOCAL
+    )
+    username = str(credentials.get("username") or getattr(request, "sign_in_refused_username", "") or "")
+    events.sign_in_refused.send(sender=_sign_in_failed, username=username, source=source, reason=reason)
+
+
 def connect() -> None:
     user_model = get_user_model()
+    user_logged_in.connect(_signed_in, dispatch_uid="access-signed-in")
+    user_login_failed.connect(_sign_in_failed, dispatch_uid="access-sign-in-failed")
     post_save.connect(_user_changed, sender=user_model, dispatch_uid="access-user-saved")
     post_delete.connect(_user_changed, sender=user_model, dispatch_uid="access-user-deleted")
     m2m_changed.connect(_user_memberships_changed, sender=user_model.groups.through, dispatch_uid="access-user-groups")

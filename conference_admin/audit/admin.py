@@ -17,7 +17,8 @@ class AuditRecordAdmin(admin.ModelAdmin):
         "error_code",
     )
     list_filter = ("outcome", "action")
-    search_fields = ("actor_username", "conference_sid", "participant_sid", "participant_label")
+    # A request id from a log line or a response's X-Request-ID finds the record it made.
+    search_fields = ("actor_username", "conference_sid", "participant_sid", "participant_label", "request_id")
 
     def has_add_permission(self, request):
         return False

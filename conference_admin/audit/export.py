@@ -19,6 +19,7 @@ COLUMNS = [
     "error_message",
     "twilio_request_id",
     "resolves_id",
+    "request_id",
 ]
 
 

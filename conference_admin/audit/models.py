@@ -58,6 +58,10 @@ class AuditRecord(models.Model):
     error_code = models.IntegerField(null=True, blank=True)
     error_message = models.TextField(blank=True)
     twilio_request_id = models.CharField(max_length=64, blank=True)
+    # The dashboard request that made the attempt (its X-Request-ID, conference_admin/request_id.py):
+    # the same id is on that request's log lines and its Twilio log line. Null: made outside a
+    # request (a command), or written before the field existed.
+    request_id = models.CharField(max_length=64, null=True, blank=True)
     # Set on a record that settles an earlier `unknown` attempt (which itself stays as written).
     resolves = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="resolutions")
 

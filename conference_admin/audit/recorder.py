@@ -24,9 +24,11 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 
+from conference_admin import request_id as request_ids
 from conference_admin.twilio import TwilioApiError, TwilioError
 
-from .models import AuditRecord
+from .models import AppendOnlyError, AuditRecord
+from .signals import attempt_settled
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +114,7 @@ def _pending(
         participant_sid=participant_sid,
         participant_label=participant_label,
         outcome=AuditRecord.Outcome.PENDING,
+        request_id=request_ids.current(),
     )
 
 
@@ -144,11 +147,16 @@ def audit_begin_many(attempts: list[dict[str, Any]]) -> list[AuditRecord]:
 
 
 def _settle(record: AuditRecord, **fields: Any) -> None:
+    attempt_settled.send(AuditRecord, action=record.action, outcome=fields["outcome"])
     try:
         with _contained():
             AuditRecord.objects.settle(record, **fields)
     except DatabaseError as error:
         log.error("audit record %s stays pending (%s %s): %s", record.pk, record.action, fields.get("outcome"), error)
+    except AppendOnlyError:
+        # Settled from Twilio's state meanwhile (dashboard/settle.py): this attempt outlived
+        # AUDIT_SETTLE_AFTER_SECONDS. The trail keeps that settling; the answer is not lost.
+        log.warning("audit record %s was settled meanwhile; this attempt ended %s", record.pk, fields.get("outcome"))
 
 
 @contextmanager
@@ -227,6 +235,7 @@ def audit_resolution(
                 error_message=message,
                 twilio_request_id=request_id,
                 resolves=record,
+                request_id=request_ids.current(),
             )
     except DatabaseError as error:
         log.error("resolution of audit record %s not written: %s", record.pk, error)

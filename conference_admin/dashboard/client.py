@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from conference_admin.twilio import TwilioClient, TwilioError
+from conference_admin.twilio import Exchange, Observer, TwilioClient, TwilioError
 
 _SETTING_NAMES = (
     "TWILIO_API_BASE_URL",
@@ -34,6 +34,22 @@ _cached: tuple[tuple, TwilioClient] | None = None
 # Constructor arguments that settings cannot express (a clock, a sleep function, a retry
 # policy), set by tests and the soak run through `override_client()`, never by the app.
 _overrides: dict[str, Any] = {}
+
+
+# Who hears of every Twilio call the dashboard makes (the ops app's metrics and request log,
+# registered in its AppConfig.ready).
+_observers: list[Observer] = []
+
+
+def observe_twilio(observer: Observer) -> None:
+    """Tell `observer` of every call the dashboard's client makes, once it ends."""
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def _tell_observers(exchange: Exchange) -> None:
+    for observer in list(_observers):
+        observer(exchange)
 
 
 @contextmanager
@@ -85,5 +101,5 @@ def _build() -> TwilioClient:
         read_timeout=float(settings.TWILIO_READ_TIMEOUT),
         total_timeout=float(settings.TWILIO_TOTAL_TIMEOUT),
         max_pages=int(settings.TWILIO_MAX_PAGES),
-        **_overrides,
+        **{"observe": _tell_observers, **_overrides},
     )

@@ -14,6 +14,7 @@ from django import forms
 from django.core.validators import RegexValidator, URLValidator
 
 from conference_admin.requestvalues import WholeNumberField
+from conference_admin.twilio.twiml import TwimlRefused, conference_twiml
 
 from .models import pick_lists
 
@@ -205,6 +206,79 @@ class BeepOnExitForm(ActionForm):
 # --- conference ---------------------------------------------------------------------------
 
 
+ARRIVALS = [("open", "Open (can talk)"), ("muted", "Muted"), ("coach", "As a coach of someone there")]
+
+
+class MoveForm(ActionForm):
+    """Move to…: a live conference (by name) or a new side room, and how the person arrives there."""
+
+    move_room = forms.CharField(label="Move to", required=False, max_length=128)
+    move_new_room = forms.CharField(label="or a new room named", required=False, max_length=128)
+    move_arrive = forms.ChoiceField(label="Arrives", choices=ARRIVALS, required=False)
+    move_coach = forms.CharField(
+        label="Coaching",
+        required=False,
+        validators=[RegexValidator(CALL_SID_RE, "Pick someone in that room to coach.")],
+    )
+    move_ends_room = forms.BooleanField(label="Ends that room when they leave", required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new_room = (data.get("move_new_room") or "").strip()
+        room = new_room or (data.get("move_room") or "").strip()
+        if not room:
+            raise forms.ValidationError("Pick a conference or name a new room.")
+        arrive = data.get("move_arrive") or "open"
+        coach = data.get("move_coach") or None
+        if arrive == "coach":
+            if new_room or not coach:
+                raise forms.ValidationError("A coach needs someone to coach: pick a live conference and whom.")
+            if coach == self.call_sid:
+                raise forms.ValidationError("A participant cannot coach themselves.")
+        try:  # what Twilio would refuse, in the builder's words, before anything is sent
+            conference_twiml(room, coach=coach if arrive == "coach" else None)
+        except TwimlRefused as refused:
+            raise forms.ValidationError(str(refused)) from None
+        data["room"], data["arrive"], data["coach"] = room, arrive, coach if arrive == "coach" else None
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "room": data["room"],
+            "muted": data["arrive"] == "muted",
+            "coach": data["coach"],
+            "end_conference_on_exit": bool(data.get("move_ends_room")),
+        }
+
+
+class WarmTransferForm(forms.Form):
+    """With the dial-out: dial into a new side room instead, then move the chosen participants there."""
+
+    transfer_room = forms.CharField(label="Into a new side room named", required=False, max_length=128)
+    transfer_move = forms.MultipleChoiceField(label="then move there", required=False, choices=())
+
+    def __init__(self, *args, move_choices: Sequence[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["transfer_move"]).choices = list(move_choices)
+
+    @property
+    def requested(self) -> bool:
+        return bool((self.data.get("transfer_room") or "").strip())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        room = (data.get("transfer_room") or "").strip()
+        if room and not data.get("transfer_move"):
+            self.add_error("transfer_move", "Choose whom to move into the side room (the customer, the agent too).")
+        try:
+            conference_twiml(room or "-")
+        except TwimlRefused as refused:
+            self.add_error("transfer_room", str(refused))
+        data["transfer_room"] = room
+        return data
+
+
 class ConferenceFilterForm(forms.Form):
     q = forms.CharField(label="Filter by name", required=False, max_length=128)
 
@@ -394,6 +468,7 @@ class AddParticipantForm(forms.Form):
         if self.caller_ids:
             self.fields["from_"].initial = self.caller_ids[0]
         self.fields["call_sid_to_coach"].widget = forms.Select(choices=[("", "—"), *coach_choices])
+        self.participant_choices = list(coach_choices)  # whom a warm transfer may move (WarmTransferForm)
 
     def common_inputs(self):
         return [self[name] for name in self.common_fields if not isinstance(self.fields[name], forms.BooleanField)]

@@ -56,6 +56,8 @@ def participant(request: HtmxHttpRequest, conference_sid: str, call_sid: str) ->
         "hold_music": lists["hold_music"],
         "wait_music": lists["wait_music"],
     }
+    if picker in ("more", "") and context["can_move"]:
+        context["destinations"] = services.move_destinations(conference_sid=conference_sid)
     template = f"{PAGE}#picker-{picker}" if request.htmx else PAGE
     return render(request, template, context)
 

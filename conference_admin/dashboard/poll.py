@@ -17,7 +17,9 @@ session's user and session hash, and it holds only while
   (the same signals the cached auth backend listens to) starts a new epoch, so every grant is
   re-earned on the normal stack at once; and
 - it is younger than AUTH_CACHE_SECONDS (the bound the auth cache has for bulk updates that
-  bypass signals).
+  bypass signals); and
+- a directory user's session is not due for its re-check (DIRECTORY_RECHECK_SECONDS), which
+  `access.directory.DirectoryRecheck` makes on the normal stack.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
+from conference_admin.access.directory import recheck_due
 from conference_admin.live import roster as rosters
 from conference_admin.requestvalues import Refused, whole_number
 
@@ -121,6 +124,8 @@ class UnchangedPollMiddleware:
             and isinstance(session, dict)
             and str(session.get(SESSION_KEY)) == held.user_id
             and session.get(HASH_SESSION_KEY, "") == held.session_hash
+            # A directory user due for a re-check takes the normal stack (access/directory.py).
+            and not recheck_due(session)
         )
         request.poll_granted = valid  # type: ignore[attr-defined]  # read by the view (no second grant)
         if not valid or meta is None or meta.ended or meta.version != known or lease not in found:

@@ -16,6 +16,8 @@ from conference_admin.live.alerts import PENDING_STATUSES, Alert, by_row, confer
 from conference_admin.live.roster import CallIdentity, InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
 
+from .moves import Arrival, arrivals
+
 STATUS_TEXT = {
     "queued": "Queued",
     "connecting": "Connecting",
@@ -95,6 +97,9 @@ class ParticipantRow:
     recording: str = ""
     # Who is on the call ("+14155550101 · inbound · WHITFIELD DANA"), once known; "" until then.
     identity: str = ""
+    # Moved into this conference from another one (moves.Arrival): where from and by whom.
+    moved_from: str = ""
+    moved_by: str = ""
 
     @property
     def dom_id(self) -> str:
@@ -145,6 +150,7 @@ def build_row(
     warnings: tuple[str, ...] = (),
     in_flight: tuple[InFlight, ...] = (),
     touched: int = 0,
+    arrival: Arrival | None = None,
 ) -> ParticipantRow:
     now = now or timezone.now()
     participant: Participant = entry.participant
@@ -181,6 +187,8 @@ def build_row(
         note=note,
         recording=entry.recording.kind if entry.recording is not None else "",
         identity=identity_text(entry.identity, name),
+        moved_from=arrival.from_room if arrival else "",
+        moved_by=arrival.by if arrival else "",
     )
 
 
@@ -205,7 +213,14 @@ def build_rows(
     warnings = by_row(conference_alerts(roster=roster, now=now) if alerts is None else alerts)
     live = marks.live(now.timestamp()) if marks is not None else {}
     touched = marks.touched if marks is not None else {}
-    chosen = roster.entries.values() if entries is None else entries
+    chosen = list(roster.entries.values() if entries is None else entries)
+    # Who was moved here from another room (one cache round trip for all the rows).
+    here = roster.conference.friendly_name if roster.conference is not None else None
+    arrived = {
+        sid: arrival
+        for sid, arrival in arrivals(e.participant.call_sid for e in chosen).items()
+        if arrival.from_sid != conference_sid and (here is None or arrival.to_room == here)
+    }
     rows = []
     for entry in chosen:
         call_sid = entry.participant.call_sid
@@ -220,6 +235,7 @@ def build_rows(
                 warnings=warnings.get(call_sid, ()),
                 in_flight=others,
                 touched=touched.get(call_sid, 0),
+                arrival=arrived.get(call_sid),
             )
         )
     return rows

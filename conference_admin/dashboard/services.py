@@ -27,9 +27,11 @@ from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_al
 from conference_admin.live.roster import CallIdentity, Roster, RosterMeta, Snapshot
 from conference_admin.twilio import Call, Conference, Participant, TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateParticipantParams, UpdateConferenceParams
+from conference_admin.twilio.twiml import conference_twiml
 
 from .client import get_twilio_client
 from .errors import describe_read_error
+from .moves import Arrival, arrival_of, forget_arrival, remember_arrival
 from .recordings import conference_recording_refresh, with_recording_callbacks
 
 LIVE_CONFERENCE_STATUSES = ("in-progress", "init")
@@ -216,6 +218,170 @@ def participant_kick(*, actor, conference_sid: str, call_sid: str, label: str | 
     return Removed(already=already, roster=rosters.record_removed(conference_sid, call_sid))
 
 
+MOVE = "move"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A move Twilio accepted: the call as Twilio returned it, and the room it left as the
+    removal's roster write left it (the room it joined learns of it from Twilio's events)."""
+
+    call: Call
+    room: str
+    roster: Roster
+
+
+def participant_move(
+    *,
+    actor,
+    conference_sid: str,
+    call_sid: str,
+    room: str,
+    muted: bool = False,
+    coach: str | None = None,
+    end_conference_on_exit: bool = False,
+    label: str | None = None,
+    returning: bool = False,
+) -> Moved:
+    """Move the participant's call into the conference named `room` (opened by that name if no
+    live one has it): ONE audited UpdateCall with `<Dial><Conference>` TwiML (CONTRACT.md section 14).
+
+    The call keeps its label there; muted, hold and coaching do not follow it (Twilio resets
+    them), so how it arrives is what `muted`, `coach` (a call SID in that room) and
+    `end_conference_on_exit` say. Raises `TwimlRefused` before anything is written or sent when
+    Twilio would refuse the instructions. `returning`: bringing them back where they came from (the
+    room they are in forgets them as an arrival, and the room they return to does not learn one)."""
+    if label is None:
+        label = participant_name(conference_sid=conference_sid, call_sid=call_sid, default="")
+    known = rosters.load(conference_sid)
+    from_room = known.conference.friendly_name if known and known.conference else ""
+    public = settings.PUBLIC_BASE_URL.rstrip("/")
+    twiml = conference_twiml(
+        room,
+        participant_label=label if label and label != call_sid else None,
+        muted=muted,
+        coach=coach,
+        end_conference_on_exit=end_conference_on_exit,
+        # A room this move opens reports to the dashboard as a dial-out's room does.
+        status_callback=f"{public}{reverse('webhook-conference-status')}" if public else None,
+        status_callback_event=CONFERENCE_EVENT_GROUPS if public else (),
+    )
+    parameters = {
+        "to_room": room.strip(),
+        "from_room": from_room or "",
+        "muted": muted,
+        "coach": coach,
+        "end_conference_on_exit": end_conference_on_exit,
+        "twiml": twiml,
+        "returning": returning,
+    }
+    with audit_attempt(
+        actor=actor,
+        action=MOVE,
+        conference_sid=conference_sid,
+        participant_sid=call_sid,
+        participant_label=label,
+        parameters=parameters,
+    ) as attempt:
+        call = get_twilio_client().update_call(call_sid, twiml=twiml)
+        attempt.succeeded(request_id=call.request_id)
+    if returning:
+        forget_arrival(call_sid)
+    else:
+        by = getattr(actor, "get_username", lambda: "")() or "system"
+        remember_arrival(call_sid, Arrival(conference_sid, from_room or conference_sid, room.strip(), by))
+    return Moved(call=call, room=room.strip(), roster=rosters.record_removed(conference_sid, call_sid))
+
+
+def participant_bring_back(*, actor, conference_sid: str, call_sid: str, label: str | None = None) -> Moved:
+    """Move a participant who was moved here back to the room they came from (by its name: if it
+    ended meanwhile, Twilio opens a new room of that name). Raises `NothingToBringBack` when
+    where they came from is not known."""
+    arrival = arrival_of(call_sid)
+    return participant_move(
+        actor=actor,
+        conference_sid=conference_sid,
+        call_sid=call_sid,
+        room=arrival.from_room,
+        label=label,
+        returning=True,
+    )
+
+
+@dataclass(frozen=True)
+class WarmTransfer:
+    """The specialist dialled into the side room, who was moved there, and any move Twilio refused."""
+
+    room: str
+    dialled: Participant
+    moved: list[Moved]
+    failed: list[tuple[str, TwilioError]]
+
+
+def conference_warm_transfer(
+    *,
+    actor,
+    conference_sid: str,
+    room: str,
+    move_call_sids: list[str],
+    from_: str,
+    to: str,
+    **params: Unpack[CreateParticipantParams],
+) -> WarmTransfer:
+    """Dial `to` into the side room `room` (opened by that name; every create parameter), then move
+    each of `move_call_sids` there: one audited CreateParticipant, then one audited UpdateCall per
+    person. A refused dial raises (nobody is moved); a refused move is reported, the others go on."""
+    sent: dict[str, Any] = dict(params)
+    if not sent.get("label"):
+        sent["label"] = f"{DIAL_LABEL_PREFIX}{secrets.token_hex(4)}"
+    public = settings.PUBLIC_BASE_URL.rstrip("/")
+    if public and not sent.get("conference_status_callback"):
+        # The side room's own events; a call-progress callback would need its SID, unknown until Twilio opens it.
+        sent["conference_status_callback"] = f"{public}{reverse('webhook-conference-status')}"
+        sent["conference_status_callback_event"] = CONFERENCE_EVENT_GROUPS
+    label = str(sent["label"])
+    with audit_attempt(
+        actor=actor,
+        action="warm-transfer",
+        conference_sid=conference_sid,
+        participant_label=label,
+        parameters={"to_room": room, "from": from_, "to": to, **sent},
+    ) as attempt:
+        dialled = get_twilio_client().create_participant(room, from_=from_, to=to, **sent)
+        attempt.succeeded(
+            request_id=dialled.request_id, participant_sid=dialled.call_sid, participant_label=dialled.label
+        )
+    if dialled.conference_sid:
+        identity = CallIdentity(from_=from_, to=to, direction="outbound-api")
+        rosters.record_participant(dialled.conference_sid, dialled, identity=identity)
+    moved, failed = [], []
+    for call_sid in move_call_sids:
+        try:
+            moved.append(participant_move(actor=actor, conference_sid=conference_sid, call_sid=call_sid, room=room))
+        except TwilioError as error:
+            failed.append((participant_name(conference_sid=conference_sid, call_sid=call_sid), error))
+    return WarmTransfer(room=room, dialled=dialled, moved=moved, failed=failed)
+
+
+def move_destinations(*, conference_sid: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The live conferences a participant can be moved to (not `conference_sid`), by name, each with
+    its connected participants (call SID, name) to coach there: the conferences list as last listed
+    and the rosters the dashboard holds, from the cache only (opening a row's menu asks Twilio nothing)."""
+    listing = cache.get(LIVE_LIST_KEY)
+    destinations = []
+    for conference in listing.conferences if isinstance(listing, LiveListing) else ():
+        if conference.sid == conference_sid or not conference.friendly_name:
+            continue
+        roster = rosters.load(conference.sid)
+        present = [
+            (sid, entry.participant.identifier)
+            for sid, entry in (roster.entries.items() if roster else ())
+            if entry.participant.status == "connected"
+        ]
+        destinations.append((conference.friendly_name, present))
+    return sorted(destinations)
+
+
 def with_status_callbacks(conference_sid: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Ask Twilio to tell us about this call and conference, when it can reach us."""
     public = settings.PUBLIC_BASE_URL.rstrip("/")
@@ -306,45 +472,57 @@ def participant_add_check(*, conference_sid: str, label: str, error: TwilioError
     return Recorded(participant, roster)
 
 
+@dataclass(frozen=True)
+class Reread:
+    """What the re-read after a timeout found: the participant as Twilio has it now (None:
+    gone), and whether the action was applied (None: the re-read cannot tell)."""
+
+    recorded: Recorded | None
+    applied: bool | None
+
+
 def participant_reread_after_unknown(
     *, conference_sid: str, call_sid: str, error: TwilioError, expected: dict[str, Any]
-) -> Recorded | None:
+) -> Reread:
     """After a timeout, read the truth once; settle the audit record when the truth tells.
 
-    Returns the participant as Twilio has it now, or None when they are gone. Raises the
-    re-read's own TwilioError when even that fails.
+    Raises the re-read's own TwilioError when even that fails.
     """
     record = getattr(error, "audit_record", None)
     # What the service sent (e.g. muted=True) is in the audit record; the form's kwargs may not say.
     expected = {**(record.parameters if record is not None else {}), **expected}
+    # A kick or a move: the participant leaving this room is what was asked for.
+    kick = record is not None and record.action in ("kick", MOVE)
     try:
         participant = get_twilio_client().fetch_participant(conference_sid, call_sid)
     except TwilioApiError as reread_error:
         if not reread_error.is_not_found:
             raise
         rosters.record_removed(conference_sid, call_sid)
-        if record is not None and record.action == "kick":
+        if kick and record is not None:
             audit_resolution(record, outcome="ok", message="Re-read: the participant is gone.")
-        return None
+        return Reread(None, True if kick else None)
     recorded = Recorded(participant, rosters.record_participant(conference_sid, participant))
-    if record is not None and record.action == "kick":
+    if kick and record is not None:
         audit_resolution(
             record,
             outcome="failed",
             message="Re-read: still in the conference.",
             request_id=participant.request_id or "",
         )
-        return recorded
+        return Reread(recorded, False)
     checkable = {key: value for key, value in expected.items() if hasattr(participant, key) and isinstance(value, bool)}
-    if record is not None and checkable:
-        applied = all(getattr(participant, key) == value for key, value in checkable.items())
+    if not checkable:
+        return Reread(recorded, None)
+    applied = all(getattr(participant, key) == value for key, value in checkable.items())
+    if record is not None:
         audit_resolution(
             record,
             outcome="ok" if applied else "failed",
             message=f"Re-read: {'applied' if applied else 'not applied'}.",
             request_id=participant.request_id or "",
         )
-    return recorded
+    return Reread(recorded, applied)
 
 
 # --- conference writes --------------------------------------------------------------------

@@ -17,21 +17,23 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import HttpResponseClientRefresh, reswap, retarget, trigger_client_event
 
-from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, PAUSE_RECORDINGS, VIEW
+from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, MOVE, PAUSE_RECORDINGS, VIEW, rights
 from conference_admin.http import HtmxHttpRequest
-from conference_admin.live.roster import Marks, Roster, Snapshot
+from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
 from conference_admin.requestvalues import Refused, whole_number
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
+from conference_admin.twilio.twiml import TwimlRefused
 
-from . import forms, poll, recordings, services
+from . import forms, moves, poll, recordings, services
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
 from .rows import Note, build_rows, gone_row, row_after_write
@@ -59,6 +61,7 @@ def _abilities(request: HtmxHttpRequest) -> dict[str, bool]:
         "can_end": user.has_perm(END),
         "can_pause_recordings": user.has_perm(PAUSE_RECORDINGS),
         "can_control_recordings": user.has_perm(CONTROL_RECORDINGS),
+        "can_move": user.has_perm(MOVE),
     }
 
 
@@ -199,6 +202,7 @@ def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
         "ended": not live,
         **_roster_context(request, view, conference_sid),
         "add_form": forms.AddParticipantForm(coach_choices=list(roster.names().items())),
+        "rights": rights(request.user),
         **page_options(request),
     }
     return render(request, "conferences/detail.html", context)
@@ -262,6 +266,11 @@ def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
     except Refused:
         known = None  # unreadable: the whole table
     behind = frozenset(sid for sid in request.GET.get("behind", "").split(",")[:MAX_BEHIND] if CALL_SID.match(sid))
+    now = rights(request.user)
+    if request.GET.get("rights", now) != now:
+        # The page was rendered under other rights (a role change): it reloads, and shows only
+        # what the user may do now.
+        return HttpResponseClientRefresh()
     if not getattr(request, "poll_granted", False):
         poll.grant(request, getattr(request, "poll_found", None))  # later unchanged polls: poll.py
     try:
@@ -334,6 +343,7 @@ class Action:
     # Whether re-reading the participant can tell if an unknown outcome happened: an
     # announcement or wait music leaves no trace on the participant, so it is not re-read.
     rereads: bool = True
+    permission: str = MODERATE  # beyond MODERATE, which every row action needs
 
 
 ACTIONS: dict[str, Action] = {
@@ -366,7 +376,20 @@ ACTIONS: dict[str, Action] = {
         rereads=False,
     ),
     "kick": Action(forms.NoInputForm, services.participant_kick, "Removed {name} from the conference."),
+    "move": Action(
+        forms.MoveForm, services.participant_move, "Moved {name} to {room}.", field_errors=True, permission=MOVE
+    ),
+    "bring-back": Action(
+        forms.NoInputForm, services.participant_bring_back, "Brought {name} back to {room}.", permission=MOVE
+    ),
 }
+
+
+ROSTER_BUSY_BEFORE = "This conference's live state is busy: nothing was sent to Twilio. Try again in a moment."
+ROSTER_BUSY_AFTER = (
+    "Sent to Twilio (see the audit trail), but this conference's live state is busy: "
+    "the row shows the result at the next refresh."
+)
 
 
 @require_POST
@@ -378,9 +401,13 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("No such action")
-    entry = services.roster_snapshot(conference_sid=conference_sid).entries.get(call_sid)
+    if not request.user.has_perm(spec.permission):
+        raise PermissionDenied
+    snapshot = services.roster_snapshot(conference_sid=conference_sid)
+    entry = snapshot.entries.get(call_sid)
     name = entry.participant.identifier if entry else call_sid
-    if supervision.hold_needs_confirmation(entry, action=action, confirmed=bool(request.POST.get("confirm"))):
+    confirmed = bool(request.POST.get("confirm"))
+    if supervision.hold_needs_confirmation(entry, action=action, confirmed=confirmed):
         return supervision.confirm_hold(request, conference_sid=conference_sid, call_sid=call_sid, name=name)
 
     form = spec.form(request.POST, call_sid=call_sid)
@@ -388,19 +415,45 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
         return _invalid_action(
             request, form, conference_sid=conference_sid, call_sid=call_sid, action=action, spec=spec
         )
+    if action in ("move", "bring-back") and not confirmed:
+        warning = moves.move_warning(snapshot, call_sid)
+        if warning:
+            return _confirm_move(request, conference_sid=conference_sid, call_sid=call_sid, action=action, text=warning)
 
     kwargs = form.service_kwargs()
     label = entry.participant.identifier if entry else ""
-    with supervision.in_flight(request, conference_sid=conference_sid, call_sid=call_sid, action=action) as flight:
-        try:
-            result = spec.service(
-                actor=request.user, conference_sid=conference_sid, call_sid=call_sid, label=label, **kwargs
-            )
-            flight.recorded = True  # its roster write cleared the mark
-        except TwilioError as error:
-            return _action_failed(
-                request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec
-            )
+    sent = False
+    try:
+        with supervision.in_flight(request, conference_sid=conference_sid, call_sid=call_sid, action=action) as flight:
+            sent = True
+            try:
+                result = spec.service(
+                    actor=request.user, conference_sid=conference_sid, call_sid=call_sid, label=label, **kwargs
+                )
+                flight.recorded = True  # its roster write cleared the mark
+            except TwilioError as error:
+                return _action_failed(
+                    request,
+                    error,
+                    conference_sid=conference_sid,
+                    call_sid=call_sid,
+                    name=name,
+                    expected=kwargs,
+                    spec=spec,
+                )
+            except (TwimlRefused, moves.NothingToBringBack) as refused:  # nothing was sent
+                return _row_note_only(request, conference_sid, call_sid, name, str(refused))
+    except RosterBusy:  # the roster's lock was held too long: what happened, said plainly
+        text = ROSTER_BUSY_AFTER if sent else ROSTER_BUSY_BEFORE
+        return _row_note_only(request, conference_sid, call_sid, name, text)
+
+    if isinstance(result, services.Moved):  # the row says where they went until the next refresh drops it
+        message = spec.done.format(name=name, room=result.room)
+        if not request.htmx:
+            messages.success(request, message)
+            return _back(conference_sid)
+        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
+        return _announce(render(request, ROW, {"row": row}), message)
 
     if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
         message = spec.done.format(name=name, target="")
@@ -420,6 +473,25 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
         return _back(conference_sid)
     row = row_after_write(result.roster, call_sid, name=name)
     return _announce(render(request, ROW, {"row": row, **page_options(request)}), message)
+
+
+MOVE_FIELDS = ("move_room", "move_new_room", "move_arrive", "move_coach", "move_ends_room")
+
+
+def _confirm_move(request, *, conference_sid: str, call_sid: str, action: str, text: str) -> HttpResponse:
+    """What the move will do to this room, and a button that moves anyway (as safe hold asks first)."""
+    context = {
+        "conference_sid": conference_sid,
+        "call_sid": call_sid,
+        "action": action,
+        "text": text,
+        "fields": [(key, request.POST[key]) for key in MOVE_FIELDS if request.POST.get(key)],
+    }
+    if not request.htmx:
+        messages.warning(request, text)
+        return render(request, "conferences/move_confirm.html", context)
+    response = render(request, "conferences/move_confirm.html#move-confirm", context)
+    return _announce(reswap(retarget(response, f"#note-{call_sid}"), "innerHTML"), text)
 
 
 def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) -> HttpResponse:
@@ -465,12 +537,19 @@ def _action_failed(
     return _announce(reswap(retarget(response, f"#note-{call_sid}"), "innerHTML"), f"{name}: {text}")
 
 
+# What the re-read after a timeout tells the supervisor, by whether the action was applied.
+REREAD_SAYS = {
+    True: "it was applied.",
+    False: "it was not applied. Nothing was sent again: try again if it is still needed.",
+    None: "check the row before trying again.",
+}
+
+
 def _reread_row(
     request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict
 ) -> HttpResponse:
-    text = f"{describe_error(error)} The row was re-read from Twilio."
     try:
-        recorded = services.participant_reread_after_unknown(
+        reread = services.participant_reread_after_unknown(
             conference_sid=conference_sid, call_sid=call_sid, error=error, expected=expected
         )
     except TwilioError as reread_error:
@@ -481,6 +560,8 @@ def _reread_row(
             name,
             f"{describe_error(error)} Re-reading failed: {describe_error(reread_error)}",
         )
+    recorded = reread.recorded
+    text = f"{describe_error(error)} The row was re-read from Twilio: {REREAD_SAYS[reread.applied]}"
     if recorded is None:
         text = f"{describe_error(error)} {name} is no longer in the conference."
         if not request.htmx:
@@ -517,10 +598,19 @@ def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpRespon
         return render(
             request,
             ADD_FORM,
-            {"add_form": forms.AddParticipantForm(coach_choices=choices), "conference_sid": conference_sid},
+            {
+                "add_form": forms.AddParticipantForm(coach_choices=choices),
+                "conference_sid": conference_sid,
+                **_abilities(request),
+            },
         )
 
     form = forms.AddParticipantForm(request.POST, coach_choices=choices)
+    transfer = forms.WarmTransferForm(request.POST, move_choices=choices)
+    if transfer.requested:
+        if not request.user.has_perm(MOVE):
+            raise PermissionDenied
+        return _warm_transfer(request, form, transfer, conference_sid=conference_sid)
     if form.is_valid():
         kwargs = form.service_kwargs()
         try:
@@ -551,8 +641,61 @@ def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpRespon
             for error_text in map(str, errors):
                 messages.error(request, f"{label}: {error_text}" if label else error_text)
         return _back(conference_sid)
-    response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid})
+    return _add_form_again(request, form, conference_sid=conference_sid)
+
+
+def _add_form_again(request, form, *, conference_sid: str) -> HttpResponse:
+    response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid, **_abilities(request)})
     return reswap(retarget(response, "#add-participant"), "outerHTML")
+
+
+def _warm_transfer(request, form, transfer, *, conference_sid: str) -> HttpResponse:
+    """The dial-out into a new side room, then the chosen people moved there, in one submit."""
+    valid = form.is_valid() & transfer.is_valid()
+    if valid and form.cleaned_data.get("coaching"):
+        form.add_error("coaching", "In a new side room there is nobody yet to coach.")
+        valid = False
+    if not valid:
+        for field, errors in transfer.errors.items():
+            for error_text in errors:
+                label = transfer.fields[field].label if field in transfer.fields else ""
+                form.add_error(None, f"{label}: {error_text}" if label else error_text)
+        if not request.htmx:
+            for error_text in (str(e) for errors in form.errors.values() for e in errors):
+                messages.error(request, error_text)
+            return _back(conference_sid)
+        return _add_form_again(request, form, conference_sid=conference_sid)
+    room = transfer.cleaned_data["transfer_room"]
+    try:
+        services.user_budget_spend(actor=request.user)
+        done = services.conference_warm_transfer(
+            actor=request.user,
+            conference_sid=conference_sid,
+            room=room,
+            move_call_sids=transfer.cleaned_data["transfer_move"],
+            **form.service_kwargs(),
+        )
+    except services.UserBudgetSpent as spent:
+        form.add_error(None, str(spent))
+        return _add_form_again(request, form, conference_sid=conference_sid)
+    except TwilioError as error:
+        form.add_error(None, f"Dialling into {room} failed, nobody was moved: {describe_error(error)}")
+        return _add_form_again(request, form, conference_sid=conference_sid)
+    names = dict(form.participant_choices)
+    moved_names = [names.get(m.call.sid, m.call.sid) for m in done.moved]
+    message = f"Dialling {done.dialled.identifier} into {room}; moved {', '.join(moved_names) or 'nobody'} there."
+    for name, refused in done.failed:
+        message += f" Moving {name} failed: {describe_error(refused)}"
+    if not request.htmx:
+        (messages.warning if done.failed else messages.success)(request, message)
+        return _back(conference_sid)
+    rows = [
+        gone_row(conference_sid=conference_sid, call_sid=m.call.sid, name=name, note=Note(f"Moved to {room}.", "info"))
+        for m, name in zip(done.moved, moved_names, strict=True)
+    ]
+    response = render(request, "conferences/detail.html#moved-rows", {"rows": rows})
+    trigger_client_event(response, "participant-added", {})
+    return _announce(reswap(response, "none"), message)
 
 
 def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: str) -> HttpResponse:
@@ -582,8 +725,7 @@ def _add_outcome_unknown(request, form, error: TwilioError, *, conference_sid: s
         trigger_client_event(response, "participant-added", {})
         return _announce(response, text)
     form.add_error(None, text)
-    response = render(request, ADD_FORM, {"add_form": form, "conference_sid": conference_sid})
-    return _announce(reswap(retarget(response, "#add-participant"), "outerHTML"), text)
+    return _announce(_add_form_again(request, form, conference_sid=conference_sid), text)
 
 
 # --- conference actions -------------------------------------------------------------------

@@ -29,33 +29,13 @@ from django.utils import timezone
 from conference_admin.audit.models import AuditRecord
 from conference_admin.dashboard.templatetags.dashboard import clock
 from conference_admin.live.models import ConferenceEvent
-from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS
+from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS, moves_into
+from conference_admin.live.words import ENDED_REASONS, LEFT_REASONS, action_text, reason_text
 
 from .models import ConferenceAlert, ConferenceRecord, ParticipantObservation, ParticipantSession
 
 PAGE_SIZE = 50
 NOT_RECORDED = "not recorded"
-# Twilio's ReasonParticipantLeft and call statuses, as a supervisor reads them.
-LEFT_REASONS = {
-    "participant_hung_up": "hung up",
-    "conference_ended_via_api": "conference ended by the dashboard",
-    "moderator_ended_conference": "a moderator left and ended the conference",
-    "participant_updated_via_api": "removed through the API",
-    "participant_add_failed": "the call could not be placed",
-    "completed": "call ended",
-    "busy": "busy",
-    "no-answer": "did not answer",
-    "failed": "call failed",
-    "canceled": "call cancelled",
-}
-# Twilio's reason_conference_ended, as a supervisor reads it.
-ENDED_REASONS = {
-    "conference-ended-via-api": "ended through the API (the dashboard)",
-    "participant-with-end-conference-on-exit-left": "a participant who ends it on exit left",
-    "participant-with-end-conference-on-exit-kicked": "a participant who ends it on exit was removed",
-    "last-participant-kicked": "the last participant was removed",
-    "last-participant-left": "the last participant left",
-}
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 NUMBER_LIKE = re.compile(r"^[+\d(][\d\s().-]*$")
 
@@ -602,7 +582,13 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
             Coalesce(KT("detail__ReasonParticipantLeft"), KT("detail__ReasonConferenceEnded")),
         )
     ]
-    actions = list(AuditRecord.objects.filter(conference_sid=conference_sid).order_by("created_at", "id"))
+    own = AuditRecord.objects.filter(conference_sid=conference_sid)
+    if record.friendly_name:
+        # Moves into this room are recorded by the rooms they came from.
+        opened = min(filter(None, (record.started_at, record.created_at)))
+        arrivals = moves_into(record.friendly_name, since=opened, until=record.ended_at)
+        own = own | arrivals.exclude(conference_sid=conference_sid)
+    actions = list(own.order_by("created_at", "id"))
     zone = timezone.get_current_timezone()
     alerts = [
         ReportAlert(text=text, fired_at=at, time_text=_hms(at, zone), iso=_iso(at))
@@ -617,10 +603,20 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
         for a in actions
         if a.action == "kick" and a.outcome == AuditRecord.Outcome.OK and a.participant_sid
     }
+    # Moves out of this room (its own move records; arrivals are the other rooms'): the last one wins.
+    moves = {
+        a.participant_sid: a
+        for a in actions
+        if a.action == "move"
+        and a.conference_sid == conference_sid
+        and a.outcome == AuditRecord.Outcome.OK
+        and a.participant_sid
+        and not a.resolves_id
+    }
     end = record.ended_at or now
     left: dict[str, datetime] = {}
     for s in sessions:
-        kick = kicks.get(s.call_sid)
+        kick = kicks.get(s.call_sid) or moves.get(s.call_sid)
         if s.left_at:
             left[s.call_sid] = s.left_at
         elif kick is not None:
@@ -663,8 +659,12 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
     for s in sessions:
         kick = kicks.get(s.call_sid)
         state = states.get(s.call_sid) or _State()
+        moved = moves.get(s.call_sid)
         if kick is not None:
             reason = f"removed by {kick.actor_username}"
+        elif moved is not None and (s.left_at is None or s.left_at >= moved.created_at):
+            who = moved.participant_label or names[s.call_sid]
+            reason = f"{action_text('move', who, moved.parameters).removeprefix(who).strip()} by {moved.actor_username}"
         elif s.left_at is None:
             reason = "still in the call" if record.ended_at is None else ""
         else:
@@ -687,7 +687,7 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
         record=record,
         live=record.ended_at is None,
         participants=participants,
-        timeline=_timeline(events, actions, sessions, names, alerts),
+        timeline=_timeline(events, actions, sessions, names, alerts, conference_sid=conference_sid),
         supervisors=sorted({a.actor_username for a in actions}),
         recording=record.recording_state or NOT_RECORDED,
         alerts=alerts,
@@ -699,12 +699,10 @@ def _event_item(event: _Event, names: dict[str, str]) -> ReportItem:
     text = EVENT_TEXT.get(event.event, event.event).format(who=who)
     if event.event == "participant-modify" and event.coaching == "true":
         text = f"{who} is coaching"
-    reason = event.reason or ""
-    detail = LEFT_REASONS.get(reason) or ENDED_REASONS.get(reason) or reason
-    return ReportItem(at=event.occurred_at, text=text, source="twilio", detail=detail)
+    return ReportItem(at=event.occurred_at, text=text, source="twilio", detail=reason_text(event.reason or ""))
 
 
-def _action_item(record: AuditRecord, names: dict[str, str]) -> ReportItem:
+def _action_item(record: AuditRecord, names: dict[str, str], here: str = "") -> ReportItem:
     who = record.participant_label or names.get(record.participant_sid, record.participant_sid)
     detail = ""
     if record.outcome == AuditRecord.Outcome.FAILED:
@@ -713,7 +711,7 @@ def _action_item(record: AuditRecord, names: dict[str, str]) -> ReportItem:
         detail = f"settles an unknown outcome: {record.error_message}"
     return ReportItem(
         at=record.created_at,
-        text=f"{record.action} {who}".strip(),
+        text=action_text(record.action, who, record.parameters, here=record.conference_sid == here or not here),
         source="dashboard",
         actor=record.actor_username,
         outcome=record.outcome,
@@ -742,12 +740,12 @@ def _alert_item(alert: ReportAlert) -> ReportItem:
     return ReportItem(at=alert.fired_at, text=f"Alert: {alert.text}", source="alert")
 
 
-def _timeline(events, actions, sessions, names, alerts=()) -> Timeline:
+def _timeline(events, actions, sessions, names, alerts=(), *, conference_sid: str = "") -> Timeline:
     """Oldest first: Twilio's events, supervisors' actions, what polling alone saw, and the
     alerts when they first fired."""
     reported = {e.call_sid for e in events if e.event in ("participant-join", "participant-leave") and e.call_sid}
     event_item = partial(_event_item, names=names)
-    action_item = partial(_action_item, names=names)
+    action_item = partial(_action_item, names=names, here=conference_sid)
     return Timeline(
         list(
             merge(

@@ -8,13 +8,14 @@ left out: they are the speaking indicator's business, not history.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from heapq import merge
 from itertools import islice
 
 from conference_admin.audit.models import AuditRecord
 
 from .models import ConferenceEvent
+from .words import MOVE, action_text, reason_text
 
 EVENT_TEXT = {
     "conference-start": "Conference started",
@@ -44,6 +45,8 @@ EVENT_TEXT = {
     "recording-failed": "Recording failed",
 }
 HIDDEN_EVENTS = ("participant-speech-start", "participant-speech-stop")
+# A move's audit record is written before Twilio opens the room it names.
+ROOM_OPENS_WITHIN = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,26 @@ def _event_item(event: ConferenceEvent, names: dict[str, str]) -> TimelineItem:
     )
     if event.event == "participant-modify" and detail.get("Coaching") == "true":
         text = f"{who} is coaching"
-    return TimelineItem(at=event.occurred_at, text=text, source="twilio", detail=str(reason))
+    return TimelineItem(at=event.occurred_at, text=text, source="twilio", detail=reason_text(str(reason)))
 
 
-def _audit_item(record: AuditRecord) -> TimelineItem:
+def moves_into(friendly_name: str, *, since: datetime | None = None, until: datetime | None = None):
+    """The moves that took a participant into the room of this name (the audit records of the room they
+    left, ok ones only), within the room's lifetime when known: Twilio creates the room by name, so the
+    move's record names the room, not its SID."""
+    records = AuditRecord.objects.filter(
+        action=MOVE, outcome=AuditRecord.Outcome.OK, resolves=None, parameters__to_room=friendly_name
+    )
+    if since is not None:
+        records = records.filter(created_at__gte=since - ROOM_OPENS_WITHIN)
+    if until is not None:
+        records = records.filter(created_at__lte=until)
+    return records
+
+
+def _audit_item(record: AuditRecord, here: str = "") -> TimelineItem:
     who = record.participant_label or record.participant_sid
-    text = f"{record.action} {who}".strip()
+    text = action_text(record.action, who, record.parameters, here=record.conference_sid == here or not here)
     detail = ""
     if record.outcome == AuditRecord.Outcome.FAILED:
         detail = f"{record.error_message} ({record.error_code})" if record.error_code else record.error_message
@@ -90,9 +107,15 @@ def _audit_item(record: AuditRecord) -> TimelineItem:
 
 
 def conference_timeline(
-    conference_sid: str, *, names: dict[str, str] | None = None, limit: int = 60
+    conference_sid: str,
+    *,
+    names: dict[str, str] | None = None,
+    limit: int = 60,
+    friendly_name: str = "",
+    since: datetime | None = None,
 ) -> list[TimelineItem]:
-    """Newest first, at most `limit` items; two indexed queries."""
+    """Newest first, at most `limit` items; two indexed queries (three with `friendly_name`: the moves
+    into this room since `since`, recorded by the rooms they came from)."""
     names = names or {}
     events = (
         _event_item(event, names)
@@ -100,8 +123,9 @@ def conference_timeline(
         .exclude(event__in=HIDDEN_EVENTS)
         .order_by("-occurred_at", "-id")[:limit]
     )
-    actions = (
-        _audit_item(record)
-        for record in AuditRecord.objects.filter(conference_sid=conference_sid).order_by("-created_at", "-id")[:limit]
-    )
+    records = AuditRecord.objects.filter(conference_sid=conference_sid)
+    if friendly_name:
+        arrivals = moves_into(friendly_name, since=since).exclude(conference_sid=conference_sid)
+        records = records | arrivals
+    actions = (_audit_item(record, here=conference_sid) for record in records.order_by("-created_at", "-id")[:limit])
     return list(islice(merge(events, actions, key=lambda item: item.at, reverse=True), limit))

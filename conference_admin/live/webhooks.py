@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from conference_admin.twilio.signature import validate_signature
 
 from . import callbacks
+from .signals import webhook_refused
 
 security_log = logging.getLogger("conference_admin.security")
 
@@ -28,6 +29,7 @@ def _public_url(request) -> str:
 def _signed_by_twilio(request) -> bool:
     if not settings.PUBLIC_BASE_URL or not settings.TWILIO_AUTH_TOKEN:
         security_log.warning("Webhook refused: PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN are needed to check signatures")
+        webhook_refused.send(None, reason="unconfigured")
         return False
     signature = request.headers.get("X-Twilio-Signature")
     if validate_signature(settings.TWILIO_AUTH_TOKEN, _public_url(request), request.POST, signature):
@@ -38,6 +40,7 @@ def _signed_by_twilio(request) -> bool:
         request.path,
         request.META.get("REMOTE_ADDR", "?"),
     )
+    webhook_refused.send(None, reason="bad" if signature else "missing")
     return False
 
 

@@ -28,6 +28,7 @@ from conference_admin.offthread import closing_connections
 
 from . import notifier
 from .sessions import Viewer, revoked
+from .signals import streams_changed
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -167,11 +168,13 @@ class Hub:
         watch.streams += 1
         viewer.closed = asyncio.Event()
         self.viewers[viewer] = watch
+        streams_changed.send(Hub, open_streams=self.open_streams())
         try:
             yield watch
         finally:
             self.viewers.pop(viewer, None)
             watch.streams -= 1
+            streams_changed.send(Hub, open_streams=self.open_streams())
             self.per_user[viewer.user_id] -= 1
             if self.per_user[viewer.user_id] <= 0:
                 del self.per_user[viewer.user_id]

@@ -22,7 +22,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from conference_admin.outage import DependencyOutage
+
 logger = logging.getLogger(__name__)
+# A Redis outage is said once when publishing first fails and once when it works again.
+_publishing = DependencyOutage("Redis pub/sub (roster changes to other processes)", logger)
 # How long closing the Redis channel may take before it is abandoned.
 CLOSE_SECONDS = 2.0
 
@@ -73,8 +77,10 @@ def roster_changed(conference_sid: str, version: int) -> None:
     if uses_redis():
         try:
             _redis().publish(channel(), _encode(conference_sid, version))
-        except Exception:  # a notification is a hint: the write it follows has succeeded
-            logger.warning("Could not publish roster change %s v%s", conference_sid, version, exc_info=True)
+        except Exception as error:  # a notification is a hint: the write it follows has succeeded
+            _publishing.failed(f"{error.__class__.__name__}: {error}")
+        else:
+            _publishing.succeeded()
         return
     with _listeners_lock:
         listeners = list(_listeners)

@@ -7,7 +7,9 @@ fast path uses (`dashboard.poll.EPOCH_KEY`, voided by any change to users, group
 permissions). A session that is gone or signs in someone else ends its stream (a logout);
 a session not in the cache, or a new epoch, costs that viewer the full check (the session
 engine's own load, `auth.get_user`, which also checks the password hash, and the view
-permission), as the page would make.
+permission), as the page would make. A viewer whose rights changed (a role change) or whose
+directory re-check is due (access/directory.py) gets its stream ended with `reload`: the page
+loads itself again, under the rights the user has now.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from conference_admin.access.roles import VIEW
+from conference_admin.access.directory import recheck_due
+from conference_admin.access.roles import VIEW, rights
 from conference_admin.dashboard.poll import EPOCH_KEY
 
 
@@ -35,7 +38,11 @@ class Viewer:
     user_id: str
     session_hash: str
     epoch: str | None = None
+    rights: str = ""  # access.roles.rights when the stream opened
     closed: Any = field(default=None)  # an asyncio.Event, set when the stream must end
+    # Set with `closed` when the page must reload rather than stop: its user's rights changed
+    # (a role change), or the directory re-check is due (made by the page's next load).
+    reload: bool = False
 
 
 def _store():
@@ -62,6 +69,7 @@ def viewer_of(request: HttpRequest) -> Viewer:
         user_id=str(request.session.get(SESSION_KEY)),
         session_hash=request.session.get(HASH_SESSION_KEY, ""),
         epoch=current_epoch(),
+        rights=rights(request.user),
     )
 
 
@@ -69,7 +77,12 @@ def _fully_allowed(viewer: Viewer) -> bool:
     probe = HttpRequest()
     probe.session = _store()(viewer.session_key)
     user = auth.get_user(probe)
-    return bool(user.is_authenticated and str(user.pk) == viewer.user_id and user.has_perm(VIEW))
+    if not (user.is_authenticated and str(user.pk) == viewer.user_id and user.has_perm(VIEW)):
+        return False
+    if recheck_due(probe.session) or rights(user) != viewer.rights:
+        viewer.reload = True
+        return False
+    return True
 
 
 def revoked(viewers: list[Viewer]) -> list[Viewer]:
@@ -85,6 +98,10 @@ def revoked(viewers: list[Viewer]) -> list[Viewer]:
                 str(session.get(SESSION_KEY)) != viewer.user_id
                 or session.get(HASH_SESSION_KEY, "") != viewer.session_hash
             ):
+                ended.append(viewer)
+                continue
+            if recheck_due(session):
+                viewer.reload = True
                 ended.append(viewer)
                 continue
             if epoch is not None and epoch == viewer.epoch:

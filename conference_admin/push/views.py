@@ -9,7 +9,8 @@ version (`dashboard.views.roster_changes`: the changed rows and the status line 
 out-of-band swaps), so a page that reconnects gets exactly what it missed. A comment line
 every PUSH_HEARTBEAT_SECONDS keeps proxies from closing an idle stream; as often, the hub
 checks every stream's session and permission at once (`sessions.revoked`): a logout or a
-revoked role ends the stream (`closed` event).
+revoked role ends the stream (`closed` event); other rights, or a directory re-check that is
+due, end it with `reload` (the page loads itself again).
 An ended conference gets its last answer and an `ended` event. At most
 PUSH_STREAMS_PER_USER streams per user and process (429 past it: the page polls); a user whose
 share of unknown-conference lookups is spent gets 429 with Retry-After, as from the poll.
@@ -93,7 +94,10 @@ async def _stream(
             while True:
                 woke = await watch.wait_past(known, settings.PUSH_HEARTBEAT_SECONDS)
                 if viewer.closed is not None and viewer.closed.is_set():
-                    yield event("closed", "signed out or no longer allowed")
+                    if viewer.reload:
+                        yield event("reload", "rights changed")
+                    else:
+                        yield event("closed", "signed out or no longer allowed")
                     return
                 if watch.version is None or (known is not None and watch.version <= known):
                     if not woke:

@@ -110,6 +110,12 @@ class CallLedger:
         call.end_time = at
         call.date_updated = at
 
+    def move(self, call_sid: str, conference_sid: str, at: datetime) -> None:
+        """The call was redirected into another conference (UpdateCall): same call, another room."""
+        call = self._calls[call_sid]
+        call.conference_sid = conference_sid
+        call.date_updated = at
+
     def get(self, account_sid: str, call_sid: str) -> Call:
         """A snapshot of the call; 20404 for an unknown call or another account's."""
         call = self._calls.get(call_sid)

@@ -22,9 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from . import errors, validation
+import requests
+
+from conference_admin.twilio.signature import compute_signature
+
+from . import errors, twiml, validation
 from .activity import Activity
 from .callbacks import CallbackSender
 from .calls import Call, CallLedger
@@ -68,6 +72,9 @@ BUSY_NUMBER = "+15005550011"  # connecting, then busy
 FAILED_NUMBER = "+15005550012"  # fails while connecting
 
 DEFAULT_TIMEOUT = 60
+# Twilio waits 15 seconds for a TwiML document (https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides).
+TWIML_FETCH_TIMEOUT = 15.0
+MOVED = "participant_updated_via_api"  # ReasonParticipantLeft of a call redirected away (CONTRACT.md section 14)
 DEFAULT_MAX_PARTICIPANTS = 250
 DEFAULT_REGION = "us1"
 LIVE_STATUSES = ("init", "in-progress")
@@ -229,6 +236,7 @@ class Simulator:
         """
         self.clock: Clock = clock or SystemClock()
         self.timings = timings or DialTimings()
+        self.twiml_fetch_timeout = TWIML_FETCH_TIMEOUT
         self._random = random.Random(seed)
         self._lock = threading.RLock()
         self._dispatch_lock = threading.Lock()
@@ -902,6 +910,8 @@ class Simulator:
             )
         elif not self._participants[conference.sid]:
             self._end_conference(conference, at, f"last-participant-{suffix}", participant, leave_reason="")
+        elif was_connected:
+            self._release_coaches(conference, participant.call_sid, at)
 
     def _detach(self, participant: Participant, at: datetime, call_status: str, reason_left: str) -> None:
         conference = self._conferences[participant.conference_sid]
@@ -1008,6 +1018,191 @@ class Simulator:
         self.tick()
         with self._lock:
             return self._calls.get(account_sid, call_sid)
+
+    def update_call(self, account_sid: str, call_sid: str, params: Params) -> Call:
+        """UpdateCall (CONTRACT.md section 14): end the call, or redirect it to new TwiML.
+
+        `Status=completed` hangs up an answered call (a call not yet answered is canceled);
+        `Status=canceled` cancels only a call not yet answered. `Twiml` (or the document `Url`
+        returns) takes the call out of its conference (participant-leave, participant_updated_via_api;
+        the room ends if the call had EndConferenceOnExit or was the last one there). With
+        `<Dial><Conference>` it joins that room (opened by name on first join) as a new participant:
+        muted, hold and coaching stay behind. Any other TwiML runs out and the call hangs up.
+        A call that is not in progress cannot be redirected (21220).
+        """
+        request = validation.parse_update_call(params)
+        self.tick()
+        status = request.get("Status")
+        with self._lock:
+            call = self._calls.get(account_sid, call_sid)
+            if status is not None and "Twiml" not in request and "Url" not in request:
+                self._end_call(call, status)
+                ended = self._calls.get(account_sid, call_sid)
+            else:
+                self._redirectable(call)
+        if status is not None and "Twiml" not in request and "Url" not in request:
+            self._flush_events()
+            return ended
+        if "Twiml" in request:
+            instructions: twiml.Instructions | None = twiml.parse(str(request["Twiml"]))
+        else:
+            instructions = self._fetched_instructions(call, request)
+        with self._lock:
+            call = self._calls.get(account_sid, call_sid)
+            participant = self._redirectable(call)
+            now = self.clock.now()
+            if instructions is not None and instructions.conference is not None:
+                self._move(participant, instructions.conference, now)
+            else:  # the TwiML ran out (or could not be fetched): Twilio hangs up
+                self._depart(participant, now, "completed", MOVED, kicked=False)
+            updated = self._calls.get(account_sid, call_sid)
+        self._flush_events()
+        return updated
+
+    def _redirectable(self, call: Call) -> Participant:
+        participant = self._participants.get(call.conference_sid, {}).get(call.sid)
+        if not call.in_progress or participant is None or participant.status != "connected":
+            raise SimulatorError(errors.CALL_STATE_INVALID, "Call is not in-progress. Cannot redirect.", 400)
+        return participant
+
+    def _end_call(self, call: Call, status: str) -> None:
+        """Status=completed hangs up (cancels a call not yet answered); Status=canceled only cancels."""
+        participant = self._participants.get(call.conference_sid, {}).get(call.sid)
+        if participant is None or call.end_time is not None:
+            return  # an ended call stays as it ended
+        answered = participant.status == "connected"
+        if status == "canceled" and answered:
+            return  # "canceled" cannot end a call that was answered ([CALL] Status)
+        call_status = "completed" if answered else "canceled"
+        self._depart(participant, self.clock.now(), call_status, MOVED, kicked=False)
+
+    def _fetched_instructions(self, call: Call, request: Validated) -> twiml.Instructions | None:
+        """GET/POST `Url` (then `FallbackUrl`) as Twilio fetches TwiML: signed, with the call's
+        parameters, within `twiml_fetch_timeout`. None when no document could be used."""
+        params = {
+            "CallSid": call.sid,
+            "AccountSid": call.account_sid,
+            "From": call.from_,
+            "To": call.to,
+            "CallStatus": call.status,
+            "Direction": call.direction,
+            "ApiVersion": "2010-04-01",
+        }
+        token = self.auth_token_for(call.account_sid)
+        attempts = [(request["Url"], request.get("Method", "POST"))]
+        if "FallbackUrl" in request:
+            attempts.append((request["FallbackUrl"], request.get("FallbackMethod", "POST")))
+        for url, method in attempts:
+            try:
+                if method == "GET":
+                    full = url + ("&" if "?" in url else "?") + urlencode(params)
+                    headers = {"X-Twilio-Signature": compute_signature(token, full, {})}
+                    response = requests.get(full, headers=headers, timeout=self.twiml_fetch_timeout)
+                else:
+                    headers = {"X-Twilio-Signature": compute_signature(token, url, params)}
+                    response = requests.post(url, data=params, headers=headers, timeout=self.twiml_fetch_timeout)
+                if response.status_code != 200:
+                    logger.warning("TwiML fetch from %s answered HTTP %s", url, response.status_code)
+                    continue
+                return twiml.parse(response.text)
+            except requests.RequestException as exc:
+                logger.warning("TwiML fetch from %s failed: %s", url, exc.__class__.__name__)
+            except SimulatorError as exc:
+                logger.warning("TwiML from %s refused: %s", url, exc.message)
+        return None
+
+    def _move(self, participant: Participant, noun: twiml.ConferenceNoun, now: datetime) -> None:
+        """Take the call out of its conference and into the `noun`'s room (checked first, so a refused
+        move changes nothing)."""
+        account = participant.account_sid
+        target_sid = self._live_by_name.get((account, noun.name))
+        target = self._conferences[target_sid] if target_sid else None
+        validation.check_friendly_name(noun.name)
+        if target is not None and target.sid != participant.conference_sid:
+            members = self._participants[target.sid]
+            self._check_room(target, members, {"Label": noun.participant_label} if noun.participant_label else {})
+            if noun.coach is not None:
+                self._check_coaching_target(members, noun.coach, coach_sid=participant.call_sid)
+        elif noun.coach is not None and target is None:
+            self._check_coaching_target({}, noun.coach, coach_sid=participant.call_sid)
+        self._leave_for_move(participant, now)
+        target_sid = self._live_by_name.get((account, noun.name))  # the source may have just ended
+        if target_sid:
+            target = self._conferences[target_sid]
+        else:
+            target = self._open_conference(account, noun.name, _room_request(noun), now)
+        moved = Participant(
+            account_sid=account,
+            conference_sid=target.sid,
+            call_sid=participant.call_sid,
+            ordinal=participant.ordinal,
+            label=noun.participant_label,
+            from_=participant.from_,
+            to=participant.to,
+            status="connected",
+            date_created=now,
+            date_updated=now,
+            timeout=participant.timeout,
+            muted=noun.muted,
+            coaching=noun.coach is not None,
+            call_sid_to_coach=noun.coach,
+            start_conference_on_enter=noun.start_conference_on_enter,
+            end_conference_on_exit=noun.end_conference_on_exit,
+            beep_on_exit=noun.beep in ("true", "onExit"),
+            wait_url=noun.wait_url,
+            wait_method=noun.wait_method,
+            # The call's own status callback belongs to the call, not to the room it was in.
+            status_callback=participant.status_callback,
+            status_callback_method=participant.status_callback_method,
+            status_callback_events=participant.status_callback_events,
+            options={"Beep": noun.beep, "JitterBufferSize": noun.jitter_buffer_size},
+            direction=participant.direction,
+        )
+        self._participants[target.sid][moved.call_sid] = moved
+        self._calls.move(moved.call_sid, target.sid, now)
+        self._conference_event(target, "participant-join", now, moved)
+        if target.status == "init" and self._may_start(target):
+            target.status = "in-progress"
+            target.date_updated = now
+            self._conference_event(target, "conference-start", now)
+
+    def _leave_for_move(self, participant: Participant, now: datetime) -> None:
+        """participant-leave (the call stays up: ParticipantCallStatus in-progress); its coaches stop
+        coaching; the room ends as Twilio ends it when a participant leaves."""
+        conference = self._conferences[participant.conference_sid]
+        del self._participants[conference.sid][participant.call_sid]
+        participant.date_updated = now
+        participant.speaking = False
+        self._conference_event(
+            conference,
+            "participant-leave",
+            now,
+            participant,
+            participant_call_status="in-progress",
+            reason_participant_left=MOVED,
+        )
+        remaining = self._participants[conference.sid]
+        if participant.end_conference_on_exit:
+            self._end_conference(
+                conference,
+                now,
+                "participant-with-end-conference-on-exit-left",
+                participant,
+                leave_reason="moderator_ended_conference",
+            )
+        elif not remaining:
+            self._end_conference(conference, now, "last-participant-left", participant, leave_reason="")
+        else:
+            self._release_coaches(conference, participant.call_sid, now)
+
+    def _release_coaches(self, conference: Conference, coached_sid: str, now: datetime) -> None:
+        """A coach whose coached participant left is no longer coaching anyone (CONTRACT.md section 14)."""
+        for coach in self._participants[conference.sid].values():
+            if coach.coaching and coach.call_sid_to_coach == coached_sid:
+                coach.coaching = False
+                coach.call_sid_to_coach = None
+                coach.date_updated = now
+                self._conference_event(conference, "participant-modify", now, coach)
 
     def create_call_recording(self, account_sid: str, call_sid: str, params: Params) -> Recording:
         """Start recording one participant's call; 21220 unless the call is in progress ([ERR]/21220)."""
@@ -1198,6 +1393,22 @@ def _as_sequence(credentials: Credentials | Sequence[Credentials]) -> list[Crede
     if not accepted:
         raise ValueError("a simulator needs at least one account's credentials")
     return accepted
+
+
+def _room_request(noun: twiml.ConferenceNoun) -> Validated:
+    """The `<Conference>` noun's room settings, as the create-participant params that open a room."""
+    request: Validated = {
+        "MaxParticipants": noun.max_participants,
+        "ConferenceRecord": noun.record,
+        "ConferenceTrim": noun.trim,
+        "ConferenceStatusCallbackMethod": noun.status_callback_method,
+        "ConferenceStatusCallbackEvent": noun.status_callback_events,
+    }
+    if noun.region:
+        request["Region"] = noun.region
+    if noun.status_callback:
+        request["ConferenceStatusCallback"] = noun.status_callback
+    return request
 
 
 def _requested_coaching(

@@ -34,6 +34,7 @@ OPERATIONS = (
     "FetchConference",
     "UpdateConference",
     "FetchCall",
+    "UpdateCall",
     "CreateCallRecording",
     "ListCallRecording",
     "FetchCallRecording",

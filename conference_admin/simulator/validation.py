@@ -409,6 +409,34 @@ UPDATE_RECORDING_RULES: dict[str, Rule] = {
 }
 
 
+# UpdateCall (CONTRACT.md section 14): redirect the call to new TwiML (inline or fetched) or end it.
+TWIML_MAX_LENGTH = 4000
+UPDATE_CALL_RULES: dict[str, Rule] = {
+    "Url": url,
+    "Method": http_method,
+    "Status": choice("canceled", "completed"),
+    "FallbackUrl": url,
+    "FallbackMethod": http_method,
+    "StatusCallback": url,
+    "StatusCallbackMethod": http_method,
+    "Twiml": text,
+    "TimeLimit": integer(1, None),
+}
+
+
+def parse_update_call(params: Params) -> Validated:
+    """32018 for a Twiml over 4,000 characters ([ERR]/32018); Twiml and Url are mutually exclusive (spec)."""
+    parsed = apply_rules(normalize(params), UPDATE_CALL_RULES)
+    twiml = parsed.get("Twiml")
+    if twiml is not None and len(twiml) > TWIML_MAX_LENGTH:
+        raise invalid(f"Twiml is {len(twiml)} characters long; the limit is {TWIML_MAX_LENGTH}", errors.TWIML_TOO_LONG)
+    if twiml is not None and "Url" in parsed:
+        raise invalid("Twiml and Url are mutually exclusive")
+    if not any(name in parsed for name in ("Twiml", "Url", "Status")):
+        raise invalid("One of Twiml, Url or Status is required")
+    return parsed
+
+
 def parse_create_call_recording(params: Params) -> Validated:
     return apply_rules(normalize(params), CREATE_CALL_RECORDING_RULES)
 
@@ -442,6 +470,7 @@ __all__ = [
     "parse_participant_filters",
     "parse_recording_dates",
     "parse_update_conference",
+    "parse_update_call",
     "parse_update_participant",
     "parse_update_recording",
 ]

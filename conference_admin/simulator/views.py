@@ -286,13 +286,17 @@ def envelope(records_key: str, page: paging.Page[T], to_json: Callable[[T], dict
 
 
 # --- calls and recordings ---------------------------------------------------------------------
-# Only the operations the dashboard uses: UpdateCall, DeleteCall and the recording deletes are
-# left out (docs/SIMULATOR.md), so those methods answer 405.
+# Only the operations the dashboard uses: DeleteCall and the recording deletes are left out
+# (docs/SIMULATOR.md), so those methods answer 405.
 
 
-@twilio_endpoint({"GET": "FetchCall"})
+@twilio_endpoint({"GET": "FetchCall", "POST": "UpdateCall"})
 def call_detail(request: HttpRequest, account_sid: str, call_sid: str) -> HttpResponse:
-    return json_response(serialization.call_json(simulator_of(request).fetch_call(account_sid, call_sid)))
+    simulator = simulator_of(request)
+    if request.method == "POST":
+        updated = simulator.update_call(account_sid, call_sid, form_params(request))
+        return json_response(serialization.call_json(updated))
+    return json_response(serialization.call_json(simulator.fetch_call(account_sid, call_sid)))
 
 
 @twilio_endpoint({"GET": "ListCallRecording", "POST": "CreateCallRecording"})

@@ -10,6 +10,7 @@ Reads come from the shared roster (a cache read) with `now` passed in where time
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -441,8 +442,10 @@ def conference_bulk(*, actor, conference_sid: str, name: str) -> BulkOutcome:
             return BulkOutcome(name, spec.title, results, None)
         workers = max(1, min(settings.SUPERVISION_BULK_CONCURRENCY, len(targets)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
+            # Each call runs in the request's context (its request id on the Twilio log line).
+            call = closing_connections(_call)
             futures = [
-                (p, r, pool.submit(closing_connections(_call), spec, conference_sid, p, _username(actor)))
+                (p, r, pool.submit(contextvars.copy_context().run, call, spec, conference_sid, p, _username(actor)))
                 for p, r in zip(targets, records, strict=True)
             ]
             results = [_settle(spec, conference_sid, p, r, future) for p, r, future in futures]

@@ -1,6 +1,6 @@
 """Twilio REST client for Conferences, Participants, Calls and Recordings (no Django imports)."""
 
-from .client import DEFAULT_BASE_URL, RetryPolicy, TwilioClient
+from .client import DEFAULT_BASE_URL, Exchange, Observer, RetryPolicy, TwilioClient, operation_name
 from .errors import (
     TwilioApiError,
     TwilioError,
@@ -15,6 +15,8 @@ from .resources import CURRENT_RECORDING, Call, Conference, Page, Participant, R
 __all__ = [
     "CURRENT_RECORDING",
     "DEFAULT_BASE_URL",
+    "Exchange",
+    "Observer",
     "Call",
     "Conference",
     "Page",
@@ -29,4 +31,5 @@ __all__ = [
     "TwilioTooManyPages",
     "TwilioTransportError",
     "TwilioUnreachable",
+    "operation_name",
 ]

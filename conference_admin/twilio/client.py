@@ -10,11 +10,18 @@ Retry policy (what is safe to send twice):
 - POST (create and update): also 429, because Twilio rejected it unprocessed;
 - never a POST after a timeout or a 5xx: its outcome is unknown.
 All attempts of one call, backoff included, fit within `total_timeout`.
+
+Observing: an `observe` callable given to the constructor hears of every call once it ends
+(`Exchange`: the operation's name as Twilio's API reference spells it, e.g.
+"UpdateParticipant", how it ended, Twilio's error code, the seconds it took, the attempts);
+the dashboard's metrics and request log listen there. A failing observer never fails a call.
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +46,7 @@ from .params import (
     ListConferencesParams,
     ListParticipantsParams,
     ListRecordingsParams,
+    UpdateCallParams,
     UpdateConferenceParams,
     UpdateParticipantParams,
     UpdateRecordingParams,
@@ -51,6 +59,8 @@ DEFAULT_BASE_URL = "https://api.twilio.com"
 DEFAULT_MAX_PAGES = 50
 API_VERSION = "2010-04-01"
 USER_AGENT = "conference-admin/1.0"
+
+log = logging.getLogger(__name__)
 
 ErrorT = TypeVar("ErrorT", bound=TwilioError)
 AnyResource = TypeVar("AnyResource", Call, Conference, Participant, Recording)
@@ -65,6 +75,48 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         # Full jitter keeps several dashboard processes from retrying in lockstep.
         return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2**attempt))
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One client call as it ended, all attempts included (what an observer is told)."""
+
+    operation: str  # e.g. "UpdateParticipant"
+    method: str
+    # "ok", "error" (Twilio answered with an error: `status`, `code`), "timeout" (no answer in
+    # time), "unreachable" (no connection), "dropped" (the connection broke), "invalid" (an
+    # answer that is not what the API promises)
+    outcome: str
+    status: int | None
+    code: int | None
+    seconds: float
+    attempts: int
+    request_id: str | None  # Twilio's, from its Twilio-Request-Id header
+
+
+Observer = Callable[[Exchange], None]
+
+_VERBS = {"GET": ("List", "Fetch"), "POST": ("Create", "Update"), "DELETE": ("Delete", "Delete")}
+# Collections after /Accounts/<AC>/, each maybe followed by one SID (or a label, URL-encoded).
+_SEGMENT = re.compile(r"(Conferences|Participants|Calls|Recordings)(?:/([^/]+?))?(?=/|\.json$|$)")
+_SINGULAR = {"Conferences": "Conference", "Participants": "Participant", "Calls": "Call", "Recordings": "Recording"}
+
+
+def operation_name(method: str, url: str) -> str:
+    """Twilio's name for the operation a request makes, e.g. "UpdateParticipant"."""
+    path = urlsplit(url).path
+    _, _, tail = path.partition("/Accounts/")
+    tail = tail.partition("/")[2] if tail else path
+    segments = _SEGMENT.findall(tail.removesuffix(".json"))
+    if not segments:
+        return f"{method} other"
+    collections = [_SINGULAR[name] for name, _ in segments]
+    last, item = segments[-1]
+    resource = collections[-1]
+    if resource == "Recording" and len(collections) > 1:
+        resource = collections[-2] + "Recording"
+    list_verb, item_verb = _VERBS.get(method, (method, method))
+    return (item_verb if item else list_verb) + resource
 
 
 @dataclass
@@ -91,6 +143,7 @@ class TwilioClient:
         max_pages: int = DEFAULT_MAX_PAGES,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        observe: Observer | None = None,
     ) -> None:
         if api_key_sid and api_key_secret:
             self._auth = (api_key_sid, api_key_secret)
@@ -107,6 +160,7 @@ class TwilioClient:
         self.max_pages = max(1, max_pages)
         self._sleep = sleep
         self._monotonic = monotonic
+        self._observe = observe
         self._local = threading.local()
 
     # --- conferences --------------------------------------------------------------------
@@ -183,6 +237,15 @@ class TwilioClient:
 
     def fetch_call(self, call_sid: str) -> Call:
         return self._one(Call, "GET", self._call_path(call_sid, ".json"))
+
+    def update_call(self, call_sid: str, **params: Unpack[UpdateCallParams]) -> Call:
+        """Redirect a live call to new TwiML (`twiml` or `url`), or end it (`status="completed"`).
+
+        Not retried after a lost answer: a redirect applied twice moves the call twice."""
+        if "twiml" in params and "url" in params:
+            raise TypeError("twiml and url are mutually exclusive")
+        body = encode(UpdateCallParams, params)
+        return self._one(Call, "POST", self._call_path(call_sid, ".json"), data=body)
 
     def create_call_recording(self, call_sid: str, **params: Unpack[CreateCallRecordingParams]) -> Recording:
         """Start recording the call (it must be in progress)."""
@@ -344,6 +407,66 @@ class TwilioClient:
         data: list[tuple[str, str]] | None = None,
         create: bool = False,
     ) -> tuple[dict[str, Any], str | None]:
+        if self._observe is None:
+            return self._send(method, url, params, data, [0])
+        started = time.perf_counter()
+        attempts = [0]
+        try:
+            payload, request_id = self._send(method, url, params, data, attempts)
+        except TwilioError as error:
+            self._tell(method, url, started, attempts[0], error=error)
+            raise
+        self._tell(method, url, started, attempts[0], request_id=request_id)
+        return payload, request_id
+
+    def _tell(
+        self,
+        method: str,
+        url: str,
+        started: float,
+        attempts: int,
+        *,
+        error: TwilioError | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        status = code = None
+        if error is None:
+            outcome = "ok"
+        elif isinstance(error, TwilioApiError):
+            outcome, status, code, request_id = "error", error.status, error.code, error.request_id
+        elif isinstance(error, TwilioTimeout):
+            outcome = "timeout"
+        elif isinstance(error, TwilioUnreachable):
+            outcome = "unreachable"
+        elif isinstance(error, TwilioTransportError):
+            outcome = "dropped"
+        else:
+            outcome, request_id = "invalid", getattr(error, "request_id", None)
+        exchange = Exchange(
+            operation=operation_name(method, url),
+            method=method,
+            outcome=outcome,
+            status=status,
+            code=code,
+            seconds=time.perf_counter() - started,
+            attempts=attempts,
+            request_id=request_id,
+        )
+        try:
+            assert self._observe is not None
+            self._observe(exchange)
+        except Exception:
+            log.exception("Observer of Twilio calls failed (the call itself is unaffected)")
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: list[tuple[str, str]] | None,
+        data: list[tuple[str, str]] | None,
+        attempts: list[int],
+    ) -> tuple[dict[str, Any], str | None]:
+        """The call with its retries; `attempts[0]` counts the tries made."""
         deadline = self._monotonic() + self.total_timeout
         idempotent = method in ("GET", "DELETE")
         earlier_outcome_unknown = False
@@ -351,6 +474,7 @@ class TwilioClient:
         while True:
             attempt = self._attempt(method, url, params, data, deadline)
             attempt_number += 1
+            attempts[0] = attempt_number
             if attempt.error is not None:
                 transport_error = attempt.error
                 retryable = not transport_error.outcome_unknown or idempotent

@@ -109,6 +109,20 @@ class ListConferencesParams(TypedDict, total=False):
     page_token: str
 
 
+class UpdateCallParams(TypedDict, total=False):
+    """UpdateCall (CONTRACT.md section 14): `twiml` and `url` are mutually exclusive."""
+
+    twiml: str
+    url: str
+    method: str
+    status: str
+    fallback_url: str
+    fallback_method: str
+    status_callback: str
+    status_callback_method: str
+    time_limit: int
+
+
 class CreateCallRecordingParams(TypedDict, total=False):
     recording_status_callback_event: list[str]
     recording_status_callback: str
@@ -167,6 +181,7 @@ PARAMETER_TYPES: dict[type, dict[str, Any]] = {
         ListParticipantsParams,
         UpdateConferenceParams,
         ListConferencesParams,
+        UpdateCallParams,
         CreateCallRecordingParams,
         ListRecordingsParams,
         UpdateRecordingParams,

@@ -18,6 +18,7 @@ from conference_admin.access.roles import (
     CONTROL_RECORDINGS,
     END,
     MODERATE,
+    MOVE,
     PAUSE_RECORDINGS,
     ROLE_PERMISSIONS,
     VIEW,
@@ -28,10 +29,18 @@ from conference_admin.dashboard.views import ACTIONS
 from ..dashboard.conftest import ESCALATION, upstream
 from .conftest import ROLES
 
-# name: (permission needed, methods served). None: open to anyone (login, logout).
+# name: (permission needed, methods served). None: open to anyone (login, logout, OIDC sign-in).
 EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "login": (None, ("GET", "POST")),
     "logout": (None, ("POST",)),
+    # Sign-in with the company's OpenID provider: the way in, open to anyone (404 unconfigured).
+    "oidc_authentication_init": (None, ("GET",)),
+    "oidc_authentication_callback": (None, ("GET",)),
+    # operations (conference_admin/ops): probes need no login and answer nothing sensitive
+    "healthz": (None, ("GET",)),
+    "readyz": (None, ("GET",)),
+    # guarded by the scraper's bearer token or network allow-list instead of a login (tests/ops)
+    "metrics": (None, ("GET",)),
     "conference-list": (VIEW, ("GET",)),
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),
@@ -146,6 +155,9 @@ def test_role_is_allowed_or_refused_without_calling_twilio(client_as, demo, role
     permission = EXPECTED[name][0]
     if permission is None:
         pytest.skip("open to everyone")
+    if action:  # a row action may need more than the URL's permission (move, bring back: MOVE)
+        needed = {permission, ACTIONS[action].permission}
+        permission = permission if all(p in ROLE_PERMISSIONS[role] for p in needed) else "refused"
     client = client_as(role)
     url = url_for(demo, name, action)
     demo.simulator.reset_request_log()
@@ -163,7 +175,8 @@ def test_the_matrix_reads_as_intended():
     assert observer == {VIEW}
     assert {VIEW, MODERATE, VIEW_AUDIT, PAUSE_RECORDINGS} <= supervisor
     assert not {ADD, END, CONTROL_RECORDINGS} & supervisor
-    assert {VIEW, MODERATE, VIEW_AUDIT, ADD, END, PAUSE_RECORDINGS, CONTROL_RECORDINGS} <= lead
+    assert {VIEW, MODERATE, VIEW_AUDIT, ADD, END, PAUSE_RECORDINGS, CONTROL_RECORDINGS, MOVE} <= lead
+    assert MOVE not in supervisor
     assert lead <= admin
 
 
@@ -174,6 +187,23 @@ def test_anonymous_is_sent_to_login_without_calling_twilio(client, demo, name, a
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login") + "?next=")
     assert upstream(demo.simulator) == []
+
+
+@pytest.mark.parametrize("name", ["healthz", "readyz"])
+def test_probes_answer_anonymous_requests_without_a_login(client, demo, name):
+    demo.simulator.reset_request_log()
+    response = client.get(reverse(name))
+    assert response.status_code == 200, response.content  # not a redirect to the login page
+    assert response["Content-Type"] == "application/json"
+    # Readiness only knocks on Twilio's host: no API resource is asked for.
+    assert [(r.method, r.path) for r in upstream(demo.simulator)] == ([("HEAD", "/")] if name == "readyz" else [])
+
+
+def test_metrics_need_the_scrapers_token_not_a_login(client, db, settings):
+    settings.METRICS_BEARER_TOKEN = "scraper-token"
+    settings.METRICS_ALLOWED_NETWORKS = []
+    assert client.get(reverse("metrics")).status_code == 401  # not a redirect to the login page
+    assert client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer scraper-token").status_code == 200
 
 
 @pytest.mark.parametrize("name", sorted(WEBHOOKS))

@@ -209,6 +209,26 @@ def test_postgresql_refuses_update_and_delete_outside_the_prune_command(admin_us
 
 
 @POSTGRESQL_ONLY
+def test_postgresql_refuses_truncate_even_with_the_prune_switch(admin_user):
+    from tests.conftest import AUDIT_NO_TRUNCATE
+
+    table = connection.ops.quote_name(AuditRecord._meta.db_table)
+    # The test database runs without this trigger (the test runner truncates); here it is on,
+    # inside the test's transaction, so it is off again when the test rolls back.
+    _raw(f"SET CONSTRAINTS ALL IMMEDIATE; ALTER TABLE {table} ENABLE TRIGGER {AUDIT_NO_TRUNCATE}")
+    record = make_record(admin_user)
+    with pytest.raises(IntegrityError, match="TRUNCATE refused"):
+        _raw(f"TRUNCATE {table}")
+    with pytest.raises(IntegrityError, match="TRUNCATE refused"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL conference_admin.audit_prune = 'on'")
+            cursor.execute(f"TRUNCATE {table}")
+    with pytest.raises(IntegrityError, match="TRUNCATE refused"):  # emptied through a table it references
+        _raw(f"TRUNCATE {connection.ops.quote_name(get_user_model()._meta.db_table)} CASCADE")
+    assert AuditRecord.objects.filter(pk=record.pk).exists()
+
+
+@POSTGRESQL_ONLY
 def test_postgresql_trigger_lets_the_prune_command_and_account_deletion_through(admin_user, archive_dir):
     make_record(admin_user, action="old", age_days=40)
     kept = make_record(admin_user, action="kept")

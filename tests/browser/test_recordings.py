@@ -39,8 +39,11 @@ def test_pause_shows_a_timer_and_pauses_the_simulators_recording_then_resume_and
     expect(state).to_have_text("Recording")
     assert twilio_client.list_conference_recordings(conference.sid)[0].status == "in-progress"
 
+    stop_now = page.get_by_role("button", name="Stop recording now")
+    expect(stop_now).to_be_hidden()  # the confirmation opens only when asked for
     page.get_by_text("Stop recording…").click()
-    page.get_by_role("button", name="Stop recording now").click()
+    expect(stop_now).to_be_visible()
+    stop_now.click()
     expect(state).to_have_text("Stopped")
     assert twilio_client.list_conference_recordings(conference.sid)[0].status in ("stopped", "completed", "absent")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -127,6 +128,49 @@ def test_stop_ends_the_recording(supervisor_client, demo, seen):
     assert state_text(html) == "Stopped"
     assert conference_recordings(demo, BILLING)[0].status in live.ENDED  # ended (0 s on the manual clock: absent)
     assert "Pause" not in html.split('id="recording-note"')[0]
+
+
+class _Confirmations(HTMLParser):
+    """The `<details>` around each form posting to `url`: its attributes (`open` when drawn open)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url, self.open_details, self.found = url, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "details":
+            self.open_details.append(dict(attrs))
+        elif tag == "form" and dict(attrs).get("action") == self.url:
+            self.found.append(self.open_details[-1] if self.open_details else None)
+
+    def handle_endtag(self, tag):
+        if tag == "details" and self.open_details:
+            self.open_details.pop()
+
+
+def stop_confirmations(html: str, conference_sid: str) -> list[dict | None]:
+    parser = _Confirmations(reverse("conference-recording-stop", args=[conference_sid]))
+    parser.feed(html)
+    return parser.found
+
+
+def test_the_stop_confirmation_is_drawn_closed_wherever_the_header_is_drawn(supervisor_client, demo, seen):
+    """Stopping cannot be undone: its confirmation opens only when asked for (its summary
+    clicked), never already open, in every answer that draws the recording state."""
+    sid = demo.sid(BILLING)
+    seen(BILLING)
+    drawn = {"header": header(supervisor_client, demo, BILLING)}
+    drawn["page"] = supervisor_client.get(reverse("conference-detail", args=[sid])).content.decode()
+    drawn["full table"] = supervisor_client.get(reverse("participant-table", args=[sid]), **HTMX).content.decode()
+    drawn["after pause"] = post(supervisor_client, demo, "conference-recording-pause", BILLING).content.decode()
+    drawn["after resume"] = post(supervisor_client, demo, "conference-recording-resume", BILLING).content.decode()
+    for where, html in drawn.items():
+        found = stop_confirmations(html, sid)
+        assert len(found) == 1, f"{where}: {found}"
+        (details,) = found
+        assert details is not None, f"{where}: the stop form is not behind a confirmation"
+        assert "open" not in details, f"{where}: the stop confirmation is drawn open"
+        assert re.search(r"<details[^>]*>\s*<summary[^>]*>Stop recording…</summary>", html), where
 
 
 def test_pausing_what_is_not_recorded_shows_twilios_code_and_rereads(supervisor_client, demo, seen):

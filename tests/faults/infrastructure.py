@@ -2,17 +2,23 @@
 
 `database_down(...)`: a `connection.execute_wrapper` that raises `OperationalError` for the
 statements it matches (every statement, or only writes to one table), as a PostgreSQL gone
-away does. `cache_down()`: the default cache pointed at a closed port.
+away does. `cache_down()`: the default cache pointed at a closed port. `PrivateRedis` and
+`PrivatePostgres`: servers of the test's own on a free port, which it may stop and start.
 """
 
 from __future__ import annotations
 
+import glob
+import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.db import OperationalError, connection
 
@@ -88,3 +94,54 @@ class PrivateRedis:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.process = None
+
+
+def _postgres_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
+    if not found:
+        raise RuntimeError(f"{name} not found under /usr/lib/postgresql/*/bin")
+    return found[-1]
+
+
+class PrivatePostgres:
+    """A throw-away PostgreSQL cluster of the test's own (temporary directory, free port, trust
+    auth on loopback), so a test can stop it without touching the machine's shared server."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="test-pg-"))
+        self.data = self.dir / "data"
+        self.port = closed_port()
+        # initdb and postgres refuse to run as root: run them as the postgres account then.
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            shutil.chown(self.dir, "postgres")
+        self.running = False
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def init(self) -> None:
+        self._run(_postgres_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            _postgres_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log"), "-w", "-o", options, "start"
+        )
+        self.running = True
+
+    def stop(self) -> None:
+        # Fast: every open connection is cut, as a crash or a failover does.
+        self._run(_postgres_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        self.running = False
+
+    def destroy(self) -> None:
+        if self.running:
+            try:
+                self.stop()
+            except subprocess.CalledProcessError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)

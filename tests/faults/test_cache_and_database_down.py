@@ -144,3 +144,17 @@ def test_a_page_that_needs_the_database_says_so_with_503_not_500(supervisor_clie
 def test_the_database_url_settings_check_connections_before_use():
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+
+
+def test_the_time_on_the_fallback_is_kept_per_process():
+    """What /metrics reports as time on the in-memory fallback: this outage so far, and after
+    it, the sum of every outage."""
+    backend = resilient.ResilientRedisCache(f"redis://127.0.0.1:{closed_port()}/0", {})
+    assert backend.fallback_seconds == 0.0
+    backend.get("anything")  # Redis unreachable: from now on the process's own memory
+    time.sleep(0.3)
+    first = backend.fallback_seconds
+    assert backend.degraded and 0.3 <= first < 2
+    backend._recovered()  # as the first success after the outage does
+    time.sleep(0.2)
+    assert not backend.degraded and first <= backend.fallback_seconds < first + 0.1

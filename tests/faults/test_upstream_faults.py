@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from conference_admin.audit.models import AuditRecord
+from conference_admin.live import roster as rosters
 from conference_admin.twilio import RetryPolicy
 
 from .conftest import ESCALATION, HTMX, SALES, announced, due, operations, upstream
@@ -218,9 +219,57 @@ def test_stall_beyond_the_total_timeout_ends_in_time_and_rereads_the_row(supervi
     body = response.content.decode()
     assert "the outcome is unknown" in body and "re-read from Twilio" in body
     assert "chip--muted" in body  # the truth: it was applied
+    assert "re-read from Twilio: it was applied." in body
     assert operations(demo.simulator, wait_for=2) == ["FetchParticipant", "UpdateParticipant"]
     unknown, resolution = records("mute")
     assert (unknown.outcome, resolution.outcome) == ("unknown", "ok")
+
+
+@pytest.mark.parametrize(("name", "chip"), [("mute", "chip--muted"), ("hold", "chip--held")])
+def test_update_timeout_not_applied_is_reread_as_not_applied_never_done(
+    supervisor_client, demo, seen, settings, name, chip
+):
+    """The update timed out and Twilio never applied it: the re-read says so (audit `failed`,
+    the row as Twilio has it), and nothing claims it was done."""
+    seen(ESCALATION)
+    settings.TWILIO_TOTAL_TIMEOUT = 0.8
+    demo.simulator.faults.inject(kind="stall", seconds=2.5, operation="UpdateParticipant", count=1)  # not applied
+    response = action(supervisor_client, demo, "agent:carol", name)
+    body = response.content.decode()
+    assert operations(demo.simulator, wait_for=2) == ["FetchParticipant", "UpdateParticipant"]
+    truth = demo.participant(ESCALATION, "agent:carol")
+    assert (truth.muted, truth.hold) == (False, False)  # the simulator did not apply it
+    assert "the outcome is unknown" in body and "re-read from Twilio" in body
+    assert chip not in body  # the row shows the truth, not what was asked for
+    assert "re-read from Twilio: it was not applied." in body
+    assert "Muted" not in announced(response) and "Held" not in announced(response)
+    unknown, resolution = records(name)
+    assert (unknown.outcome, resolution.outcome, resolution.resolves_id) == ("unknown", "failed", unknown.id)
+    assert resolution.error_message == "Re-read: not applied."
+    entry = rosters.snapshot(demo.sid(ESCALATION)).roster.entries[truth.call_sid]
+    assert (entry.participant.muted, entry.participant.hold) == (False, False)
+
+
+def test_kick_timeout_still_in_the_conference_is_not_done(supervisor_client, demo, seen, settings):
+    """Every DELETE timed out and none was applied: the re-read finds them still there, so the
+    kick is recorded as failed and the row stays, with the re-read's word."""
+    seen(ESCALATION)
+    settings.TWILIO_TOTAL_TIMEOUT = 0.8
+    call_sid = demo.call_sid(ESCALATION, "agent:carol")
+    demo.simulator.faults.inject(kind="stall", seconds=2.5, operation="DeleteParticipant")  # never applied
+    response = action(supervisor_client, demo, "agent:carol", "kick")
+    body = response.content.decode()
+    demo.simulator.faults.clear()
+    assert "FetchParticipant" in operations(demo.simulator, wait_for=2)
+    assert demo.participant(ESCALATION, "agent:carol").call_sid == call_sid  # still in the conference
+    assert "the outcome is unknown" in body and "re-read from Twilio" in body
+    assert "row--gone" not in body and f'id="participant-{call_sid}"' in body
+    assert "re-read from Twilio: it was not applied." in body
+    assert "removed" not in announced(response).lower()
+    unknown, resolution = records("kick")
+    assert (unknown.outcome, resolution.outcome, resolution.resolves_id) == ("unknown", "failed", unknown.id)
+    assert resolution.error_message == "Re-read: still in the conference."
+    assert call_sid in rosters.snapshot(demo.sid(ESCALATION)).roster.entries
 
 
 @pytest.mark.parametrize("kind", ["malformed_json", "html", "empty"])

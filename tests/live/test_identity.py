@@ -151,6 +151,35 @@ def test_retries_stop_after_the_limit(fetch, call_identity, monkeypatch):
     assert entry(sid).identity is None
 
 
+def test_the_retry_waits_double_up_to_the_cap_and_stop_at_the_limit(fetch, call_identity, monkeypatch):
+    """The rule of the retries, step by step: after the n-th failure the next reconcile may try
+    again once RETRY_SECONDS * 2**(n-1) have passed (at most RETRY_MAX_SECONDS), not a moment
+    sooner; after MAX_ATTEMPTS failures never again."""
+    fetch.fail = 100
+    monkeypatch.setattr(identity, "RETRY_MAX_SECONDS", 30)  # reached within the attempts
+    now = [1_000_000.0]
+    monkeypatch.setattr(identity, "_now", lambda: now[0])
+    sid = person(1).call_sid
+
+    def reconcile_at(at: float) -> int:
+        now[0] = at
+        roster.reconcile(CONFERENCE, [person(1)], started_at=time.time())
+        call_identity.run()
+        return len(fetch.calls)
+
+    assert identity.RETRY_SECONDS == 10 and identity.MAX_ATTEMPTS == 5
+    waits = [10, 20, 30, 30]  # after failures 1..4: doubling, then the cap
+    at = now[0]
+    assert reconcile_at(at) == 1
+    for attempt, wait in enumerate(waits, start=2):
+        assert reconcile_at(at + wait - 0.5) == attempt - 1, f"retried before {wait} s had passed"
+        assert reconcile_at(at + wait) == attempt, f"not retried once {wait} s had passed"
+        at += wait
+    assert identity.cache.get(identity.key(sid, "failed"))[0] == identity.MAX_ATTEMPTS
+    assert reconcile_at(at + 100_000) == identity.MAX_ATTEMPTS  # the limit: never again
+    assert entry(sid).identity is None and roster.load(CONFERENCE).names() == {sid: sid}
+
+
 def test_a_call_twilio_does_not_know_is_not_asked_for_again(fetch, call_identity, monkeypatch):
     fetch.fail, fetch.error = 100, TwilioApiError("Not found", status=404, code=20404)
     monkeypatch.setattr(identity, "RETRY_SECONDS", 0)

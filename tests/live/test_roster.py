@@ -37,6 +37,29 @@ def test_version_moves_only_when_something_visible_changed():
     assert roster.current_version(CONFERENCE) == first + 1
 
 
+def test_speech_moves_the_version_so_every_page_shows_who_speaks():
+    """Speaking is shown on the row: starting or stopping moves the version (the poll and the
+    stream compare versions only) and the row is among the changes; the same news again does not."""
+    roster.reconcile(CONFERENCE, [person(1), person(2)], started_at=time.time())
+    base = roster.current_version(CONFERENCE)
+    speaker = person(1).call_sid
+
+    def speech(sequence: int, speaking: bool):
+        return roster.participant_speaking(
+            CONFERENCE, call_sid=speaker, sequence=sequence, speaking=speaking, fields={}
+        )
+
+    started = speech(2, True)
+    assert started.version == roster.current_version(CONFERENCE) == base + 1
+    changed, gone = started.changes_since(base)
+    assert [(entry.participant.call_sid, entry.speaking) for entry in changed] == [(speaker, True)] and gone == []
+    assert speech(3, True).version == base + 1  # no news: no new version
+    stopped = speech(4, False)
+    assert stopped.version == roster.current_version(CONFERENCE) == base + 2
+    changed, _ = stopped.changes_since(base + 1)
+    assert [(entry.participant.call_sid, entry.speaking) for entry in changed] == [(speaker, False)]
+
+
 def test_changes_since_lists_changed_rows_and_departures():
     roster.reconcile(CONFERENCE, [person(1), person(2), person(3)], started_at=time.time())
     base = roster.current_version(CONFERENCE)

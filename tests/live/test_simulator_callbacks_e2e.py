@@ -123,3 +123,38 @@ def test_a_callback_signed_for_another_url_is_refused(simulator_for_dashboard: S
 def simulator_for_dashboard_url(simulator: Simulator) -> str:
     url = simulator.callbacks.default_conference_url or ""
     return url.removesuffix("/webhooks/twilio/conference-status")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_moves_leave_and_join_reach_both_rooms_rosters_and_timelines(
+    simulator_for_dashboard: SimulatorServer, clock: ManualClock
+) -> None:
+    """UpdateCall with `<Dial><Conference>` (CONTRACT.md section 14): the leave, with its reason in words,
+    reaches the room left, the join reaches the room joined, each signed and applied to its roster."""
+    from conference_admin.live.timeline import conference_timeline
+    from conference_admin.twilio.twiml import conference_twiml
+
+    simulator = simulator_for_dashboard.simulator
+    client = TwilioClient(
+        account_sid=ACCOUNT, auth_token=TOKEN, base_url=simulator_for_dashboard.base_url, read_timeout=5
+    )
+    try:
+        agent = client.create_participant("Support: move", from_="+15005550006", to="client:alice", label="agent:alice")
+        caller = simulator.join(agent.conference_sid, label="customer:Priya Raman", from_="+14155550142")
+        clock.advance(3)
+        client.update_call(
+            caller.call_sid, twiml=conference_twiml("Side room e2e", participant_label="customer:Priya Raman")
+        )
+        side = client.list_conferences(friendly_name="Side room e2e")[0].sid
+    finally:
+        client.close()
+    assert simulator.callbacks.flush(10)
+    assert all(d.status == 204 for d in simulator.callbacks.deliveries)
+
+    left = roster.load(agent.conference_sid)
+    joined = roster.load(side)
+    assert left is not None and caller.call_sid not in left.entries and agent.call_sid in left.entries
+    assert joined is not None and joined.entries[caller.call_sid].participant.label == "customer:Priya Raman"
+    leave = next(i for i in conference_timeline(agent.conference_sid) if i.text == "customer:Priya Raman left")
+    assert leave.detail == "moved or removed through the API"
+    assert "customer:Priya Raman joined" in [i.text for i in conference_timeline(side)]

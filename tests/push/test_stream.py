@@ -2,105 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from collections.abc import Callable
+import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import AsyncClient
+from django.test import AsyncClient, Client
 from django.urls import reverse
 
 from conference_admin.access.roles import LEAD, OBSERVER, assign_role
 from conference_admin.dashboard import services
 from conference_admin.live import roster as rosters
 
-from ..dashboard.conftest import ESCALATION
+from ..dashboard.conftest import ESCALATION, SALES
 from .conftest import run_async
+from .streams import read_stream, read_streams, roster_events
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the streams' threads read the users too
-
-
-@dataclass
-class Event:
-    name: str
-    id: int | None
-    data: str
-
-
-@dataclass
-class Stream:
-    status: int
-    content_type: str
-    events: list[Event] = field(default_factory=list)
-    heartbeats: int = 0
-    ended: bool = False  # the server closed the stream
-
-
-def _parse(text: str) -> tuple[list[Event], int, str]:
-    events, heartbeats = [], 0
-    *blocks, rest = text.split("\n\n")
-    for block in blocks:
-        lines = block.split("\n")
-        if all(line.startswith(":") for line in lines):
-            heartbeats += 1
-            continue
-        fields: dict[str, list[str]] = {}
-        for line in lines:
-            name, _, value = line.partition(": ")
-            fields.setdefault(name, []).append(value)
-        if "event" in fields:
-            ids = fields.get("id")
-            events.append(Event(fields["event"][0], int(ids[0]) if ids else None, "\n".join(fields.get("data", []))))
-    return events, heartbeats, rest
-
-
-def read_stream(
-    client,
-    path: str,
-    *,
-    headers: dict[str, str] | None = None,
-    then: Callable[[], object] | None = None,
-    until: Callable[[Stream], bool],
-    timeout: float = 10,
-) -> Stream:
-    """Open `path` as the page's EventSource would, run `then()` (in a thread) once it is open,
-    and read until `until(stream)` or the server ends it."""
-
-    async def scenario() -> Stream:
-        async_client = AsyncClient()
-        async_client.cookies = client.cookies
-        response = await async_client.get(path, headers=headers or {})
-        stream = Stream(response.status_code, response.get("Content-Type", ""))
-        if not getattr(response, "streaming", False):
-            return stream
-        chunks = aiter(response.streaming_content)
-        buffer = ""
-
-        async def read() -> None:
-            nonlocal buffer
-            started = False
-            async for chunk in chunks:
-                buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
-                events, heartbeats, buffer = _parse(buffer)
-                stream.events += events
-                stream.heartbeats += heartbeats
-                if not started and then is not None:
-                    started = True
-                    await asyncio.to_thread(then)
-                if until(stream):
-                    return
-            stream.ended = True
-
-        try:
-            await asyncio.wait_for(read(), timeout)
-        finally:
-            await chunks.aclose()
-        return stream
-
-    return run_async(scenario())
 
 
 @pytest.fixture
@@ -120,10 +39,6 @@ def page_version(client, demo, name: str = ESCALATION) -> int:
     version = rosters.current_version(demo.sid(name))
     assert version is not None
     return version
-
-
-def roster_events(stream: Stream) -> list[Event]:
-    return [event for event in stream.events if event.name == "roster"]
 
 
 def test_a_change_is_pushed_with_the_changed_row_only_and_the_new_version(client, demo, lead) -> None:
@@ -213,6 +128,36 @@ def test_a_revoked_role_closes_the_stream(client, demo, lead, settings) -> None:
     assert stream.ended and [event.name for event in stream.events] == ["closed"]
 
 
+def test_a_role_change_reloads_the_page(client, demo, lead, settings) -> None:
+    """A lead made an observer keeps the view permission, but the page's buttons are not theirs
+    any more: the stream ends with `reload`, so the page loads itself under the new rights."""
+    settings.PUSH_HEARTBEAT_SECONDS = 0.2
+    version = page_version(client, demo)
+    stream = read_stream(
+        client,
+        f"{events_url(demo)}?version={version}",
+        then=lambda: assign_role(lead, OBSERVER),
+        until=lambda s: False,
+    )
+    assert stream.ended and [event.name for event in stream.events] == ["reload"]
+
+
+def test_a_due_directory_recheck_reloads_the_page(client, demo, lead, settings) -> None:
+    """The stream's user signed in through a directory: once its re-check is due, the page
+    reloads (the re-check itself runs on that request: tests/access/test_directory_sign_in.py)."""
+    settings.PUSH_HEARTBEAT_SECONDS = 0.2
+    settings.DIRECTORY_RECHECK_SECONDS = 3
+    version = page_version(client, demo)
+    session = client.session
+    session["directory_source"] = "ldap"
+    session["directory_checked_at"] = time.time()
+    session.save()
+    started = time.monotonic()
+    stream = read_stream(client, f"{events_url(demo)}?version={version}", until=lambda s: False)
+    assert stream.ended and [event.name for event in stream.events] == ["reload"]
+    assert 2.5 <= time.monotonic() - started <= 6
+
+
 def test_streams_per_user_are_bounded(client, demo, lead, settings) -> None:
     settings.PUSH_STREAMS_PER_USER = 1
     version = page_version(client, demo)
@@ -261,3 +206,68 @@ def test_a_spent_lookup_share_answers_429_with_retry_after(client, demo, lead, s
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 60
     assert "Too many requests to Twilio from your account" in response.content.decode()
+
+
+def _viewer(django_user_model, username: str, role: str) -> Client:
+    user = django_user_model.objects.create_user(username)
+    assign_role(user, role)
+    viewer = Client()
+    viewer.force_login(user)
+    return viewer
+
+
+def test_two_viewers_of_different_roles_at_one_version_each_get_their_own_rows(demo, django_user_model) -> None:
+    """A Lead and an Observer watch one conference at the same version: the change pushed to
+    each is rendered for each (the Observer never receives the Lead's buttons, nor the reverse)."""
+    lead_page = _viewer(django_user_model, "lead", LEAD)
+    observer_page = _viewer(django_user_model, "watcher", OBSERVER)
+    version = page_version(lead_page, demo)
+    assert page_version(observer_page, demo) == version
+    url = f"{events_url(demo)}?version={version}"
+    carol = demo.call_sid(ESCALATION, "agent:carol")
+    actor = django_user_model.objects.get(username="lead")
+
+    def mute_carol() -> None:
+        services.participant_mute(actor=actor, conference_sid=demo.sid(ESCALATION), call_sid=carol)
+
+    lead, observer = read_streams(
+        [(lead_page, url), (observer_page, url)], then=mute_carol, until=lambda s: bool(roster_events(s))
+    )
+    ((lead_event,), (observer_event,)) = roster_events(lead), roster_events(observer)
+    assert lead_event.id == observer_event.id > version  # the same change, at the same version
+    for event in (lead_event, observer_event):
+        assert f'id="participant-{carol}"' in event.data and "chip--muted" in event.data
+    assert 'name="action" value="unmute"' in lead_event.data and "View only" not in lead_event.data
+    assert "<form" not in observer_event.data and "View only" in observer_event.data
+
+
+def test_one_user_with_two_conferences_open_gets_each_conference_on_its_own_stream(
+    client, demo, lead, django_user_model
+) -> None:
+    """One user, two pages, two streams, both conferences at the same version: each stream
+    carries its own conference's rows only."""
+    first, second = demo.sid(ESCALATION), demo.sid(SALES)
+    page_version(client, demo, ESCALATION), page_version(client, demo, SALES)
+    # Bring both to the same version, so nothing but the conference tells the two renders apart.
+    while (rosters.current_version(first) or 0) != (rosters.current_version(second) or 0):
+        behind = min((first, second), key=lambda sid: rosters.current_version(sid) or 0)
+        rosters.mutate(behind, lambda roster, version: True)
+    version = rosters.current_version(first)
+    carol, bob = demo.call_sid(ESCALATION, "agent:carol"), demo.call_sid(SALES, "agent:bob")
+
+    def mute_both() -> None:
+        services.participant_mute(actor=lead, conference_sid=first, call_sid=carol)
+        services.participant_mute(actor=lead, conference_sid=second, call_sid=bob)
+
+    escalation, sales = read_streams(
+        [
+            (client, f"{events_url(demo, ESCALATION)}?version={version}"),
+            (client, f"{events_url(demo, SALES)}?version={version}"),
+        ],
+        then=mute_both,
+        until=lambda s: bool(roster_events(s)),
+    )
+    (escalation_event,), (sales_event,) = roster_events(escalation), roster_events(sales)
+    assert escalation_event.id == rosters.current_version(first) and sales_event.id == rosters.current_version(second)
+    assert f'id="participant-{carol}"' in escalation_event.data and bob not in escalation_event.data
+    assert f'id="participant-{bob}"' in sales_event.data and carol not in sales_event.data

@@ -119,7 +119,7 @@ def test_unknown_and_other_accounts_calls_are_20404(api: Api, server, clock: Man
 
 def test_methods_left_out_answer_405(api: Api, clock: ManualClock) -> None:
     call_sid = connected_call(api, clock)["call_sid"]
-    assert error_of(api.post(call_path(call_sid), {"Status": "completed"})) == (405, 20004)  # UpdateCall
+    assert error_of(api.delete(call_path(call_sid))) == (405, 20004)  # DeleteCall
     recording = start_recording(api, call_sid)
     assert error_of(api.delete(call_path(call_sid, f"/Recordings/{recording['sid']}.json"))) == (405, 20004)
 

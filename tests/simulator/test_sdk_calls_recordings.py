@@ -113,3 +113,22 @@ def test_conference_recordings_list_fetch_update_with_twilio_current(client: Cli
     with pytest.raises(TwilioRestException) as excinfo:
         recordings(CURRENT).update(status="paused")
     assert (excinfo.value.status, excinfo.value.code) == (404, 20404)
+
+
+def test_update_call_with_twiml_moves_the_call(client: Client, live) -> None:
+    """`client.calls(sid).update(twiml=...)`, as the SDK sends it, moves the call (CONTRACT.md section 14)."""
+    noun = '<Conference participantLabel="customer" muted="true">SDK side room</Conference>'
+    twiml = f"<Response><Dial>{noun}</Dial></Response>"
+    call = client.calls(live.call_sid).update(twiml=twiml)
+    assert (call.sid, call.status) == (live.call_sid, "in-progress")
+    assert live.call_sid not in [p.call_sid for p in client.conferences(live.conference_sid).participants.list()]
+    side = client.conferences.list(friendly_name="SDK side room")[0]
+    moved = client.conferences(side.sid).participants(live.call_sid).fetch()
+    assert (moved.label, moved.muted, moved.hold) == ("customer", True, False)
+    with pytest.raises(TwilioRestException) as excinfo:
+        client.calls(live.call_sid).update(twiml="<Response>" + " " * 4000 + "</Response>")
+    assert (excinfo.value.status, excinfo.value.code) == (400, 32018)
+    assert client.calls(live.call_sid).update(status="completed").status == "completed"
+    with pytest.raises(TwilioRestException) as excinfo:
+        client.calls(live.call_sid).update(twiml=twiml)
+    assert (excinfo.value.status, excinfo.value.code) == (400, 21220)

@@ -158,3 +158,23 @@ def test_conference_recordings(simulator, twilio_client, live):
     with pytest.raises(TwilioApiError) as caught:
         twilio_client.update_conference_recording(live.conference_sid, CURRENT_RECORDING, status="in-progress")
     assert caught.value.code == 20404
+
+
+def test_update_call_moves_the_call_with_inline_twiml(simulator, twilio_client, live):
+    """UpdateCall with `twiml` (CONTRACT.md section 14): one POST, the Call back; Twilio's codes kept."""
+    simulator.reset_request_log()
+    twiml = '<Response><Dial><Conference participantLabel="customer">Side &amp; room</Conference></Dial></Response>'
+    call = twilio_client.update_call(live.call_sid, twiml=twiml)
+    assert isinstance(call, Call) and (call.sid, call.status) == (live.call_sid, "in-progress")
+    assert [(r.operation, r.params["Twiml"]) for r in simulator.request_log] == [("UpdateCall", [twiml])]
+    side = twilio_client.list_conferences(friendly_name="Side & room")[0]
+    assert [p.label for p in twilio_client.list_participants(side.sid)] == ["customer"]
+    with pytest.raises(TwilioApiError) as caught:
+        twilio_client.update_call(live.call_sid, twiml="<Response>" + " " * 4000 + "</Response>")
+    assert (caught.value.status, caught.value.code) == (400, 32018)
+    assert twilio_client.update_call(live.call_sid, status="completed").status == "completed"
+    with pytest.raises(TwilioApiError) as caught:
+        twilio_client.update_call(live.call_sid, twiml=twiml)
+    assert caught.value.code == 21220
+    with pytest.raises(TypeError):
+        twilio_client.update_call(live.call_sid, twiml=twiml, url="https://example.com/twiml")

@@ -15,6 +15,7 @@ from conference_admin.twilio.params import (
     ListConferencesParams,
     ListParticipantsParams,
     ListRecordingsParams,
+    UpdateCallParams,
     UpdateConferenceParams,
     UpdateParticipantParams,
     UpdateRecordingParams,
@@ -33,6 +34,7 @@ OPERATION_PARAMS = {
     "ListParticipant": ListParticipantsParams,
     "UpdateConference": UpdateConferenceParams,
     "ListConference": ListConferencesParams,
+    "UpdateCall": UpdateCallParams,
     "CreateCallRecording": CreateCallRecordingParams,
     "ListCallRecording": ListRecordingsParams,
     "UpdateCallRecording": UpdateRecordingParams,
@@ -46,7 +48,7 @@ REQUIRED_WIRE_NAMES = {
     "UpdateConferenceRecording": set(REQUIRED_UPDATE_RECORDING_WIRE_NAMES.values()),
 }
 # Every operation in the two specs: the client method that performs it, or None when the
-# dashboard never needs it (redirecting or deleting calls, deleting recordings).
+# dashboard never needs it (deleting calls or recordings).
 CLIENT_METHODS = {
     "ListConference": "list_conferences",
     "FetchConference": "fetch_conference",
@@ -57,7 +59,7 @@ CLIENT_METHODS = {
     "UpdateParticipant": "update_participant",
     "DeleteParticipant": "delete_participant",
     "FetchCall": "fetch_call",
-    "UpdateCall": None,
+    "UpdateCall": "update_call",
     "DeleteCall": None,
     "CreateCallRecording": "create_call_recording",
     "ListCallRecording": "list_call_recordings",

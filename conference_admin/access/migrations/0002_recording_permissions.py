@@ -1,7 +1,7 @@
 """Who may pause and resume recordings, and who may start and stop them.
 
-The permissions are created by Django after migrate; the role groups get them from
-`access.roles.ensure_roles`, which runs after every migrate (signals.create_roles_after_migrate):
+The permissions are created by Django after migrate; existing role groups get them once in
+0003 (a new database's groups get them as defaults, `access.roles.ensure_roles`):
 Supervisor pauses and resumes, Lead and Admin also start and stop.
 """
 

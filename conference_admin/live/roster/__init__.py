@@ -22,6 +22,7 @@ from .model import (
 )
 from .refresh import COLD_START_WAIT, Fetch, refresh
 from .store import (
+    RosterBusy,
     change_marks,
     current_version,
     key,
@@ -62,6 +63,7 @@ __all__ = [
     "Roster",
     "RosterDelta",
     "RosterEntry",
+    "RosterBusy",
     "RosterMeta",
     "Snapshot",
     "call_ended",

@@ -1,9 +1,18 @@
 """Where a roster lives: Django's cache (Redis in production), shared by every process.
 
 Keys per conference: `roster:<CF>` (the pickled Roster), `roster:<CF>:meta` (RosterMeta,
-what a poll reads), `roster:<CF>:marks` (actions in flight), `roster:<CF>:lock` (a short
-cross-process lock around every read-modify-write) and `roster:<CF>:lease` (the
-single-flight reconcile lease, see refresh.py).
+what a poll reads), `roster:<CF>:marks` (actions in flight), `roster:<CF>:lock` (the lock
+around every read-modify-write, see below) and `roster:<CF>:lease` (the single-flight
+reconcile lease, see refresh.py).
+
+One writer at a time: every read-modify-write holds `roster:<CF>:lock` (redis-py's token-owned
+lock in production, `conference_admin.cache.exclusive`), and its write is conditional on still
+holding it. A writer paused past `LOCK_TTL` loses the lock to the next one; its write is then
+refused whole and it starts again from a fresh read (at most `WRITE_ATTEMPTS` times), so no
+update is ever written over. A writer that cannot have the lock within `LOCK_WAIT` writes
+nothing and raises `RosterBusy` (a 503 that says so; the reconcile lease is released, so the
+next refresh lists the truth from Twilio). While Redis is down, the lock and the roster are
+both this process's own (conference_admin/cache.py): the same guarantee, per process.
 
 Every write takes the next number on one version line shared by the roster and its marks,
 and rewrites meta with it, so a poll learns of either kind of change from meta alone; once
@@ -12,17 +21,35 @@ written, the new version is announced to the event streams (`push.notifier.roste
 
 from __future__ import annotations
 
-import time
+import logging
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
+from conference_admin.cache import LockLost, LockUnavailable, exclusive
+from conference_admin.outage import TemporarilyUnavailable
 from conference_admin.push import notifier
 
 from .model import TOMBSTONE_LIMIT, InFlight, Marks, Roster, RosterMeta, Snapshot
 
-LOCK_TIMEOUT = 5
+log = logging.getLogger(__name__)
+
+# A holder's lock expires after LOCK_TTL (a crashed or paused holder cannot block for ever);
+# a writer waits for it at most LOCK_WAIT, longer than LOCK_TTL, so a paused holder's expiry
+# lets the waiters in rather than failing them.
+LOCK_TTL = 5
+LOCK_WAIT = 6
+WRITE_ATTEMPTS = 3
+
+T = TypeVar("T")
+
+
+class RosterBusy(TemporarilyUnavailable):
+    """The roster could not be written (its lock was held too long): nothing was written."""
+
+    message = "This conference's live state is busy: the page shows what Twilio did at its next refresh."
 
 
 def key(conference_sid: str, part: str = "") -> str:
@@ -68,22 +95,20 @@ def snapshot(conference_sid: str) -> Snapshot:
     )
 
 
-class Locked:
-    """A short cross-process lock around a read-modify-write of one conference's keys."""
-
-    def __init__(self, conference_sid: str) -> None:
-        self.key = key(conference_sid, "lock")
-
-    def __enter__(self):
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        while not cache.add(self.key, 1, timeout=LOCK_TIMEOUT):
-            if time.monotonic() > deadline:
-                break  # a crashed holder: its lock expires with LOCK_TIMEOUT anyway
-            time.sleep(0.002)
-        return self
-
-    def __exit__(self, *exc):
-        cache.delete(self.key)
+def _locked_write(conference_sid: str, write: Callable[[object], T]) -> T:
+    """Run `write(held)` holding the conference's lock; again from the start if the lock was
+    lost before its write (nothing of that attempt was written)."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with exclusive(caches["default"], key(conference_sid, "lock"), ttl=LOCK_TTL, wait=LOCK_WAIT) as held:
+                return write(held)
+        except LockLost:
+            log.warning("roster %s: lock lost before the write (attempt %d), nothing written", conference_sid, attempt)
+        except LockUnavailable:
+            break
+    release_reconcile(conference_sid)
+    log.warning("roster %s: no write after waiting for the lock; the next refresh re-lists", conference_sid)
+    raise RosterBusy(conference_sid)
 
 
 def _trim(roster: Roster) -> None:
@@ -103,8 +128,9 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
     they changed). `settles`: the call SID whose result this write records: marks on it are
     cleared in the same write (the row now shows the result, not the action in flight).
     """
-    with Locked(conference_sid):
-        found = cache.get_many([key(conference_sid), key(conference_sid, "marks")])
+
+    def write(held) -> tuple[Roster, int, RosterMeta]:
+        found = held.get_many([key(conference_sid), key(conference_sid, "marks")])
         roster = found.get(key(conference_sid)) or Roster(conference_sid=conference_sid)
         marks = found.get(key(conference_sid, "marks")) or Marks()
         next_version = max(roster.version, marks.version) + 1
@@ -117,7 +143,10 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
             writes[key(conference_sid, "marks")] = marks
         meta = meta_of(roster, marks)
         writes[key(conference_sid, "meta")] = meta
-        cache.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
+        held.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
+        return roster, next_version, meta
+
+    roster, next_version, meta = _locked_write(conference_sid, write)
     if meta.version == next_version:
         notifier.roster_changed(conference_sid, next_version)
     return roster
@@ -130,8 +159,9 @@ def change_marks(
 
     Takes the next version and rewrites meta, so every page's next poll resends that row.
     Returns the marks that were there before."""
-    with Locked(conference_sid):
-        found = cache.get_many([key(conference_sid, "meta"), key(conference_sid, "marks")])
+
+    def write(held) -> tuple[tuple[InFlight, ...], int]:
+        found = held.get_many([key(conference_sid, "meta"), key(conference_sid, "marks")])
         meta: RosterMeta | None = found.get(key(conference_sid, "meta"))
         marks = found.get(key(conference_sid, "marks")) or Marks()
         before = marks.by_call.get(call_sid, ())
@@ -140,7 +170,10 @@ def change_marks(
         writes: dict[str, object] = {key(conference_sid, "marks"): marks}
         if meta is not None:  # nobody has loaded the roster yet: its first load writes meta
             writes[key(conference_sid, "meta")] = RosterMeta(version, meta.interval, meta.ended)
-        cache.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
+        held.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
+        return before, version
+
+    before, version = _locked_write(conference_sid, write)
     notifier.roster_changed(conference_sid, version)
     return before
 

@@ -18,6 +18,7 @@ from conference_admin.history.recorder import (
     history_roster_changed,
 )
 from conference_admin.live import identity as call_identity
+from conference_admin.live.signals import roster_reconciled
 from conference_admin.twilio import Conference, Participant
 
 from .model import VISIBLE_FIELDS, CallIdentity, Roster, RosterEntry, with_fields
@@ -206,9 +207,11 @@ def reconcile(
     # What history needs of this list: who appeared, who is gone, whose state changed, and
     # how far apart the two lists were (a departure is known only to within that).
     diff: dict[str, Any] = {}
+    lag: dict[str, float | None] = {}  # since the previous reconcile (told to `roster_reconciled`)
 
     def change(roster: Roster, version: int) -> bool:
         before, previous = set(roster.entries), roster.reconciled_at
+        lag["seconds"] = time.time() - previous if previous else None
         diff["within"] = round(time.time() - previous) + 1 if previous else refresh_interval(roster)
         changed = False
         if conference is not None:
@@ -238,6 +241,7 @@ def reconcile(
         return changed
 
     reconciled = mutate(conference_sid, change)
+    roster_reconciled.send(None, conference_sid=conference_sid, lag_seconds=lag.get("seconds"))
     history_roster_changed(conference_sid, **diff, approximate=True)
     # New participants, and any whose identity an earlier attempt failed to find (retried here,
     # once per interval at most, with the backoff and limit of live/identity.py).

@@ -4,9 +4,19 @@ from conference_admin.access.roles import ROLE_PERMISSIONS, ensure_roles
 
 
 class Command(BaseCommand):
-    help = "Create or update the Observer, Supervisor, Lead and Admin groups and their permissions."
+    help = (
+        "Create the Observer, Supervisor, Lead and Admin groups that are missing, with their default "
+        "permissions. Existing groups keep what Admins gave them; --reset puts the defaults back."
+    )
 
-    def handle(self, *args, **options):
-        groups = ensure_roles()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Replace every role group's permissions with the built-in defaults (undoes Admins' edits).",
+        )
+
+    def handle(self, *args, reset: bool = False, **options):
+        groups = ensure_roles(reset=reset)
         for role in ROLE_PERMISSIONS:
             self.stdout.write(f"{role}: {groups[role].permissions.count()} permissions")
