@@ -478,6 +478,15 @@ if RECORDING_PAUSE_BEHAVIOR not in ("silence", "skip"):
     raise ImproperlyConfigured("RECORDING_PAUSE_BEHAVIOR must be silence or skip.")
 # Alert (conference page and conferences list) when a recording stays paused this long.
 RECORDING_ALERT_PAUSED_SECONDS = int(env("RECORDING_ALERT_PAUSED_SECONDS", "300"))
+# --- Live transcripts (conference_admin/live/transcripts.py, dashboard/transcripts.py) --------
+# The language Twilio's Real-Time Transcription listens for (BCP-47).
+TRANSCRIPT_LANGUAGE_CODE = env("TRANSCRIPT_LANGUAGE_CODE", "en-US")
+# How long a watched phrase (live/phrases.py, rules in Django admin) stays an alert after it was said.
+PHRASE_ALERT_SECONDS = int(env("PHRASE_ALERT_SECONDS", "300"))
+# While a recording is paused (a card number read out), keep nothing said then from the transcript.
+TRANSCRIPT_PAUSE_WITH_RECORDING = env_bool("TRANSCRIPT_PAUSE_WITH_RECORDING", True)
+# Days transcript lines are kept before `manage.py prune_transcripts` deletes them.
+TRANSCRIPT_RETENTION_DAYS = int(env("TRANSCRIPT_RETENTION_DAYS", "30"))
 
 # --- Live push (conference_admin/push: Server-Sent Events to open pages) -------------------
 # A comment line this often keeps proxies from closing an idle stream; as often, every
@@ -494,6 +503,9 @@ PUSH_RETRY_MILLISECONDS = int(env("PUSH_RETRY_MILLISECONDS", "2000"))
 # --- Operations (conference_admin/ops: /healthz, /readyz, /metrics; docs/OPERATIONS.md) -----
 # /readyz checks the database, Redis (when configured) and Twilio at once, each bounded by this.
 READYZ_TIMEOUT_SECONDS = float(env("READYZ_TIMEOUT_SECONDS", "1.0"))
+# The conference pages' banner naming a dependency that is down refreshes itself this often, and
+# each process runs the readiness checks for it at most this often (ops/status.py).
+DEPENDENCY_STATUS_SECONDS = float(env("DEPENDENCY_STATUS_SECONDS", "5"))
 # /metrics answers a scraper that sends `Authorization: Bearer <METRICS_BEARER_TOKEN>` or calls
 # from one of METRICS_ALLOWED_NETWORKS (CIDRs, matched against REMOTE_ADDR: behind a proxy on this
 # host that is the proxy's, so keep /metrics out of the proxy, docs/OPERATIONS.md). The default

@@ -38,7 +38,9 @@
 
   function open() {
     var version = poller.getAttribute("data-version") || "";
-    source = new EventSource(url + "?version=" + encodeURIComponent(version));
+    var query = "?version=" + encodeURIComponent(version);
+    if (window.transcript) query += "&transcript=" + encodeURIComponent(window.transcript.cursor());
+    source = new EventSource(url + query);
     source.addEventListener("open", function () {
       pushed = true;
       retry = RETRY_MIN;
@@ -46,6 +48,9 @@
     });
     source.addEventListener("roster", function (event) {
       window.dashboard.applyRosterChanges(event.data, event.lastEventId);
+    });
+    source.addEventListener("transcript", function (event) {  // lines for the transcript panel
+      if (window.transcript) window.transcript.apply(event.data);
     });
     source.addEventListener("ended", function () {
       stop();

@@ -17,6 +17,8 @@ class Moderation(models.Model):
             ("pause_recordings", "Pause and resume recordings"),
             ("control_recordings", "Start and stop recordings"),
             ("move_participants", "Move a participant to another conference and bring them back"),
+            ("view_transcripts", "Read live transcripts"),
+            ("start_transcripts", "Start and stop live transcripts"),
         ]
 
 

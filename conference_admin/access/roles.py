@@ -27,12 +27,14 @@ END = "access.end_conferences"
 BULK = "access.bulk_actions"
 PAUSE_RECORDINGS = "access.pause_recordings"
 CONTROL_RECORDINGS = "access.control_recordings"
+VIEW_TRANSCRIPTS = "access.view_transcripts"
+START_TRANSCRIPTS = "access.start_transcripts"
 MOVE = "access.move_participants"
 VIEW_AUDIT = "audit.view_auditrecord"
 
 _OBSERVER = [VIEW]
-_SUPERVISOR = [*_OBSERVER, MODERATE, VIEW_AUDIT, PAUSE_RECORDINGS]
-_LEAD = [*_SUPERVISOR, ADD, END, BULK, CONTROL_RECORDINGS, MOVE]
+_SUPERVISOR = [*_OBSERVER, MODERATE, VIEW_AUDIT, PAUSE_RECORDINGS, VIEW_TRANSCRIPTS]
+_LEAD = [*_SUPERVISOR, ADD, END, BULK, CONTROL_RECORDINGS, START_TRANSCRIPTS, MOVE]
 # Admin also runs Django admin: users, groups and the configured pick lists.
 _ADMIN = [
     *_LEAD,
@@ -46,6 +48,11 @@ _ADMIN = [
     "dashboard.add_choice",
     "dashboard.change_choice",
     "dashboard.delete_choice",
+    # the phrases live transcripts are watched for (live/phrases.py)
+    "live.view_phraserule",
+    "live.add_phraserule",
+    "live.change_phraserule",
+    "live.delete_phraserule",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {OBSERVER: _OBSERVER, SUPERVISOR: _SUPERVISOR, LEAD: _LEAD, ADMIN: _ADMIN}

@@ -5,13 +5,17 @@ formula defusing as the audit download), then deleted in the same transaction, a
 itself is recorded in the trail: who ran it, the cut-off, how many records, the archive path.
 An old attempt whose resolution is still inside the retention is kept with it.
 
-On PostgreSQL a trigger refuses every DELETE on the audit table unless the transaction set
-`conference_admin.audit_prune`; this module is the only code that sets it (SET LOCAL, and
-unset again before the transaction goes on).
+On PostgreSQL the append-only trigger refuses every DELETE on the audit table except the one
+made by the database function `audit_auditrecord_prune` (audit migration 0006: SECURITY
+DEFINER, a cut-off at least a day old, and it writes the prune's record itself), which this
+module calls once the archive is written. On SQLite (the embedded default) there is no trigger:
+the application's own guard (`AuditRecord.save`/`delete`, no edit permissions) is what stands,
+and the rows are deleted here directly.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -25,7 +29,7 @@ from .export import csv_lines
 from .models import AuditRecord
 
 PRUNE_ACTION = "audit-prune"
-PRUNE_SWITCH = "conference_admin.audit_prune"
+PRUNE_FUNCTION = "audit_auditrecord_prune"
 _DELETE_CHUNK = 500
 
 
@@ -84,7 +88,7 @@ def _noting_ids(records, ids: list[int]):
 
 
 def _delete(ids: list[int]) -> int:
-    """Plain DELETEs, past the ORM's append-only guard; the FK to resolutions is checked at commit."""
+    """SQLite: plain DELETEs, past the ORM's append-only guard; the FK to resolutions is checked at commit."""
     table = connection.ops.quote_name(AuditRecord._meta.db_table)
     deleted = 0
     with connection.cursor() as cursor:
@@ -95,9 +99,26 @@ def _delete(ids: list[int]) -> int:
     return deleted
 
 
-def _prune_switch(cursor, on: bool) -> None:
+def _delete_and_record(ids: list[int], cutoff: datetime, actor_username: str, parameters: dict) -> AuditRecord:
+    """Delete the archived records and write the prune's own record (with `pruned`)."""
     if connection.vendor == "postgresql":
-        cursor.execute(f"SET LOCAL {PRUNE_SWITCH} = '{'on' if on else 'off'}'")
+        # The only way past the append-only trigger: the function deletes and records in one call.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {PRUNE_FUNCTION}(%s, %s::bigint[], %s, %s::jsonb)",
+                [cutoff, ids, actor_username, json.dumps(parameters)],
+            )
+            record_id = cursor.fetchone()[0]
+        return AuditRecord.objects.get(pk=record_id)
+    pruned = _delete(ids)
+    return AuditRecord.objects.create(
+        actor=None,
+        actor_username=actor_username,
+        conference_sid="",
+        action=PRUNE_ACTION,
+        parameters={**parameters, "pruned": pruned},
+        outcome=AuditRecord.Outcome.OK,
+    )
 
 
 def audit_prune(*, retention_days: int, archive_dir: Path, operator: str, host: str) -> PruneResult:
@@ -111,26 +132,18 @@ def audit_prune(*, retention_days: int, archive_dir: Path, operator: str, host: 
         old = AuditRecord.objects.filter(created_at__lt=cutoff).exclude(pk__in=kept).order_by("created_at", "id")
         ids: list[int] = []
         archive = _write_archive(_noting_ids(old.iterator(chunk_size=500), ids), Path(archive_dir), cutoff, now)
-        with connection.cursor() as cursor:
-            _prune_switch(cursor, True)
-            try:
-                pruned = _delete(ids)
-            finally:
-                _prune_switch(cursor, False)
-        record = AuditRecord.objects.create(
-            actor=None,
-            actor_username=f"system:{operator}"[:150],
-            conference_sid="",
-            action=PRUNE_ACTION,
-            parameters={
+        record = _delete_and_record(
+            ids,
+            cutoff,
+            f"system:{operator}"[:150],
+            {
                 "retention_days": retention_days,
                 "older_than": cutoff.isoformat(),
-                "pruned": pruned,
                 "kept_for_resolutions": len(kept),
                 "archive": str(archive),
                 "os_user": operator,
                 "host": host,
             },
-            outcome=AuditRecord.Outcome.OK,
         )
+    pruned = record.parameters["pruned"]
     return PruneResult(cutoff=cutoff, pruned=pruned, kept_for_resolutions=len(kept), archive=archive, record=record)

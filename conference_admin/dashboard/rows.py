@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from conference_admin.live.alerts import PENDING_STATUSES, Alert, by_row, conference_alerts, participant_role
+from conference_admin.live.alerts import (
+    PENDING_STATUSES,
+    Alert,
+    by_row,
+    conference_alerts,
+    live_phrase,
+    participant_role,
+)
 from conference_admin.live.roster import CallIdentity, InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
 
@@ -27,6 +34,7 @@ STATUS_TEXT = {
     "failed": "Failed",
 }
 RECORDING_TEXT = {"recording": "Rec", "paused": "Rec paused", "stopped": "Rec stopped"}
+TRANSCRIPT_TEXT = {"transcribing": "Transcribing", "starting": "Transcribing?", "failed": "Transcript failed"}
 
 
 # Twilio's call directions, as a row says them.
@@ -97,6 +105,10 @@ class ParticipantRow:
     recording: str = ""
     # Who is on the call ("+14155550101 · inbound · WHITFIELD DANA"), once known; "" until then.
     identity: str = ""
+    # This participant's live transcript: transcribing | starting (outcome unknown) | failed, "" when none.
+    transcript: str = ""
+    # A watched phrase this participant said lately: its severity (info | warning | critical), "" when none.
+    phrase: str = ""
     # Moved into this conference from another one (moves.Arrival): where from and by whom.
     moved_from: str = ""
     moved_by: str = ""
@@ -116,6 +128,10 @@ class ParticipantRow:
     @property
     def recording_active(self) -> bool:
         return self.recording in ("recording", "paused")
+
+    @property
+    def transcript_text(self) -> str:
+        return TRANSCRIPT_TEXT.get(self.transcript, "")
 
     # --- what the page sorts and groups on (static/bigroom.js): data-rank and data-role on the
     # row; the filter reads the row's text, the timers their data-since moments.
@@ -187,9 +203,20 @@ def build_row(
         note=note,
         recording=entry.recording.kind if entry.recording is not None else "",
         identity=identity_text(entry.identity, name),
+        transcript=_transcript(entry),
+        phrase=hit.severity if (hit := live_phrase(entry, now)) is not None else "",
         moved_from=arrival.from_room if arrival else "",
         moved_by=arrival.by if arrival else "",
     )
+
+
+def _transcript(entry: RosterEntry) -> str:
+    state = entry.transcription
+    if state is None:
+        return ""
+    if state.error:
+        return "failed"
+    return "transcribing" if state.sid else "starting"
 
 
 def build_rows(

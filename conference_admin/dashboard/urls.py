@@ -3,7 +3,7 @@ from django.urls import path
 
 from conference_admin.access import login
 
-from . import converters, pickers, recording_views, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
+from . import converters, pickers, recording_views, transcript_views, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
 
 urlpatterns = [
     path("login/", login.LoginView.as_view(), name="login"),
@@ -61,5 +61,28 @@ urlpatterns = [
             name=f"participant-recording-{verb}",
         )
         for verb in ("start", "pause", "resume", "stop")
+    ),
+    path(
+        "conferences/<conference_sid:conference_sid>/transcript/",
+        transcript_views.conference_transcript,
+        name="conference-transcript",
+    ),
+    *(
+        path(
+            f"conferences/<conference_sid:conference_sid>/transcript/{verb}/",
+            transcript_views.conference_transcript_action,
+            {"verb": verb},
+            name=f"conference-transcript-{verb}",
+        )
+        for verb in ("start", "stop")
+    ),
+    *(
+        path(
+            f"conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/transcript/{verb}/",
+            transcript_views.participant_transcript_action,
+            {"verb": verb},
+            name=f"participant-transcript-{verb}",
+        )
+        for verb in ("start", "stop")
     ),
 ]

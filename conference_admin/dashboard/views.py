@@ -25,7 +25,18 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh, reswap, retarget, trigger_client_event
 
-from conference_admin.access.roles import ADD, CONTROL_RECORDINGS, END, MODERATE, MOVE, PAUSE_RECORDINGS, VIEW, rights
+from conference_admin.access.roles import (
+    ADD,
+    CONTROL_RECORDINGS,
+    END,
+    MODERATE,
+    MOVE,
+    PAUSE_RECORDINGS,
+    START_TRANSCRIPTS,
+    VIEW,
+    VIEW_TRANSCRIPTS,
+    rights,
+)
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
 from conference_admin.requestvalues import Refused, whole_number
@@ -33,7 +44,7 @@ from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 from conference_admin.twilio.twiml import TwimlRefused
 
-from . import forms, moves, poll, recordings, services
+from . import forms, moves, poll, recordings, services, transcripts
 from .errors import describe_error, describe_read_error
 from .models import pick_lists
 from .rows import Note, build_rows, gone_row, row_after_write
@@ -61,6 +72,8 @@ def _abilities(request: HtmxHttpRequest) -> dict[str, bool]:
         "can_end": user.has_perm(END),
         "can_pause_recordings": user.has_perm(PAUSE_RECORDINGS),
         "can_control_recordings": user.has_perm(CONTROL_RECORDINGS),
+        "can_view_transcripts": user.has_perm(VIEW_TRANSCRIPTS),
+        "can_start_transcripts": user.has_perm(START_TRANSCRIPTS),
         "can_move": user.has_perm(MOVE),
     }
 
@@ -75,6 +88,8 @@ def page_options(request: HtmxHttpRequest) -> dict[str, Any]:
         "announcements": SimpleLazyObject(lambda: lists["announcements"]),
         "poll_seconds": settings.DASHBOARD_POLL_SECONDS,
         "pause_behaviors": recordings.pause_behaviors(),
+        "not_pci_compliant": transcripts.NOT_PCI_COMPLIANT,
+        "transcript_verbs": (("start", "Transcribe everyone"), ("stop", "Stop all transcripts")),
         **_abilities(request),
     }
 
@@ -205,6 +220,8 @@ def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
         "rights": rights(request.user),
         **page_options(request),
     }
+    if context["can_view_transcripts"]:
+        context.update(transcripts.transcript_panel(conference_sid=conference_sid))
     return render(request, "conferences/detail.html", context)
 
 
@@ -235,7 +252,8 @@ def _roster_context(
         "rows": rows(entries=entries),
         "new_rows": rows(entries=arrived) if arrived else [],
         "participant_count": len(roster.entries),
-        "alerts": [alert for alert in alerts if not alert.call_sid],
+        # The conference's own alerts, and watched phrases (also on their rows: they need a supervisor now).
+        "alerts": [alert for alert in alerts if not alert.call_sid or alert.kind == "phrase"],
         "recording": recordings.conference_recording(roster=roster),
         "version": view.version,
         "mode": roster.mode,

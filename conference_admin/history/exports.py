@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from conference_admin.audit.export import defuse_cell
+from conference_admin.live.models import TranscriptLine
 
 from .selectors import ConferenceReport, ConferenceRow
 
@@ -119,3 +120,14 @@ def search_csv(results: Iterable[ConferenceRow]) -> Iterator[str]:
             }
 
     return _writer(SEARCH_COLUMNS, rows())
+
+
+TRANSCRIPT_COLUMNS = ["conference_sid", "call_sid", "speaker", "track", "spoken_at", "text", "confidence"]
+
+
+def transcript_csv(lines: Iterable[TranscriptLine]) -> Iterator[str]:
+    """One row per transcript line; every cell defused (a caller's words may start with "=")."""
+    return _writer(
+        TRANSCRIPT_COLUMNS,
+        ({column: getattr(line, column) for column in TRANSCRIPT_COLUMNS} for line in lines),
+    )

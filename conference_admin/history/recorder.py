@@ -300,10 +300,12 @@ class FiredAlert(Protocol):
     def text(self) -> str: ...
     @property
     def call_sid(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
 
 
 # A conference's alert whose text names what it is about (each dropped agent is its own alert).
-ALERTS_BY_TEXT = {"agent-dropped"}
+ALERTS_BY_TEXT = {"agent-dropped", "phrase"}  # a phrase alert is recorded per matched line
 # Alerts this process has already recorded, per conference (bounded, least recently used out):
 # a page polled every few seconds shows the same alerts each time, and they are written once.
 _alerts_recorded: OrderedDict[str, frozenset[tuple[str, str]]] = OrderedDict()
@@ -311,8 +313,16 @@ _alerts_lock = threading.Lock()  # a worker's threads share it
 ALERTS_REMEMBERED = 2000
 
 
+def _alert_text(alert: FiredAlert) -> str:
+    """The alert as history keeps it: with its detail (a phrase alert's matched line)."""
+    detail = getattr(alert, "detail", "")
+    return f"{alert.text}: “{detail}”" if detail else alert.text
+
+
 def _alert_key(alert: FiredAlert) -> tuple[str, str]:
-    return alert.kind, alert.call_sid or (alert.text if alert.kind in ALERTS_BY_TEXT else "")
+    if alert.kind in ALERTS_BY_TEXT:
+        return alert.kind, _alert_text(alert)[:256]
+    return alert.kind, alert.call_sid
 
 
 def forget_recorded_alerts() -> None:
@@ -351,7 +361,7 @@ def _record_alerts(conference_sid: str, alerts: list[FiredAlert], at: datetime) 
                     conference_id=conference_sid,
                     kind=alert.kind,
                     subject=_alert_key(alert)[1],
-                    text=alert.text[:512],
+                    text=_alert_text(alert)[:512],
                     fired_at=at,
                 )
                 for alert in alerts

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from conference_admin.audit.models import AuditRecord
 from conference_admin.dashboard.templatetags.dashboard import clock
-from conference_admin.live.models import ConferenceEvent
+from conference_admin.live.models import ConferenceEvent, TranscriptLine
 from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS, moves_into
 from conference_admin.live.words import ENDED_REASONS, LEFT_REASONS, action_text, reason_text
 
@@ -761,3 +761,17 @@ def _timeline(events, actions, sessions, names, alerts=(), *, conference_sid: st
 
 def _itself(item: ReportItem) -> ReportItem:
     return item
+
+
+# --- live transcripts, searched by phrase (live/transcripts.py keeps them) --------------------
+
+TRANSCRIPT_RESULTS = 200
+
+
+def transcript_search(*, phrase: str, limit: int | None = TRANSCRIPT_RESULTS) -> list[TranscriptLine]:
+    """Final transcript lines that say `phrase` (any case), newest first (`limit` None: all)."""
+    phrase = " ".join(phrase.split())
+    if not phrase:
+        return []
+    found = TranscriptLine.objects.filter(final=True, text__icontains=phrase).order_by("-spoken_at", "-id")
+    return list(found if limit is None else found[:limit])

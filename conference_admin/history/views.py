@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from conference_admin.access.roles import VIEW, VIEW_AUDIT
+from conference_admin.access.roles import VIEW, VIEW_AUDIT, VIEW_TRANSCRIPTS
 from conference_admin.requestvalues import page_number, whole_number_or
 
 from . import exports, selectors
@@ -113,3 +113,26 @@ def history_report(request, conference_sid: str):
 @permission_required(EXPORT, raise_exception=True)
 def history_report_export(request, conference_sid: str):
     return _csv(exports.report_csv(_report(conference_sid)), f"history-{conference_sid}")
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+@permission_required(VIEW_TRANSCRIPTS, raise_exception=True)
+def history_transcripts(request):
+    """Transcript lines that say a phrase (`?q=`), newest first, with their conference."""
+    phrase = " ".join(request.GET.get("q", "").split())[:200]
+    lines = selectors.transcript_search(phrase=phrase) if phrase else []
+    export_url = ""
+    if phrase and request.user.has_perm(EXPORT):
+        export_url = f"{reverse('history-transcripts-export')}?{_query(request)}"
+    context = {"phrase": phrase, "lines": lines, "export_url": export_url, "limit": selectors.TRANSCRIPT_RESULTS}
+    return render(request, "history/transcripts.html", context)
+
+
+@require_GET
+@permission_required(VIEW_TRANSCRIPTS, raise_exception=True)
+@permission_required(EXPORT, raise_exception=True)
+def history_transcripts_export(request):
+    phrase = " ".join(request.GET.get("q", "").split())[:200]
+    lines = selectors.transcript_search(phrase=phrase, limit=None) if phrase else []
+    return _csv(exports.transcript_csv(lines), "transcripts")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -27,7 +28,10 @@ from conference_admin.history.recorder import history_alerts_fired
 from . import roster as rosters
 from .models import ConferenceEvent
 from .recordings import RecordingState
-from .roster import Roster
+from .roster import Roster, RosterEntry
+
+if TYPE_CHECKING:
+    from .phrases import PhraseHit
 
 CUSTOMER, AGENT, SUPERVISOR = "customer", "agent", "supervisor"
 STAFF = (AGENT, SUPERVISOR)
@@ -84,9 +88,14 @@ def clock_text(delta: timedelta) -> str:
 class Alert:
     # all-held | alone | waiting-alone | agent-dropped | recording-paused (conference);
     # hold | ringing | hold-ends-conference | recording-paused (row: a participant's call recording)
+    # | phrase (row: a watched phrase in the participant's live transcript)
     kind: str
     text: str
     call_sid: str = ""
+    severity: str = "warning"  # info | warning | critical
+    # What history keeps beside the text: a phrase alert's matched line. Pages never show it (an
+    # observer sees alerts, not transcripts); the transcript panel shows the line to who may read it.
+    detail: str = ""
 
 
 def _elapsed(now: datetime, since: datetime) -> timedelta:
@@ -114,6 +123,10 @@ def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable
         alerts.append(Alert("recording-paused", f"Recording paused {_minutes(roster.recording, now)} min: resume?"))
     for entry in entries:
         p = entry.participant
+        hit = live_phrase(entry, now)
+        if hit is not None:
+            text = f"{p.identifier} said “{hit.phrase}” ({hit.rule})"
+            alerts.append(Alert("phrase", text, p.call_sid, hit.severity, detail=hit.line))
         if _paused_long(entry.recording, now, paused_limit):
             alerts.append(
                 Alert(
@@ -159,6 +172,14 @@ def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable
             if label not in present:
                 alerts.append(Alert("agent-dropped", f"agent dropped: {label}"))
     return alerts
+
+
+def live_phrase(entry: RosterEntry, now: datetime) -> PhraseHit | None:
+    """The watched phrase this participant said within PHRASE_ALERT_SECONDS, while still connected."""
+    hit = entry.phrase_alert
+    if hit is None or entry.participant.status != "connected":
+        return None
+    return hit if _elapsed(now, hit.at) < timedelta(seconds=settings.PHRASE_ALERT_SECONDS) else None
 
 
 def _paused_long(recording: RecordingState | None, now: datetime, limit: timedelta) -> bool:

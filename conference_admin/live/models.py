@@ -35,3 +35,75 @@ class ConferenceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.label or self.call_sid} @ {self.occurred_at:%H:%M:%S}"
+
+
+class TranscriptLine(models.Model):
+    """One utterance of a real-time transcription: partial results update it in place until the
+    final one arrives (`final`). `version` is the conference's transcript cursor: every insert
+    or update takes the next one, so a page showing cursor V needs the lines with version > V."""
+
+    conference_sid = models.CharField(max_length=34)
+    call_sid = models.CharField(max_length=34)
+    transcription_sid = models.CharField(max_length=34)
+    track = models.CharField(max_length=16)  # inbound_track | outbound_track
+    speaker = models.CharField(max_length=256, blank=True)  # the track's label: who said it
+    text = models.TextField()
+    final = models.BooleanField(default=False)
+    confidence = models.FloatField(null=True, blank=True)
+    sequence = models.BigIntegerField()  # SequenceId of the callback that last set it
+    spoken_at = models.DateTimeField()  # Timestamp of the utterance's first result
+    version = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["spoken_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transcription_sid", "sequence"], name="transcript_line_once"),
+        ]
+        indexes = [
+            models.Index(fields=["conference_sid", "version"]),
+            models.Index(fields=["transcription_sid", "track", "final"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker or self.track}: {self.text[:60]}"
+
+
+class PhraseRule(models.Model):
+    """Words or phrases a call center watches for in live transcripts (kept in Django admin).
+
+    `phrases` holds one phrase or word per line. A `phrase` rule matches where the phrase
+    appears in what was said (any case, any spacing); a `word` rule only where the words stand
+    whole ("lawyer" does not match "lawyers"). `side` says whose words count.
+    """
+
+    class Match(models.TextChoices):
+        PHRASE = "phrase", "Phrase anywhere"
+        WORD = "word", "Whole words only"
+
+    class Side(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AGENT = "agent", "Agent (or supervisor)"
+        ANY = "any", "Anyone"
+
+    class Severity(models.TextChoices):
+        INFO = "info", "Info"
+        WARNING = "warning", "Warning"
+        CRITICAL = "critical", "Critical"
+
+    name = models.CharField(max_length=100, unique=True)
+    phrases = models.TextField(help_text="One phrase or word per line.")
+    match = models.CharField(max_length=8, choices=Match.choices, default=Match.PHRASE)
+    side = models.CharField(max_length=8, choices=Side.choices, default=Side.CUSTOMER)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.WARNING)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def phrase_list(self) -> list[str]:
+        return [" ".join(line.split()) for line in self.phrases.splitlines() if line.strip()]

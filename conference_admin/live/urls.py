@@ -10,5 +10,6 @@ urlpatterns = [
     re_path(r"^webhooks/twilio/conference-status/?$", webhooks.conference_status, name="webhook-conference-status"),
     re_path(r"^webhooks/twilio/call-status/?$", webhooks.call_status, name="webhook-call-status"),
     re_path(r"^webhooks/twilio/recording-status/?$", webhooks.recording_status, name="webhook-recording-status"),
+    re_path(r"^webhooks/twilio/transcription/?$", webhooks.transcription_status, name="webhook-transcription"),
     path("conferences/<conference_sid:conference_sid>/timeline/", views.timeline, name="conference-timeline"),
 ]

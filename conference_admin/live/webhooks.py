@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from conference_admin.twilio.signature import validate_signature
 
-from . import callbacks
+from . import callbacks, transcripts
 from .signals import webhook_refused
 
 security_log = logging.getLogger("conference_admin.security")
@@ -79,4 +79,18 @@ def recording_status(request):
     participant's call recording (`?conference=` names the conference, as for call status)."""
     return _receive(
         request, lambda: callbacks.receive_recording_status_callback(request.POST, request.GET.get("conference", ""))
+    )
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def transcription_status(request):
+    """A real-time transcription's callback (started, content, stopped, error). The dashboard put
+    the conference and the speaker's name in the URL it gave Twilio, so they are signed too."""
+    return _receive(
+        request,
+        lambda: transcripts.receive_transcription_callback(
+            request.POST, request.GET.get("conference", ""), request.GET.get("speaker", "")
+        ),
     )

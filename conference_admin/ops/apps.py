@@ -12,11 +12,12 @@ class OpsConfig(AppConfig):
         from conference_admin.live.signals import roster_reconciled, webhook_refused
         from conference_admin.push.signals import streams_changed
 
-        from . import metrics, twilio_log
+        from . import metrics, status, twilio_log
 
         # What the other apps tell, counted here (docs/OPERATIONS.md lists the metrics).
         observe_twilio(metrics.twilio_call)
         observe_twilio(twilio_log.twilio_call)  # one log line per call, with the request's id
+        observe_twilio(status.twilio_call)  # whether Twilio answers, for the page's banner
         attempt_settled.connect(metrics.attempt_settled, dispatch_uid="ops-metrics-attempt-settled")
         webhook_refused.connect(metrics.webhook_refused, dispatch_uid="ops-metrics-webhook-refused")
         roster_reconciled.connect(metrics.roster_reconciled, dispatch_uid="ops-metrics-roster-reconciled")

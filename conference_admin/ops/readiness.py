@@ -61,6 +61,17 @@ def checks() -> dict[str, Check]:
 
 
 _outages: dict[str, DependencyOutage] = {}
+_last: tuple[float, dict[str, bool]] | None = None
+
+
+def last_result() -> tuple[float, dict[str, bool]] | None:
+    """When (time.monotonic()) the checks last ran in this process, and what they found."""
+    return _last
+
+
+def forget() -> None:
+    global _last
+    _last = None
 
 
 def _saw(name: str, reason: str | None) -> None:
@@ -80,7 +91,9 @@ def _run(check: Check) -> str | None:
 
 
 def readiness() -> dict[str, bool]:
-    """Each dependency's name: whether it answered within `READYZ_TIMEOUT_SECONDS`."""
+    """Each dependency's name: whether it answered within `READYZ_TIMEOUT_SECONDS` (also kept
+    as `last_result()`, which the page's dependency banner reads)."""
+    global _last
     found = checks()
     pool = ThreadPoolExecutor(max_workers=len(found), thread_name_prefix="readyz")
     try:
@@ -94,6 +107,7 @@ def readiness() -> dict[str, bool]:
                 reason = f"no answer within {settings.READYZ_TIMEOUT_SECONDS:g} s"
             _saw(name, reason)
             ready[name] = reason is None
+        _last = (time.monotonic(), ready)
         return ready
     finally:
         # A check still waiting ends on its own bound; the answer does not wait for it.

@@ -6,4 +6,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
+    path("status/dependencies", views.dependency_status, name="dependency-status"),
 ]

@@ -9,14 +9,18 @@ import hmac
 import ipaddress
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from conference_admin.access.roles import VIEW
+
 from .metrics import exposition
 from .readiness import readiness
+from .status import banner_context
 
 
 @login_not_required
@@ -61,3 +65,11 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+@never_cache
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+def dependency_status(request: HttpRequest) -> HttpResponse:
+    """The conference pages' dependency banner, refreshed on its own: for whoever may see them."""
+    return render(request, "ops/_dependency_banner.html", banner_context())

@@ -24,6 +24,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from conference_admin.dashboard import services
+from conference_admin.live.transcripts import current_cursor
 from conference_admin.offthread import closing_connections
 
 from . import notifier
@@ -44,6 +45,8 @@ class Watch:
     def __init__(self, conference_sid: str) -> None:
         self.conference_sid = conference_sid
         self.version: int | None = None
+        # The newest transcript cursor heard of (live/transcripts.py); None: not known yet.
+        self.transcript: int | None = None
         self.streams = 0
         self.checker: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
@@ -65,15 +68,28 @@ class Watch:
             future = self._renders[key] = asyncio.ensure_future(render())
         return await asyncio.shield(future)
 
+    def advance_transcript(self, cursor: int) -> None:
+        """New transcript lines: wake the streams (those that show the transcript send them)."""
+        if self.transcript is not None and cursor <= self.transcript:
+            return
+        self.transcript = cursor
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def transcript_past(self, known: int | None) -> bool:
+        return known is not None and self.transcript is not None and self.transcript > known
+
     def poke(self) -> None:
         """Wake this conference's streams without a change (one of them must close)."""
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    async def wait_past(self, known: int | None, timeout: float) -> bool:
-        """Whether the conference moved past `known` (or a stream was poked), waiting up to
-        `timeout` seconds; False when the time ran out."""
+    async def wait_past(self, known: int | None, timeout: float, transcript: int | None = None) -> bool:
+        """Whether the conference moved past `known` (or its transcript past `transcript`, or a
+        stream was poked), waiting up to `timeout` seconds; False when the time ran out."""
         if self.version is not None and (known is None or self.version > known):
+            return True
+        if self.transcript_past(transcript):
             return True
         try:
             await asyncio.wait_for(self._changed.wait(), timeout)
@@ -95,9 +111,10 @@ class Hub:
     # --- notifications -------------------------------------------------------------------
 
     def changed(self, conference_sid: str, version: int) -> None:
+        conference_sid, transcript = notifier.split(conference_sid)
         watch = self.watches.get(conference_sid)
         if watch is not None:
-            watch.advance(version)
+            (watch.advance_transcript if transcript else watch.advance)(version)
 
     def _from_thread(self, conference_sid: str, version: int) -> None:
         try:
@@ -140,6 +157,12 @@ class Hub:
             return
         if meta is not None:
             watch.advance(meta.version)
+        try:
+            cursor = await sync_to_async(current_cursor, thread_sensitive=False)(watch.conference_sid)
+        except Exception:
+            logger.debug("Transcript check failed for %s", watch.conference_sid, exc_info=True)
+            return
+        watch.advance_transcript(cursor)
 
     async def _check_every(self, watch: Watch) -> None:
         while True:

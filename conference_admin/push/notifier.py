@@ -91,6 +91,23 @@ def roster_changed(conference_sid: str, version: int) -> None:
             logger.exception("A roster-change listener failed")
 
 
+# A transcript change travels on the same channel, its conference SID marked with this suffix.
+TRANSCRIPT_SUFFIX = "/transcript"
+
+
+def transcript_changed(conference_sid: str, cursor: int) -> None:
+    """Say that `conference_sid`'s transcript cursor is now `cursor` (live/transcripts.py calls
+    this after every line written): the streams that show the transcript send the new lines."""
+    roster_changed(conference_sid + TRANSCRIPT_SUFFIX, cursor)
+
+
+def split(conference_sid: str) -> tuple[str, bool]:
+    """(conference SID, whether the notification is about its transcript)."""
+    if conference_sid.endswith(TRANSCRIPT_SUFFIX):
+        return conference_sid.removesuffix(TRANSCRIPT_SUFFIX), True
+    return conference_sid, False
+
+
 def listen(listener: Listener) -> Callable[[], None]:
     """In-process notifications (the embedded default); returns the call that stops them."""
     with _listeners_lock:

@@ -11,6 +11,10 @@ every PUSH_HEARTBEAT_SECONDS keeps proxies from closing an idle stream; as often
 checks every stream's session and permission at once (`sessions.revoked`): a logout or a
 revoked role ends the stream (`closed` event); other rights, or a directory re-check that is
 due, end it with `reload` (the page loads itself again).
+A page that shows the live transcript (the user may read transcripts) also names its transcript
+cursor (`&transcript=C`): whenever the conference's transcript moves past it, one `transcript`
+event carries the lines written since (`dashboard.transcript_views.transcript_batch`, the panel's
+own poll answer); its id is left alone, so Last-Event-ID stays the roster's version.
 An ended conference gets its last answer and an `ended` event. At most
 PUSH_STREAMS_PER_USER streams per user and process (429 past it: the page polls); a user whose
 share of unknown-conference lookups is spent gets 429 with Retry-After, as from the poll.
@@ -31,8 +35,9 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from conference_admin.access.roles import VIEW
+from conference_admin.access.roles import VIEW, VIEW_TRANSCRIPTS
 from conference_admin.dashboard import services
+from conference_admin.dashboard.transcript_views import transcript_batch
 from conference_admin.dashboard.views import roster_changes
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.offthread import closing_connections
@@ -55,6 +60,16 @@ def _known(request: HttpRequest) -> int | None:
     return None
 
 
+def _transcript_known(request: HttpRequest) -> int | None:
+    """The page's transcript cursor, when it shows the transcript and its user may read it."""
+    if not request.user.has_perm(VIEW_TRANSCRIPTS):
+        return None
+    try:
+        return whole_number(request.GET.get("transcript"), name="transcript")
+    except Refused:
+        return None  # unreadable: as if the page showed no transcript
+
+
 def _open(request: HttpRequest, conference_sid: str) -> tuple[int | None, Viewer]:
     """The page's checks, on the normal stack's request (session and user from the middleware);
     the conference's version now (None: not loaded) and who watches."""
@@ -73,6 +88,11 @@ def _render(request: HtmxHttpRequest, conference_sid: str, known: int | None) ->
     return int(response["X-Roster-Version"]), response.content.decode(), response.status_code == 286
 
 
+def _render_transcript(request: HtmxHttpRequest, conference_sid: str, known: int) -> tuple[int, str]:
+    response = transcript_batch(request, conference_sid, known)
+    return int(response.get("X-Transcript-Cursor", str(known))), response.content.decode()
+
+
 def event(name: str, data: str = "", event_id: int | None = None) -> str:
     lines = [f"event: {name}"]
     if event_id is not None:
@@ -82,23 +102,36 @@ def event(name: str, data: str = "", event_id: int | None = None) -> str:
 
 
 async def _stream(
-    request: HtmxHttpRequest, conference_sid: str, known: int | None, current: int | None, viewer: Viewer
+    request: HtmxHttpRequest,
+    conference_sid: str,
+    known: int | None,
+    current: int | None,
+    viewer: Viewer,
+    transcript: int | None = None,
 ) -> AsyncIterator[str]:
     hub = hubs.current()
     render = sync_to_async(closing_connections(_render))
+    render_transcript = sync_to_async(closing_connections(_render_transcript))
     try:
         async with hub.stream(conference_sid, viewer) as watch:
             yield f"retry: {settings.PUSH_RETRY_MILLISECONDS}\n\n"
             if current is not None:
                 watch.advance(current)
             while True:
-                woke = await watch.wait_past(known, settings.PUSH_HEARTBEAT_SECONDS)
+                woke = await watch.wait_past(known, settings.PUSH_HEARTBEAT_SECONDS, transcript)
                 if viewer.closed is not None and viewer.closed.is_set():
                     if viewer.reload:
                         yield event("reload", "rights changed")
                     else:
                         yield event("closed", "signed out or no longer allowed")
                     return
+                if transcript is not None and watch.transcript_past(transcript):
+                    cursor, lines = await render_transcript(request, conference_sid, transcript)
+                    if cursor > transcript:
+                        yield event("transcript", lines)
+                        transcript = cursor  # a batch may stop short: the next wake sends the rest
+                    else:
+                        transcript = watch.transcript  # nothing stored past it (a duplicate's number)
                 if watch.version is None or (known is not None and watch.version <= known):
                     if not woke:
                         yield ": heartbeat\n\n"
@@ -138,7 +171,8 @@ async def conference_events(request: HtmxHttpRequest, conference_sid: str) -> Ht
     request.META["HTTP_HX_REQUEST"] = "true"
     request.__dict__.pop("headers", None)
     response = StreamingHttpResponse(
-        _stream(request, conference_sid, _known(request), current, viewer), content_type="text/event-stream"
+        _stream(request, conference_sid, _known(request), current, viewer, _transcript_known(request)),
+        content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once

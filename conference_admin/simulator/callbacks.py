@@ -27,9 +27,12 @@ import requests
 
 from conference_admin.twilio.signature import compute_signature
 
+from . import transcriptions
+
 if TYPE_CHECKING:
     from .engine import Participant, SimulatorEvent
     from .recordings import Recording
+    from .transcriptions import Transcription
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ END_REASONS = {
 class Delivery:
     """One callback as sent: `url` is the exact URL requested (GET: with the params in its query)."""
 
-    kind: str  # "conference", "call" or "recording"
+    kind: str  # "conference", "call", "recording" or "transcription"
     event: str  # StatusCallbackEvent, or the call's CallStatus
     method: str
     url: str
@@ -202,6 +205,8 @@ class CallbackSender:
             self._call_callback(event, event.participant)
         elif event.kind == "recording" and event.recording is not None:
             self._recording_callback(event, event.recording)
+        elif event.kind == "transcription" and event.transcription is not None:
+            self._transcription_callback(event, event.transcription)
 
     def _conference_callback(self, event: SimulatorEvent) -> None:
         conference = event.conference
@@ -255,6 +260,20 @@ class CallbackSender:
         params = recording_params(event, recording)
         self._enqueue(
             "recording", event.name, recording.callback_method, recording.callback_url, params, event.account_sid
+        )
+
+    def _transcription_callback(self, event: SimulatorEvent, transcription: Transcription) -> None:
+        """Only to the transcription's own StatusCallbackUrl, every event (CONTRACT.md section 13)."""
+        if not transcription.callback_url:
+            return
+        params = transcriptions.callback_params(event.name, transcription, event.timestamp, dict(event.details))
+        self._enqueue(
+            "transcription",
+            event.name,
+            transcription.callback_method,
+            transcription.callback_url,
+            params,
+            event.account_sid,
         )
 
     def _enqueue(self, kind: str, name: str, method: str, url: str, params: dict[str, str], account_sid: str) -> None:

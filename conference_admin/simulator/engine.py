@@ -28,7 +28,7 @@ import requests
 
 from conference_admin.twilio.signature import compute_signature
 
-from . import errors, twiml, validation
+from . import errors, speech, transcriptions, twiml, validation
 from .activity import Activity
 from .callbacks import CallbackSender
 from .calls import Call, CallLedger
@@ -37,6 +37,7 @@ from .errors import SimulatorError, invalid
 from .faults import FaultInjector
 from .recordings import DEFAULT_CALLBACK_EVENTS as DEFAULT_RECORDING_EVENTS
 from .recordings import Recording, RecordingLedger, snapshot
+from .transcriptions import SpeechTimings, Transcription, TranscriptionLedger
 from .validation import ConferenceFilters, DateFilter, Params, ParticipantFilters, Validated
 
 logger = logging.getLogger(__name__)
@@ -193,6 +194,8 @@ class SimulatorEvent:
     details: Mapping[str, str] = field(default_factory=dict)
     # kind="recording": the recording's snapshot; `name` is its status event (in-progress, completed, absent).
     recording: Recording | None = None
+    # kind="transcription": its snapshot; `name` is its TranscriptionEvent, `details` its callback values.
+    transcription: Transcription | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ class Simulator:
         default_conference_callback_url: str | None = None,
         default_call_callback_url: str | None = None,
         callback_timeout: float = 5.0,
+        speech: SpeechTimings | None = None,
     ) -> None:
         """Accepts one account's logins (the keyword arguments), or several via `credentials`.
 
@@ -236,6 +240,7 @@ class Simulator:
         """
         self.clock: Clock = clock or SystemClock()
         self.timings = timings or DialTimings()
+        self.speech = speech or SpeechTimings()
         self.twiml_fetch_timeout = TWIML_FETCH_TIMEOUT
         self._random = random.Random(seed)
         self._lock = threading.RLock()
@@ -326,6 +331,7 @@ class Simulator:
         self._requests: list[RequestRecord] = []
         self._calls = CallLedger()
         self._recordings = RecordingLedger()
+        self._transcriptions = TranscriptionLedger()
 
     # --- events ----------------------------------------------------------------------------
 
@@ -452,6 +458,7 @@ class Simulator:
                 participant = self._participants.get(conference_sid, {}).get(call_sid)
                 if participant is not None:
                     self._apply_step(participant, step, due)
+            self._transcribe(now)
         self._flush_events()
 
     def ordinal_of(self, sid: str) -> int | None:
@@ -929,6 +936,7 @@ class Simulator:
         )
         self._call_event(participant, "completed", at, call_status)
         self._finish_recordings(self._recordings.active_of(participant.call_sid), at)  # the call ended
+        self._stop_transcriptions(self._transcriptions.active_of(participant.call_sid), at)  # it left
 
     # --- conferences ---------------------------------------------------------------------
 
@@ -1383,6 +1391,112 @@ class Simulator:
         now = self.clock.now()
         found = [snapshot(r, now) for r in recordings if _on_days(r.date_created, dates)]
         return found[::-1]  # newest first, as Twilio lists recordings
+
+    # --- real-time transcriptions (CONTRACT.md section 13; transcriptions.py holds the rest) ----
+
+    def create_transcription(self, account_sid: str, call_sid: str, params: Params) -> Transcription:
+        """Start transcribing a call in progress; it stays in its conference. 21220 otherwise."""
+        request = transcriptions.parse_create(params)
+        self.tick()
+        with self._lock:
+            call = self._calls.get(account_sid, call_sid)
+            participant = self._participants.get(call.conference_sid, {}).get(call_sid)
+            if not call.in_progress or participant is None:
+                raise SimulatorError(
+                    errors.CALL_STATE_INVALID,
+                    f"Call {call_sid} is {call.status}: only a call in progress can be transcribed",
+                )
+            self._transcriptions.check_name_free(call_sid, request.get("Name"))
+            now = self.clock.now()
+            transcription = Transcription(
+                account_sid=account_sid,
+                sid=self._new_sid("GT"),
+                call_sid=call_sid,
+                conference_sid=call.conference_sid,
+                name=request.get("Name"),
+                status="in-progress",
+                date_updated=now,
+                track=request.get("Track", transcriptions.DEFAULT_TRACK),
+                role=speech.role_of(participant.label),
+                line_offset=self._random.randrange(100),
+                utterance_start=now + timedelta(seconds=self.speech.first_after + self._random.uniform(0, 2)),
+                callback_url=request.get("StatusCallbackUrl"),
+                callback_method=request.get("StatusCallbackMethod", "POST"),
+                inbound_label=request.get("InboundTrackLabel"),
+                outbound_label=request.get("OutboundTrackLabel"),
+                partial_results=request.get("PartialResults", False),
+                language_code=request.get("LanguageCode", transcriptions.DEFAULT_LANGUAGE),
+                options={key: value for key, value in request.items() if key not in transcriptions.OWN_FIELDS},
+            )
+            self._transcriptions.add(transcription)
+            self._transcription_event(transcription, "transcription-started", now)
+            if not transcription.speaks:
+                message = f"The speech-to-text engine cannot transcribe {transcription.language_code}"
+                details = {"error_code": str(transcriptions.ENGINE_ERROR), "error": message}
+                self._transcription_event(transcription, "transcription-error", now, details)
+                self._stop_transcriptions([transcription], now)
+            created = transcriptions.snapshot(transcription)
+            created.status = "in-progress"  # the create answers before the engine reports back
+        self._flush_events()
+        return created
+
+    def update_transcription(self, account_sid: str, call_sid: str, sid_or_name: str, params: Params) -> Transcription:
+        """Stop a transcription by GT SID or by Name (`Status=stopped`); stopping a stopped one changes nothing."""
+        transcriptions.parse_update(params)
+        self.tick()
+        with self._lock:
+            self._calls.get(account_sid, call_sid)
+            path = f"/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Transcriptions/{sid_or_name}.json"
+            transcription = self._transcriptions.find(call_sid, sid_or_name, missing=path)
+            self._stop_transcriptions([transcription] if transcription.active else [], self.clock.now())
+            stopped = transcriptions.snapshot(transcription)
+        self._flush_events()
+        return stopped
+
+    def fail_transcription(self, account_sid: str, call_sid: str, sid_or_name: str, code: int, message: str) -> None:
+        """The engine fails mid-call (tests): transcription-error, then transcription-stopped."""
+        self.tick()
+        with self._lock:
+            path = f"Transcription {sid_or_name} of {call_sid}"
+            transcription = self._transcriptions.find(call_sid, sid_or_name, missing=path)
+            if transcription.active:
+                now = self.clock.now()
+                details = {"error_code": str(code), "error": message}
+                self._transcription_event(transcription, "transcription-error", now, details)
+                self._stop_transcriptions([transcription], now)
+        self._flush_events()
+
+    def _transcribe(self, now: datetime) -> None:
+        """Report everything the transcribed calls said up to `now` (under the lock)."""
+        for transcription in self._transcriptions.active():
+            for spoken in transcription.due(now, self.speech):
+                details = transcriptions.content_details(spoken)
+                self._transcription_event(transcription, "transcription-content", spoken.at, details)
+
+    def _stop_transcriptions(self, stopping: Sequence[Transcription], at: datetime) -> None:
+        for transcription in stopping:
+            transcription.status, transcription.date_updated = "stopped", at
+            self._transcription_event(transcription, "transcription-stopped", at)
+
+    def _transcription_event(
+        self, transcription: Transcription, name: str, at: datetime, details: dict[str, str] | None = None
+    ) -> None:
+        transcription.sequence += 1
+        conference = self._conferences[transcription.conference_sid]
+        self._outbox.append(
+            SimulatorEvent(
+                kind="transcription",
+                name=name,
+                account_sid=transcription.account_sid,
+                conference_sid=conference.sid,
+                friendly_name=conference.friendly_name,
+                sequence_number=transcription.sequence,
+                timestamp=at,
+                conference=copy.copy(conference),
+                details={**(details or {}), "sequence_id": str(transcription.sequence)},
+                transcription=transcriptions.snapshot(transcription),
+            )
+        )
 
 
 # --- small pure helpers ----------------------------------------------------------------

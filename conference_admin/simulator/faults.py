@@ -42,6 +42,8 @@ OPERATIONS = (
     "ListConferenceRecording",
     "FetchConferenceRecording",
     "UpdateConferenceRecording",
+    "CreateRealtimeTranscription",
+    "UpdateRealtimeTranscription",
 )
 KINDS = ("latency", "stall", "rate_limit", "error", "html", "malformed_json", "empty", "reset", "not_found")
 APPLY_THEN_FAIL = ("error", "stall", "reset")

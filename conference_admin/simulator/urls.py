@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from . import views
+from . import transcription_views, views
 
 ACCOUNT = r"^2010-04-01/Accounts/(?P<account_sid>[^/]+)"
 
@@ -40,6 +40,16 @@ urlpatterns = [
         ACCOUNT + r"/Calls/(?P<call_sid>[^/]+)/Recordings\.json$",
         views.call_recording_list,
         name="call-recording-list",
+    ),
+    re_path(
+        ACCOUNT + r"/Calls/(?P<call_sid>[^/]+)/Transcriptions/(?P<sid>[^/]+)\.json$",
+        transcription_views.transcription_detail,
+        name="transcription-detail",
+    ),
+    re_path(
+        ACCOUNT + r"/Calls/(?P<call_sid>[^/]+)/Transcriptions\.json$",
+        transcription_views.transcription_list,
+        name="transcription-list",
     ),
     re_path(ACCOUNT + r"/Calls/(?P<call_sid>[^/]+)\.json$", views.call_detail, name="call-detail"),
     re_path(r"^_simulator/requests$", views.control_request_log, name="control-request-log"),

@@ -1,4 +1,4 @@
-"""Twilio REST client for Conferences, Participants, Calls and Recordings (no Django imports)."""
+"""Twilio REST client for Conferences, Participants, Calls, Recordings and Transcriptions (no Django imports)."""
 
 from .client import DEFAULT_BASE_URL, Exchange, Observer, RetryPolicy, TwilioClient, operation_name
 from .errors import (
@@ -10,7 +10,7 @@ from .errors import (
     TwilioTransportError,
     TwilioUnreachable,
 )
-from .resources import CURRENT_RECORDING, Call, Conference, Page, Participant, Recording
+from .resources import CURRENT_RECORDING, Call, Conference, Page, Participant, Recording, Transcription
 
 __all__ = [
     "CURRENT_RECORDING",
@@ -22,6 +22,7 @@ __all__ = [
     "Page",
     "Participant",
     "Recording",
+    "Transcription",
     "RetryPolicy",
     "TwilioApiError",
     "TwilioClient",

@@ -1,4 +1,4 @@
-"""A small client for Twilio's Conference, Participant, Call and Recording REST endpoints.
+"""A small client for Twilio's Conference, Participant, Call, Recording and Transcription REST endpoints.
 
 It knows nothing of Django: it takes a base URL, credentials and timeouts, and
 funnels every call through `_request()`, which applies the retry policy and maps
@@ -43,6 +43,7 @@ from .errors import (
 from .params import (
     CreateCallRecordingParams,
     CreateParticipantParams,
+    CreateTranscriptionParams,
     ListConferencesParams,
     ListParticipantsParams,
     ListRecordingsParams,
@@ -52,7 +53,7 @@ from .params import (
     UpdateRecordingParams,
     encode,
 )
-from .resources import Call, Conference, Page, Participant, Recording, ResourceT
+from .resources import Call, Conference, Page, Participant, Recording, ResourceT, Transcription
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 # Pages one list may follow through next_page_uri (50 of Twilio's default 50 records: 2500).
@@ -63,7 +64,7 @@ USER_AGENT = "conference-admin/1.0"
 log = logging.getLogger(__name__)
 
 ErrorT = TypeVar("ErrorT", bound=TwilioError)
-AnyResource = TypeVar("AnyResource", Call, Conference, Participant, Recording)
+AnyResource = TypeVar("AnyResource", Call, Conference, Participant, Recording, Transcription)
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,21 @@ class TwilioClient:
         """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
         body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
         return self._one(Recording, "POST", self._conference_recording_path(conference_sid, recording_sid), data=body)
+
+    # --- real-time transcriptions (CreateRealtimeTranscription, UpdateRealtimeTranscription) ---
+
+    def create_transcription(self, call_sid: str, **params: Unpack[CreateTranscriptionParams]) -> Transcription:
+        """Start transcribing a call in progress; it stays in its conference."""
+        body = encode(CreateTranscriptionParams, params)
+        return self._one(
+            Transcription, "POST", self._call_path(call_sid, "/Transcriptions.json"), data=body, create=True
+        )
+
+    def stop_transcription(self, call_sid: str, sid_or_name: str) -> Transcription:
+        """Stop it by its GT SID or by the `name` it was created with (`Status=stopped`)."""
+        quoted = quote(_required_str("sid_or_name", sid_or_name), safe="")
+        path = self._call_path(call_sid, f"/Transcriptions/{quoted}.json")
+        return self._one(Transcription, "POST", path, data=[("Status", "stopped")])
 
     def _call_path(self, call_sid: str, tail: str) -> str:
         return self._account_path(f"Calls/{quote(call_sid, safe='')}{tail}")

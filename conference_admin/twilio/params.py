@@ -149,6 +149,29 @@ class UpdateRecordingParams(TypedDict, total=False):
     pause_behavior: str
 
 
+class CreateTranscriptionParams(TypedDict, total=False):
+    """CreateRealtimeTranscription: every parameter is optional (api_v2010_realtime_transcriptions.json)."""
+
+    name: str
+    track: str  # inbound_track | outbound_track | both_tracks
+    status_callback_url: str
+    status_callback_method: str
+    inbound_track_label: str
+    outbound_track_label: str
+    partial_results: bool
+    language_code: str
+    transcription_engine: str
+    profanity_filter: bool
+    speech_model: str
+    hints: str
+    enable_automatic_punctuation: bool
+    intelligence_service: str
+    conversation_configuration: str
+    conversation_id: str
+    configuration_id: str
+    enable_provider_data: bool
+
+
 # Required create parameters are explicit arguments; `from` is a Python keyword.
 REQUIRED_CREATE_WIRE_NAMES = {"from_": "From", "to": "To"}
 # A recording update's required Status is an explicit argument too.
@@ -185,6 +208,7 @@ PARAMETER_TYPES: dict[type, dict[str, Any]] = {
         CreateCallRecordingParams,
         ListRecordingsParams,
         UpdateRecordingParams,
+        CreateTranscriptionParams,
     )
 }
 

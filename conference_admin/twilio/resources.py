@@ -198,6 +198,26 @@ class Recording(_FromApi):
             return None
 
 
+@dataclass(frozen=True, slots=True)
+class Transcription(_FromApi):
+    """A real-time transcription of a call (api.v2010.account.call.realtime_transcription)."""
+
+    _DATE_FIELDS = ("date_updated",)
+
+    sid: str
+    account_sid: str | None = None
+    call_sid: str | None = None
+    name: str | None = None
+    status: str | None = None  # in-progress | stopped
+    date_updated: datetime | None = None
+    uri: str | None = None
+    request_id: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "in-progress"
+
+
 ResourceT = TypeVar("ResourceT", Participant, Conference, Recording)
 
 

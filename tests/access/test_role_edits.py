@@ -61,25 +61,28 @@ def test_reset_is_explicit_and_a_deleted_role_comes_back_with_its_defaults():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_upgrade_grants_moving_to_existing_leads_and_admins_once():
-    """Groups made before `move_participants` existed are never reset, so migration 0005 grants
-    it to Lead and Admin, once; a later edit taking it away survives the next migrate."""
+def test_an_upgrade_grants_new_permissions_to_existing_role_groups_once():
+    """Groups made before `move_participants` and the transcript permissions existed are never
+    reset, so migrations 0005 and 0006 grant them, once; a later edit taking one away survives
+    the next migrate."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    from conference_admin.access.roles import ADMIN, LEAD, MOVE
+    from conference_admin.access.roles import ADMIN, LEAD, MOVE, START_TRANSCRIPTS, VIEW_TRANSCRIPTS
 
     def migrate(target: str) -> None:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate([("access", target)])
 
+    newer = {MOVE, VIEW_TRANSCRIPTS, START_TRANSCRIPTS}
     migrate("0004_directory_account")
-    for role in (LEAD, ADMIN):  # as groups made before 0005 were
-        Group.objects.get(name=role).permissions.remove(_permission(MOVE))
-    migrate("0005_move_permission")
-    assert MOVE in _names(Group.objects.get(name=LEAD)) and MOVE in _names(Group.objects.get(name=ADMIN))
-    assert MOVE not in _names(Group.objects.get(name=SUPERVISOR))
+    for role in (SUPERVISOR, LEAD, ADMIN):  # as groups made before 0005 were
+        for dotted in newer:
+            Group.objects.get(name=role).permissions.remove(_permission(dotted))
+    migrate("0006_transcript_permissions")
+    for role in (SUPERVISOR, LEAD, ADMIN):
+        assert _names(Group.objects.get(name=role)) & newer == set(ROLE_PERMISSIONS[role]) & newer, role
 
     Group.objects.get(name=LEAD).permissions.remove(_permission(MOVE))  # an Admin's edit
     call_command("migrate", verbosity=0, interactive=False)

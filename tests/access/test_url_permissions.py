@@ -21,8 +21,10 @@ from conference_admin.access.roles import (
     MOVE,
     PAUSE_RECORDINGS,
     ROLE_PERMISSIONS,
+    START_TRANSCRIPTS,
     VIEW,
     VIEW_AUDIT,
+    VIEW_TRANSCRIPTS,
 )
 from conference_admin.dashboard.views import ACTIONS
 
@@ -41,6 +43,7 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "readyz": (None, ("GET",)),
     # guarded by the scraper's bearer token or network allow-list instead of a login (tests/ops)
     "metrics": (None, ("GET",)),
+    "dependency-status": (VIEW, ("GET",)),
     "conference-list": (VIEW, ("GET",)),
     "conference-detail": (VIEW, ("GET",)),
     "conference-timeline": (VIEW, ("GET",)),
@@ -71,6 +74,9 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "history-search-export": (VIEW_AUDIT, ("GET",)),
     "history-report": (VIEW, ("GET",)),
     "history-report-export": (VIEW_AUDIT, ("GET",)),
+    # transcripts in history: read with view_transcripts; exported with the export permission too
+    "history-transcripts": (VIEW_TRANSCRIPTS, ("GET",)),
+    "history-transcripts-export": (VIEW_AUDIT, ("GET",)),
     # recordings (dashboard/recording_views.py): Supervisor pauses and resumes, Lead also starts and stops
     "conference-recording": (VIEW, ("GET",)),
     "conference-recording-pause": (PAUSE_RECORDINGS, ("POST",)),
@@ -80,9 +86,15 @@ EXPECTED: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "participant-recording-resume": (PAUSE_RECORDINGS, ("POST",)),
     "participant-recording-start": (CONTROL_RECORDINGS, ("POST",)),
     "participant-recording-stop": (CONTROL_RECORDINGS, ("POST",)),
+    # live transcripts (dashboard/transcript_views.py): Supervisor reads, Lead and Admin also start and stop
+    "conference-transcript": (VIEW_TRANSCRIPTS, ("GET",)),
+    "conference-transcript-start": (START_TRANSCRIPTS, ("POST",)),
+    "conference-transcript-stop": (START_TRANSCRIPTS, ("POST",)),
+    "participant-transcript-start": (START_TRANSCRIPTS, ("POST",)),
+    "participant-transcript-stop": (START_TRANSCRIPTS, ("POST",)),
 }
 # Signed by Twilio instead of a login (conference_admin/live/webhooks.py).
-WEBHOOKS = {"webhook-conference-status", "webhook-call-status", "webhook-recording-status"}
+WEBHOOKS = {"webhook-conference-status", "webhook-call-status", "webhook-recording-status", "webhook-transcription"}
 PARTICIPANT = "agent:carol"
 
 
@@ -178,6 +190,9 @@ def test_the_matrix_reads_as_intended():
     assert {VIEW, MODERATE, VIEW_AUDIT, ADD, END, PAUSE_RECORDINGS, CONTROL_RECORDINGS, MOVE} <= lead
     assert MOVE not in supervisor
     assert lead <= admin
+    assert VIEW_TRANSCRIPTS in supervisor and START_TRANSCRIPTS not in supervisor
+    assert not {VIEW_TRANSCRIPTS, START_TRANSCRIPTS} & observer
+    assert {VIEW_TRANSCRIPTS, START_TRANSCRIPTS} <= lead
 
 
 @pytest.mark.parametrize("name,action,method", [c for c in CASES if EXPECTED[c.values[0]][0] is not None])

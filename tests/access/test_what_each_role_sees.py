@@ -31,8 +31,10 @@ from conference_admin.access.roles import (
     PAUSE_RECORDINGS,
     ROLE_IS_STAFF,
     ROLE_PERMISSIONS,
+    START_TRANSCRIPTS,
     VIEW,
     VIEW_AUDIT,
+    VIEW_TRANSCRIPTS,
 )
 
 from ..dashboard.conftest import BILLING
@@ -88,6 +90,7 @@ def controls(conference_sid: str, call_sid: str) -> list[Control]:
         Control("confirm kick", MODERATE, (MENU,), r'name="action" value="kick"'),
         Control("end on exit", MODERATE, (MENU,), r'name="action" value="end-on-exit"'),
         Control("move to", MOVE, (MENU,), r'name="move_room"'),
+        Control("transcribe a participant", START_TRANSCRIPTS, (MENU,), r'aria-label="(?:Start|Stop) transcript of '),
         Control(
             "start call recording",
             CONTROL_RECORDINGS,
@@ -99,6 +102,8 @@ def controls(conference_sid: str, call_sid: str) -> list[Control]:
         Control("end conference", END, (PAGE,), _url("conference-end", conference_sid)),
         Control("add participant", ADD, (PAGE,), _url("participant-add", conference_sid)),
         Control("warm transfer", MOVE, (PAGE,), r'class="warm-transfer"'),
+        Control("live transcript", VIEW_TRANSCRIPTS, (PAGE,), r'id="transcript-panel"'),
+        Control("transcribe everyone", START_TRANSCRIPTS, (PAGE,), r'class="transcript-form"'),
         Control(
             "pause recording", PAUSE_RECORDINGS, RECORDING_STATE, _url("conference-recording-pause", conference_sid)
         ),

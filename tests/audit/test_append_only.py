@@ -200,12 +200,55 @@ def test_postgresql_refuses_update_and_delete_outside_the_prune_command(admin_us
     with pytest.raises(IntegrityError, match="append-only"):  # nulling the actor alone, but also editing
         _raw(f"UPDATE {table} SET actor_id = NULL, actor_username = 'x' WHERE id = %s", [record.pk])
     assert AuditRecord.objects.filter(pk=record.pk, outcome="ok", actor_username="ada").exists()
-    # The prune command's transaction-local switch is what lets a DELETE through.
+
+
+@POSTGRESQL_ONLY
+def test_postgresql_refuses_a_session_that_sets_the_old_prune_switch_and_deletes(admin_user):
+    """Before migration 0006 this switch let any session of the application's role delete."""
+    record = make_record(admin_user, age_days=400)
+    table = connection.ops.quote_name(AuditRecord._meta.db_table)
+    for setting in ("SET LOCAL conference_admin.audit_prune = 'on'", "SET conference_admin.audit_prune = 'on'"):
+        with pytest.raises(IntegrityError, match="append-only: DELETE refused"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(setting)
+                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [record.pk])
+    _raw("RESET conference_admin.audit_prune")
+    assert AuditRecord.objects.filter(pk=record.pk).exists()
+
+
+@POSTGRESQL_ONLY
+def test_postgresql_refuses_a_delete_from_a_look_alike_function(admin_user):
+    """A function of the prune function's name and signature, in the session's own (temporary)
+    schema, is not the prune function: the trigger refuses its DELETE."""
+    record = make_record(admin_user, age_days=400)
+    with pytest.raises(IntegrityError, match="append-only: DELETE refused"):
+        _raw(
+            "CREATE FUNCTION pg_temp.audit_auditrecord_prune(c timestamptz, i bigint[], a text, p jsonb) "
+            "RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN "
+            "DELETE FROM audit_auditrecord WHERE id = ANY(i); RETURN 0; END $$; "
+            "SELECT pg_temp.audit_auditrecord_prune("
+            f"now() - interval '2 days', ARRAY[{record.pk}]::bigint[], '', '{{}}')"
+        )
+    assert AuditRecord.objects.filter(pk=record.pk).exists()
+
+
+@POSTGRESQL_ONLY
+def test_postgresql_prune_function_keeps_a_day_and_always_records_itself(admin_user):
+    """Called directly (not through manage.py prune_audit), the function still refuses records
+    younger than a day and leaves the prune's own record in the trail."""
+    young = make_record(admin_user, action="young", age_days=0)
+    old = make_record(admin_user, action="old", age_days=400)
+    with pytest.raises(IntegrityError, match="at least one day"):
+        _raw("SELECT audit_auditrecord_prune(now(), %s::bigint[], 'x', '{}')", [[young.pk]])
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL conference_admin.audit_prune = 'on'")
-        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [record.pk])
-        cursor.execute("SET LOCAL conference_admin.audit_prune = 'off'")
-    assert not AuditRecord.objects.filter(pk=record.pk).exists()
+        cursor.execute(
+            "SELECT audit_auditrecord_prune(now() - interval '2 days', %s::bigint[], 'someone', '{}')",
+            [[young.pk, old.pk]],
+        )
+        record_id = cursor.fetchone()[0]
+    assert set(AuditRecord.objects.values_list("action", flat=True)) == {"young", "audit-prune"}
+    prune = AuditRecord.objects.get(pk=record_id)
+    assert prune.action == "audit-prune" and prune.actor_username == "someone" and prune.parameters == {"pruned": 1}
 
 
 @POSTGRESQL_ONLY
@@ -235,7 +278,7 @@ def test_postgresql_trigger_lets_the_prune_command_and_account_deletion_through(
     call_command("prune_audit", stdout=io.StringIO())
     assert not AuditRecord.objects.filter(action="old").exists()
     table = connection.ops.quote_name(AuditRecord._meta.db_table)
-    with pytest.raises(IntegrityError, match="append-only"):  # the switch did not outlive the command
+    with pytest.raises(IntegrityError, match="append-only"):  # the command opened no way for others
         _raw(f"DELETE FROM {table} WHERE id = %s", [kept.pk])
     admin_user.delete()
     kept.refresh_from_db()

@@ -45,6 +45,14 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def uvicorn_server(env: dict[str, str], port: int) -> Iterator[str]:
+    with uvicorn_process(env, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def uvicorn_process(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[str]]:
+    """uvicorn serving on `port` once it answers; stopped (SIGINT) in `finally` unless the test
+    already stopped it (a restart test sends SIGTERM itself)."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -80,7 +88,7 @@ def uvicorn_server(env: dict[str, str], port: int) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError("uvicorn did not start:\n" + (process.stdout.read() if process.stdout else ""))
             time.sleep(0.2)
-        yield url
+        yield process
     finally:
         output = stop(process, timeout=20)
         if "Traceback" in output:

@@ -26,8 +26,8 @@ def list_alerts(body: str, conference_sid: str) -> list[str]:
 
 
 def page_alerts(body: str) -> list[str]:
-    texts = re.findall(r'class="note note--warning conference-alert">(.*?)</span>', body, re.S)
-    for joined in re.findall(r'class="note note--warning row-warning">(.*?)</span>', body, re.S):
+    texts = re.findall(r'class="note note--(?:warning|error) conference-alert[^"]*">(.*?)</span>', body, re.S)
+    for joined in re.findall(r'class="note note--(?:warning|error) row-warning">(.*?)</span>', body, re.S):
         texts += joined.split(" · ")
     return sorted(_normal(t) for t in texts)
 

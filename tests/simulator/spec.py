@@ -20,6 +20,7 @@ import pytest
 SHARED_TWILIO = Path(__file__).resolve().parents[2] / ".." / "shared" / "twilio"
 SPEC_PATH = SHARED_TWILIO / "api_v2010_conference.json"
 CALLS_RECORDINGS_SPEC_PATH = SHARED_TWILIO / "api_v2010_calls_recordings.json"
+TRANSCRIPTIONS_SPEC_PATH = SHARED_TWILIO / "api_v2010_realtime_transcriptions.json"
 RFC2822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}"
     r" \d{2}:\d{2}:\d{2} \+0000$"
@@ -87,7 +88,7 @@ def to_json_schema(spec: dict[str, Any], node: Any) -> Any:
 @cache
 def _operations() -> list[tuple[re.Pattern[str], str, dict[str, Any], Path]]:
     operations = []
-    for path in (SPEC_PATH, CALLS_RECORDINGS_SPEC_PATH):
+    for path in (SPEC_PATH, CALLS_RECORDINGS_SPEC_PATH, TRANSCRIPTIONS_SPEC_PATH):
         for template, item in load_spec(path)["paths"].items():
             regex = re.escape(template)
             if "/Participants/" in template:

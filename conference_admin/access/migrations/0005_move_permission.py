@@ -4,26 +4,11 @@ A fresh database gets it as a role default (`access.roles`); role groups that al
 the Admins' and are never reset, so the permission is granted to Lead and Admin here, ONCE.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
+from ._grants import grant_once
+
 GRANTS = {"Lead": ["move_participants"], "Admin": ["move_participants"]}
-
-
-def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    groups = Group.objects.using(schema_editor.connection.alias).filter(name__in=GRANTS)
-    if not groups.exists():
-        return
-    # Django creates permissions after migrate: in this migration the new one does not exist yet.
-    config = apps.get_app_config("access")
-    config.models_module = True
-    create_permissions(config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
-    for group in groups:
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="access", codename__in=GRANTS[group.name])
-        )
 
 
 class Migration(migrations.Migration):
@@ -47,5 +32,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(grant, migrations.RunPython.noop),
+        migrations.RunPython(grant_once(GRANTS), migrations.RunPython.noop),
     ]

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 from conference_admin.twilio import Call, Conference, Participant
 
 if TYPE_CHECKING:
+    from conference_admin.live.phrases import PhraseHit
     from conference_admin.live.recordings import RecordingState
+    from conference_admin.live.transcripts import TranscriptionState
 
 # Participant fields whose change a supervisor sees; others (uri, account) never matter.
 VISIBLE_FIELDS = (
@@ -94,6 +96,10 @@ class RosterEntry:
     recording: RecordingState | None = None
     # Who is on the call, fetched once per call off the hot path (live/identity.py); None until known.
     identity: CallIdentity | None = None
+    # This participant's real-time transcription (conference_admin.live.transcripts); None: none.
+    transcription: TranscriptionState | None = None
+    # The newest watched phrase this participant said (conference_admin.live.phrases); None: none.
+    phrase_alert: PhraseHit | None = None
 
     @property
     def display_name(self) -> str:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from conference_admin.live.phrases import ensure_demo_rules
 from conference_admin.simulator.shutdown import stop_on_signals
 
 
@@ -76,6 +77,8 @@ class Command(BaseCommand):
             )
             call_command("create_roles", stdout=self.stdout)
             call_command("create_demo_users", stdout=self.stdout)
+            if added := ensure_demo_rules():
+                self.stdout.write(f"Phrase alert rules added (Django admin → Phrase rules): {', '.join(added)}")
             self.stdout.write(self.style.SUCCESS(f"Dashboard: http://{host}:{port}/  (Ctrl-C to stop)"))
             # Only now: the demo loaded quietly and nothing is sent while the dashboard cannot listen yet.
             simulator.callbacks.use_dashboard(dashboard_url)

@@ -1,0 +1,117 @@
+"""Live transcript controls: start or stop a transcript for one participant (its row's "More…"
+menu) or for everyone in the conference. Thin: check the permission, one service call
+(dashboard/transcripts.py), render one partial.
+
+START_TRANSCRIPTS starts and stops (Lead, Admin); VIEW_TRANSCRIPTS reads (Supervisor too). A
+Twilio error shows inline with its code; an unknown outcome says so (the row shows
+"Transcribing?" until Twilio's callback tells, and Stop works either way).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from conference_admin.access.roles import START_TRANSCRIPTS, VIEW, VIEW_TRANSCRIPTS
+from conference_admin.http import HtmxHttpRequest
+from conference_admin.live import transcripts as lines
+from conference_admin.requestvalues import whole_number_or
+from conference_admin.twilio import TwilioError
+
+from . import services, transcripts, views
+from .errors import describe_error
+from .rows import Note, row_after_write
+
+CONTROLS = "conferences/_transcript.html#transcript-controls"
+BATCH = "conferences/_transcript.html#transcript-batch"
+BATCH_LINES = 200
+DONE = {"start": "Transcript started.", "stop": "Transcript stopped."}
+
+
+def _back(conference_sid: str) -> HttpResponse:
+    return redirect("conference-detail", conference_sid=conference_sid)
+
+
+def _announce(response: HttpResponse, message: str) -> HttpResponse:
+    return trigger_client_event(response, views.ANNOUNCE_EVENT, {"message": message})
+
+
+def transcript_batch(request: HtmxHttpRequest, conference_sid: str, cursor: int) -> HttpResponse:
+    """The lines written after `cursor` (at most BATCH_LINES, oldest change first) and the cursor
+    they bring the page to (`X-Transcript-Cursor`); 204 when there are none. The panel's poll
+    answers with it, and the event stream sends it as a `transcript` event."""
+    found = lines.lines_since(conference_sid, cursor, limit=BATCH_LINES)
+    if not found:
+        response = HttpResponse(status=204)
+        response["X-Transcript-Cursor"] = str(max(cursor, lines.current_cursor(conference_sid)))
+        return response
+    top = found[-1].version
+    if len(found) < BATCH_LINES:
+        top = max(top, lines.current_cursor(conference_sid))
+    response = render(request, BATCH, {"transcript_lines": found, "transcript_cursor": top})
+    response["X-Transcript-Cursor"] = str(top)
+    return response
+
+
+@require_GET
+@permission_required(VIEW, raise_exception=True)
+@permission_required(VIEW_TRANSCRIPTS, raise_exception=True)
+def conference_transcript(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
+    """The transcript panel's poll (`?cursor=C`), used while the page's stream is not live."""
+    if not request.htmx:
+        return _back(conference_sid)
+    cursor = whole_number_or(request.GET.get("cursor"), 0, name="cursor")  # unreadable: from the start
+    return transcript_batch(request, conference_sid, cursor)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+@permission_required(START_TRANSCRIPTS, raise_exception=True)
+@views.within_twilio_budget
+def participant_transcript_action(
+    request: HtmxHttpRequest, conference_sid: str, call_sid: str, *, verb: str
+) -> HttpResponse:
+    """Start or stop transcribing one participant; answers with the row."""
+    entry = services.roster_snapshot(conference_sid=conference_sid).entries.get(call_sid)
+    name = entry.display_name if entry else call_sid
+    change = transcripts.transcript_start if verb == "start" else transcripts.transcript_stop
+    try:
+        roster = change(actor=request.user, conference_sid=conference_sid, call_sid=call_sid, label=name)
+    except TwilioError as error:
+        note = Note(f"{name}: {describe_error(error)}", "error")
+        roster = services.roster_snapshot(conference_sid=conference_sid)
+    else:
+        note = Note(f"{name}: {DONE[verb]}", "info")
+    if not request.htmx:
+        (messages.error if note.kind == "error" else messages.success)(request, note.text)
+        return _back(conference_sid)
+    row = row_after_write(roster, call_sid, name=name, note=note)
+    response = render(request, views.ROW, {"row": row, **views.page_options(request)})
+    return _announce(response, note.text)
+
+
+@require_POST
+@permission_required(VIEW, raise_exception=True)
+@permission_required(START_TRANSCRIPTS, raise_exception=True)
+@views.within_twilio_budget
+def conference_transcript_action(request: HtmxHttpRequest, conference_sid: str, *, verb: str) -> HttpResponse:
+    """Start (or stop) transcribing everyone connected; answers with the transcript controls
+    (the rows follow through the page's live stream)."""
+    roster = services.roster_snapshot(conference_sid=conference_sid)
+    many = transcripts.conference_transcripts(
+        actor=request.user, conference_sid=conference_sid, roster=roster, start=verb == "start"
+    )
+    verb_done = "started" if verb == "start" else "stopped"
+    text = f"Transcript {verb_done} for {many.done} participant{'' if many.done == 1 else 's'}."
+    if many.failures:
+        text += " Failed: " + "; ".join(many.failures)
+    note = Note(text, "error" if many.failures else "info")
+    if not request.htmx:
+        (messages.error if note.kind == "error" else messages.success)(request, note.text)
+        return _back(conference_sid)
+    context = {"conference_sid": conference_sid, "live": True, "transcript_note": note, **views.page_options(request)}
+    return _announce(render(request, CONTROLS, context), note.text)
