@@ -1,4 +1,4 @@
-"""The one parser for the numbers and dates a request carries.
+"""The one parser for the numbers, dates and search words a request carries.
 
 A version, an offset, a page number, a form's number or date, a header such as
 `Last-Event-ID`: each is read here, one way. What Python's `int` and `str.isdigit` would let
@@ -70,6 +70,21 @@ def whole_number_or(raw: str | None, default: int, *, name: str, minimum: int = 
     except Refused:
         return default
     return default if value is None else value
+
+
+# Control characters (NUL among them: PostgreSQL refuses it in any text) have no place in a search.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def search_words(raw: str | None, *, name: str, max_length: int = 200) -> str:
+    """A free-text search as typed: white space folded, at most `max_length` characters; ""
+    when absent. Control characters: `Refused`."""
+    if not _present(raw):
+        return ""
+    assert raw is not None
+    if _CONTROL.search(raw):
+        raise Refused(name, "a search cannot contain control characters.")
+    return " ".join(raw.split())[:max_length]
 
 
 def page_number(raw: str | None) -> int:

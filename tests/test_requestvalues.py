@@ -108,3 +108,14 @@ def test_a_report_with_an_unreadable_offset_shows_the_first_slice(observer, star
     make_conference(1)
     response = observer.get(reverse("history-report", args=[conference_sid(1)]), {"from": start})
     assert response.status_code == 200
+
+
+def test_a_search_folds_white_space_and_refuses_control_characters():
+    from conference_admin.requestvalues import Refused, search_words
+
+    assert search_words(None, name="q") == "" and search_words("", name="q") == ""
+    assert search_words("  cancel \t my\naccount ", name="q") == "cancel my account"
+    assert len(search_words("x" * 500, name="q")) == 200
+    for hostile in ("can\x00cel", "\x1b[2J", "del\x7f"):
+        with pytest.raises(Refused):
+            search_words(hostile, name="q")

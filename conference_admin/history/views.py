@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from conference_admin.access.roles import VIEW, VIEW_AUDIT, VIEW_TRANSCRIPTS
-from conference_admin.requestvalues import page_number, whole_number_or
+from conference_admin.requestvalues import Refused, page_number, search_words, whole_number_or
 
 from . import exports, selectors
 from .forms import HistoryPeriodForm, HistorySearchForm
@@ -120,19 +120,37 @@ def history_report_export(request, conference_sid: str):
 @permission_required(VIEW_TRANSCRIPTS, raise_exception=True)
 def history_transcripts(request):
     """Transcript lines that say a phrase (`?q=`), newest first, with their conference."""
-    phrase = " ".join(request.GET.get("q", "").split())[:200]
+    refused = ""
+    try:
+        phrase = search_words(request.GET.get("q"), name="Phrase")
+    except Refused as error:
+        phrase, refused = "", str(error)
     lines = selectors.transcript_search(phrase=phrase) if phrase else []
     export_url = ""
     if phrase and request.user.has_perm(EXPORT):
         export_url = f"{reverse('history-transcripts-export')}?{_query(request)}"
-    context = {"phrase": phrase, "lines": lines, "export_url": export_url, "limit": selectors.TRANSCRIPT_RESULTS}
+    context = {
+        "phrase": phrase,
+        "refused": refused,
+        "lines": lines,
+        "export_url": export_url,
+        "limit": selectors.TRANSCRIPT_RESULTS,
+    }
     return render(request, "history/transcripts.html", context)
+
+
+def search_words_or_none(raw: str | None) -> str:
+    """The export's phrase: a refused one exports nothing (the page said why)."""
+    try:
+        return search_words(raw, name="Phrase")
+    except Refused:
+        return ""
 
 
 @require_GET
 @permission_required(VIEW_TRANSCRIPTS, raise_exception=True)
 @permission_required(EXPORT, raise_exception=True)
 def history_transcripts_export(request):
-    phrase = " ".join(request.GET.get("q", "").split())[:200]
+    phrase = search_words_or_none(request.GET.get("q"))
     lines = selectors.transcript_search(phrase=phrase, limit=None) if phrase else []
     return _csv(exports.transcript_csv(lines), "transcripts")
