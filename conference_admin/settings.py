@@ -331,6 +331,9 @@ TWILIO_CONNECT_TIMEOUT = float(env("TWILIO_CONNECT_TIMEOUT", "3.05"))
 TWILIO_READ_TIMEOUT = float(env("TWILIO_READ_TIMEOUT", "10"))
 # Upper bound on one client call including its retries and backoff.
 TWILIO_TOTAL_TIMEOUT = float(env("TWILIO_TOTAL_TIMEOUT", "20"))
+# Pages one list follows through next_page_uri before it stops with an error (an upstream
+# whose next page points back at itself would otherwise be followed for ever).
+TWILIO_MAX_PAGES = int(env("TWILIO_MAX_PAGES", "50"))
 
 # Log lines: plain text (the default, as `make run` prints them) or JSON lines for a log
 # collector (LOG_FORMAT=json: time, level, logger, message, request_id and any extra fields).

@@ -42,7 +42,10 @@ def session_ended_redirect(request: HttpRequest, *, next_path: str | None = None
     """The answer to a request that needs a signed-in user and has none (see the module doc)."""
     htmx = _htmx(request)
     if next_path is None:
-        current = urlsplit(htmx.current_url or "") if htmx else None
+        try:
+            current = urlsplit(htmx.current_url or "") if htmx else None
+        except ValueError:  # not a URL (the header is the client's): back to this request's path
+            current = None
         if current is not None and current.path:
             next_path = urlunsplit(("", "", current.path, current.query, ""))
         else:

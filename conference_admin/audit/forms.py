@@ -2,6 +2,8 @@ from typing import Any
 
 from django import forms
 
+from conference_admin.requestvalues import MomentField
+
 from .models import AuditRecord
 
 
@@ -10,12 +12,8 @@ class AuditFilterForm(forms.Form):
     conference = forms.CharField(required=False, max_length=64, label="Conference SID")
     action = forms.CharField(required=False, max_length=64)
     outcome = forms.ChoiceField(required=False, choices=[("", "any"), *AuditRecord.Outcome.choices])
-    since = forms.DateTimeField(
-        required=False, label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    until = forms.DateTimeField(
-        required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    since = MomentField(required=False, label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    until = MomentField(required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
     def clean(self) -> dict[str, Any]:
         super().clean()

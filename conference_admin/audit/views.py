@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from conference_admin.access.roles import VIEW_AUDIT
+from conference_admin.requestvalues import page_number
 
 from .export import csv_lines
 from .forms import AuditFilterForm
@@ -23,7 +24,7 @@ def _filtered(request):
 @permission_required(VIEW_AUDIT, raise_exception=True)
 def audit_list(request):
     form, records = _filtered(request)
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(records, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/list.html", {"form": form, "page": page, "query": query.urlencode()})

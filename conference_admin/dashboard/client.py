@@ -20,6 +20,7 @@ _SETTING_NAMES = (
     "TWILIO_CONNECT_TIMEOUT",
     "TWILIO_READ_TIMEOUT",
     "TWILIO_TOTAL_TIMEOUT",
+    "TWILIO_MAX_PAGES",
 )
 
 
@@ -99,5 +100,6 @@ def _build() -> TwilioClient:
         connect_timeout=float(settings.TWILIO_CONNECT_TIMEOUT),
         read_timeout=float(settings.TWILIO_READ_TIMEOUT),
         total_timeout=float(settings.TWILIO_TOTAL_TIMEOUT),
+        max_pages=int(settings.TWILIO_MAX_PAGES),
         **{"observe": _tell_observers, **_overrides},
     )

@@ -13,6 +13,7 @@ from typing import Any, cast
 from django import forms
 from django.core.validators import RegexValidator, URLValidator
 
+from conference_admin.requestvalues import WholeNumberField
 from conference_admin.twilio.twiml import TwimlRefused, conference_twiml
 
 from .models import pick_lists
@@ -54,7 +55,7 @@ def enum_field(label: str, values: list[str]) -> forms.ChoiceField:
 
 
 def int_field(label: str, low: int, high: int, help_text: str = "") -> forms.IntegerField:
-    return forms.IntegerField(
+    return WholeNumberField(
         label=label,
         min_value=low,
         max_value=high,

@@ -36,6 +36,7 @@ from django.urls import Resolver404, resolve
 
 from conference_admin.access.directory import recheck_due
 from conference_admin.live import roster as rosters
+from conference_admin.requestvalues import Refused, whole_number
 
 EPOCH_KEY = "poll:epoch"
 POLL_URL_NAME = "participant-table"
@@ -104,8 +105,10 @@ class UnchangedPollMiddleware:
             return None
         try:
             match = resolve(request.path_info)
-            known = int(request.GET["version"])
-        except (Resolver404, ValueError):
+            known = whole_number(request.GET["version"], name="version")
+        except (Resolver404, Refused):
+            return None
+        if known is None:
             return None
         if match.url_name != POLL_URL_NAME:
             return None

@@ -8,6 +8,7 @@ Twilio at most once per interval per conference however many supervisors watch.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -605,27 +606,34 @@ def _remember_missing(conference_sid: str) -> None:
     cache.set(_missing_key(conference_sid), 1, timeout=settings.UNKNOWN_CONFERENCE_CACHE_SECONDS)
 
 
+# A budget bucket untouched this long is full again: it may expire.
+BUDGET_SECONDS = 60
+
+
 def user_budget_spend(*, actor, kind: str = "request") -> None:
     """Count one request this user makes Twilio answer; raise UserBudgetSpent past the limit.
 
     `kind`: "lookup" (reading a conference the dashboard has not seen) or "request" (any
-    other call sent on the user's behalf). One fixed one-minute window per user and kind.
+    other call sent on the user's behalf). A token bucket per user and kind: it holds the
+    per-minute limit and refills at that rate, so no burst across a clock minute's boundary
+    passes twice the limit (a fixed per-minute window let it). Two cache round trips (read
+    the bucket, write it back; a refusal writes nothing); two requests of one user at the
+    same instant may both take the last token.
     """
     limit = (
         settings.USER_CONFERENCE_LOOKUPS_PER_MINUTE if kind == "lookup" else settings.USER_TWILIO_REQUESTS_PER_MINUTE
     )
-    now = int(timezone.now().timestamp())
-    window = now // 60
-    key = f"budget:{kind}:{actor.pk}:{window}"
-    if cache.add(key, 1, timeout=120):
-        return
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=120)
-        return
-    if used > limit:
-        raise UserBudgetSpent(retry_after=60 - now % 60)
+    rate = max(limit, 1) / BUDGET_SECONDS  # tokens per second
+    now = timezone.now().timestamp()
+    key = f"budget:{kind}:{actor.pk}"
+    held = cache.get(key)
+    tokens = float(limit)
+    if isinstance(held, tuple) and len(held) == 2:
+        left, stamp = held
+        tokens = min(float(limit), left + max(0.0, now - stamp) * rate)
+    if tokens < 1:
+        raise UserBudgetSpent(retry_after=max(1, math.ceil((1 - tokens) / rate)))
+    cache.set(key, (tokens - 1, now), timeout=BUDGET_SECONDS * 2)
 
 
 def roster_refresh(*, conference_sid: str) -> RosterMeta | None:

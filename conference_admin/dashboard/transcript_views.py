@@ -19,6 +19,7 @@ from django_htmx.http import trigger_client_event
 from conference_admin.access.roles import START_TRANSCRIPTS, VIEW, VIEW_TRANSCRIPTS
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live import transcripts as lines
+from conference_admin.requestvalues import whole_number_or
 from conference_admin.twilio import TwilioError
 
 from . import services, transcripts, views
@@ -63,8 +64,8 @@ def conference_transcript(request: HtmxHttpRequest, conference_sid: str) -> Http
     """The transcript panel's poll (`?cursor=C`), used while the page's stream is not live."""
     if not request.htmx:
         return _back(conference_sid)
-    raw = request.GET.get("cursor", "0")
-    return transcript_batch(request, conference_sid, int(raw) if raw.isdigit() else 0)
+    cursor = whole_number_or(request.GET.get("cursor"), 0, name="cursor")  # unreadable: from the start
+    return transcript_batch(request, conference_sid, cursor)
 
 
 @require_POST

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial, wraps
 from typing import Any
 
@@ -38,6 +39,7 @@ from conference_admin.access.roles import (
 )
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
+from conference_admin.requestvalues import Refused, whole_number
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 from conference_admin.twilio.twiml import TwimlRefused
@@ -256,7 +258,10 @@ def _roster_context(
         "version": view.version,
         "mode": roster.mode,
         "roster_error": roster.last_error,
-        "refreshed_at": now,
+        "rendered_at": now,  # the page's clock reference for its ticking timers
+        # "updated": when Twilio last listed the participants (the state shown is as of then;
+        # after a failed listing the table says it shows the last known state).
+        "listed_at": datetime.fromtimestamp(roster.reconciled_at, UTC) if roster.reconciled_at else None,
         "poll_interval": settings.ROSTER_POLL_INTERVAL_SECONDS,
         "callback_interval": settings.ROSTER_CALLBACK_INTERVAL_SECONDS,
     }
@@ -275,9 +280,9 @@ def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
     them. Answers 286 once the conference is over, which stops the polling.
     """
     try:
-        known = int(request.GET.get("version", ""))
-    except ValueError:
-        known = None
+        known = whole_number(request.GET.get("version"), name="version")
+    except Refused:
+        known = None  # unreadable: the whole table
     behind = frozenset(sid for sid in request.GET.get("behind", "").split(",")[:MAX_BEHIND] if CALL_SID.match(sid))
     now = rights(request.user)
     if request.GET.get("rights", now) != now:

@@ -1,13 +1,15 @@
 from django import forms
 
+from conference_admin.requestvalues import DayField
+
 from .selectors import SearchCriteria
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class _Range(forms.Form):
-    since = forms.DateField(required=False, label="From", widget=DATE)
-    until = forms.DateField(required=False, label="To", widget=DATE)
+    since = DayField(required=False, label="From", widget=DATE)
+    until = DayField(required=False, label="To", widget=DATE)
 
     def clean(self):
         cleaned = super().clean() or {}

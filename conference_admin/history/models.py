@@ -5,7 +5,7 @@ the Participant resource when it leaves. History keeps the metadata: one record 
 conference, one session per call that was ever in it, and the participant states the
 dashboard observed only by polling. Timelines and supervisor actions are not copied: they
 are read from the live events (`live.ConferenceEvent`) and the audit trail (`audit.AuditRecord`).
-No recordings, no audio.
+No recording files, no audio (only what the recording did: `recording_state`).
 """
 
 from django.db import models

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from conference_admin.access.roles import VIEW, VIEW_AUDIT, VIEW_TRANSCRIPTS
+from conference_admin.requestvalues import Refused, page_number, search_words, whole_number_or
 
 from . import exports, selectors
 from .forms import HistoryPeriodForm, HistorySearchForm
@@ -34,7 +35,7 @@ def _csv(rows, name: str) -> StreamingHttpResponse:
 @permission_required(VIEW, raise_exception=True)
 def history_list(request):
     form = HistoryPeriodForm(request.GET)
-    page = selectors.history_page(**form.period_kwargs(), page=request.GET.get("page"))
+    page = selectors.history_page(**form.period_kwargs(), page=page_number(request.GET.get("page")))
     return render(request, "history/list.html", {"form": form, "page": page, "query": _query(request)})
 
 
@@ -43,7 +44,7 @@ def history_list(request):
 def history_search(request):
     form = HistorySearchForm(request.GET)
     criteria = form.criteria()
-    page = selectors.history_search(criteria=criteria, page=request.GET.get("page")) if criteria else None
+    page = selectors.history_search(criteria=criteria, page=page_number(request.GET.get("page"))) if criteria else None
     query = _query(request)
     export_url = f"{reverse('history-search-export')}?{query}" if criteria and request.user.has_perm(EXPORT) else ""
     context = {
@@ -80,7 +81,7 @@ def _timeline_slice(request, report, conference_sid: str) -> dict:
     if request.GET.get("timeline") == "all":
         start, end = 0, total
     else:
-        start = int(request.GET["from"]) if request.GET.get("from", "").isdigit() else 0
+        start = whole_number_or(request.GET.get("from"), 0, name="from")  # unreadable: the first slice
         end = start + TIMELINE_SLICE
     return {
         "timeline_items": report.timeline.items(start, end),
@@ -119,19 +120,37 @@ def history_report_export(request, conference_sid: str):
 @permission_required(VIEW_TRANSCRIPTS, raise_exception=True)
 def history_transcripts(request):
     """Transcript lines that say a phrase (`?q=`), newest first, with their conference."""
-    phrase = " ".join(request.GET.get("q", "").split())[:200]
+    refused = ""
+    try:
+        phrase = search_words(request.GET.get("q"), name="Phrase")
+    except Refused as error:
+        phrase, refused = "", str(error)
     lines = selectors.transcript_search(phrase=phrase) if phrase else []
     export_url = ""
     if phrase and request.user.has_perm(EXPORT):
         export_url = f"{reverse('history-transcripts-export')}?{_query(request)}"
-    context = {"phrase": phrase, "lines": lines, "export_url": export_url, "limit": selectors.TRANSCRIPT_RESULTS}
+    context = {
+        "phrase": phrase,
+        "refused": refused,
+        "lines": lines,
+        "export_url": export_url,
+        "limit": selectors.TRANSCRIPT_RESULTS,
+    }
     return render(request, "history/transcripts.html", context)
+
+
+def search_words_or_none(raw: str | None) -> str:
+    """The export's phrase: a refused one exports nothing (the page said why)."""
+    try:
+        return search_words(raw, name="Phrase")
+    except Refused:
+        return ""
 
 
 @require_GET
 @permission_required(VIEW_TRANSCRIPTS, raise_exception=True)
 @permission_required(EXPORT, raise_exception=True)
 def history_transcripts_export(request):
-    phrase = " ".join(request.GET.get("q", "").split())[:200]
+    phrase = search_words_or_none(request.GET.get("q"))
     lines = selectors.transcript_search(phrase=phrase, limit=None) if phrase else []
     return _csv(exports.transcript_csv(lines), "transcripts")

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 
 from conference_admin.history.recorder import history_callback
+from conference_admin.requestvalues import Refused, whole_number
 from conference_admin.twilio.resources import parse_rfc2822
 from conference_admin.twilio.signature import signed_content
 
@@ -29,7 +30,6 @@ CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
 # What Twilio reports of a recording (RecordingStatusCallbackEvent): others are stored only.
 RECORDING_STATUSES = {"in-progress", "paused", "stopped", "completed", "absent", "failed"}
-SEQUENCE_NUMBER = re.compile(r"[0-9]{1,10}")
 MAX_SEQUENCE_NUMBER = 2**31 - 1
 
 CONFERENCE_EVENTS = {
@@ -83,8 +83,10 @@ def _flag(params, name: str) -> bool | None:
 
 def _sequence(params) -> int | None:
     # Twilio's are small counts; anything else (too long for the column, signed, non-ASCII) is absent.
-    value = params.get("SequenceNumber") or ""
-    return int(value) if SEQUENCE_NUMBER.fullmatch(value) and int(value) <= MAX_SEQUENCE_NUMBER else None
+    try:
+        return whole_number(params.get("SequenceNumber"), name="SequenceNumber", maximum=MAX_SEQUENCE_NUMBER)
+    except Refused:
+        return None
 
 
 def _timestamp(params) -> datetime:

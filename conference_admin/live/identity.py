@@ -31,10 +31,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 
-from django import db
 from django.conf import settings
 from django.core.cache import cache
 
+from conference_admin.offthread import closing_connections
 from conference_admin.twilio import Call, TwilioApiError
 
 from .roster import transitions
@@ -82,11 +82,9 @@ class _Pool:
         future.add_done_callback(self._done)
 
     @staticmethod
+    @closing_connections  # history's write, if any: a worker thread keeps no connection
     def _run(task: Callable[[], None]) -> None:
-        try:
-            task()
-        finally:
-            db.connection.close()  # history's write, if any: a worker thread keeps no connection
+        task()
 
     def _done(self, future: Future) -> None:
         with self._lock:

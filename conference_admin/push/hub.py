@@ -25,6 +25,7 @@ from django.conf import settings
 
 from conference_admin.dashboard import services
 from conference_admin.live.transcripts import current_cursor
+from conference_admin.offthread import closing_connections
 
 from . import notifier
 from .sessions import Viewer, revoked
@@ -148,7 +149,7 @@ class Hub:
 
     async def _check_once(self, watch: Watch) -> None:
         try:
-            meta = await sync_to_async(services.roster_refresh, thread_sensitive=False)(
+            meta = await sync_to_async(closing_connections(services.roster_refresh), thread_sensitive=False)(
                 conference_sid=watch.conference_sid
             )
         except Exception:  # a check is best effort; the stream's own render reports errors
@@ -213,7 +214,7 @@ class Hub:
             if not viewers:
                 continue
             try:
-                ended = await sync_to_async(revoked, thread_sensitive=False)(viewers)
+                ended = await sync_to_async(closing_connections(revoked), thread_sensitive=False)(viewers)
             except Exception:
                 logger.warning("Could not check the streams' sessions", exc_info=True)
                 continue

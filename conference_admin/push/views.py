@@ -16,7 +16,8 @@ cursor (`&transcript=C`): whenever the conference's transcript moves past it, on
 event carries the lines written since (`dashboard.transcript_views.transcript_batch`, the panel's
 own poll answer); its id is left alone, so Last-Event-ID stays the roster's version.
 An ended conference gets its last answer and an `ended` event. At most
-PUSH_STREAMS_PER_USER streams per user and process (429 past it: the page polls).
+PUSH_STREAMS_PER_USER streams per user and process (429 past it: the page polls); a user whose
+share of unknown-conference lookups is spent gets 429 with Retry-After, as from the poll.
 
 Served by the ASGI server (conference_admin/asgi.py); the view is async, so an open stream
 holds no worker thread while it waits.
@@ -39,6 +40,8 @@ from conference_admin.dashboard import services
 from conference_admin.dashboard.transcript_views import transcript_batch
 from conference_admin.dashboard.views import roster_changes
 from conference_admin.http import HtmxHttpRequest
+from conference_admin.offthread import closing_connections
+from conference_admin.requestvalues import Refused, whole_number
 
 from . import hub as hubs
 from .sessions import Viewer, viewer_of
@@ -46,18 +49,25 @@ from .sessions import Viewer, viewer_of
 
 def _known(request: HttpRequest) -> int | None:
     """The version the page shows: the last event it received, else the one it was rendered at."""
-    for value in (request.headers.get("Last-Event-ID"), request.GET.get("version")):
-        if value is not None and value.isdigit():
-            return int(value)
+    candidates = (("Last-Event-ID", request.headers.get("Last-Event-ID")), ("version", request.GET.get("version")))
+    for name, value in candidates:
+        try:
+            known = whole_number(value, name=name)
+        except Refused:
+            continue  # unreadable: as if absent (the page gets the whole table)
+        if known is not None:
+            return known
     return None
 
 
 def _transcript_known(request: HttpRequest) -> int | None:
     """The page's transcript cursor, when it shows the transcript and its user may read it."""
-    value = request.GET.get("transcript")
-    if value is None or not value.isdigit() or not request.user.has_perm(VIEW_TRANSCRIPTS):
+    if not request.user.has_perm(VIEW_TRANSCRIPTS):
         return None
-    return int(value)
+    try:
+        return whole_number(request.GET.get("transcript"), name="transcript")
+    except Refused:
+        return None  # unreadable: as if the page showed no transcript
 
 
 def _open(request: HttpRequest, conference_sid: str) -> tuple[int | None, Viewer]:
@@ -100,8 +110,8 @@ async def _stream(
     transcript: int | None = None,
 ) -> AsyncIterator[str]:
     hub = hubs.current()
-    render = sync_to_async(_render)
-    render_transcript = sync_to_async(_render_transcript)
+    render = sync_to_async(closing_connections(_render))
+    render_transcript = sync_to_async(closing_connections(_render_transcript))
     try:
         async with hub.stream(conference_sid, viewer) as watch:
             yield f"retry: {settings.PUSH_RETRY_MILLISECONDS}\n\n"
@@ -147,7 +157,14 @@ async def conference_events(request: HtmxHttpRequest, conference_sid: str) -> Ht
         # read or reconciled either. 204 tells the browser not to reconnect; the page polls
         # (docs/DEPLOY.md routes /events/ to the ASGI server).
         return HttpResponse(status=204)
-    current, viewer = await sync_to_async(_open)(request, conference_sid)
+    try:
+        current, viewer = await sync_to_async(closing_connections(_open))(request, conference_sid)
+    except services.UserBudgetSpent as spent:
+        # As the poll and the page answer: 429 with when to try again (the browser's EventSource
+        # does not reconnect after a 429; the page's poll takes over and honours Retry-After).
+        refused = HttpResponse(str(spent), status=429, content_type="text/plain")
+        refused["Retry-After"] = str(spent.retry_after)
+        return refused
     if hubs.current().full(viewer.user_id):
         return HttpResponse("Too many open streams; this page polls instead.", status=429, content_type="text/plain")
     # The events carry htmx fragments, rendered as for an htmx request (rows without a form token).

@@ -28,6 +28,7 @@ from conference_admin.dashboard.models import pick_lists
 from conference_admin.live import alerts
 from conference_admin.live import roster as rosters
 from conference_admin.live.roster import Roster, RosterEntry
+from conference_admin.offthread import closing_connections
 from conference_admin.twilio import Participant, TwilioApiError, TwilioError
 
 from .inflight import Flight
@@ -442,8 +443,9 @@ def conference_bulk(*, actor, conference_sid: str, name: str) -> BulkOutcome:
         workers = max(1, min(settings.SUPERVISION_BULK_CONCURRENCY, len(targets)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
             # Each call runs in the request's context (its request id on the Twilio log line).
+            call = closing_connections(_call)
             futures = [
-                (p, r, pool.submit(contextvars.copy_context().run, _call, spec, conference_sid, p, _username(actor)))
+                (p, r, pool.submit(contextvars.copy_context().run, call, spec, conference_sid, p, _username(actor)))
                 for p, r in zip(targets, records, strict=True)
             ]
             results = [_settle(spec, conference_sid, p, r, future) for p, r, future in futures]

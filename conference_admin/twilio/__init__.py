@@ -6,6 +6,7 @@ from .errors import (
     TwilioError,
     TwilioInvalidResponse,
     TwilioTimeout,
+    TwilioTooManyPages,
     TwilioTransportError,
     TwilioUnreachable,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "TwilioError",
     "TwilioInvalidResponse",
     "TwilioTimeout",
+    "TwilioTooManyPages",
     "TwilioTransportError",
     "TwilioUnreachable",
     "operation_name",

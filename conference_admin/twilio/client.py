@@ -36,6 +36,7 @@ from .errors import (
     TwilioError,
     TwilioInvalidResponse,
     TwilioTimeout,
+    TwilioTooManyPages,
     TwilioTransportError,
     TwilioUnreachable,
 )
@@ -55,6 +56,8 @@ from .params import (
 from .resources import Call, Conference, Page, Participant, Recording, ResourceT, Transcription
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
+# Pages one list may follow through next_page_uri (50 of Twilio's default 50 records: 2500).
+DEFAULT_MAX_PAGES = 50
 API_VERSION = "2010-04-01"
 USER_AGENT = "conference-admin/1.0"
 
@@ -138,6 +141,7 @@ class TwilioClient:
         read_timeout: float = 10.0,
         total_timeout: float = 20.0,
         retry: RetryPolicy = RetryPolicy(),
+        max_pages: int = DEFAULT_MAX_PAGES,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         observe: Observer | None = None,
@@ -154,6 +158,7 @@ class TwilioClient:
         self.read_timeout = read_timeout
         self.total_timeout = total_timeout
         self.retry = retry
+        self.max_pages = max(1, max_pages)
         self._sleep = sleep
         self._monotonic = monotonic
         self._observe = observe
@@ -321,15 +326,23 @@ class TwilioClient:
     def _iterate(
         self, page: Page[ResourceT], resource: type[ResourceT], key: str, limit: int | None
     ) -> Iterator[ResourceT]:
-        yielded = 0
+        yielded, pages = 0, 1
         while True:
             for record in page.records:
                 if limit is not None and yielded >= limit:
                     return
                 yielded += 1
                 yield record
-            if not page.next_page_uri:
-                return
+            if not page.next_page_uri or (limit is not None and yielded >= limit):
+                return  # the last page, or enough: no page fetched for nothing
+            if pages >= self.max_pages:
+                raise TwilioTooManyPages(
+                    f"Twilio's list answer goes on past {self.max_pages} pages (a next_page_uri on page "
+                    f"{self.max_pages}); stopped there",
+                    method="GET",
+                    url=self._next_page_url(page.next_page_uri),
+                )
+            pages += 1
             payload, _ = self._request("GET", self._next_page_url(page.next_page_uri))
             page = _page(payload, resource, key)
 

@@ -96,3 +96,8 @@ class TwilioInvalidResponse(TwilioError):
         self.request_id = request_id
         # A write that answered 2xx was applied; only its echo is unreadable.
         self.outcome_unknown = method != "GET"
+
+
+class TwilioTooManyPages(TwilioInvalidResponse):
+    """A list answer still had a `next_page_uri` after the client's page limit: an upstream
+    that points at itself, or a list far beyond anything the dashboard shows. Not followed."""

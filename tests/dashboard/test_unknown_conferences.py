@@ -96,3 +96,91 @@ def test_actions_past_the_users_share_send_nothing_and_say_so(supervisor_client,
     refused = answers[2]
     assert refused.status_code == 200 and refused["HX-Retarget"] == f"#note-{call_sid}"
     assert "Too many requests to Twilio from your account" in refused.content.decode()
+
+
+class _Clock:
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def now(self):
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(self.at, UTC)
+
+
+@pytest.mark.parametrize("kind", ["request", "lookup"])
+def test_a_burst_across_a_minute_boundary_passes_the_budget_once_not_twice(db, django_user_model, settings, kind):
+    """The share is a rate, not a clock minute: the budget spent in the last second of one
+    minute is not handed out again in the first second of the next."""
+    from django.utils import timezone
+
+    from conference_admin.dashboard import services
+
+    settings.USER_TWILIO_REQUESTS_PER_MINUTE = settings.USER_CONFERENCE_LOOKUPS_PER_MINUTE = 10
+    user = django_user_model.objects.create_user("burst")
+    minute = 60 * (int(time.time()) // 60 + 10)
+    clock = _Clock(minute - 0.5)  # half a second before a minute ends
+
+    def burst() -> int:
+        passed = 0
+        for _ in range(10):
+            try:
+                services.user_budget_spend(actor=user, kind=kind)
+                passed += 1
+            except services.UserBudgetSpent:
+                pass
+        return passed
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", clock.now)
+        first = burst()
+        clock.at = minute + 0.5  # one second later, in the next minute
+        second = burst()
+        clock.at = minute + 0.5 + 30  # half a minute on: half the share is back
+        third = burst()
+    assert first == 10
+    assert second <= 1  # about a second's worth of refill (10 a minute): none
+    assert 4 <= third <= 6
+
+
+def test_a_spent_share_says_when_one_more_request_is_possible(db, django_user_model, settings):
+    from django.utils import timezone
+
+    from conference_admin.dashboard import services
+
+    settings.USER_TWILIO_REQUESTS_PER_MINUTE = 6  # one every 10 s
+    user = django_user_model.objects.create_user("waiting")
+    clock = _Clock(1_900_000_000.0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", clock.now)
+        for _ in range(6):
+            services.user_budget_spend(actor=user)
+        with pytest.raises(services.UserBudgetSpent) as spent:
+            services.user_budget_spend(actor=user)
+        assert spent.value.retry_after == 10
+        clock.at += 10
+        services.user_budget_spend(actor=user)  # the promised one
+
+
+def test_counting_a_request_costs_at_most_two_cache_round_trips(db, django_user_model, settings, monkeypatch):
+    from django.core.cache import caches
+
+    from conference_admin.dashboard import services
+
+    settings.USER_TWILIO_REQUESTS_PER_MINUTE = 3
+    user = django_user_model.objects.create_user("counted")
+    backend, calls = caches["default"], []
+    for name in ("get", "get_many", "set", "set_many", "add", "incr", "decr", "delete"):
+        original = getattr(backend, name)
+        monkeypatch.setattr(
+            backend, name, lambda *a, _name=name, _original=original, **k: (calls.append(_name), _original(*a, **k))[1]
+        )
+    spent = []
+    for _ in range(5):
+        calls.clear()
+        try:
+            services.user_budget_spend(actor=user)
+        except services.UserBudgetSpent:
+            spent.append(True)
+        assert len(calls) <= 2, calls
+    assert len(spent) == 2

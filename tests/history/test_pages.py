@@ -220,3 +220,18 @@ def test_a_long_timeline_is_shown_a_slice_at_a_time(supervisor):
     assert rest.count('class="timeline-item ') == 32 and "Show" not in rest and "<html" not in rest
     whole = supervisor.get(url, {"timeline": "all"}).content.decode()
     assert whole.count('class="timeline-item ') == 232
+
+
+def test_the_lists_footnote_explains_the_recording_state_the_column_shows(observer):
+    """The dashboard has recording controls: the footnote no longer says it has none, and
+    explains the words the column uses."""
+    from conference_admin.history.models import ConferenceRecord
+
+    record = make_conference(1)
+    ConferenceRecord.objects.filter(pk=record.pk).update(recording_state="recorded, paused at times")
+    make_conference(2)
+    page = observer.get(reverse("history-list")).content.decode()
+    assert "recorded, paused at times" in page and "not recorded" in page
+    assert "no recording controls" not in page
+    for word in ("“recorded”", "“paused at times”", "“stopped early”", "“not recorded”"):
+        assert word in page

@@ -7,6 +7,9 @@ from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from asgiref.sync import sync_to_async
+from django.db import connections
+
 from tests.dashboard.conftest import demo  # noqa: F401  (fixture)
 
 T = TypeVar("T")
@@ -28,6 +31,10 @@ def _run(scenario: Coroutine[Any, Any, T]) -> T:
         if left:
             loop.run_until_complete(asyncio.wait(left, timeout=CLEANUP_SECONDS))
         loop.run_until_complete(asyncio.wait([loop.create_task(loop.shutdown_asyncgens())], timeout=CLEANUP_SECONDS))
+        # The database connections the test client's synchronous hops opened: outside an ASGI
+        # server they run on one long-lived thread, which would keep them open.
+        closing = loop.create_task(sync_to_async(connections.close_all)())
+        loop.run_until_complete(asyncio.wait([closing], timeout=CLEANUP_SECONDS))
         loop.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -188,6 +189,23 @@ def test_a_wsgi_server_answers_204_and_reads_nothing(client, demo, lead) -> None
     assert response.status_code == 204
     assert demo.simulator.request_log == []
     assert rosters.current_version(demo.sid(ESCALATION)) is None
+
+
+def test_a_spent_lookup_share_answers_429_with_retry_after(client, demo, lead, settings) -> None:
+    """As the poll and the page answer: not a 500 that the browser's reconnect repeats."""
+    settings.USER_CONFERENCE_LOOKUPS_PER_MINUTE = 1
+    made_up = ["CF" + secrets.token_hex(16) for _ in range(2)]
+    assert client.get(reverse("conference-detail", args=[made_up[0]])).status_code == 404  # the one lookup
+
+    async def scenario():
+        async_client = AsyncClient()
+        async_client.cookies = client.cookies
+        return await async_client.get(reverse("conference-events", args=[made_up[1]]))
+
+    response = run_async(scenario())
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert "Too many requests to Twilio from your account" in response.content.decode()
 
 
 def _viewer(django_user_model, username: str, role: str) -> Client:

@@ -32,6 +32,8 @@ class Seen:
 class ScriptedServer:
     def __init__(self) -> None:
         self.script: list[Reply] = []
+        # The answer once the script is spent (None: an empty 200).
+        self.otherwise: Reply | None = None
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         server = self
@@ -47,7 +49,7 @@ class ScriptedServer:
                 body = self.rfile.read(length).decode() if length else ""
                 with server._lock:
                     server.seen.append(Seen(self.command, self.path, parse_qsl(body), dict(self.headers)))
-                    reply = server.script.pop(0) if server.script else Reply(status=200, body={})
+                    reply = server.script.pop(0) if server.script else (server.otherwise or Reply(status=200, body={}))
                 if reply.stall:
                     time.sleep(reply.stall)
                 payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()

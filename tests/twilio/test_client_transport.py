@@ -13,6 +13,7 @@ from conference_admin.twilio import (
     TwilioClient,
     TwilioInvalidResponse,
     TwilioTimeout,
+    TwilioTooManyPages,
     TwilioTransportError,
     TwilioUnreachable,
 )
@@ -482,3 +483,39 @@ def test_get_whose_answer_is_cut_off_mid_body_is_retried(client, server):
     server.script = [Reply(status=200, body=participant_json(), cut_after=20), Reply(body=participant_json())]
     assert client.fetch_participant(CONFERENCE, CALL).call_sid == CALL
     assert len(server.seen) == 2
+
+
+def _paging_onto_itself(server) -> str:
+    """Every answer is the same page, whose next page is itself."""
+    base = f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants.json"
+    server.otherwise = Reply(
+        body={"participants": [participant_json()], "page": 0, "page_size": 1, "next_page_uri": base + "?Page=1"}
+    )
+    return base
+
+
+@pytest.mark.timeout(30)
+def test_paging_stops_at_the_page_limit_with_a_clear_error(server):
+    client = TwilioClient(account_sid=ACCOUNT, auth_token="t", base_url=server.base_url, max_pages=4)
+    _paging_onto_itself(server)
+    with pytest.raises(TwilioTooManyPages, match="past 4 pages") as stopped:
+        client.list_participants(CONFERENCE)
+    assert len(server.seen) == 4
+    assert isinstance(stopped.value, TwilioInvalidResponse) and not stopped.value.outcome_unknown
+    server.seen.clear()
+    assert len(list(client.iter_participants(CONFERENCE, limit=3))) == 3  # a limit inside the pages: no error
+    assert len(server.seen) == 3
+
+
+@pytest.mark.timeout(30)
+def test_the_dashboards_client_takes_its_page_limit_from_settings(server, settings):
+    from conference_admin.dashboard.client import get_twilio_client
+
+    settings.TWILIO_API_BASE_URL = server.base_url
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT
+    settings.TWILIO_AUTH_TOKEN = "t"
+    settings.TWILIO_MAX_PAGES = 3
+    _paging_onto_itself(server)
+    with pytest.raises(TwilioInvalidResponse, match="past 3 pages"):
+        get_twilio_client().list_participants(CONFERENCE)
+    assert len(server.seen) == 3
