@@ -293,6 +293,11 @@ class CallbackSender:
         session = requests.Session()
         while True:
             with self._condition:
+                if not self._queue:
+                    # Idle: hold no connection open to the receiver (a kept-alive socket keeps a
+                    # server's worker thread, and whatever it holds, waiting for the next request).
+                    session.close()
+                    session = requests.Session()
                 while not self._queue and not self._closed:
                     self._condition.wait()
                 if not self._queue:

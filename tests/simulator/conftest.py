@@ -120,9 +120,18 @@ class CallbackReceiver:
         self.requests: list[Received] = []
         self.status = 204
         self.delay = 0.0
+        self.open_connections = 0  # kept-alive sockets the sender still holds open
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                receiver.open_connections += 1
+
+            def finish(self) -> None:
+                receiver.open_connections -= 1
+                super().finish()
 
             def log_message(self, *args: object) -> None:
                 pass

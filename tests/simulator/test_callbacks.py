@@ -392,3 +392,19 @@ def test_nothing_is_queued_without_a_callback_url(sim: Simulator, clock: ManualC
     sim.tick()
     assert sim.callbacks.flush(0.1)
     assert sim.callbacks.deliveries == []
+
+
+def test_an_idle_sender_holds_no_connection_to_the_receiver(sim, api, receiver, clock):
+    """Callbacks in a burst share a connection; once the queue is empty the sender closes it (a
+    kept-alive socket would hold a receiving server's worker, and its database session)."""
+    alice = dial_all_events(api, receiver)
+    api.dial(alice["conference_sid"])
+    clock.advance(3)
+    path = f"Conferences/{alice['conference_sid']}/Participants/{alice['call_sid']}.json"
+    api.post(path, {"Muted": "true"})
+    assert sim.callbacks.flush(5) and receiver.requests
+    deadline = time.monotonic() + 5
+    while receiver.open_connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert receiver.open_connections == 0
+
