@@ -407,4 +407,3 @@ def test_an_idle_sender_holds_no_connection_to_the_receiver(sim, api, receiver, 
     while receiver.open_connections and time.monotonic() < deadline:
         time.sleep(0.02)
     assert receiver.open_connections == 0
-
