@@ -42,11 +42,23 @@
     return state && state.getAttribute("data-mode") === "push";
   }
 
+  // The rights the page was drawn under: a poll after a role change is told to reload instead.
+  var poller = document.getElementById("roster-poller");
+  var pageRights = poller ? poller.getAttribute("data-rights") || "" : "";
+
   function poll() {
     if (!pushed() && pollUrl) {
-      fetch(pollUrl + "?cursor=" + encodeURIComponent(window.transcript.cursor()), {
+      var query = "?cursor=" + encodeURIComponent(window.transcript.cursor()) +
+        (pageRights ? "&rights=" + encodeURIComponent(pageRights) : "");
+      fetch(pollUrl + query, {
         headers: { "HX-Request": "true" }, credentials: "same-origin"
       }).then(function (response) {
+        // Rights changed, or the session ended (the answer is the login page): the page reloads
+        // and shows what the user may see now, or the login page saying the session ended.
+        if (response.headers.get("HX-Refresh") === "true" || response.redirected) {
+          window.location.reload();
+          return "";
+        }
         return response.status === 200 ? response.text() : "";
       }).then(function (html) { if (html) apply(html); }).catch(function () {});
     }

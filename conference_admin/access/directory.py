@@ -192,10 +192,16 @@ def _recheck(request: HttpRequest, source: str) -> Recheck:
     return Recheck(recheck_ldap(request.user))
 
 
+SIGNED_OUT_BY = "directory_signed_out_by"
+
+
 def sign_out(request: HttpRequest, *, source: str, reason: str) -> None:
     user = request.user
     events.directory_signed_out.send(sender=sign_out, user=user, source=source, reason=reason)
     auth.logout(request)
+    # The new, anonymous session is kept (not emptied, so its cookie is not deleted): every
+    # request the open page makes next, whichever comes first, is told the session ended.
+    request.session[SIGNED_OUT_BY] = source
 
 
 class DirectoryRecheck:

@@ -54,6 +54,10 @@ def session_ended_redirect(request: HttpRequest, *, next_path: str | None = None
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         query[SESSION_PARAM] = SESSION_ENDED
     location = f"{resolve_url(settings.LOGIN_URL)}?{urlencode(query)}"
+    if "text/event-stream" in request.headers.get("Accept", ""):
+        # A page's event stream: nothing to follow (a login page is not a stream); 204 tells the
+        # browser not to reconnect, and the page's own requests take it to the login page.
+        return HttpResponse(status=204)
     if htmx:
         return HttpResponseClientRedirect(location)
     return HttpResponseRedirect(location)

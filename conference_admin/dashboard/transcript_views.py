@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
-from conference_admin.access.roles import START_TRANSCRIPTS, VIEW, VIEW_TRANSCRIPTS
+from conference_admin.access.roles import START_TRANSCRIPTS, VIEW, VIEW_TRANSCRIPTS, rights
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live import transcripts as lines
 from conference_admin.requestvalues import whole_number_or
@@ -59,9 +60,15 @@ def transcript_batch(request: HtmxHttpRequest, conference_sid: str, cursor: int)
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
-@permission_required(VIEW_TRANSCRIPTS, raise_exception=True)
 def conference_transcript(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
-    """The transcript panel's poll (`?cursor=C`), used while the page's stream is not live."""
+    """The transcript panel's poll (`?cursor=C&rights=R`), used while the page's stream is not
+    live. A page drawn under other rights (a role change) is told to reload, as the roster's
+    poll tells it, before the permission decides: the poll of a page whose user has just lost
+    the transcripts meets no 403."""
+    if request.htmx and request.GET.get("rights", rights(request.user)) != rights(request.user):
+        return HttpResponseClientRefresh()
+    if not request.user.has_perm(VIEW_TRANSCRIPTS):
+        raise PermissionDenied
     if not request.htmx:
         return _back(conference_sid)
     cursor = whole_number_or(request.GET.get("cursor"), 0, name="cursor")  # unreadable: from the start
