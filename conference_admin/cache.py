@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
@@ -66,7 +67,7 @@ class ResilientRedisCache(RedisCache):
             {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": FALLBACK_MAX_ENTRIES}},
         )
         self._health = _health(location)
-        self._write_if_owner_script: Any = None
+        self._scripts: dict[str, Any] = {}
 
     @property
     def serializer(self) -> Any:
@@ -74,10 +75,14 @@ class ResilientRedisCache(RedisCache):
         client: Any = self._cache
         return client._serializer
 
-    def _write_if_owner(self, *, keys: list[str], args: list[Any], client: Any) -> Any:
-        if self._write_if_owner_script is None:
-            self._write_if_owner_script = client.register_script(_WRITE_IF_OWNER)
-        return self._write_if_owner_script(keys=keys, args=args, client=client)
+    def _run_script(self, source: str, *, keys: list[str], args: list[Any], client: Any) -> Any:
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = client.register_script(source)
+        return script(keys=keys, args=args, client=client)
+
+    def _write_if_owner(self, *, keys: list[str], args: list[Any], client: Any, release: bool = False) -> Any:
+        return self._run_script(_WRITE_AND_RELEASE if release else _WRITE_IF_OWNER, keys=keys, args=args, client=client)
 
     @property
     def degraded(self) -> bool:
@@ -103,6 +108,23 @@ class ResilientRedisCache(RedisCache):
                     self._recovered()
                 return result
         return getattr(self._local, name)(*args, **kwargs)
+
+    def take_token(self, key: str, *, capacity: float, rate: float, now: float, ttl: int) -> float:
+        """`take_token` (below) in ONE round trip: a Lua script reads and refills the bucket
+        and takes a token only if one is there (two requests can no longer both take the last)."""
+        if time.monotonic() >= self._health.retry_at:
+            try:
+                client = self._cache.get_client(write=True)
+                answer = self._run_script(
+                    _TAKE_TOKEN, keys=[self.make_and_validate_key(key)], args=[capacity, rate, now, ttl], client=client
+                )
+            except RedisError as error:
+                self._failed(error)
+            else:
+                if self._health.down:
+                    self._recovered()
+                return float(answer)
+        return _take_token_over(self._local, key, capacity=capacity, rate=rate, now=now, ttl=ttl)
 
     def _failed(self, error: Exception) -> None:
         with self._health.lock:
@@ -157,6 +179,43 @@ class ResilientRedisCache(RedisCache):
 # --- exclusive sections: one writer at a time per name, and no write from a holder who lost it
 
 
+# A token bucket in one key ("<tokens left> <when>"): refilled at ARGV[2] tokens a second up to
+# ARGV[1], one token taken if there is one. Answers the tokens there were before taking.
+_TAKE_TOKEN = """
+local capacity, rate, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tokens = capacity
+local held = redis.call('get', KEYS[1])
+if held then
+  local left, stamp = string.match(held, '^(%S+) (%S+)$')
+  if left then tokens = math.min(capacity, tonumber(left) + math.max(0, now - tonumber(stamp)) * rate) end
+end
+if tokens >= 1 then
+  redis.call('set', KEYS[1], string.format('%.17g %.17g', tokens - 1, now), 'EX', ARGV[4])
+end
+return string.format('%.17g', tokens)
+"""
+
+
+def _take_token_over(backend: Any, key: str, *, capacity: float, rate: float, now: float, ttl: int) -> float:
+    held = backend.get(key)
+    tokens = capacity
+    if isinstance(held, tuple) and len(held) == 2:
+        left, stamp = held
+        tokens = min(capacity, left + max(0.0, now - stamp) * rate)
+    if tokens >= 1:
+        backend.set(key, (tokens - 1, now), timeout=ttl)
+    return tokens
+
+
+def take_token(backend: Any, key: str, *, capacity: float, rate: float, now: float, ttl: int) -> float:
+    """Take one token from the bucket at `key` (holding `capacity`, refilled at `rate` a second,
+    kept `ttl` seconds after its last use); returns how many there were before: below 1, none
+    was taken. One round trip on Redis; a read and a write on any other cache."""
+    if isinstance(backend, ResilientRedisCache):
+        return backend.take_token(key, capacity=capacity, rate=rate, now=now, ttl=ttl)
+    return _take_token_over(backend, key, capacity=capacity, rate=rate, now=now, ttl=ttl)
+
+
 class LockUnavailable(Exception):
     """Another holder kept the lock for the whole wait: nothing was read or written."""
 
@@ -203,22 +262,36 @@ class ProcessHeld:
     expires, so a holder always owns it when it writes; across processes it guarantees nothing,
     and needs to: each process has its own memory."""
 
-    def __init__(self, backend: Any, name: str, wait: float) -> None:
+    def __init__(self, backend: Any, name: str, wait: float, reads=()) -> None:
         self.backend, self.name, self.wait = backend, name, wait
+        self.reads: list[str] = list(reads)
+        self.found: dict[str, Any] = {}
+        self.released = False
 
     def __enter__(self) -> ProcessHeld:
         if not _PROCESS_LOCKS.acquire(self.name, self.wait):
             raise LockUnavailable(self.name)
+        if self.reads:
+            self.found = self.backend.get_many(self.reads)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _PROCESS_LOCKS.release(self.name)
+        if not self.released:
+            _PROCESS_LOCKS.release(self.name)
 
     def get_many(self, keys: list[str]) -> dict[str, Any]:
         return self.backend.get_many(keys)
 
-    def set_many(self, data: dict[str, Any], timeout: int | None) -> None:
+    def set_many(self, data: dict[str, Any], timeout: int | None, *, release: bool = False) -> None:
         self.backend.set_many(data, timeout=timeout)
+        if release:
+            self.release()
+
+    def release(self) -> None:
+        """Leave the section now (its last write is done)."""
+        if not self.released:
+            self.released = True
+            _PROCESS_LOCKS.release(self.name)
 
 
 # Write every key only if the lock (KEYS[1]) still holds this holder's token (ARGV[1]): a
@@ -233,6 +306,19 @@ end
 return 1
 """
 
+# The same, then release the lock in that round trip (the holder's last write).
+_WRITE_AND_RELEASE = _WRITE_IF_OWNER.replace("return 1\n", "redis.call('del', KEYS[1])\nreturn 1\n")
+
+# Take the lock (KEYS[1], token ARGV[1], expiring after ARGV[2] ms) as redis-py's `Lock.acquire`
+# does, and read KEYS[2..] in the same round trip; nothing is read when it is held.
+_ACQUIRE_AND_READ = """
+if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
+if #KEYS < 2 then return {1} end
+local values = redis.call('mget', unpack(KEYS, 2))
+table.insert(values, 1, 1)
+return values
+"""
+
 
 class RedisHeld:
     """An exclusive section across every process and host: redis-py's `Lock` (a token in one
@@ -240,12 +326,19 @@ class RedisHeld:
     released by compare-and-delete so a holder never frees another's lock). Reads go to the
     primary; the write is one Lua script that checks the token and writes every key, or
     nothing (`LockLost`). If Redis fails before the lock is taken, the section is taken in
-    this process instead, over the fallback memory, as every other cache operation is then."""
+    this process instead, over the fallback memory, as every other cache operation is then.
 
-    def __init__(self, backend: ResilientRedisCache, name: str, ttl: float, wait: float) -> None:
+    `reads`: keys read in the same round trip as the lock is taken (`found`), and a write
+    with `release=True` releases the lock in its own round trip: a read-modify-write is then
+    two round trips, not four."""
+
+    def __init__(self, backend: ResilientRedisCache, name: str, ttl: float, wait: float, reads=()) -> None:
         self.backend, self.name, self.ttl, self.wait = backend, name, ttl, wait
+        self.reads: list[str] = list(reads)
+        self.found: dict[str, Any] = {}
         self.local: ProcessHeld | None = None
         self.lock: Any = None
+        self.released = False
 
     def __enter__(self) -> RedisHeld:
         backend = self.backend
@@ -255,7 +348,7 @@ class RedisHeld:
                 backend.make_key(self.name), timeout=self.ttl, sleep=0.002, blocking_timeout=self.wait
             )
             try:
-                acquired = lock.acquire()
+                acquired = self._acquire(lock)
             except RedisError as error:
                 backend._failed(error)
             else:
@@ -266,12 +359,43 @@ class RedisHeld:
                 self.lock = lock
                 return self
         self.local = ProcessHeld(backend._local, self.name, self.wait).__enter__()
+        if self.reads:
+            self.found = self.local.get_many(self.reads)
         return self
 
+    def _acquire(self, lock: Any) -> bool:
+        """`lock.acquire()`, reading `reads` in the same round trip when there are any."""
+        if not self.reads:
+            return bool(lock.acquire())
+        backend = self.backend
+        token = uuid.uuid1().hex.encode()
+        keys = [lock.name, *(backend.make_and_validate_key(key) for key in self.reads)]
+        deadline = time.monotonic() + self.wait
+        while True:
+            answer = backend._run_script(
+                _ACQUIRE_AND_READ, keys=keys, args=[token, int(self.ttl * 1000)], client=self.client
+            )
+            if answer[0]:
+                break
+            if time.monotonic() + lock.sleep > deadline:
+                return False
+            time.sleep(lock.sleep)
+        lock.local.token = token  # redis-py's own release (compare-and-delete) works from here
+        loads = backend.serializer.loads
+        self.found = {key: loads(value) for key, value in zip(self.reads, answer[1:], strict=True) if value is not None}
+        return True
+
     def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """Leave the section now (nothing more to write)."""
         if self.local is not None:
-            self.local.__exit__(*exc)
+            self.local.release()
             return
+        if self.released:
+            return
+        self.released = True
         try:
             self.lock.release()
         except LockError:
@@ -291,9 +415,11 @@ class RedisHeld:
         loads = self.backend.serializer.loads
         return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
 
-    def set_many(self, data: dict[str, Any], timeout: int | None) -> None:
+    def set_many(self, data: dict[str, Any], timeout: int | None, *, release: bool = False) -> None:
+        """Write every key while the lock is still ours (else nothing: `LockLost`); `release`:
+        this is the last write, and the lock is released in the same round trip."""
         if self.local is not None:
-            self.local.set_many(data, timeout)
+            self.local.set_many(data, timeout, release=release)
             return
         backend = self.backend
         dumps = backend.serializer.dumps
@@ -301,20 +427,21 @@ class RedisHeld:
         keys = [self.lock.name, *(backend.make_and_validate_key(key) for key in data)]
         args = [self.lock.local.token, seconds or 0, *(dumps(value) for value in data.values())]
         try:
-            written = backend._write_if_owner(keys=keys, args=args, client=self.client)
+            written = backend._write_if_owner(keys=keys, args=args, client=self.client, release=release)
         except RedisError as error:
             backend._failed(error)
             raise LockLost(self.name) from error
         if not written:
             raise LockLost(self.name)
+        self.released = release
 
 
-def exclusive(backend: Any, name: str, *, ttl: float, wait: float) -> ProcessHeld | RedisHeld:
+def exclusive(backend: Any, name: str, *, ttl: float, wait: float, reads=()) -> ProcessHeld | RedisHeld:
     """`with exclusive(cache, "roster:CF:lock", ttl=5, wait=6) as held: held.get_many(...);
     held.set_many(...)`: one writer at a time. Raises `LockUnavailable` when the wait ends,
     `LockLost` from `set_many` when the lock was lost before the write (nothing written)."""
     if isinstance(backend, ResilientRedisCache):
-        return RedisHeld(backend, name, ttl, wait)
+        return RedisHeld(backend, name, ttl, wait, reads)
     if isinstance(backend, RedisCache):
         raise TypeError("exclusive sections need conference_admin.cache.ResilientRedisCache, not RedisCache")
-    return ProcessHeld(backend, name, wait)
+    return ProcessHeld(backend, name, wait, reads)

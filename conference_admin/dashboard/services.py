@@ -17,11 +17,12 @@ from functools import partial
 from typing import Any, Unpack
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.urls import reverse
 from django.utils import timezone
 
 from conference_admin.audit.recorder import audit_attempt, audit_resolution
+from conference_admin.cache import take_token
 from conference_admin.live import roster as rosters
 from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_alerts
 from conference_admin.live.roster import CallIdentity, Roster, RosterMeta, Snapshot
@@ -616,24 +617,24 @@ def user_budget_spend(*, actor, kind: str = "request") -> None:
     `kind`: "lookup" (reading a conference the dashboard has not seen) or "request" (any
     other call sent on the user's behalf). A token bucket per user and kind: it holds the
     per-minute limit and refills at that rate, so no burst across a clock minute's boundary
-    passes twice the limit (a fixed per-minute window let it). Two cache round trips (read
-    the bucket, write it back; a refusal writes nothing); two requests of one user at the
-    same instant may both take the last token.
+    passes twice the limit (a fixed per-minute window let it). One cache round trip on Redis
+    (a script reads, refills and takes: two requests of one user at the same instant cannot
+    both take the last token); a refusal takes nothing.
     """
     limit = (
         settings.USER_CONFERENCE_LOOKUPS_PER_MINUTE if kind == "lookup" else settings.USER_TWILIO_REQUESTS_PER_MINUTE
     )
     rate = max(limit, 1) / BUDGET_SECONDS  # tokens per second
-    now = timezone.now().timestamp()
-    key = f"budget:{kind}:{actor.pk}"
-    held = cache.get(key)
-    tokens = float(limit)
-    if isinstance(held, tuple) and len(held) == 2:
-        left, stamp = held
-        tokens = min(float(limit), left + max(0.0, now - stamp) * rate)
+    tokens = take_token(
+        caches["default"],
+        f"budget:{kind}:{actor.pk}",
+        capacity=float(limit),
+        rate=rate,
+        now=timezone.now().timestamp(),
+        ttl=BUDGET_SECONDS * 2,
+    )
     if tokens < 1:
         raise UserBudgetSpent(retry_after=max(1, math.ceil((1 - tokens) / rate)))
-    cache.set(key, (tokens - 1, now), timeout=BUDGET_SECONDS * 2)
 
 
 def roster_refresh(*, conference_sid: str) -> RosterMeta | None:
