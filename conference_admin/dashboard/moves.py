@@ -8,7 +8,7 @@ forgets it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -37,6 +37,11 @@ def _key(call_sid: str) -> str:
     return f"moved:{call_sid}"
 
 
+def arrival_key(call_sid: str) -> str:
+    """The cache key of this call's arrival, for a caller that reads it along with other keys."""
+    return _key(call_sid)
+
+
 def remember_arrival(call_sid: str, arrival: Arrival) -> None:
     cache.set(_key(call_sid), arrival, timeout=ARRIVAL_SECONDS)
 
@@ -52,13 +57,15 @@ def arrival_of(call_sid: str) -> Arrival:
     return arrival
 
 
-def arrivals(call_sids: Iterable[str]) -> dict[str, Arrival]:
-    """The arrivals of these calls, by call SID (one cache round trip)."""
+def arrivals(call_sids: Iterable[str], *, found: Mapping[str, object] | None = None) -> dict[str, Arrival]:
+    """The arrivals of these calls, by call SID (one cache round trip; none when `found`
+    holds their keys already, read along with something else)."""
     keys = {_key(call_sid): call_sid for call_sid in call_sids}
     if not keys:
         return {}
-    found = cache.get_many(list(keys))
-    return {keys[key]: value for key, value in found.items() if isinstance(value, Arrival)}
+    if found is None:
+        found = cache.get_many(list(keys))
+    return {keys[key]: value for key, value in found.items() if key in keys and isinstance(value, Arrival)}
 
 
 def move_warning(roster: Roster, call_sid: str) -> str:

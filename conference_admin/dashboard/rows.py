@@ -6,7 +6,7 @@ beyond showing what is here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -228,13 +228,15 @@ def build_rows(
     alerts: Iterable[Alert] | None = None,
     marks: Marks | None = None,
     viewer: str = "",
+    found: Mapping[str, object] | None = None,
 ) -> list[ParticipantRow]:
     """Rows for `entries` (default: everyone) with their alerts and the actions other
     supervisors have in flight, sharing one clock reading and one name map.
 
     `alerts`: the conference's alerts when the caller has them already; `marks`: the
     roster's in-flight marks (read with it); `viewer`: whose page it is (their own marks
-    are not shown to them)."""
+    are not shown to them); `found`: cache values read already (the rows' arrivals), so
+    none is read again."""
     now = now or timezone.now()
     names = roster.names()
     warnings = by_row(conference_alerts(roster=roster, now=now) if alerts is None else alerts)
@@ -245,7 +247,7 @@ def build_rows(
     here = roster.conference.friendly_name if roster.conference is not None else None
     arrived = {
         sid: arrival
-        for sid, arrival in arrivals(e.participant.call_sid for e in chosen).items()
+        for sid, arrival in arrivals((e.participant.call_sid for e in chosen), found=found).items()
         if arrival.from_sid != conference_sid and (here is None or arrival.to_room == here)
     }
     rows = []
@@ -292,9 +294,12 @@ def gone_row(*, conference_sid: str, call_sid: str, name: str, note: Note) -> Pa
     )
 
 
-def row_after_write(roster: Roster, call_sid: str, *, name: str, note: Note | None = None) -> ParticipantRow:
-    """One row, with its alerts, from the roster a write just produced (no cache read); a
-    participant no longer in it gets the row that says so."""
+def row_after_write(
+    roster: Roster, call_sid: str, *, name: str, note: Note | None = None, found: Mapping[str, object] | None = None
+) -> ParticipantRow:
+    """One row, with its alerts, from the roster a write just produced; a participant no
+    longer in it gets the row that says so. `found`: the row's arrival, read already (else
+    one cache read for it)."""
     entry = roster.entries.get(call_sid)
     if entry is None:
         return gone_row(
@@ -303,5 +308,5 @@ def row_after_write(roster: Roster, call_sid: str, *, name: str, note: Note | No
             name=name,
             note=note or Note("No longer in the conference.", "warning"),
         )
-    (row,) = build_rows(roster, conference_sid=roster.conference_sid, entries=[entry])
+    (row,) = build_rows(roster, conference_sid=roster.conference_sid, entries=[entry], found=found)
     return replace(row, note=note) if note else row

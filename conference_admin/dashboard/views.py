@@ -38,9 +38,9 @@ from conference_admin.access.roles import (
     rights,
 )
 from conference_admin.http import HtmxHttpRequest
+from conference_admin.live import roster as rosters
 from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
 from conference_admin.requestvalues import Refused, whole_number
-from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 from conference_admin.twilio.twiml import TwimlRefused
 
@@ -408,95 +408,148 @@ ROSTER_BUSY_AFTER = (
     "Sent to Twilio (see the audit trail), but this conference's live state is busy: "
     "the row shows the result at the next refresh."
 )
+MOVES = ("move", "bring-back")
+
+# Rules that answer a participant action before anything is marked in flight or sent, each
+# with its answer: `rule(entry, *, action, confirmed) -> bool`, `answer(request, *,
+# conference_sid, call_sid, name) -> HttpResponse`. Other apps register theirs in
+# AppConfig.ready (supervision's safe hold); the rule runs on the participant `begin` read.
+AskRule = Callable[..., bool]
+AskAnswer = Callable[..., HttpResponse]
+_ASK_FIRST: list[tuple[AskRule, AskAnswer]] = []
+
+
+def ask_first(rule: AskRule, answer: AskAnswer) -> None:
+    """Register a rule that makes the participant action ask first (and its answer)."""
+    if (rule, answer) not in _ASK_FIRST:
+        _ASK_FIRST.append((rule, answer))
 
 
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
 @within_twilio_budget
 def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
-    """One click: one roster read (name, hold guard), one upstream call, one roster write;
-    the answer (row, alerts, message) is built from what that write produced."""
-    spec = ACTIONS.get(action)
-    if spec is None:
-        raise Http404("No such action")
-    if not request.user.has_perm(spec.permission):
-        raise PermissionDenied
-    snapshot = services.roster_snapshot(conference_sid=conference_sid)
-    entry = snapshot.entries.get(call_sid)
-    name = entry.participant.identifier if entry else call_sid
-    confirmed = bool(request.POST.get("confirm"))
-    if supervision.hold_needs_confirmation(entry, action=action, confirmed=confirmed):
-        return supervision.confirm_hold(request, conference_sid=conference_sid, call_sid=call_sid, name=name)
-
+    """One click: the form, then ONE roster step that reads the participant and marks the
+    action in flight (`rosters.begin`), ONE audited upstream call whose roster write records
+    the result and clears the mark; the answer (row, alerts, message) is built from that write."""
+    spec = _action_spec(request, action)
     form = spec.form(request.POST, call_sid=call_sid)
     if not form.is_valid():
         return _invalid_action(
             request, form, conference_sid=conference_sid, call_sid=call_sid, action=action, spec=spec
         )
-    if action in ("move", "bring-back") and not confirmed:
-        warning = moves.move_warning(snapshot, call_sid)
-        if warning:
-            return _confirm_move(request, conference_sid=conference_sid, call_sid=call_sid, action=action, text=warning)
+    confirmed = bool(request.POST.get("confirm"))
+    check = partial(_ask_first, call_sid=call_sid, action=action, confirmed=confirmed)
+    try:
+        flight = rosters.begin(
+            conference_sid,
+            call_sid,
+            actor=request.user.get_username(),
+            action=action,
+            check=check,
+            also=[moves.arrival_key(call_sid)],  # the row's "moved here from", in the same round trip
+        )
+    except RosterBusy:
+        return _row_note_only(request, conference_sid, call_sid, call_sid, ROSTER_BUSY_BEFORE)
+    entry = flight.entry
+    name = entry.participant.identifier if entry else call_sid
+    if flight.answered:
+        return flight.answered(request, conference_sid=conference_sid, call_sid=call_sid, name=name)
 
     kwargs = form.service_kwargs()
-    label = entry.participant.identifier if entry else ""
-    sent = False
-    try:
-        with supervision.in_flight(request, conference_sid=conference_sid, call_sid=call_sid, action=action) as flight:
-            sent = True
-            try:
-                result = spec.service(
-                    actor=request.user, conference_sid=conference_sid, call_sid=call_sid, label=label, **kwargs
-                )
-                flight.recorded = True  # its roster write cleared the mark
-            except TwilioError as error:
-                return _action_failed(
-                    request,
-                    error,
-                    conference_sid=conference_sid,
-                    call_sid=call_sid,
-                    name=name,
-                    expected=kwargs,
-                    spec=spec,
-                )
-            except (TwimlRefused, moves.NothingToBringBack) as refused:  # nothing was sent
-                return _row_note_only(request, conference_sid, call_sid, name, str(refused))
-    except RosterBusy:  # the roster's lock was held too long: what happened, said plainly
-        text = ROSTER_BUSY_AFTER if sent else ROSTER_BUSY_BEFORE
-        return _row_note_only(request, conference_sid, call_sid, name, text)
-
-    if isinstance(result, services.Moved):  # the row says where they went until the next refresh drops it
-        message = spec.done.format(name=name, room=result.room)
-        if not request.htmx:
-            messages.success(request, message)
-            return _back(conference_sid)
-        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
-        return _announce(render(request, ROW, {"row": row}), message)
-
-    if isinstance(result, services.Removed):  # kick: the row says so until the next refresh removes it
+    sent = _send(request, spec, flight, name=name, kwargs=kwargs)
+    if isinstance(sent, HttpResponse):
+        return sent
+    if isinstance(sent, services.Moved):  # the row says where they went until the next refresh drops it
+        return _gone(request, conference_sid, call_sid, name, spec.done.format(name=name, room=sent.room), "info")
+    if isinstance(sent, services.Removed):  # kick: the row says so until the next refresh removes it
         message = spec.done.format(name=name, target="")
-        if result.already:
+        if sent.already:
             message = f"{name} was already removed from the conference (Twilio's first answer was lost)."
-        if not request.htmx:
-            messages.success(request, message)
-            return _back(conference_sid)
-        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(message, "info"))
-        return _announce(render(request, ROW, {"row": row}), message)
-
-    names = result.roster.names()
+        return _gone(request, conference_sid, call_sid, name, message, "info")
+    names = sent.roster.names()
     target = form.cleaned_data.get("call_sid_to_coach", "")
     message = spec.done.format(name=names.get(call_sid, name), target=names.get(target, target) if target else "")
+    row = row_after_write(sent.roster, call_sid, name=name, found=flight.found)
+    return _row_answer(request, conference_sid, row, message)
+
+
+def _action_spec(request: HtmxHttpRequest, action: str) -> Action:
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("No such action")
+    if not request.user.has_perm(spec.permission):
+        raise PermissionDenied
+    return spec
+
+
+def _ask_first(snapshot: Snapshot, *, call_sid: str, action: str, confirmed: bool) -> AskAnswer | None:
+    """Inside `begin`, on what it read: the answer to give instead of acting, if any."""
+    entry = snapshot.roster.entries.get(call_sid)
+    for rule, answer in _ASK_FIRST:
+        if rule(entry, action=action, confirmed=confirmed):
+            return answer
+    if action in MOVES and not confirmed:
+        warning = moves.move_warning(snapshot.roster, call_sid)
+        if warning:
+            return partial(_confirm_move, action=action, text=warning)
+    return None
+
+
+def _send(request: HtmxHttpRequest, spec: Action, flight: rosters.Flight, *, name: str, kwargs: dict) -> Any:
+    """The one upstream call (its roster write records the result and clears the mark), then
+    the flight settled. Returns what the service returned, or the answer to a failure."""
+    conference_sid, call_sid = flight.conference_sid, flight.call_sid
+    entry = flight.entry
+    recorded = False
+    try:
+        try:
+            result = spec.service(
+                actor=request.user,
+                conference_sid=conference_sid,
+                call_sid=call_sid,
+                label=entry.participant.identifier if entry else "",
+                **kwargs,
+            )
+            recorded = True
+            return result
+        except TwilioError as error:
+            return _action_failed(
+                request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=kwargs, spec=spec
+            )
+        except (TwimlRefused, moves.NothingToBringBack) as refused:  # nothing was sent
+            return _row_note_only(request, conference_sid, call_sid, name, str(refused))
+        finally:
+            rosters.settle(flight, recorded=recorded)
+    except RosterBusy:  # the roster's lock was held too long after sending: said plainly
+        return _row_note_only(request, conference_sid, call_sid, name, ROSTER_BUSY_AFTER)
+
+
+def _row_answer(
+    request: HtmxHttpRequest, conference_sid: str, row: Any, message: str, *, kind: str = ""
+) -> HttpResponse:
+    """The answer to a row action: the row (with its note) and the message said in the live
+    region; without htmx, the message and back to the conference page."""
     if not request.htmx:
-        messages.success(request, message)
+        {"warning": messages.warning, "error": messages.error}.get(kind, messages.success)(request, message)
         return _back(conference_sid)
-    row = row_after_write(result.roster, call_sid, name=name)
     return _announce(render(request, ROW, {"row": row, **page_options(request)}), message)
+
+
+def _gone(
+    request: HtmxHttpRequest, conference_sid: str, call_sid: str, name: str, text: str, kind: str
+) -> HttpResponse:
+    """The row of someone no longer here, shown once with `text`; the next refresh drops it."""
+    row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(text, kind))
+    return _row_answer(request, conference_sid, row, text, kind=kind)
 
 
 MOVE_FIELDS = ("move_room", "move_new_room", "move_arrive", "move_coach", "move_ends_room")
 
 
-def _confirm_move(request, *, conference_sid: str, call_sid: str, action: str, text: str) -> HttpResponse:
+def _confirm_move(
+    request, *, conference_sid: str, call_sid: str, action: str, text: str, name: str = ""
+) -> HttpResponse:
     """What the move will do to this room, and a button that moves anyway (as safe hold asks first)."""
     context = {
         "conference_sid": conference_sid,
@@ -534,11 +587,7 @@ def _action_failed(
     if isinstance(error, TwilioApiError) and error.is_not_found:
         services.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
         text = f"{name} is no longer in the conference. {describe_error(error)}"
-        if not request.htmx:
-            messages.warning(request, text)
-            return _back(conference_sid)
-        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(text, "warning"))
-        return _announce(render(request, ROW, {"row": row}), text)
+        return _gone(request, conference_sid, call_sid, name, text, "warning")
 
     if error.outcome_unknown and spec.rereads:
         return _reread_row(
@@ -582,16 +631,9 @@ def _reread_row(
     text = f"{describe_error(error)} The row was re-read from Twilio: {REREAD_SAYS[reread.applied]}"
     if recorded is None:
         text = f"{describe_error(error)} {name} is no longer in the conference."
-        if not request.htmx:
-            messages.warning(request, text)
-            return _back(conference_sid)
-        row = gone_row(conference_sid=conference_sid, call_sid=call_sid, name=name, note=Note(text, "warning"))
-        return _announce(render(request, ROW, {"row": row}), text)
-    if not request.htmx:
-        messages.warning(request, f"{name}: {text}")
-        return _back(conference_sid)
+        return _gone(request, conference_sid, call_sid, name, text, "warning")
     row = row_after_write(recorded.roster, call_sid, name=name, note=Note(text, "warning"))
-    return _announce(render(request, ROW, {"row": row, **page_options(request)}), f"{name}: {text}")
+    return _row_answer(request, conference_sid, row, f"{name}: {text}", kind="warning")
 
 
 def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text: str) -> HttpResponse:

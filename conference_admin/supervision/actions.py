@@ -1,11 +1,10 @@
-"""What supervision adds to the dashboard's participant action, called by name from that view
-(`conference_admin.dashboard.views.participant_action`):
+"""What supervision adds to the dashboard's participant action: safe hold.
 
-- `hold_needs_confirmation` / `confirm_hold`: a hold on a participant whose exit ends the
-  conference needs `confirm` first; without it the answer is the safe-hold choice ("Clear
-  end-on-exit and hold" / "Hold anyway");
-- `in_flight`: the action is marked in flight for other supervisors while its upstream call
-  runs ("mute by sam, in flight" in their rows on their next refresh).
+A hold (not yet confirmed) on a participant whose exit ends the conference needs `confirm`
+first; without it the answer is the safe-hold choice ("Clear end-on-exit and hold" / "Hold
+anyway"). Registered with the dashboard in `SupervisionConfig.ready`
+(`dashboard.views.ask_first`): the rule runs inside the roster's `begin` step, on the
+participant it read, so a hold that must be confirmed marks nothing and sends nothing.
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import RosterEntry
-
-from .inflight import Flight
 
 HOLD_FIELDS = ("hold_url", "hold_method")
 
@@ -45,8 +42,3 @@ def confirm_hold(request: HtmxHttpRequest, *, conference_sid: str, call_sid: str
     response = render(request, "supervision/_hold_confirm.html", context)
     response = reswap(retarget(response, f"#note-{call_sid}"), "innerHTML")
     return trigger_client_event(response, "dashboard:announce", {"message": text})
-
-
-def in_flight(request: HtmxHttpRequest, *, conference_sid: str, call_sid: str, action: str) -> Flight:
-    """`with in_flight(...):` around the upstream call and what answers it."""
-    return Flight(conference_sid, call_sid, actor=request.user.get_username(), action=action)

@@ -31,7 +31,6 @@ from conference_admin.live.roster import Roster, RosterEntry
 from conference_admin.offthread import closing_connections
 from conference_admin.twilio import Participant, TwilioApiError, TwilioError
 
-from .inflight import Flight
 from .models import SupervisorProfile
 
 PHONE_CACHE_SECONDS = 3600
@@ -115,7 +114,9 @@ def _line_update(actor, conference_sid: str, action: str, **params) -> Participa
     entry = _own_leg(dashboard.roster_snapshot(conference_sid=conference_sid), actor)
     label = supervisor_label(actor)
     address = entry.participant.call_sid if entry else label
-    with Flight(conference_sid, address, actor=_username(actor), action=action):
+    flight = rosters.begin(conference_sid, address, actor=_username(actor), action=action)
+    recorded = False
+    try:
         with audit_attempt(
             actor=actor,
             action=f"line:{action}",
@@ -130,7 +131,10 @@ def _line_update(actor, conference_sid: str, action: str, **params) -> Participa
                 participant_sid=participant.call_sid,
                 participant_label=participant.label,
             )
-    rosters.record_participant(conference_sid, participant)
+        rosters.record_participant(conference_sid, participant)  # the result; clears the mark on its call
+        recorded = participant.call_sid == address
+    finally:
+        rosters.settle(flight, recorded=recorded)
     return participant
 
 
@@ -156,7 +160,8 @@ def supervisor_line_leave(*, actor, conference_sid: str) -> None:
     entry = _own_leg(dashboard.roster_snapshot(conference_sid=conference_sid), actor)
     label = supervisor_label(actor)
     address = entry.participant.call_sid if entry else label
-    with Flight(conference_sid, address, actor=_username(actor), action="leave"):
+    flight = rosters.begin(conference_sid, address, actor=_username(actor), action="leave")
+    try:
         with audit_attempt(
             actor=actor,
             action="line:leave",
@@ -166,8 +171,10 @@ def supervisor_line_leave(*, actor, conference_sid: str) -> None:
         ) as attempt:
             request_id = get_twilio_client().delete_participant(conference_sid, address)
             attempt.succeeded(request_id=request_id)
-    if entry is not None:
-        rosters.record_removed(conference_sid, entry.participant.call_sid)
+        if entry is not None:
+            rosters.record_removed(conference_sid, entry.participant.call_sid)  # clears the mark too
+    finally:
+        rosters.settle(flight, recorded=entry is not None)
 
 
 @dataclass(frozen=True)
@@ -348,19 +355,31 @@ class BulkOutcome:
         return f"{self.title}: {done} of {len(self.results)} done, {len(self.failed)} failed."
 
 
-def _call(spec: BulkSpec, conference_sid: str, participant: Participant, actor_name: str):
-    """Runs in a worker thread: the one upstream call, marked in flight. No database here."""
+def _call(spec: BulkSpec, conference_sid: str, participant: Participant):
+    """Runs in a worker thread: the one upstream call (marked in flight). No database here."""
     client = get_twilio_client()
-    with Flight(conference_sid, participant.call_sid, actor=actor_name, action=spec.action):
-        if spec.kick:
-            return client.delete_participant(conference_sid, participant.call_sid)
-        return client.update_participant(conference_sid, participant.call_sid, **spec.params)
+    if spec.kick:
+        return client.delete_participant(conference_sid, participant.call_sid)
+    return client.update_participant(conference_sid, participant.call_sid, **spec.params)
 
 
 def _settle(
+    spec: BulkSpec, conference_sid: str, participant: Participant, record: AuditRecord, future: Future, flight
+) -> BulkResult:
+    """In the request's thread: settle the participant's own audit record, then ONE roster
+    write: the result (which clears the mark), or the mark cleared when there is none."""
+    recorded = False
+    try:
+        result = _result(spec, conference_sid, participant, record, future)
+        recorded = result.gone or result.participant is not None
+        return result
+    finally:
+        rosters.settle(flight, recorded=recorded)
+
+
+def _result(
     spec: BulkSpec, conference_sid: str, participant: Participant, record: AuditRecord, future: Future
 ) -> BulkResult:
-    """In the request's thread: settle the participant's own audit record, update the roster."""
     who = participant.identifier
     try:
         with audit_settling(record) as attempt:
@@ -440,15 +459,19 @@ def conference_bulk(*, actor, conference_sid: str, name: str) -> BulkOutcome:
         except AuditUnavailable as error:
             results = [BulkResult(p.call_sid, p.identifier, False, describe_error(error)) for p in targets]
             return BulkOutcome(name, spec.title, results, None)
+        # Everyone concerned is marked in flight in one roster step (one version).
+        flights = rosters.begin_many(
+            conference_sid, [p.call_sid for p in targets], actor=_username(actor), action=spec.action
+        )
         workers = max(1, min(settings.SUPERVISION_BULK_CONCURRENCY, len(targets)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bulk") as pool:
             # Each call runs in the request's context (its request id on the Twilio log line).
             call = closing_connections(_call)
             futures = [
-                (p, r, pool.submit(contextvars.copy_context().run, call, spec, conference_sid, p, _username(actor)))
-                for p, r in zip(targets, records, strict=True)
+                (p, r, f, pool.submit(contextvars.copy_context().run, call, spec, conference_sid, p))
+                for p, r, f in zip(targets, records, flights, strict=True)
             ]
-            results = [_settle(spec, conference_sid, p, r, future) for p, r, future in futures]
+            results = [_settle(spec, conference_sid, p, r, future, f) for p, r, f, future in futures]
     return BulkOutcome(name, spec.title, results, _bulk_record(actor, conference_sid, name, results))
 
 

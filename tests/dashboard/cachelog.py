@@ -44,6 +44,16 @@ def cache_log(monkeypatch):
 
         monkeypatch.setattr(RedisHeld, name, held)
 
+    # ... and the keys it reads as it takes the lock (one round trip).
+    original_acquire = RedisHeld._acquire
+
+    def acquire(self, lock, _original=original_acquire):
+        for key in self.reads:
+            log[("read", key)] += 1
+        return _original(self, lock)
+
+    monkeypatch.setattr(RedisHeld, "_acquire", acquire)
+
     wrap("get", "read", lambda key, *a, **k: [key])
     wrap("get_many", "read", lambda keys, *a, **k: list(keys))
     wrap("set", "write", lambda key, *a, **k: [key])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from django.urls import reverse
 
 from conference_admin.live import roster as rosters
@@ -20,7 +23,7 @@ def test_a_mute_reads_the_roster_once_and_writes_it_once(supervisor_client, demo
     response = supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), {}, **HTMX)
     assert response.status_code == 200 and "Unmute agent:carol" in response.content.decode()
     blob = rosters.key(sid)
-    # The view's read (name, hold guard) and the read-modify-write of the one write.
+    # Read as the mark is written (name, hold guard), and by the read-modify-write of the result.
     assert cache_log[("read", blob)] == 2
     assert cache_log[("write", blob)] == 1
     # The in-flight mark is its own small key: set at the start, cleared by the action's own
@@ -30,16 +33,54 @@ def test_a_mute_reads_the_roster_once_and_writes_it_once(supervisor_client, demo
 
 
 def test_a_mark_takes_a_version_without_a_roster_write(supervisor_client, demo, seen, cache_log):
-    from conference_admin.supervision.inflight import Flight
-
     seen(ESCALATION)
     sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
     before = rosters.current_version(sid)
     cache_log.clear()
-    flight = Flight(sid, carol, actor="kim", action="hold")
-    flight.start()
+    flight = rosters.begin(sid, carol, actor="kim", action="hold")
     assert rosters.current_version(sid) == before + 1
-    flight.finish()  # no result was recorded: clearing the mark is a new version too
+    rosters.settle(flight)  # no result was recorded: clearing the mark is a new version too
     assert rosters.current_version(sid) == before + 2
-    assert cache_log[("write", rosters.key(sid))] == 0 and cache_log[("read", rosters.key(sid))] == 0
+    # The roster is read once, by `begin` (the view's only read), and never written.
+    assert cache_log[("write", rosters.key(sid))] == 0 and cache_log[("read", rosters.key(sid))] == 1
     assert rosters.load(sid).version <= before  # the roster itself was not rewritten
+
+
+needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="production profile only (Redis)")
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch):
+    """Every command (or pipeline) sent to Redis over any connection: one round trip each."""
+    from redis.connection import Connection
+
+    sent: list[bytes] = []
+    original = Connection.send_packed_command
+
+    def counted(self, command, *args, **kwargs):
+        first = command[0] if isinstance(command, list) else command
+        sent.append(bytes(first)[:120])
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counted)
+    return sent
+
+
+@needs_redis
+def test_a_mute_costs_seven_cache_round_trips(supervisor_client, demo, seen, redis_round_trips):
+    """Everything one mute POST asks of the shared cache, end to end (it was 14): the session,
+    the user and their permissions, the user's Twilio budget (one script), the in-flight mark
+    (lock taken with the read, written with the release) and the result (the same two). The
+    change announcements to other processes' event streams are pub/sub publishes, apart."""
+    seen(ESCALATION)
+    sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
+    url = reverse("participant", args=[sid, carol])
+    for action in ("mute", "unmute"):  # warm: connections open, scripts loaded, user cached
+        assert supervisor_client.post(url, {"action": action}, **HTMX).status_code == 200
+    redis_round_trips.clear()
+    response = supervisor_client.post(url, {"action": "mute"}, **HTMX)
+    assert response.status_code == 200 and "Unmute agent:carol" in response.content.decode()
+    publishes = [c for c in redis_round_trips if b"PUBLISH" in c]
+    cache = [c for c in redis_round_trips if b"PUBLISH" not in c]
+    assert len(publishes) == 2  # the mark, then the result
+    assert len(cache) <= 7, cache

@@ -19,8 +19,8 @@ def call_sid(tag: str, thread: int, n: int) -> str:
     return f"CA{int(tag):08x}{thread:08x}{n:016x}"
 
 
-def _with_mark(mark, items: tuple) -> tuple:
-    return (*items, mark)
+def _with_mark(call_sid: str, mark, snapshot) -> dict:
+    return {call_sid: (*snapshot.marks.by_call.get(call_sid, ()), mark)}
 
 
 def write_many(conference_sid: str, tag: str, thread: int, rounds: int) -> dict:
@@ -46,7 +46,7 @@ def write_many(conference_sid: str, tag: str, thread: int, rounds: int) -> dict:
         until_written(partial(roster.participant_joined, conference_sid, call_sid=sid, sequence=None, fields={}))
         muted = {"muted": True}
         until_written(partial(roster.participant_updated, conference_sid, call_sid=sid, sequence=None, fields=muted))
-        until_written(partial(roster.change_marks, conference_sid, sid, partial(_with_mark, mark)))
+        until_written(partial(roster.marks_step, conference_sid, partial(_with_mark, sid, mark)))
         done["marked"][sid] = token
         done["moved"] += 3
         if n % 3 == 2:

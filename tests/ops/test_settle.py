@@ -12,7 +12,6 @@ from conference_admin.audit.recorder import audit_begin
 from conference_admin.dashboard.settle import LOST, settle_pending
 from conference_admin.live import roster as rosters
 from conference_admin.ops import settling
-from conference_admin.supervision.inflight import Flight
 
 from .conftest import ESCALATION
 
@@ -37,7 +36,7 @@ def _reloaded(record: AuditRecord) -> AuditRecord:
 def test_a_mute_twilio_shows_applied_settles_ok_and_clears_the_rows_mark(demo):
     sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
     record = _pending(demo, "mute", muted=True)
-    Flight(sid, carol, actor="sam", action="mute").start()  # the mark the dead process left
+    rosters.begin(sid, carol, actor="sam", action="mute")  # the mark the dead process left
     demo.simulator.update_participant(demo.simulator.account_sid, sid, carol, {"Muted": "true"})
     assert rosters.load_marks(sid).by_call.get(carol)
 

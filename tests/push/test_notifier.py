@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+from functools import partial
 
 import pytest
 
 from conference_admin.live import roster as rosters
-from conference_admin.live.roster import InFlight
 from conference_admin.push import notifier
 
 from .conftest import run_async
@@ -49,7 +49,7 @@ def test_a_write_that_changes_nothing_is_not_announced(in_process) -> None:
 
 def test_an_in_flight_mark_is_announced_with_the_version_it_took(in_process) -> None:
     rosters.mutate(CF, _touch)
-    rosters.change_marks(CF, CA, lambda before: (InFlight("t1", "sam", "mute", 0.0),))
+    rosters.begin(CF, CA, actor="sam", action="mute")
     assert in_process[-1] == (CF, rosters.current_version(CF))
 
 
@@ -100,7 +100,7 @@ def test_over_redis_another_process_hears_the_change(settings) -> None:
         task = asyncio.create_task(follow())
         await asyncio.wait_for(subscribed.wait(), 5)
         await asyncio.to_thread(rosters.mutate, CF, _touch)
-        await asyncio.to_thread(rosters.change_marks, CF, CA, lambda before: (InFlight("t1", "sam", "mute", 0.0),))
+        await asyncio.to_thread(partial(rosters.begin, CF, CA, actor="sam", action="mute"))
         await asyncio.wait_for(task, 5)
         return heard
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from conference_admin.live import roster as rosters
-from conference_admin.supervision import inflight, presence
+from conference_admin.supervision import presence
 
 from .conftest import ESCALATION
 from .helpers import HTMX
@@ -69,14 +69,13 @@ def test_an_action_in_flight_shows_in_the_row_for_others_only(supervisor_client,
     seen(ESCALATION)
     sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
     version = rosters.current_version(sid)
-    flight = inflight.Flight(sid, carol, actor="sam", action="mute")
-    flight.start()
+    flight = rosters.begin(sid, carol, actor="sam", action="mute")
     others = table(supervisor_client, demo, version).content.decode()
     assert f'id="participant-{carol}"' in others and "mute by sam, in flight" in others
     mine = table(plain_supervisor_client, demo, version).content.decode()  # sam's own page
     assert "in flight" not in mine
     version = rosters.current_version(sid)
-    flight.finish()
+    rosters.settle(flight)
     after = table(supervisor_client, demo, version).content.decode()
     assert f'id="participant-{carol}"' in after and "in flight" not in after
 
@@ -85,7 +84,9 @@ def test_the_dashboard_row_action_is_marked_for_the_duration_of_the_upstream_cal
     seen(ESCALATION)
     sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
     seen_during_call = []
-    unsubscribe = demo.simulator.subscribe(lambda event: seen_during_call.append(inflight.load(sid)))
+    unsubscribe = demo.simulator.subscribe(
+        lambda event: seen_during_call.append(rosters.load_marks(sid).live(time.time()))
+    )
     try:
         response = supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), {}, **HTMX)
     finally:
@@ -93,20 +94,18 @@ def test_the_dashboard_row_action_is_marked_for_the_duration_of_the_upstream_cal
     assert response.status_code == 200
     marker = seen_during_call[0][carol][0]
     assert (marker.actor, marker.action) == ("supervisor", "mute")
-    assert inflight.load(sid) == {}  # cleared once the view answered
+    assert rosters.load_marks(sid).live(time.time()) == {}  # cleared once the view answered
     assert demo.participant(ESCALATION, "agent:carol").muted is True
 
 
 def test_overlapping_actions_let_the_next_refresh_read_the_truth(demo, seen, supervisor_client):
     seen(ESCALATION)
     sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
-    first = inflight.Flight(sid, carol, actor="sam", action="mute")
-    second = inflight.Flight(sid, carol, actor="kim", action="unmute")
-    first.start()
-    second.start()  # allowed: a second supervisor may act too
-    assert [m.actor for m in inflight.load(sid)[carol]] == ["sam", "kim"]
-    first.finish()
-    second.finish()
+    first = rosters.begin(sid, carol, actor="sam", action="mute")
+    second = rosters.begin(sid, carol, actor="kim", action="unmute")  # allowed: a second supervisor may act too
+    assert [m.actor for m in rosters.load_marks(sid).live(time.time())[carol]] == ["sam", "kim"]
+    rosters.settle(first)
+    rosters.settle(second)
     assert first.overlapped and second.overlapped
     assert cache.get(f"roster:{sid}:lease") is None  # the next refresh reconciles with Twilio
     demo.simulator.reset_request_log()
@@ -116,7 +115,6 @@ def test_overlapping_actions_let_the_next_refresh_read_the_truth(demo, seen, sup
 
 def test_stale_markers_are_ignored():
     sid = "CF" + "3" * 32
-    flight = inflight.Flight(sid, "CA" + "0" * 32, actor="sam", action="kick")
-    flight.start()
-    assert inflight.load(sid)
-    assert inflight.load(sid, now=time.time() + inflight.STALE_SECONDS + 1) == {}
+    rosters.begin(sid, "CA" + "0" * 32, actor="sam", action="kick")
+    assert rosters.load_marks(sid).live(time.time())
+    assert rosters.load_marks(sid).live(time.time() + rosters.MARK_STALE_SECONDS + 1) == {}

@@ -2,12 +2,14 @@
 
 Every process (and every host, with Redis) sees the same roster. The package is split by
 concern: `model` (what a roster is, and what changed since a version), `store` (cache keys,
-the lock, the one read and one write of a change), `transitions` (one function per source
-of news: the dashboard's actions, each status callback event, the reconciling list) and
-`refresh` (single-flight reconciliation with Twilio). The names below are its public API.
+the lock, the one read and one write of a change), `actions` (actions in flight: `begin`,
+`settle`), `transitions` (one function per source of news: the dashboard's actions, each
+status callback event, the reconciling list) and `refresh` (single-flight reconciliation
+with Twilio). The names below are its public API.
 """
 
 from . import store
+from .actions import Flight, begin, begin_many, settle
 from .model import (
     MARK_STALE_SECONDS,
     CallIdentity,
@@ -23,11 +25,11 @@ from .model import (
 from .refresh import COLD_START_WAIT, Fetch, refresh
 from .store import (
     RosterBusy,
-    change_marks,
     current_version,
     key,
     load,
     load_marks,
+    marks_step,
     meta_of,
     mutate,
     read_meta,
@@ -69,13 +71,17 @@ __all__ = [
     "call_ended",
     "call_progressed",
     "callbacks_arriving",
-    "change_marks",
     "conference_ended",
     "conference_started",
     "current_version",
     "key",
     "load",
     "load_marks",
+    "marks_step",
+    "Flight",
+    "begin",
+    "begin_many",
+    "settle",
     "meta_of",
     "mutate",
     "participant_joined",

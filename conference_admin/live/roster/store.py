@@ -22,8 +22,8 @@ written, the new version is announced to the event streams (`push.notifier.roste
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -95,12 +95,15 @@ def snapshot(conference_sid: str) -> Snapshot:
     )
 
 
-def _locked_write(conference_sid: str, write: Callable[[object], T]) -> T:
+def _locked_write(conference_sid: str, write: Callable[[Any], T], *, reads: Sequence[str] = ()) -> T:
     """Run `write(held)` holding the conference's lock; again from the start if the lock was
-    lost before its write (nothing of that attempt was written)."""
+    lost before its write (nothing of that attempt was written). `reads`: the keys read as
+    the lock is taken (`held.found`, the same round trip); `write` ends with
+    `held.set_many(..., release=True)` (the write releases the lock in its round trip)."""
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
-            with exclusive(caches["default"], key(conference_sid, "lock"), ttl=LOCK_TTL, wait=LOCK_WAIT) as held:
+            lock = key(conference_sid, "lock")
+            with exclusive(caches["default"], lock, ttl=LOCK_TTL, wait=LOCK_WAIT, reads=reads) as held:
                 return write(held)
         except LockLost:
             log.warning("roster %s: lock lost before the write (attempt %d), nothing written", conference_sid, attempt)
@@ -130,7 +133,7 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
     """
 
     def write(held) -> tuple[Roster, int, RosterMeta]:
-        found = held.get_many([key(conference_sid), key(conference_sid, "marks")])
+        found = held.found
         roster = found.get(key(conference_sid)) or Roster(conference_sid=conference_sid)
         marks = found.get(key(conference_sid, "marks")) or Marks()
         next_version = max(roster.version, marks.version) + 1
@@ -143,39 +146,66 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
             writes[key(conference_sid, "marks")] = marks
         meta = meta_of(roster, marks)
         writes[key(conference_sid, "meta")] = meta
-        held.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
+        held.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS, release=True)
         return roster, next_version, meta
 
-    roster, next_version, meta = _locked_write(conference_sid, write)
+    roster, next_version, meta = _locked_write(
+        conference_sid, write, reads=[key(conference_sid), key(conference_sid, "marks")]
+    )
     if meta.version == next_version:
         notifier.roster_changed(conference_sid, next_version)
     return roster
 
 
-def change_marks(
-    conference_sid: str, call_sid: str, change: Callable[[tuple[InFlight, ...]], tuple[InFlight, ...]]
-) -> tuple[InFlight, ...]:
-    """Replace one participant's marks with `change(current)`; no roster read or write.
+def marks_step(
+    conference_sid: str,
+    change: Callable[[Snapshot], dict[str, tuple[InFlight, ...]] | None],
+    *,
+    read_roster: bool = True,
+    also: Sequence[str] = (),
+) -> tuple[Snapshot, int | None, dict[str, Any]]:
+    """ONE locked step on the in-flight marks: read the roster and its marks as the lock is
+    taken, then `change(snapshot)` names the participants whose marks become what (None or
+    {}: nothing is written). A change takes the next version and rewrites meta, so every
+    page's next refresh resends those rows; the roster itself is not written.
 
-    Takes the next version and rewrites meta, so every page's next poll resends that row.
-    Returns the marks that were there before."""
+    `read_roster=False`: the marks alone matter (the snapshot's roster is then empty);
+    `also`: other keys the caller needs, read in the same round trip.
+    Returns the snapshot as read, the new version (None when nothing was written) and what
+    was found of `also`."""
+    keys = [key(conference_sid), key(conference_sid, "marks"), key(conference_sid, "meta")]
+    reads = [*(keys if read_roster else keys[1:]), *also]
 
-    def write(held) -> tuple[tuple[InFlight, ...], int]:
-        found = held.get_many([key(conference_sid, "meta"), key(conference_sid, "marks")])
-        meta: RosterMeta | None = found.get(key(conference_sid, "meta"))
-        marks = found.get(key(conference_sid, "marks")) or Marks()
-        before = marks.by_call.get(call_sid, ())
-        version = max(meta.version if meta else 0, marks.version) + 1
-        marks.set(call_sid, change(before), version)
-        writes: dict[str, object] = {key(conference_sid, "marks"): marks}
+    def write(held) -> tuple[Snapshot, int | None]:
+        found: dict[str, Any] = held.found
+        roster = found.get(keys[0]) or Roster(conference_sid=conference_sid)
+        marks = found.get(keys[1]) or Marks()
+        meta: RosterMeta | None = found.get(keys[2])
+        read = Snapshot(roster, Marks(marks.version, dict(marks.by_call), dict(marks.touched)))
+        changes = change(read)
+        if not changes:
+            held.release()
+            return read, None
+        version = max(meta.version if meta else 0, roster.version, marks.version) + 1
+        for call_sid, items in changes.items():
+            marks.set(call_sid, items, version)
+        writes: dict[str, object] = {keys[1]: marks}
         if meta is not None:  # nobody has loaded the roster yet: its first load writes meta
-            writes[key(conference_sid, "meta")] = RosterMeta(version, meta.interval, meta.ended)
-        held.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS)
-        return before, version
+            writes[keys[2]] = RosterMeta(version, meta.interval, meta.ended)
+        held.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS, release=True)
+        return read, version
 
-    before, version = _locked_write(conference_sid, write)
-    notifier.roster_changed(conference_sid, version)
-    return before
+    found: dict[str, Any] = {}
+
+    def step(held) -> tuple[Snapshot, int | None]:
+        found.clear()
+        found.update((k, v) for k, v in held.found.items() if k in also)
+        return write(held)
+
+    read, version = _locked_write(conference_sid, step, reads=reads)
+    if version is not None:
+        notifier.roster_changed(conference_sid, version)
+    return read, version, found
 
 
 def release_reconcile(conference_sid: str) -> None:
