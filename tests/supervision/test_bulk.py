@@ -168,3 +168,22 @@ def test_at_most_four_calls_at_once(monkeypatch, django_user_model):
     assert len(outcome.results) == 12 and not outcome.failed
     assert 2 <= peak <= 4
     assert [r.call_sid for r in outcome.results] == [f"CA{n:032x}" for n in range(12)]  # roster order kept
+
+
+def test_a_bulk_action_moves_the_version_once_per_result_and_once_for_the_marks(supervisor_client, demo, seen):
+    """Everyone concerned is marked in flight in one step (one version), then each result is
+    one write that also clears its mark (one version each): N + 1, not 3 N."""
+    from conference_admin.live import roster as rosters
+
+    sim, sid = demo.simulator, demo.sid(ESCALATION)
+    sim.join(sid, label="customer:Zed", from_="+14155550177")
+    sim.join(sid, label="customer:Ann", from_="+14155550178")
+    seen(ESCALATION)
+    reconcile(sid)
+    before = rosters.current_version(sid)
+    response = bulk(supervisor_client, demo, ESCALATION, "mute-customers")
+    assert response.status_code == 200
+    targets = [r for r in demo.simulator.request_log if r.operation == "UpdateParticipant"]
+    assert len(targets) >= 2
+    assert rosters.current_version(sid) - before <= len(targets) + 1
+    assert rosters.load_marks(sid).live(time.time()) == {}  # every mark cleared by its result
