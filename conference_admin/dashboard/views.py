@@ -583,25 +583,34 @@ def _invalid_action(request, form, *, conference_sid, call_sid, action, spec) ->
 def _action_failed(
     request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, expected: dict, spec: Action
 ) -> HttpResponse:
-    """Show why an action failed, in the row; re-read the row once when the outcome is unknown."""
+    """Show why an action failed, in the row: the answer for its kind of failure (FAILED)."""
     if isinstance(error, TwilioApiError) and error.is_not_found:
-        services.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
-        text = f"{name} is no longer in the conference. {describe_error(error)}"
-        return _gone(request, conference_sid, call_sid, name, text, "warning")
+        kind = "gone"
+    elif error.outcome_unknown:
+        kind = "reread" if spec.rereads else "unknown"
+    else:
+        kind = "refused"
+    answer = FAILED[kind]
+    return answer(request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=expected)
 
-    if error.outcome_unknown and spec.rereads:
-        return _reread_row(
-            request, error, conference_sid=conference_sid, call_sid=call_sid, name=name, expected=expected
-        )
 
-    text = describe_error(error)
-    if error.outcome_unknown:
-        text += " It was not sent again: check before retrying."
-    if not request.htmx:
-        messages.error(request, f"{name}: {text}")
-        return _back(conference_sid)
-    response = render(request, NOTE, {"note": Note(text, "error")})
-    return _announce(reswap(retarget(response, f"#note-{call_sid}"), "innerHTML"), f"{name}: {text}")
+def _participant_gone(
+    request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, **_
+) -> HttpResponse:
+    """Twilio does not know the participant: the roster forgets them, the row says so once."""
+    services.participant_forget(conference_sid=conference_sid, call_sid=call_sid)
+    text = f"{name} is no longer in the conference. {describe_error(error)}"
+    return _gone(request, conference_sid, call_sid, name, text, "warning")
+
+
+def _refused(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, **_) -> HttpResponse:
+    return _row_note_only(request, conference_sid, call_sid, name, describe_error(error))
+
+
+def _not_resent(request, error: TwilioError, *, conference_sid: str, call_sid: str, name: str, **_) -> HttpResponse:
+    """The outcome is unknown and re-reading the participant cannot tell (an announcement)."""
+    text = f"{describe_error(error)} It was not sent again: check before retrying."
+    return _row_note_only(request, conference_sid, call_sid, name, text)
 
 
 # What the re-read after a timeout tells the supervisor, by whether the action was applied.
@@ -634,6 +643,17 @@ def _reread_row(
         return _gone(request, conference_sid, call_sid, name, text, "warning")
     row = row_after_write(recorded.roster, call_sid, name=name, note=Note(text, "warning"))
     return _row_answer(request, conference_sid, row, f"{name}: {text}", kind="warning")
+
+
+# The answer to a failed action, by kind: Twilio does not know the participant; the outcome
+# is unknown (re-read the participant once, or say it was not sent again when a re-read
+# cannot tell); Twilio refused it.
+FAILED: dict[str, Callable[..., HttpResponse]] = {
+    "gone": _participant_gone,
+    "reread": _reread_row,
+    "unknown": _not_resent,
+    "refused": _refused,
+}
 
 
 def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text: str) -> HttpResponse:
