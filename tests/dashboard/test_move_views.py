@@ -152,3 +152,17 @@ def test_without_javascript_a_move_redirects_back_and_a_confirmation_is_a_page(s
     assert asked.status_code == 200 and "<html" in asked.content.decode() and "Move anyway" in asked.content.decode()
     done = supervisor_client.post(url, {"move_new_room": "Side", "confirm": "anyway"})
     assert done.status_code == 302 and done["Location"] == reverse("conference-detail", args=[demo.sid(BILLING)])
+
+
+def test_an_action_on_someone_moved_here_keeps_where_they_came_from(supervisor_client, demo, seen) -> None:
+    """The arrival is read with the participant as the action is marked: the row the action
+    answers still says where they came from."""
+    seen(ESCALATION)
+    move(supervisor_client, demo, ESCALATION, "agent:carol", move_new_room="Side room 4")
+    side = room_sid(demo, "Side room 4")
+    supervisor_client.get(reverse("conference-detail", args=[side]))  # the side room's roster is known
+    carol = demo.simulator.fetch_participant(demo.simulator.account_sid, side, "agent:carol").call_sid
+    response = supervisor_client.post(reverse("participant", args=[side, carol]), {"action": "unmute"}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "Mute agent:carol" in html
+    assert "Moved here from Escalation: outage #4471 by supervisor" in html
