@@ -20,6 +20,7 @@ import logging
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
@@ -196,6 +197,21 @@ return string.format('%.17g', tokens)
 """
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """A token bucket in one cache key: holds `capacity`, refilled at `rate` tokens a second,
+    kept `ttl` seconds after its last use; `now` is the time of this take."""
+
+    key: str
+    capacity: float
+    rate: float
+    now: float
+    ttl: int
+
+    def take_from(self, backend: Any) -> float:
+        return take_token(backend, self.key, capacity=self.capacity, rate=self.rate, now=self.now, ttl=self.ttl)
+
+
 def _take_token_over(backend: Any, key: str, *, capacity: float, rate: float, now: float, ttl: int) -> float:
     held = backend.get(key)
     tokens = capacity
@@ -262,13 +278,17 @@ class ProcessHeld:
     expires, so a holder always owns it when it writes; across processes it guarantees nothing,
     and needs to: each process has its own memory."""
 
-    def __init__(self, backend: Any, name: str, wait: float, reads=()) -> None:
+    def __init__(self, backend: Any, name: str, wait: float, reads=(), bucket: Bucket | None = None) -> None:
         self.backend, self.name, self.wait = backend, name, wait
         self.reads: list[str] = list(reads)
         self.found: dict[str, Any] = {}
+        self.bucket = bucket
+        self.tokens: float | None = None
         self.released = False
 
     def __enter__(self) -> ProcessHeld:
+        if self.bucket is not None:
+            self.tokens = self.bucket.take_from(self.backend)
         if not _PROCESS_LOCKS.acquire(self.name, self.wait):
             raise LockUnavailable(self.name)
         if self.reads:
@@ -330,12 +350,17 @@ class RedisHeld:
 
     `reads`: keys read in the same round trip as the lock is taken (`found`), and a write
     with `release=True` releases the lock in its own round trip: a read-modify-write is then
-    two round trips, not four."""
+    two round trips, not four. `bucket`: a token is taken from it in that same first round
+    trip too (`tokens`: how many there were; below 1, none was taken)."""
 
-    def __init__(self, backend: ResilientRedisCache, name: str, ttl: float, wait: float, reads=()) -> None:
+    def __init__(
+        self, backend: ResilientRedisCache, name: str, ttl: float, wait: float, reads=(), bucket: Bucket | None = None
+    ) -> None:
         self.backend, self.name, self.ttl, self.wait = backend, name, ttl, wait
         self.reads: list[str] = list(reads)
         self.found: dict[str, Any] = {}
+        self.bucket = bucket
+        self.tokens: float | None = None
         self.local: ProcessHeld | None = None
         self.lock: Any = None
         self.released = False
@@ -358,23 +383,31 @@ class RedisHeld:
                     backend._recovered()
                 self.lock = lock
                 return self
-        self.local = ProcessHeld(backend._local, self.name, self.wait).__enter__()
-        if self.reads:
-            self.found = self.local.get_many(self.reads)
+        self.local = ProcessHeld(backend._local, self.name, self.wait, self.reads, self.bucket).__enter__()
+        self.found, self.tokens = self.local.found, self.local.tokens
         return self
 
     def _acquire(self, lock: Any) -> bool:
-        """`lock.acquire()`, reading `reads` in the same round trip when there are any."""
-        if not self.reads:
+        """`lock.acquire()`, reading `reads` (and taking a token from `bucket`) in the same
+        round trip when there are any."""
+        if not self.reads and self.bucket is None:
             return bool(lock.acquire())
         backend = self.backend
         token = uuid.uuid1().hex.encode()
         keys = [lock.name, *(backend.make_and_validate_key(key) for key in self.reads)]
+        args: list[Any] = [token, int(self.ttl * 1000)]
         deadline = time.monotonic() + self.wait
+        bucket = self.bucket
         while True:
-            answer = backend._run_script(
-                _ACQUIRE_AND_READ, keys=keys, args=[token, int(self.ttl * 1000)], client=self.client
-            )
+            if bucket is not None:  # one pipeline: the token, then the lock and the reads
+                pipe = self.client.pipeline(transaction=False)
+                take: list[Any] = [backend.make_and_validate_key(bucket.key), bucket.capacity, bucket.rate]
+                pipe.eval(_TAKE_TOKEN, 1, *take, bucket.now, bucket.ttl)
+                pipe.eval(_ACQUIRE_AND_READ, len(keys), *keys, *args)
+                tokens, answer = pipe.execute()
+                self.tokens, bucket = float(tokens), None
+            else:
+                answer = backend._run_script(_ACQUIRE_AND_READ, keys=keys, args=args, client=self.client)
             if answer[0]:
                 break
             if time.monotonic() + lock.sleep > deadline:
@@ -436,12 +469,14 @@ class RedisHeld:
         self.released = release
 
 
-def exclusive(backend: Any, name: str, *, ttl: float, wait: float, reads=()) -> ProcessHeld | RedisHeld:
+def exclusive(
+    backend: Any, name: str, *, ttl: float, wait: float, reads=(), bucket: Bucket | None = None
+) -> ProcessHeld | RedisHeld:
     """`with exclusive(cache, "roster:CF:lock", ttl=5, wait=6) as held: held.get_many(...);
     held.set_many(...)`: one writer at a time. Raises `LockUnavailable` when the wait ends,
     `LockLost` from `set_many` when the lock was lost before the write (nothing written)."""
     if isinstance(backend, ResilientRedisCache):
-        return RedisHeld(backend, name, ttl, wait, reads)
+        return RedisHeld(backend, name, ttl, wait, reads, bucket)
     if isinstance(backend, RedisCache):
         raise TypeError("exclusive sections need conference_admin.cache.ResilientRedisCache, not RedisCache")
-    return ProcessHeld(backend, name, wait, reads)
+    return ProcessHeld(backend, name, wait, reads, bucket)

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conference_admin.audit.recorder import audit_attempt, audit_resolution
-from conference_admin.cache import take_token
+from conference_admin.cache import Bucket
 from conference_admin.live import roster as rosters
 from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_alerts
 from conference_admin.live.roster import CallIdentity, Roster, RosterMeta, Snapshot
@@ -621,20 +621,29 @@ def user_budget_spend(*, actor, kind: str = "request") -> None:
     (a script reads, refills and takes: two requests of one user at the same instant cannot
     both take the last token); a refusal takes nothing.
     """
+    bucket = user_budget(actor=actor, kind=kind)
+    budget_check(bucket, bucket.take_from(caches["default"]))
+
+
+def user_budget(*, actor, kind: str = "request") -> Bucket:
+    """This user's token bucket of `kind` (see `user_budget_spend`), to take from now; a caller
+    may take from it in a round trip it makes anyway (the participant action's roster step)."""
     limit = (
         settings.USER_CONFERENCE_LOOKUPS_PER_MINUTE if kind == "lookup" else settings.USER_TWILIO_REQUESTS_PER_MINUTE
     )
-    rate = max(limit, 1) / BUDGET_SECONDS  # tokens per second
-    tokens = take_token(
-        caches["default"],
-        f"budget:{kind}:{actor.pk}",
+    return Bucket(
+        key=f"budget:{kind}:{actor.pk}",
         capacity=float(limit),
-        rate=rate,
+        rate=max(limit, 1) / BUDGET_SECONDS,  # tokens per second
         now=timezone.now().timestamp(),
         ttl=BUDGET_SECONDS * 2,
     )
+
+
+def budget_check(bucket: Bucket, tokens: float) -> None:
+    """Raise UserBudgetSpent when the bucket held no whole token (`tokens`: what it held)."""
     if tokens < 1:
-        raise UserBudgetSpent(retry_after=max(1, math.ceil((1 - tokens) / rate)))
+        raise UserBudgetSpent(retry_after=max(1, math.ceil((1 - tokens) / bucket.rate)))
 
 
 def roster_refresh(*, conference_sid: str) -> RosterMeta | None:

@@ -129,17 +129,24 @@ def within_twilio_budget(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         try:
             services.user_budget_spend(actor=request.user)
         except services.UserBudgetSpent as spent:
-            text = str(spent)
-            if not request.htmx:
-                messages.error(request, text)
-                return _back(conference_sid)
-            call_sid = kwargs.get("call_sid") or (args[0] if args else "")
-            response = render(request, NOTE, {"note": Note(text, "error")})
-            response = reswap(retarget(response, f"#note-{call_sid}" if call_sid else "#conference-note"), "innerHTML")
-            return _announce(response, text)
+            return _budget_spent(request, conference_sid, kwargs.get("call_sid") or (args[0] if args else ""), spent)
         return view(request, conference_sid, *args, **kwargs)
 
     return guarded
+
+
+def _budget_spent(
+    request: HtmxHttpRequest, conference_sid: str, call_sid: str, spent: services.UserBudgetSpent
+) -> HttpResponse:
+    """The user's share of Twilio requests is spent: said where the answer would have gone (the
+    row's note, else the conference's); nothing was sent."""
+    text = str(spent)
+    if not request.htmx:
+        messages.error(request, text)
+        return _back(conference_sid)
+    response = render(request, NOTE, {"note": Note(text, "error")})
+    response = reswap(retarget(response, f"#note-{call_sid}" if call_sid else "#conference-note"), "innerHTML")
+    return _announce(response, text)
 
 
 def _too_many_lookups(request: HtmxHttpRequest, spent: services.UserBudgetSpent) -> HttpResponse:
@@ -427,11 +434,11 @@ def ask_first(rule: AskRule, answer: AskAnswer) -> None:
 
 @require_POST
 @permission_required(MODERATE, raise_exception=True)
-@within_twilio_budget
 def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
-    """One click: the form, then ONE roster step that reads the participant and marks the
-    action in flight (`rosters.begin`), ONE audited upstream call whose roster write records
-    the result and clears the mark; the answer (row, alerts, message) is built from that write."""
+    """One click: the form, then ONE roster step that takes the user's Twilio budget token,
+    reads the participant and marks the action in flight (`rosters.begin`), ONE audited
+    upstream call whose roster write records the result and clears the mark; the answer (row,
+    alerts, message) is built from that write."""
     spec = _action_spec(request, action)
     form = spec.form(request.POST, call_sid=call_sid)
     if not form.is_valid():
@@ -440,6 +447,7 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
         )
     confirmed = bool(request.POST.get("confirm"))
     check = partial(_ask_first, call_sid=call_sid, action=action, confirmed=confirmed)
+    budget = services.user_budget(actor=request.user)  # as `within_twilio_budget`, in begin's round trip
     try:
         flight = rosters.begin(
             conference_sid,
@@ -448,7 +456,12 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
             action=action,
             check=check,
             also=[moves.arrival_key(call_sid)],  # the row's "moved here from", in the same round trip
+            bucket=budget,
         )
+        if flight.tokens is not None:
+            services.budget_check(budget, flight.tokens)
+    except services.UserBudgetSpent as spent:
+        return _budget_spent(request, conference_sid, call_sid, spent)
     except RosterBusy:
         return _row_note_only(request, conference_sid, call_sid, call_sid, ROSTER_BUSY_BEFORE)
     entry = flight.entry

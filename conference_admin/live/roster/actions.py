@@ -27,10 +27,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from conference_admin.cache import Bucket
+
 from .model import MARK_STALE_SECONDS, InFlight, RosterEntry, Snapshot
 from .store import marks_step, release_reconcile
 
-__all__ = ["Flight", "begin", "begin_many", "settle"]
+__all__ = ["Flight", "Spent", "begin", "begin_many", "settle"]
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Flight:
     answered: Any = None  # what `check` answered instead: no mark was written, nothing is sent
     settled: bool = False
     found: dict[str, Any] = field(default_factory=dict)  # the caller's `also` keys, as read
+    tokens: float | None = None  # what the caller's `bucket` held (below 1: nothing was marked)
 
     @property
     def entry(self) -> RosterEntry | None:
@@ -53,6 +56,13 @@ class Flight:
     @property
     def marked(self) -> bool:
         return self.answered is None
+
+
+@dataclass(frozen=True)
+class Spent:
+    """`Flight.answered` when the caller's bucket was empty: nothing was marked."""
+
+    tokens: float
 
 
 def _marker(actor: str, action: str) -> InFlight:
@@ -72,12 +82,15 @@ def begin(
     action: str,
     check: Callable[[Snapshot], Any] | None = None,
     also: Sequence[str] = (),
+    bucket: Bucket | None = None,
 ) -> Flight:
     """Read the participant and mark the action in flight, in ONE locked step.
 
     `check(snapshot)`: a rule on what was read; a truthy answer stops here (no mark, no new
     version) and is kept as `flight.answered`. `also`: other cache keys the caller needs,
-    read in the same round trip (`flight.found`)."""
+    read in the same round trip (`flight.found`). `bucket`: a token bucket (the user's share of
+    Twilio requests) to take one token from in that round trip too; when it is empty nothing is
+    marked (`flight.tokens` below 1, `flight.marked` False)."""
     marker = _marker(actor, action)
     flight: Flight | None = None
 
@@ -90,9 +103,10 @@ def begin(
             return None
         return {call_sid: (*others, marker)}
 
-    _, _, found = marks_step(conference_sid, change, also=also)
-    assert flight is not None
-    flight.found = found
+    step = marks_step(conference_sid, change, also=also, bucket=bucket)
+    if flight is None:  # the bucket was empty: `change` was not asked
+        flight = Flight(conference_sid, call_sid, marker, step.snapshot, answered=Spent(step.tokens or 0.0))
+    flight.found, flight.tokens = step.found, step.tokens
     return flight
 
 

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache, caches
 
-from conference_admin.cache import LockLost, LockUnavailable, exclusive
+from conference_admin.cache import Bucket, LockLost, LockUnavailable, exclusive
 from conference_admin.outage import TemporarilyUnavailable
 from conference_admin.push import notifier
 
@@ -95,15 +95,22 @@ def snapshot(conference_sid: str) -> Snapshot:
     )
 
 
-def _locked_write(conference_sid: str, write: Callable[[Any], T], *, reads: Sequence[str] = ()) -> T:
+def _locked_write(
+    conference_sid: str, write: Callable[[Any], T], *, reads: Sequence[str] = (), bucket: Bucket | None = None
+) -> T:
     """Run `write(held)` holding the conference's lock; again from the start if the lock was
     lost before its write (nothing of that attempt was written). `reads`: the keys read as
     the lock is taken (`held.found`, the same round trip); `write` ends with
-    `held.set_many(..., release=True)` (the write releases the lock in its round trip)."""
+    `held.set_many(..., release=True)` (the write releases the lock in its round trip).
+    `bucket`: a token is taken from it in that first round trip, once (`held.tokens`)."""
+    tokens = None
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             lock = key(conference_sid, "lock")
-            with exclusive(caches["default"], lock, ttl=LOCK_TTL, wait=LOCK_WAIT, reads=reads) as held:
+            with exclusive(caches["default"], lock, ttl=LOCK_TTL, wait=LOCK_WAIT, reads=reads, bucket=bucket) as held:
+                if bucket is not None:
+                    tokens, bucket = held.tokens, None  # taken once, whatever this attempt comes to
+                held.tokens = tokens
                 return write(held)
         except LockLost:
             log.warning("roster %s: lock lost before the write (attempt %d), nothing written", conference_sid, attempt)
@@ -157,22 +164,32 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
     return roster
 
 
+class MarksStep(NamedTuple):
+    """What one marks step read and did."""
+
+    snapshot: Snapshot  # the roster and its marks as read
+    version: int | None  # the version it wrote; None: nothing was written
+    found: dict[str, Any]  # what was found of the caller's `also` keys
+    tokens: float | None  # how many tokens the bucket had (below 1: none taken); None: no bucket
+
+
 def marks_step(
     conference_sid: str,
     change: Callable[[Snapshot], dict[str, tuple[InFlight, ...]] | None],
     *,
     read_roster: bool = True,
     also: Sequence[str] = (),
-) -> tuple[Snapshot, int | None, dict[str, Any]]:
+    bucket: Bucket | None = None,
+) -> MarksStep:
     """ONE locked step on the in-flight marks: read the roster and its marks as the lock is
     taken, then `change(snapshot)` names the participants whose marks become what (None or
     {}: nothing is written). A change takes the next version and rewrites meta, so every
     page's next refresh resends those rows; the roster itself is not written.
 
     `read_roster=False`: the marks alone matter (the snapshot's roster is then empty);
-    `also`: other keys the caller needs, read in the same round trip.
-    Returns the snapshot as read, the new version (None when nothing was written) and what
-    was found of `also`."""
+    `also`: other keys the caller needs, read in the same round trip; `bucket`: a token bucket
+    to take from in that round trip too (a user's Twilio budget): when it is empty, `change`
+    is not asked and nothing is written."""
     keys = [key(conference_sid), key(conference_sid, "marks"), key(conference_sid, "meta")]
     reads = [*(keys if read_roster else keys[1:]), *also]
 
@@ -182,7 +199,7 @@ def marks_step(
         marks = found.get(keys[1]) or Marks()
         meta: RosterMeta | None = found.get(keys[2])
         read = Snapshot(roster, Marks(marks.version, dict(marks.by_call), dict(marks.touched)))
-        changes = change(read)
+        changes = change(read) if held.tokens is None or held.tokens >= 1 else None
         if not changes:
             held.release()
             return read, None
@@ -200,12 +217,14 @@ def marks_step(
     def step(held) -> tuple[Snapshot, int | None]:
         found.clear()
         found.update((k, v) for k, v in held.found.items() if k in also)
+        taken[:] = [held.tokens]
         return write(held)
 
-    read, version = _locked_write(conference_sid, step, reads=reads)
+    taken: list[float | None] = [None]
+    read, version = _locked_write(conference_sid, step, reads=reads, bucket=bucket)
     if version is not None:
         notifier.roster_changed(conference_sid, version)
-    return read, version, found
+    return MarksStep(read, version, found, taken[0])
 
 
 def release_reconcile(conference_sid: str) -> None:
