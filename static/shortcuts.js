@@ -54,7 +54,7 @@
 
   var KEYS = {
     m: ["fieldset > button[value='mute']", "fieldset > button[value='unmute']"],
-    h: ["fieldset > details:has(.safe-hold) > summary", "fieldset > button[value='hold']", "fieldset > button[value='resume']"],
+    h: ["details[data-picker='hold'] > summary", "fieldset > button[value='hold']", "fieldset > button[value='resume']"],
     c: ["details[data-picker='coach'] > summary"],
     a: ["details[data-picker='announce'] > summary"],
     x: ["details[data-picker='kick'] > summary"]

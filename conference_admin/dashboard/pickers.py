@@ -2,8 +2,9 @@
 
 The conference page renders each participant row as one `<form>` posting here; its buttons carry
 `name="action" value="mute"` (and so on), and this view hands the request to the participant
-action view with that action. A picker (coach, announce, more, kick) loads its fields when opened:
-`GET ?picker=<name>` with htmx answers just that picker's fields, which join the row's form. Without
+action view with that action. A picker (coach, announce, more, kick; and hold, the safe-hold
+choice of someone whose exit ends the conference) loads its fields when opened: `GET
+?picker=<name>` with htmx answers just that picker's fields, which join the row's form. Without
 JavaScript, GET answers a small page with every picker as a form of its own (reached from the
 conference's "Participant pages", shown only without JavaScript), and every POST redirects back to
 the conference page.
@@ -26,7 +27,7 @@ from .rows import Note, build_rows
 
 PAGE = "conferences/participant.html"
 INDEX = "conferences/participants.html"
-PICKERS = ("coach", "announce", "more", "kick")
+PICKERS = ("coach", "announce", "more", "hold", "kick")
 
 
 @require_http_methods(["GET", "POST"])

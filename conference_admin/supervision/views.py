@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from conference_admin.access.roles import BULK, MODERATE, VIEW
 from conference_admin.dashboard import forms as dashboard_forms
@@ -103,7 +103,10 @@ def _panel_answer(request: HtmxHttpRequest, conference_sid: str, note: Note) -> 
     if not request.htmx:
         (messages.error if note.kind == "error" else messages.success)(request, note.text)
         return _back(conference_sid)
-    return _announce(render(request, PANEL, _panel_context(request, conference_sid, note)), note.text)
+    # The panel names itself as the target: a row's "Listen in" (conferences/_transcript.html#listen-in)
+    # posts here from inside the participant table.
+    panel = render(request, PANEL, _panel_context(request, conference_sid, note))
+    return _announce(reswap(retarget(panel, "#supervision-panel"), "outerHTML"), note.text)
 
 
 @require_POST
