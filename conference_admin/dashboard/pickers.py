@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from conference_admin.access.roles import MODERATE
-from conference_admin.http import HtmxHttpRequest
+from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 
 from . import services, views
 from .models import pick_lists
@@ -32,6 +32,7 @@ PICKERS = ("coach", "announce", "more", "hold", "kick")
 
 @require_http_methods(["GET", "POST"])
 @permission_required(MODERATE, raise_exception=True)
+@vary_on_htmx
 def participant(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     if request.method == "POST":
         return _act(request, conference_sid, call_sid)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from conference_admin.access.roles import START_TRANSCRIPTS, VIEW, VIEW_TRANSCRIPTS, rights
-from conference_admin.http import HtmxHttpRequest
+from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 from conference_admin.live import transcripts as lines
 from conference_admin.requestvalues import whole_number_or
 from conference_admin.twilio import TwilioError
@@ -60,6 +60,7 @@ def transcript_batch(request: HtmxHttpRequest, conference_sid: str, cursor: int)
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def conference_transcript(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """The transcript panel's poll (`?cursor=C&rights=R`), used while the page's stream is not
     live. A page drawn under other rights (a role change) is told to reload, as the roster's

@@ -37,7 +37,7 @@ from conference_admin.access.roles import (
     VIEW_TRANSCRIPTS,
     rights,
 )
-from conference_admin.http import HtmxHttpRequest
+from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
 from conference_admin.requestvalues import Refused, whole_number
 from conference_admin.supervision import actions as supervision
@@ -158,6 +158,7 @@ def _too_many_lookups(request: HtmxHttpRequest, spent: services.UserBudgetSpent)
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def conference_list(request: HtmxHttpRequest) -> HttpResponse:
     form = forms.ConferenceFilterForm(request.GET)
     name = form.cleaned_data["q"] if form.is_valid() else ""
@@ -185,6 +186,7 @@ def conference_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     try:
         services.conference_lookup_allowed(actor=request.user, conference_sid=conference_sid)
@@ -269,6 +271,7 @@ def _roster_context(
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """What changed in the table since the version the page has (`?version=`).
 
@@ -607,6 +610,7 @@ def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(ADD, raise_exception=True)
+@vary_on_htmx
 def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """GET: a fresh form (after a successful add). POST: dial out, answer with the new row."""
     choices = list(services.roster_snapshot(conference_sid=conference_sid).names().items())

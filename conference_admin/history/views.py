@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from conference_admin.access.roles import VIEW, VIEW_AUDIT, VIEW_TRANSCRIPTS
+from conference_admin.http import vary_on_htmx
 from conference_admin.requestvalues import Refused, page_number, search_words, whole_number_or
 
 from . import exports, selectors
@@ -94,6 +95,7 @@ def _timeline_slice(request, report, conference_sid: str) -> dict:
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def history_report(request, conference_sid: str):
     report = _report(conference_sid)
     timeline = _timeline_slice(request, report, conference_sid)

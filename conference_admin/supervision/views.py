@@ -25,7 +25,7 @@ from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.errors import describe_error
 from conference_admin.dashboard.rows import Note, build_rows, gone_row, row_after_write
 from conference_admin.dashboard.views import ROW, page_options, within_twilio_budget
-from conference_admin.http import HtmxHttpRequest
+from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 from conference_admin.twilio import TwilioApiError, TwilioError
 
 from . import presence, services
@@ -91,6 +91,7 @@ def _panel_context(request: HtmxHttpRequest, conference_sid: str, note: Note | N
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def panel(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """The supervision panel; polled every few seconds, so: cache reads only, no upstream call."""
     presence.presence_touch(conference_sid=conference_sid, username=request.user.get_username())
