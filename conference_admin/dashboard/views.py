@@ -54,7 +54,6 @@ NOTE = "conferences/detail.html#note"
 FIELD_ERRORS = "conferences/detail.html#field-errors"
 ADD_FORM = "conferences/detail.html#add-participant"
 HEADER = "conferences/detail.html#conference-header"
-TABLE = "conferences/detail.html#participant-table"
 ROSTER_CHANGES = "conferences/detail.html#roster-changes"
 LIST_TABLE = "conferences/list.html#conference-table"
 

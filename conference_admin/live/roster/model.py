@@ -67,10 +67,6 @@ class CallIdentity:
         (a number, or a client:/sip: identity)."""
         return (self.from_ if self.inbound else self.to) or ""
 
-    @property
-    def number_formatted(self) -> str:
-        return (self.from_formatted if self.inbound else self.to_formatted) or self.number
-
 
 @dataclass
 class RosterEntry:
