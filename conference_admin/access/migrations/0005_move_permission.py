@@ -6,8 +6,7 @@ the Admins' and are never reset, so the permission is granted to Lead and Admin 
 
 from django.db import migrations
 
-from ._grants import grant_once
-from ._moderation import moderation_options
+from ._moderation import permissions_added
 
 GRANTS = {"Lead": ["move_participants"], "Admin": ["move_participants"]}
 
@@ -15,10 +14,4 @@ GRANTS = {"Lead": ["move_participants"], "Admin": ["move_participants"]}
 class Migration(migrations.Migration):
     dependencies = [("access", "0004_directory_account")]
 
-    operations = [
-        migrations.AlterModelOptions(
-            name="moderation",
-            options=moderation_options(through="0005"),
-        ),
-        migrations.RunPython(grant_once(GRANTS), migrations.RunPython.noop),
-    ]
+    operations = permissions_added(through="0005", grants=GRANTS)

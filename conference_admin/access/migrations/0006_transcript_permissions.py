@@ -6,8 +6,7 @@ database, granted here ONCE to role groups that already exist (they are never re
 
 from django.db import migrations
 
-from ._grants import grant_once
-from ._moderation import moderation_options
+from ._moderation import permissions_added
 
 GRANTS = {
     "Supervisor": ["view_transcripts"],
@@ -19,10 +18,4 @@ GRANTS = {
 class Migration(migrations.Migration):
     dependencies = [("access", "0005_move_permission")]
 
-    operations = [
-        migrations.AlterModelOptions(
-            name="moderation",
-            options=moderation_options(through="0006"),
-        ),
-        migrations.RunPython(grant_once(GRANTS), migrations.RunPython.noop),
-    ]
+    operations = permissions_added(through="0006", grants=GRANTS)

@@ -7,6 +7,10 @@ a new entry for its new migration. `access.models.Moderation` holds the current 
 (Django's migration loader skips modules whose name starts with "_".)
 """
 
+from django.db import migrations
+
+from ._grants import grant_once
+
 ADDED = {
     "0001": [
         ("view_conferences", "See live conferences and their participants"),
@@ -31,3 +35,12 @@ def moderation_options(*, through: str) -> dict[str, object]:
     """Moderation's options once migration `through` (e.g. "0005") has run."""
     permissions = [permission for number, added in ADDED.items() if number <= through for permission in added]
     return {"default_permissions": (), "managed": False, "permissions": permissions}
+
+
+def permissions_added(*, through: str, grants: dict[str, list[str]]) -> list[migrations.operations.base.Operation]:
+    """The operations of migration `through`, which adds permissions: Moderation's options as
+    they now are, then the new permissions granted ONCE to the role groups that already exist."""
+    return [
+        migrations.AlterModelOptions(name="moderation", options=moderation_options(through=through)),
+        migrations.RunPython(grant_once(grants), migrations.RunPython.noop),
+    ]
