@@ -121,6 +121,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The filters every app's pages use (clock, age, described), owned by no app.
+            "libraries": {"pages": "conference_admin.pagetags"},
         },
     },
 ]

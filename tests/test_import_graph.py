@@ -8,8 +8,8 @@ first-party module. Two rules:
   such as conference_admin.cache are "core" and may import no app), there is no cycle;
 - inside conference_admin/live (live/roster included), no module reaches itself again.
 
-`{% load %}` of a template-tag library counts as an import by the template's app (the
-directory under templates/ named after the app), so a template tag borrowed across apps shows.
+Template-tag libraries are found by name, not imported: the filters every app's pages use
+are `{% load pages %}` (conference_admin/pagetags.py), owned by no app.
 
 `scripts/import-graph` prints the app graph this test checks.
 """
@@ -17,7 +17,6 @@ directory under templates/ named after the app), so a template tag borrowed acro
 from __future__ import annotations
 
 import ast
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,8 +28,6 @@ CORE = "core"
 ROOT_MODULES = {f"{PACKAGE}.{name}" for name in ("urls", "asgi", "wsgi", "settings")}
 # Known cycles another change is removing; the lead empties this set when it lands.
 PENDING = {("dashboard", "supervision")}
-# Template directories that are not named after their app.
-TEMPLATE_APPS = {"conferences": "dashboard", "registration": "access", "admin": "access"}
 
 
 def _module_name(path: Path) -> str:
@@ -86,35 +83,11 @@ def _imported(module: str, path: Path, known: set[str]) -> set[str]:
     return targets
 
 
-def _tag_libraries(modules: dict[str, str]) -> dict[str, str]:
-    """Template-tag library name -> the module that defines it."""
-    return {name.rpartition(".")[2]: name for name in modules if ".templatetags." in name}
-
-
-def _template_imports(known: set[str]) -> dict[str, set[str]]:
-    """`{% load %}` edges from each app's templates, keyed by a pseudo-module of that app."""
-    libraries = _tag_libraries({name: name for name in known})
-    edges: dict[str, set[str]] = defaultdict(set)
-    for path in sorted((ROOT / "templates").rglob("*.html")):
-        folder = path.relative_to(ROOT / "templates").parts[0]
-        if folder.endswith(".html"):
-            continue  # base.html: the project's own page shell
-        app = TEMPLATE_APPS.get(folder, folder)
-        for loaded in re.findall(r"{%\s*load\s+([^%]+?)\s*%}", path.read_text()):
-            for library in loaded.split():
-                if library in libraries:
-                    edges[f"{PACKAGE}.{app}.templates"].add(libraries[library])
-    return edges
-
-
 def module_graph() -> dict[str, set[str]]:
     """Every first-party module -> the first-party modules it imports."""
     paths = _modules()
     known = set(paths)
-    graph = {module: _imported(module, path, known) for module, path in paths.items()}
-    for source, targets in _template_imports(known).items():
-        graph.setdefault(source, set()).update(targets)
-    return graph
+    return {module: _imported(module, path, known) for module, path in paths.items()}
 
 
 def app_of(module: str) -> str | None:

@@ -7,7 +7,6 @@ without htmx redirects back to the conference page with a Django message.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from conference_admin.access.roles import (
 from conference_admin.http import HtmxHttpRequest
 from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
 from conference_admin.requestvalues import Refused, whole_number
+from conference_admin.sids import CALL_SID
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 from conference_admin.twilio.twiml import TwimlRefused
@@ -59,7 +59,6 @@ ROSTER_CHANGES = "conferences/detail.html#roster-changes"
 LIST_TABLE = "conferences/list.html#conference-table"
 
 ANNOUNCE_EVENT = "dashboard:announce"
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 MAX_BEHIND = 250  # Twilio's largest conference
 
 

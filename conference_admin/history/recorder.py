@@ -1,4 +1,8 @@
-"""Feeding history: the public calls the live state makes when something happens.
+"""Feeding history: the public calls made when something happens in the live state.
+
+The live app does not import history: it announces what happened (`live/signals.py`) and
+HistoryConfig.ready connects the receivers at the end of this module to those signals. The
+alerts a page computed are handed over by the page's caller (`dashboard/services.py`).
 
     history_conference_seen(conference)            a Conference resource Twilio returned
     history_roster_changed(sid, joined=..., left=..., changed=..., at=..., approximate=...)
@@ -371,3 +375,26 @@ def _record_alerts(conference_sid: str, alerts: list[FiredAlert], at: datetime) 
         texts = ConferenceAlert.objects.filter(conference__sid=conference_sid).values_list("text", flat=True)
         ConferenceRecord.objects.filter(sid=conference_sid).update(alerts_fired="; ".join(texts))
     return True
+
+
+# --- receivers of live/signals.py (connected in HistoryConfig.ready) ---------------------------
+
+
+def on_conference_seen(sender, *, conference: Conference, **kwargs) -> None:
+    history_conference_seen(conference)
+
+
+def on_participants_changed(sender, *, conference_sid: str, signal=None, **diff) -> None:
+    history_roster_changed(conference_sid, **diff)
+
+
+def on_identities_known(sender, *, conference_sid: str, identities: Mapping[str, tuple[str, str]], **kwargs) -> None:
+    history_identity_known(conference_sid, identities)
+
+
+def on_recording_changed(sender, *, conference_sid: str, status: str, **kwargs) -> None:
+    history_recording_changed(conference_sid, status)
+
+
+def on_callback_stored(sender, *, event: ConferenceEvent, **kwargs) -> None:
+    history_callback(event)

@@ -27,16 +27,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conference_admin.audit.models import AuditRecord
-from conference_admin.dashboard.templatetags.dashboard import clock
+from conference_admin.clock import clock
 from conference_admin.live.models import ConferenceEvent, TranscriptLine
 from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS, moves_into
 from conference_admin.live.words import ENDED_REASONS, LEFT_REASONS, action_text, reason_text
+from conference_admin.sids import CALL_SID
 
 from .models import ConferenceAlert, ConferenceRecord, ParticipantObservation, ParticipantSession
 
 PAGE_SIZE = 50
 NOT_RECORDED = "not recorded"
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 NUMBER_LIKE = re.compile(r"^[+\d(][\d\s().-]*$")
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,31 +27,21 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from conference_admin.audit.recorder import audit_attempt
-from conference_admin.push import notifier
+from conference_admin.sids import CALL_SID, CONFERENCE_SID, TRANSCRIPTION_SID
 
 from . import phrases
-from .callbacks import CALL_SID, CONFERENCE_SID, InvalidCallback
+from .callbacks import InvalidCallback
 from .models import TranscriptLine
 from .roster import Roster, load, mutate
+from .roster.model import TranscriptionState
 from .roster.store import key
+from .signals import transcript_written
 
 log = logging.getLogger(__name__)
 
-TRANSCRIPTION_SID = re.compile(r"^GT[0-9a-fA-F]{32}$")
 TRACKS = ("inbound_track", "outbound_track")
 EVENTS = ("transcription-started", "transcription-content", "transcription-stopped", "transcription-error")
 MAX_TEXT = 4000
-
-
-@dataclass(frozen=True)
-class TranscriptionState:
-    """A transcription of one participant's call, as the dashboard last knew it. `sid` is empty
-    until Twilio answered (a create whose outcome is unknown is stopped by name)."""
-
-    sid: str
-    since: datetime
-    speaker: str = ""
-    error: str = ""
 
 
 def _now() -> datetime:
@@ -257,7 +246,7 @@ def receive_transcription_callback(params, conference_sid: str, speaker: str) ->
             return None  # said while the recording was paused (a card number): never stored
         line = line_heard(heard)
         if line is not None:
-            notifier.transcript_changed(conference_sid, line.version)  # the open pages' streams
+            transcript_written.send(None, conference_sid=conference_sid, cursor=line.version)  # the open pages' streams
             if line.final:
                 phrases.phrase_heard(
                     conference_sid,
