@@ -215,7 +215,6 @@ def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
         "live": live,
         "ended": not live,
         **_roster_context(request, view, conference_sid),
-        "add_form": forms.AddParticipantForm(coach_choices=list(roster.names().items())),
         "rights": rights(request.user),
         **page_options(request),
     }
@@ -609,12 +608,10 @@ def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text:
 def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """GET: a fresh form (after a successful add). POST: dial out, answer with the new row."""
     choices = list(services.roster_snapshot(conference_sid=conference_sid).names().items())
-    if request.method == "GET":
-        if not request.htmx:
-            return _back(conference_sid)
+    if request.method == "GET":  # the page's form, once the page is up; without htmx, a page of its own
         return render(
             request,
-            ADD_FORM,
+            ADD_FORM if request.htmx else "conferences/add.html",
             {
                 "add_form": forms.AddParticipantForm(coach_choices=choices),
                 "conference_sid": conference_sid,

@@ -317,15 +317,15 @@ _alerts_lock = threading.Lock()  # a worker's threads share it
 ALERTS_REMEMBERED = 2000
 
 
-def _alert_text(alert: FiredAlert) -> str:
-    """The alert as history keeps it: with its detail (a phrase alert's matched line)."""
-    detail = getattr(alert, "detail", "")
-    return f"{alert.text}: “{detail}”" if detail else alert.text
+def _alert_line(alert: FiredAlert) -> str:
+    """A phrase alert's matched line (kept apart from the text: only who may read transcripts sees it)."""
+    return getattr(alert, "detail", "")
 
 
 def _alert_key(alert: FiredAlert) -> tuple[str, str]:
     if alert.kind in ALERTS_BY_TEXT:
-        return alert.kind, _alert_text(alert)[:256]
+        line = _alert_line(alert)
+        return alert.kind, (f"{alert.text}: “{line}”" if line else alert.text)[:256]
     return alert.kind, alert.call_sid
 
 
@@ -365,7 +365,8 @@ def _record_alerts(conference_sid: str, alerts: list[FiredAlert], at: datetime) 
                     conference_id=conference_sid,
                     kind=alert.kind,
                     subject=_alert_key(alert)[1],
-                    text=_alert_text(alert)[:512],
+                    text=alert.text[:512],
+                    line=_alert_line(alert),
                     fired_at=at,
                 )
                 for alert in alerts

@@ -110,8 +110,8 @@ def test_a_final_line_raises_the_rows_alert_and_history_records_the_line(anonymo
     alerts_shown(conference_sids=[CONFERENCE], now=now)  # the page hands them to history
     say(anonymous, ALICE, "customer:Dana", 4, "Seriously, cancel my account.")
     alerts_shown(conference_sids=[CONFERENCE], now=now)
-    recorded = list(ConferenceAlert.objects.filter(kind="phrase").values_list("text", flat=True))
-    assert len(recorded) == 2 and "today." in recorded[0] and "Seriously" in recorded[1]
+    recorded = list(ConferenceAlert.objects.filter(kind="phrase").values_list("line", flat=True))
+    assert recorded == ["I want to cancel my account today.", "Seriously, cancel my account."]
 
 
 def test_whose_side_counts(anonymous):
