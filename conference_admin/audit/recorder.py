@@ -109,6 +109,9 @@ class AttemptFields(TypedDict, total=False):
 
 
 def _pending(**attempt: Unpack[AttemptFields]) -> AuditRecord:
+    unknown = attempt.keys() - AttemptFields.__annotations__.keys()
+    if unknown:  # a misspelled field would silently go unrecorded
+        raise TypeError(f"not an audit field: {', '.join(sorted(unknown))}")
     actor = attempt["actor"]
     return AuditRecord(
         actor=actor if getattr(actor, "pk", None) else None,
