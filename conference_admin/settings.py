@@ -91,7 +91,8 @@ MIDDLEWARE = [
     # same authorization as the stack below (conference_admin/dashboard/poll.py).
     "conference_admin.dashboard.poll.UnchangedPollMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, keeping the cookie of a session that ended elsewhere (access/sessions.py).
+    "conference_admin.access.sessions.KeepEndedSessionCookie",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -121,6 +122,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The filters every app's pages use (clock, age, described), owned by no app.
+            "libraries": {"pages": "conference_admin.pagetags"},
         },
     },
 ]

@@ -12,14 +12,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from conference_admin.live.alerts import (
-    PENDING_STATUSES,
-    Alert,
-    by_row,
-    conference_alerts,
-    live_phrase,
-    participant_role,
-)
+from conference_admin.live.alerts import Alert, by_row, conference_alerts, live_phrase
+from conference_admin.live.participants import PENDING_STATUSES, participant_role
 from conference_admin.live.roster import CallIdentity, InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
 
@@ -91,7 +85,7 @@ class ParticipantRow:
     speaking: bool = False
     # This row's alerts (conference_admin.live.alerts), e.g. "on hold 2:00".
     warnings: tuple[str, ...] = ()
-    # customer | agent | supervisor (conference_admin.live.alerts.participant_role)
+    # customer | agent | supervisor (conference_admin.live.participants.participant_role)
     role: str = "customer"
     # Actions other supervisors have in flight on this participant (each with .actor, .action).
     in_flight: tuple[InFlight, ...] = ()

@@ -44,15 +44,19 @@ def _announce(response: HttpResponse, message: str) -> HttpResponse:
 def transcript_batch(request: HtmxHttpRequest, conference_sid: str, cursor: int) -> HttpResponse:
     """The lines written after `cursor` (at most BATCH_LINES, oldest change first) and the cursor
     they bring the page to (`X-Transcript-Cursor`); 204 when there are none. The panel's poll
-    answers with it, and the event stream sends it as a `transcript` event."""
+    answers with it, and the event stream sends it as a `transcript` event.
+
+    The committed cursor is read before the lines: every line up to it is in the batch (or past
+    it, when the batch stops short), so the page never moves past a line it has not been sent."""
+    committed = lines.current_cursor(conference_sid)
     found = lines.lines_since(conference_sid, cursor, limit=BATCH_LINES)
     if not found:
         response = HttpResponse(status=204)
-        response["X-Transcript-Cursor"] = str(max(cursor, lines.current_cursor(conference_sid)))
+        response["X-Transcript-Cursor"] = str(max(cursor, committed))
         return response
     top = found[-1].version
     if len(found) < BATCH_LINES:
-        top = max(top, lines.current_cursor(conference_sid))
+        top = max(top, committed)
     response = render(request, BATCH, {"transcript_lines": found, "transcript_cursor": top})
     response["X-Transcript-Cursor"] = str(top)
     return response

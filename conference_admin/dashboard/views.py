@@ -7,7 +7,6 @@ without htmx redirects back to the conference page with a Django message.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from conference_admin.access.roles import (
 from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
 from conference_admin.requestvalues import Refused, whole_number
+from conference_admin.sids import CALL_SID
 from conference_admin.supervision import actions as supervision
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 from conference_admin.twilio.twiml import TwimlRefused
@@ -58,7 +58,6 @@ ROSTER_CHANGES = "conferences/detail.html#roster-changes"
 LIST_TABLE = "conferences/list.html#conference-table"
 
 ANNOUNCE_EVENT = "dashboard:announce"
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 MAX_BEHIND = 250  # Twilio's largest conference
 
 
@@ -217,7 +216,6 @@ def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
         "live": live,
         "ended": not live,
         **_roster_context(request, view, conference_sid),
-        "add_form": forms.AddParticipantForm(coach_choices=list(roster.names().items())),
         "rights": rights(request.user),
         **page_options(request),
     }
@@ -613,12 +611,10 @@ def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text:
 def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """GET: a fresh form (after a successful add). POST: dial out, answer with the new row."""
     choices = list(services.roster_snapshot(conference_sid=conference_sid).names().items())
-    if request.method == "GET":
-        if not request.htmx:
-            return _back(conference_sid)
+    if request.method == "GET":  # the page's form, once the page is up; without htmx, a page of its own
         return render(
             request,
-            ADD_FORM,
+            ADD_FORM if request.htmx else "conferences/add.html",
             {
                 "add_form": forms.AddParticipantForm(coach_choices=choices),
                 "conference_sid": conference_sid,
