@@ -192,8 +192,10 @@ class Dashboard:
 
 
 @contextlib.contextmanager
-def dashboard(sim: Sim, *, workers: int = 2, threads: int | None = None, **env_overrides: str):
-    """gunicorn with gunicorn.conf.py (gthread), production profile, pointed at the simulator."""
+def dashboard(sim: Sim, *, workers: int = 2, threads: int | None = None, root: Path = ROOT, **env_overrides: str):
+    """gunicorn with gunicorn.conf.py (gthread), production profile, pointed at the simulator.
+    `root`: the checkout to serve (another one, e.g. a `git worktree` of an earlier commit, for a
+    before/after run)."""
     port = free_port()
     env = {**os.environ, **production_env(**env_overrides)}
     env["DJANGO_SECRET_KEY"] = os.environ["BENCH_SECRET_KEY"]
@@ -209,7 +211,7 @@ def dashboard(sim: Sim, *, workers: int = 2, threads: int | None = None, **env_o
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "conference_admin.wsgi:application"],
-            cwd=ROOT,
+            cwd=root,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -227,6 +229,15 @@ def dashboard(sim: Sim, *, workers: int = 2, threads: int | None = None, **env_o
         yield server
     finally:
         server.stop()
+
+
+def collectstatic_in(root: Path) -> None:
+    """Another checkout's static files, collected where its whitenoise serves them from."""
+    env = {**os.environ, **production_env()}
+    env["DJANGO_SECRET_KEY"] = os.environ.get("BENCH_SECRET_KEY") or env["DJANGO_SECRET_KEY"]
+    subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=root, env=env, check=True
+    )
 
 
 def _wait_until_up(server: Dashboard, timeout: float = 30.0) -> None:

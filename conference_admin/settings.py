@@ -91,7 +91,8 @@ MIDDLEWARE = [
     # same authorization as the stack below (conference_admin/dashboard/poll.py).
     "conference_admin.dashboard.poll.UnchangedPollMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, keeping the cookie of a session that ended elsewhere (access/sessions.py).
+    "conference_admin.access.sessions.KeepEndedSessionCookie",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -121,6 +122,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The filters every app's pages use (clock, age, described), owned by no app.
+            "libraries": {"pages": "conference_admin.pagetags"},
         },
     },
 ]
@@ -421,11 +424,13 @@ def env_roles(name, default):
 
 # Who a participant is, from its label's prefix: supervisors' own lines ("supervisor:<username>"),
 # agents; anyone else is a customer. The one setting behind every role decision (alerts, bulk
-# actions, whisper targets). The former SUPERVISION_AGENT_LABEL_PREFIX still sets the agent prefix.
-PARTICIPANT_ROLE_PREFIXES = env_roles(
-    "PARTICIPANT_ROLE_PREFIXES",
-    [f"agent={env('SUPERVISION_AGENT_LABEL_PREFIX', 'agent')}", "supervisor=supervisor:"],
-)
+# actions, whisper targets).
+PARTICIPANT_ROLE_PREFIXES = env_roles("PARTICIPANT_ROLE_PREFIXES", ["agent=agent", "supervisor=supervisor:"])
+if env("SUPERVISION_AGENT_LABEL_PREFIX"):
+    raise ImproperlyConfigured(
+        "SUPERVISION_AGENT_LABEL_PREFIX is replaced by PARTICIPANT_ROLE_PREFIXES "
+        "(agent=<prefix>,supervisor=supervisor:); see .env.example."
+    )
 
 # --- Live state (status callbacks and the shared roster) ------------------------------------
 # The URL Twilio reaches this dashboard at (e.g. https://dash.example.com behind a TLS proxy).

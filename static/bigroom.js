@@ -55,7 +55,7 @@
   var arrivals = 0;
 
   function since(element) {
-    var moment = element && Date.parse(element.getAttribute("data-since"));
+    var moment = element && dashboard.since(element);
     return moment || moment === 0 ? moment : NaN;
   }
 

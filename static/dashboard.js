@@ -37,7 +37,14 @@
     return !isNaN(a) && !isNaN(b) && a < b;
   }
 
-  window.dashboard = { ROW: ROW, rowOf: rowOf, rows: rows, isBusy: isBusy };
+  /* The moment a ticking timer counts from: a row's timers say it in Unix seconds (a few bytes
+     fewer per row), the others as an ISO date. */
+  function since(element) {
+    var value = element.getAttribute("data-since") || "";
+    return /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value);
+  }
+
+  window.dashboard = { ROW: ROW, rowOf: rowOf, rows: rows, isBusy: isBusy, since: since };
 
   /* 1. Polite announcements: views send HX-Trigger {"dashboard:announce": {"message": ...}}. */
   document.addEventListener("dashboard:announce", function (event) {
@@ -188,8 +195,8 @@
   window.setInterval(function () {
     var now = Date.now() + clockOffset;
     document.querySelectorAll("[data-since]").forEach(function (el) {
-      var since = Date.parse(el.getAttribute("data-since"));
-      if (!isNaN(since)) el.textContent = formatClock(Math.max(0, Math.floor((now - since) / 1000)));
+      var moment = since(el);
+      if (!isNaN(moment)) el.textContent = formatClock(Math.max(0, Math.floor((now - moment) / 1000)));
     });
   }, 1000);
 

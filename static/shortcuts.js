@@ -54,7 +54,7 @@
 
   var KEYS = {
     m: ["fieldset > button[value='mute']", "fieldset > button[value='unmute']"],
-    h: ["fieldset > details:has(.safe-hold) > summary", "fieldset > button[value='hold']", "fieldset > button[value='resume']"],
+    h: ["details[data-picker='hold'] > summary", "fieldset > button[value='hold']", "fieldset > button[value='resume']"],
     c: ["details[data-picker='coach'] > summary"],
     a: ["details[data-picker='announce'] > summary"],
     x: ["details[data-picker='kick'] > summary"]
@@ -95,6 +95,15 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     if (!elt || elt.id !== "supervision-panel") return;
-    if (elt.querySelector("details[open]") || elt.contains(document.activeElement) && isTyping(document.activeElement)) event.preventDefault();
+    if (inUse(elt)) event.preventDefault();
   });
+  /* A refresh already on its way when a picker opened is dropped too (the next one comes); the
+     panel's own actions, which answer with the panel, are swapped in as always. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var config = event.detail.requestConfig, elt = config && config.elt;
+    if (elt && elt.id === "supervision-panel" && elt.isConnected && inUse(elt)) event.detail.shouldSwap = false;
+  });
+  function inUse(panel) {
+    return panel.querySelector("details[open]") || panel.contains(document.activeElement) && isTyping(document.activeElement);
+  }
 })();

@@ -28,19 +28,27 @@ admin.site.unregister(User)
 admin.site.unregister(Group)
 
 
+class _Limited(admin.ModelAdmin):
+    """An account or group the signed-in Admin may not manage (`_may_manage`) is neither changed
+    nor deleted; without one (the list and add pages) Django's own permissions decide."""
+
+    def _may_manage(self, request, obj) -> bool:
+        raise NotImplementedError
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or self._may_manage(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or self._may_manage(request, obj))
+
+
 @admin.register(User)
-class LimitedUserAdmin(UserAdmin):
+class LimitedUserAdmin(_Limited, UserAdmin):
     def get_queryset(self, request):
         return manageable_users(request.user, super().get_queryset(request))
 
-    def _may_act(self, request, obj) -> bool:
-        return obj is None or may_manage_user(request.user, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_act(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_act(request, obj)
+    def _may_manage(self, request, obj) -> bool:
+        return may_manage_user(request.user, obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -64,18 +72,12 @@ class LimitedUserAdmin(UserAdmin):
 
 
 @admin.register(Group)
-class LimitedGroupAdmin(GroupAdmin):
+class LimitedGroupAdmin(_Limited, GroupAdmin):
     def get_queryset(self, request):
         return grantable_groups(request.user, super().get_queryset(request))
 
-    def _may_act(self, request, obj) -> bool:
-        return obj is None or may_manage_group(request.user, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_act(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_act(request, obj)
+    def _may_manage(self, request, obj) -> bool:
+        return may_manage_group(request.user, obj)
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
         if db_field.name == "permissions":

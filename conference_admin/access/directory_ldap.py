@@ -22,7 +22,7 @@ from django_auth_ldap import config as ldap_config
 from django_auth_ldap.backend import LDAPBackend, _LDAPUser
 from ldap.filter import escape_filter_chars
 
-from .backends import CachedModelBackend
+from .backends import DirectoryBackend
 from .directory import ACCOUNT_GONE, LDAP, LOCAL_NAME_TAKEN, Refused, apply_role, authenticated, refuse, role_for
 from .models import DirectoryAccount
 
@@ -49,7 +49,7 @@ def _search_settings() -> dict[str, Any]:
     return found
 
 
-class DirectoryLDAPBackend(LDAPBackend):
+class DirectoryLDAPBackend(DirectoryBackend, LDAPBackend):
     """django-auth-ldap's backend; sessions it signed in load through `CachedModelBackend`."""
 
     @property
@@ -85,15 +85,6 @@ class DirectoryLDAPBackend(LDAPBackend):
 
     def ldap_to_django_username(self, username):
         return username.lower()
-
-    def get_user(self, user_id):
-        return CachedModelBackend().get_user(user_id)
-
-    def get_all_permissions(self, user, obj=None):
-        return set()
-
-    def get_group_permissions(self, user, obj=None):
-        return set()
 
 
 def ensure_account(user, username: str) -> None:

@@ -33,7 +33,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from . import events
-from .backends import CachedModelBackend
+from .backends import DirectoryBackend
 from .directory import ACCOUNT_GONE, LOCAL_NAME_TAKEN, OIDC, Refused, apply_role, authenticated, refuse, role_for
 from .models import DirectoryAccount
 
@@ -95,7 +95,7 @@ def _groups(claims: dict[str, Any]) -> list[str]:
     return [str(group) for group in groups]
 
 
-class DirectoryOIDCBackend(OIDCAuthenticationBackend):
+class DirectoryOIDCBackend(DirectoryBackend, OIDCAuthenticationBackend):
     """mozilla-django-oidc's backend: endpoints by discovery, users by `sub`, roles by groups.
 
     Sessions it signed in load their user (and permissions) through `CachedModelBackend`, as
@@ -198,18 +198,6 @@ class DirectoryOIDCBackend(OIDCAuthenticationBackend):
         except IntegrityError:
             raise Refused(LOCAL_NAME_TAKEN) from None
         return user
-
-    def get_user(self, user_id):
-        return CachedModelBackend().get_user(user_id)
-
-    def get_user_permissions(self, user_obj, obj=None):
-        return set()
-
-    def get_group_permissions(self, user_obj, obj=None):
-        return set()
-
-    def get_all_permissions(self, user_obj, obj=None):
-        return set()
 
 
 def recheck(request: HttpRequest) -> str | None:

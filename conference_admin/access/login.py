@@ -23,8 +23,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
+
+from conference_admin.http import HX_REQUEST
 
 from .directory import REFUSED_REASON
 from .directory_oidc import REFUSED_KEY
@@ -54,13 +57,18 @@ def session_ended_redirect(request: HttpRequest, *, next_path: str | None = None
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         query[SESSION_PARAM] = SESSION_ENDED
     location = f"{resolve_url(settings.LOGIN_URL)}?{urlencode(query)}"
+    response: HttpResponse
     if "text/event-stream" in request.headers.get("Accept", ""):
         # A page's event stream: nothing to follow (a login page is not a stream); 204 tells the
         # browser not to reconnect, and the page's own requests take it to the login page.
-        return HttpResponse(status=204)
-    if htmx:
-        return HttpResponseClientRedirect(location)
-    return HttpResponseRedirect(location)
+        response = HttpResponse(status=204)
+    elif htmx:
+        response = HttpResponseClientRedirect(location)
+    else:
+        response = HttpResponseRedirect(location)
+    # The answer depends on these request headers: no cache may give one's answer to another.
+    patch_vary_headers(response, (HX_REQUEST, "HX-Current-URL", "Accept"))
+    return response
 
 
 class LoginRequired(LoginRequiredMiddleware):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.db import DatabaseError, transaction
 
@@ -96,30 +96,38 @@ def _username(actor) -> str:
     return getattr(actor, "get_username", lambda: "")() or "system"
 
 
-def _pending(
-    *,
-    actor,
-    action: str,
-    conference_sid: str,
-    participant_sid: str = "",
-    participant_label: str = "",
-    parameters: dict[str, Any] | None = None,
-) -> AuditRecord:
+class AttemptFields(TypedDict, total=False):
+    """What an attempt's record says before the call: the keywords of `audit_attempt` and
+    `audit_begin`, one dict of `audit_begin_many`'s list."""
+
+    actor: Required[Any]  # the user who acts (an anonymous one or None is written as "system")
+    action: Required[str]
+    conference_sid: Required[str]
+    participant_sid: str
+    participant_label: str
+    parameters: dict[str, Any] | None
+
+
+def _pending(**attempt: Unpack[AttemptFields]) -> AuditRecord:
+    unknown = attempt.keys() - AttemptFields.__annotations__.keys()
+    if unknown:  # a misspelled field would silently go unrecorded
+        raise TypeError(f"not an audit field: {', '.join(sorted(unknown))}")
+    actor = attempt["actor"]
     return AuditRecord(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_username=_username(actor),
-        conference_sid=conference_sid,
-        action=action,
-        parameters=redact(parameters or {}),
-        participant_sid=participant_sid,
-        participant_label=participant_label,
+        conference_sid=attempt["conference_sid"],
+        action=attempt["action"],
+        parameters=redact(attempt.get("parameters") or {}),
+        participant_sid=attempt.get("participant_sid", ""),
+        participant_label=attempt.get("participant_label", ""),
         outcome=AuditRecord.Outcome.PENDING,
         request_id=request_ids.current(),
     )
 
 
-def audit_begin(**attempt: Any) -> AuditRecord:
-    """Write one attempt's record as `pending` (keywords as `audit_attempt`); raise
+def audit_begin(**attempt: Unpack[AttemptFields]) -> AuditRecord:
+    """Write one attempt's record as `pending`; raise
     `AuditUnavailable` when it cannot be written."""
     return audit_begin_many([attempt])[0]
 
@@ -130,7 +138,7 @@ def _contained():
     return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
 
 
-def audit_begin_many(attempts: list[dict[str, Any]]) -> list[AuditRecord]:
+def audit_begin_many(attempts: list[AttemptFields]) -> list[AuditRecord]:
     """Write several attempts' records as `pending` in one statement: all of them, or none
     and `AuditUnavailable`."""
     records = [_pending(**attempt) for attempt in attempts]
@@ -195,25 +203,9 @@ def audit_settling(record: AuditRecord) -> Iterator[Attempt]:
 
 
 @contextmanager
-def audit_attempt(
-    *,
-    actor,
-    action: str,
-    conference_sid: str,
-    participant_sid: str = "",
-    participant_label: str = "",
-    parameters: dict[str, Any] | None = None,
-) -> Iterator[Attempt]:
-    record = audit_begin(
-        actor=actor,
-        action=action,
-        conference_sid=conference_sid,
-        participant_sid=participant_sid,
-        participant_label=participant_label,
-        parameters=parameters,
-    )
-    with audit_settling(record) as attempt:
-        yield attempt
+def audit_attempt(**attempt: Unpack[AttemptFields]) -> Iterator[Attempt]:
+    with audit_settling(audit_begin(**attempt)) as settling:
+        yield settling
 
 
 def audit_resolution(

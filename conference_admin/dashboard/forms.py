@@ -14,6 +14,7 @@ from django import forms
 from django.core.validators import RegexValidator, URLValidator
 
 from conference_admin.requestvalues import WholeNumberField
+from conference_admin.sids import BYOC_SID, CALL_SID
 from conference_admin.twilio.twiml import TwimlRefused, conference_twiml
 
 from .models import pick_lists
@@ -22,8 +23,6 @@ E164_RE = re.compile(r"^\+[1-9]\d{1,14}$")
 CLIENT_RE = re.compile(r"^client:[A-Za-z0-9_.@\-]{1,121}$")
 SIP_RE = re.compile(r"^sip:[^@\s]+@[^\s@]+$", re.IGNORECASE)
 SIP_USER_RE = re.compile(r"^[A-Za-z0-9_.+\-]{1,64}$")
-CALL_SID_RE = re.compile(r"^CA[0-9a-fA-F]{32}$")
-BYOC_SID_RE = re.compile(r"^BY[0-9a-fA-F]{32}$")
 
 METHOD_CHOICES = [("GET", "GET"), ("POST", "POST")]
 OPTIONAL_METHOD_CHOICES = [("", "Default"), *METHOD_CHOICES]
@@ -68,7 +67,7 @@ def call_sid_field(label: str, *, required: bool) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
-        validators=[RegexValidator(CALL_SID_RE, "Pick a participant (a call SID: CA followed by 32 hex digits).")],
+        validators=[RegexValidator(CALL_SID, "Pick a participant (a call SID: CA followed by 32 hex digits).")],
         error_messages={"required": "Choose whom to coach."},
     )
 
@@ -218,7 +217,7 @@ class MoveForm(ActionForm):
     move_coach = forms.CharField(
         label="Coaching",
         required=False,
-        validators=[RegexValidator(CALL_SID_RE, "Pick someone in that room to coach.")],
+        validators=[RegexValidator(CALL_SID, "Pick someone in that room to coach.")],
     )
     move_ends_room = forms.BooleanField(label="Ends that room when they leave", required=False)
 
@@ -354,7 +353,7 @@ class AddParticipantForm(forms.Form):
     byoc = forms.CharField(
         label="BYOC trunk SID",
         required=False,
-        validators=[RegexValidator(BYOC_SID_RE, "A BYOC trunk SID is BY followed by 32 hex digits.")],
+        validators=[RegexValidator(BYOC_SID, "A BYOC trunk SID is BY followed by 32 hex digits.")],
     )
     call_token = forms.CharField(label="Call token", max_length=2048, required=False)
     sip_auth_username = forms.CharField(label="SIP auth username", max_length=128, required=False)
@@ -494,13 +493,13 @@ class AddParticipantForm(forms.Form):
         value = self.cleaned_data["label"].strip()
         if "/" in value or "%2f" in value.lower():
             raise forms.ValidationError("A label cannot contain '/'.")
-        if CALL_SID_RE.match(value):
+        if CALL_SID.match(value):
             raise forms.ValidationError("A label cannot look like a call SID.")
         return value
 
     def clean_call_sid_to_coach(self) -> str:
         value = self.cleaned_data["call_sid_to_coach"].strip()
-        if value and not CALL_SID_RE.match(value):
+        if value and not CALL_SID.match(value):
             raise forms.ValidationError("Pick a participant (a call SID: CA followed by 32 hex digits).")
         return value
 

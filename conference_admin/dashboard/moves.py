@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from conference_admin.live.alerts import participant_role
+from conference_admin.live.participants import participant_role
 from conference_admin.live.roster import Roster
 
 ARRIVAL_SECONDS = 12 * 3600  # longer than any call center's call

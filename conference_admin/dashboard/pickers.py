@@ -2,8 +2,9 @@
 
 The conference page renders each participant row as one `<form>` posting here; its buttons carry
 `name="action" value="mute"` (and so on), and this view hands the request to the participant
-action view with that action. A picker (coach, announce, more, kick) loads its fields when opened:
-`GET ?picker=<name>` with htmx answers just that picker's fields, which join the row's form. Without
+action view with that action. A picker (coach, announce, more, kick; and hold, the safe-hold
+choice of someone whose exit ends the conference) loads its fields when opened: `GET
+?picker=<name>` with htmx answers just that picker's fields, which join the row's form. Without
 JavaScript, GET answers a small page with every picker as a form of its own (reached from the
 conference's "Participant pages", shown only without JavaScript), and every POST redirects back to
 the conference page.
@@ -18,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from conference_admin.access.roles import MODERATE
-from conference_admin.http import HtmxHttpRequest
+from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 
 from . import services, views
 from .models import pick_lists
@@ -26,11 +27,12 @@ from .rows import Note, build_rows
 
 PAGE = "conferences/participant.html"
 INDEX = "conferences/participants.html"
-PICKERS = ("coach", "announce", "more", "kick")
+PICKERS = ("coach", "announce", "more", "hold", "kick")
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required(MODERATE, raise_exception=True)
+@vary_on_htmx
 def participant(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
     if request.method == "POST":
         return _act(request, conference_sid, call_sid)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from conference_admin.access.roles import CONTROL_RECORDINGS, PAUSE_RECORDINGS, VIEW
-from conference_admin.http import HtmxHttpRequest
+from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 from conference_admin.live.roster import Roster
 from conference_admin.twilio import TwilioApiError, TwilioError
 
@@ -88,6 +88,7 @@ def _pause_behavior(request: HtmxHttpRequest) -> str | None:
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def conference_recording(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """The header's recording state: read from Twilio the first time a page asks, then at most
     once per interval per conference (the page's poll keeps it fresh)."""

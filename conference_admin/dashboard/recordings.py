@@ -42,10 +42,6 @@ CALL_RECORDING_EVENTS = ["in-progress", "completed", "absent"]
 CONFERENCE_RECORDING_EVENTS = ["in-progress", "completed", "absent", "failed"]
 # The Status a recording update sends, by the supervisor's verb.
 STATUS = {"pause": "paused", "resume": "in-progress", "stop": "stopped"}
-NOT_MID_CALL = (
-    "Twilio cannot start a conference recording during a call (only when the conference starts), "
-    "so the dashboard records a participant's call instead: More… on their row."
-)
 
 
 def pause_behaviors() -> list[str]:

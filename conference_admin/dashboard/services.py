@@ -23,8 +23,10 @@ from django.utils import timezone
 
 from conference_admin.audit.recorder import audit_attempt, audit_resolution
 from conference_admin.cache import Bucket
+from conference_admin.history.recorder import history_alerts_fired
 from conference_admin.live import roster as rosters
-from conference_admin.live.alerts import PENDING_STATUSES, Alert, conferences_alerts
+from conference_admin.live.alerts import Alert, conferences_alerts
+from conference_admin.live.participants import PENDING_STATUSES
 from conference_admin.live.roster import CallIdentity, Roster, RosterMeta, Snapshot
 from conference_admin.twilio import Call, Conference, Participant, TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateParticipantParams, UpdateConferenceParams
@@ -800,10 +802,21 @@ def _live_listing() -> LiveListing:
 
 
 def conference_alerts(*, roster: Roster, now: datetime) -> list[Alert]:
-    """This conference's alerts, the same the conferences list shows (one query)."""
-    return conferences_alerts(
+    """This conference's alerts, the same the conferences list shows (one query); history
+    records each the first time it fires."""
+    return alerts_shown(
         conference_sids=[roster.conference_sid], now=now, known_rosters={roster.conference_sid: roster}
     )[roster.conference_sid]
+
+
+def alerts_shown(
+    *, conference_sids: list[str], now: datetime, known_rosters: dict[str, Roster] | None = None
+) -> dict[str, list[Alert]]:
+    """The alerts a page shows for these conferences (`live.alerts.conferences_alerts`, a read),
+    handed to history, which writes only an alert this process has not recorded yet."""
+    found = conferences_alerts(conference_sids=conference_sids, now=now, known_rosters=known_rosters)
+    history_alerts_fired(found, at=now)
+    return found
 
 
 @dataclass(frozen=True)
@@ -855,7 +868,7 @@ def conference_list_live(*, matching: str = "") -> ConferenceListing:
         if roster.ended or (needle and not _finds(needle, conference, roster)):
             continue
         summaries.append(_summary(conference, roster, now))
-    found = conferences_alerts(
+    found = alerts_shown(
         conference_sids=[s.conference.sid for s in summaries],
         now=now,
         known_rosters={s.conference.sid: s.roster for s in summaries},

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from conference_admin.access.roles import START_TRANSCRIPTS, VIEW, VIEW_TRANSCRIPTS, rights
-from conference_admin.http import HtmxHttpRequest
+from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 from conference_admin.live import transcripts as lines
 from conference_admin.requestvalues import whole_number_or
 from conference_admin.twilio import TwilioError
@@ -44,15 +44,19 @@ def _announce(response: HttpResponse, message: str) -> HttpResponse:
 def transcript_batch(request: HtmxHttpRequest, conference_sid: str, cursor: int) -> HttpResponse:
     """The lines written after `cursor` (at most BATCH_LINES, oldest change first) and the cursor
     they bring the page to (`X-Transcript-Cursor`); 204 when there are none. The panel's poll
-    answers with it, and the event stream sends it as a `transcript` event."""
+    answers with it, and the event stream sends it as a `transcript` event.
+
+    The committed cursor is read before the lines: every line up to it is in the batch (or past
+    it, when the batch stops short), so the page never moves past a line it has not been sent."""
+    committed = lines.current_cursor(conference_sid)
     found = lines.lines_since(conference_sid, cursor, limit=BATCH_LINES)
     if not found:
         response = HttpResponse(status=204)
-        response["X-Transcript-Cursor"] = str(max(cursor, lines.current_cursor(conference_sid)))
+        response["X-Transcript-Cursor"] = str(max(cursor, committed))
         return response
     top = found[-1].version
     if len(found) < BATCH_LINES:
-        top = max(top, lines.current_cursor(conference_sid))
+        top = max(top, committed)
     response = render(request, BATCH, {"transcript_lines": found, "transcript_cursor": top})
     response["X-Transcript-Cursor"] = str(top)
     return response
@@ -60,6 +64,7 @@ def transcript_batch(request: HtmxHttpRequest, conference_sid: str, cursor: int)
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def conference_transcript(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """The transcript panel's poll (`?cursor=C&rights=R`), used while the page's stream is not
     live. A page drawn under other rights (a role change) is told to reload, as the roster's

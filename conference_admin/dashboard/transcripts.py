@@ -144,11 +144,10 @@ PANEL_LINES = 200
 
 
 def transcript_panel(*, conference_sid: str) -> dict[str, object]:
-    """The conference page's transcript panel when it loads: the last lines and the cursor."""
-    return {
-        "transcript_lines": live.recent_lines(conference_sid, limit=PANEL_LINES),
-        "transcript_cursor": live.current_cursor(conference_sid),
-    }
+    """The conference page's transcript panel when it loads: the last lines and the cursor (read
+    first: a line written meanwhile comes with the page's first batch, never skipped)."""
+    cursor = live.current_cursor(conference_sid)
+    return {"transcript_lines": live.recent_lines(conference_sid, limit=PANEL_LINES), "transcript_cursor": cursor}
 
 
 def _now() -> datetime:

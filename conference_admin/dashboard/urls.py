@@ -1,9 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from conference_admin import converters  # noqa: F401  (registers <conference_sid:>, <call_sid:>)
 from conference_admin.access import login
 
-from . import converters, pickers, recording_views, transcript_views, views  # noqa: F401  (converters register <conference_sid:>, <call_sid:>)
+from . import pickers, recording_views, transcript_views, views
 
 urlpatterns = [
     path("login/", login.LoginView.as_view(), name="login"),

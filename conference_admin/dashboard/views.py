@@ -7,7 +7,6 @@ without htmx redirects back to the conference page with a Django message.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -37,10 +36,11 @@ from conference_admin.access.roles import (
     VIEW_TRANSCRIPTS,
     rights,
 )
-from conference_admin.http import HtmxHttpRequest
+from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 from conference_admin.live import roster as rosters
 from conference_admin.live.roster import Marks, Roster, RosterBusy, Snapshot
 from conference_admin.requestvalues import Refused, whole_number
+from conference_admin.sids import CALL_SID
 from conference_admin.twilio import Conference, TwilioApiError, TwilioError, TwilioUnreachable
 from conference_admin.twilio.twiml import TwimlRefused
 
@@ -54,12 +54,10 @@ NOTE = "conferences/detail.html#note"
 FIELD_ERRORS = "conferences/detail.html#field-errors"
 ADD_FORM = "conferences/detail.html#add-participant"
 HEADER = "conferences/detail.html#conference-header"
-TABLE = "conferences/detail.html#participant-table"
 ROSTER_CHANGES = "conferences/detail.html#roster-changes"
 LIST_TABLE = "conferences/list.html#conference-table"
 
 ANNOUNCE_EVENT = "dashboard:announce"
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 MAX_BEHIND = 250  # Twilio's largest conference
 
 
@@ -165,6 +163,7 @@ def _too_many_lookups(request: HtmxHttpRequest, spent: services.UserBudgetSpent)
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def conference_list(request: HtmxHttpRequest) -> HttpResponse:
     form = forms.ConferenceFilterForm(request.GET)
     name = form.cleaned_data["q"] if form.is_valid() else ""
@@ -192,6 +191,7 @@ def conference_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     try:
         services.conference_lookup_allowed(actor=request.user, conference_sid=conference_sid)
@@ -223,7 +223,6 @@ def conference_detail(request: HtmxHttpRequest, conference_sid: str) -> HttpResp
         "live": live,
         "ended": not live,
         **_roster_context(request, view, conference_sid),
-        "add_form": forms.AddParticipantForm(coach_choices=list(roster.names().items())),
         "rights": rights(request.user),
         **page_options(request),
     }
@@ -276,6 +275,7 @@ def _roster_context(
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def participant_table(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """What changed in the table since the version the page has (`?version=`).
 
@@ -682,15 +682,14 @@ def _row_note_only(request, conference_sid: str, call_sid: str, name: str, text:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(ADD, raise_exception=True)
+@vary_on_htmx
 def participant_add(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """GET: a fresh form (after a successful add). POST: dial out, answer with the new row."""
     choices = list(services.roster_snapshot(conference_sid=conference_sid).names().items())
-    if request.method == "GET":
-        if not request.htmx:
-            return _back(conference_sid)
+    if request.method == "GET":  # the page's form, once the page is up; without htmx, a page of its own
         return render(
             request,
-            ADD_FORM,
+            ADD_FORM if request.htmx else "conferences/add.html",
             {
                 "add_form": forms.AddParticipantForm(coach_choices=choices),
                 "conference_sid": conference_sid,

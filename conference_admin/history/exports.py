@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
-from conference_admin.audit.export import defuse_cell
+from conference_admin.audit.export import csv_stream
 from conference_admin.live.models import TranscriptLine
 
 from .selectors import ConferenceReport, ConferenceRow
@@ -46,11 +45,6 @@ SEARCH_COLUMNS = [
 ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _text(value) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -60,10 +54,7 @@ def _text(value) -> str:
 
 
 def _writer(columns: list[str], rows: Iterable[dict]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(columns)
-    for row in rows:
-        yield writer.writerow([defuse_cell(_text(row.get(column))) for column in columns])
+    return csv_stream(columns, ([_text(row.get(column)) for column in columns] for row in rows))
 
 
 def report_csv(report: ConferenceReport) -> Iterator[str]:

@@ -112,6 +112,9 @@ class ConferenceAlert(models.Model):
     kind = models.CharField(max_length=32)
     subject = models.CharField(max_length=256, blank=True)
     text = models.CharField(max_length=512)
+    # A phrase alert's matched line: what someone said, shown only to who may read transcripts
+    # (`text` says who said which watched phrase, as the live pages do).
+    line = models.TextField(blank=True)
     fired_at = models.DateTimeField()
 
     class Meta:

@@ -1,4 +1,8 @@
-"""Feeding history: the public calls the live state makes when something happens.
+"""Feeding history: the public calls made when something happens in the live state.
+
+The live app does not import history: it announces what happened (`live/signals.py`) and
+HistoryConfig.ready connects the receivers at the end of this module to those signals. The
+alerts a page computed are handed over by the page's caller (`dashboard/services.py`).
 
     history_conference_seen(conference)            a Conference resource Twilio returned
     history_roster_changed(sid, joined=..., left=..., changed=..., at=..., approximate=...)
@@ -313,15 +317,15 @@ _alerts_lock = threading.Lock()  # a worker's threads share it
 ALERTS_REMEMBERED = 2000
 
 
-def _alert_text(alert: FiredAlert) -> str:
-    """The alert as history keeps it: with its detail (a phrase alert's matched line)."""
-    detail = getattr(alert, "detail", "")
-    return f"{alert.text}: “{detail}”" if detail else alert.text
+def _alert_line(alert: FiredAlert) -> str:
+    """A phrase alert's matched line (kept apart from the text: only who may read transcripts sees it)."""
+    return getattr(alert, "detail", "")
 
 
 def _alert_key(alert: FiredAlert) -> tuple[str, str]:
     if alert.kind in ALERTS_BY_TEXT:
-        return alert.kind, _alert_text(alert)[:256]
+        line = _alert_line(alert)
+        return alert.kind, (f"{alert.text}: “{line}”" if line else alert.text)[:256]
     return alert.kind, alert.call_sid
 
 
@@ -361,7 +365,8 @@ def _record_alerts(conference_sid: str, alerts: list[FiredAlert], at: datetime) 
                     conference_id=conference_sid,
                     kind=alert.kind,
                     subject=_alert_key(alert)[1],
-                    text=_alert_text(alert)[:512],
+                    text=alert.text[:512],
+                    line=_alert_line(alert),
                     fired_at=at,
                 )
                 for alert in alerts
@@ -371,3 +376,26 @@ def _record_alerts(conference_sid: str, alerts: list[FiredAlert], at: datetime) 
         texts = ConferenceAlert.objects.filter(conference__sid=conference_sid).values_list("text", flat=True)
         ConferenceRecord.objects.filter(sid=conference_sid).update(alerts_fired="; ".join(texts))
     return True
+
+
+# --- receivers of live/signals.py (connected in HistoryConfig.ready) ---------------------------
+
+
+def on_conference_seen(sender, *, conference: Conference, **kwargs) -> None:
+    history_conference_seen(conference)
+
+
+def on_participants_changed(sender, *, conference_sid: str, signal=None, **diff) -> None:
+    history_roster_changed(conference_sid, **diff)
+
+
+def on_identities_known(sender, *, conference_sid: str, identities: Mapping[str, tuple[str, str]], **kwargs) -> None:
+    history_identity_known(conference_sid, identities)
+
+
+def on_recording_changed(sender, *, conference_sid: str, status: str, **kwargs) -> None:
+    history_recording_changed(conference_sid, status)
+
+
+def on_callback_stored(sender, *, event: ConferenceEvent, **kwargs) -> None:
+    history_callback(event)

@@ -27,16 +27,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conference_admin.audit.models import AuditRecord
-from conference_admin.dashboard.templatetags.dashboard import clock
+from conference_admin.clock import clock
 from conference_admin.live.models import ConferenceEvent, TranscriptLine
 from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS, moves_into
 from conference_admin.live.words import ENDED_REASONS, LEFT_REASONS, action_text, reason_text
+from conference_admin.sids import CALL_SID
 
 from .models import ConferenceAlert, ConferenceRecord, ParticipantObservation, ParticipantSession
 
 PAGE_SIZE = 50
 NOT_RECORDED = "not recorded"
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 NUMBER_LIKE = re.compile(r"^[+\d(][\d\s().-]*$")
 
 
@@ -456,6 +456,11 @@ class ReportAlert(_Printed):
     fired_at: datetime
     time_text: str
     iso: str
+    line: str = ""  # a phrase alert's matched line, when the reader may read transcripts
+
+    @property
+    def line_text(self) -> str:
+        return f"“{self.line}”" if self.line else ""
 
 
 @dataclass
@@ -553,8 +558,13 @@ def _time_note(approximate: bool, within: int) -> str:
     return f"≈ within {within} s" if approximate else ""
 
 
-def conference_report(*, conference_sid: str, now: datetime | None = None) -> ConferenceReport:
+def conference_report(
+    *, conference_sid: str, now: datetime | None = None, transcript_lines: bool = False
+) -> ConferenceReport:
     """Everyone ever in the conference, their times and states, and the merged timeline.
+
+    A phrase alert says who said which watched phrase; the line they said comes with it only when
+    `transcript_lines` (the reader may read transcripts).
 
     Six queries whatever the size: the record, its sessions, its polled observations, its
     Twilio events, its audit records and the alerts that fired.
@@ -591,10 +601,12 @@ def conference_report(*, conference_sid: str, now: datetime | None = None) -> Co
     actions = list(own.order_by("created_at", "id"))
     zone = timezone.get_current_timezone()
     alerts = [
-        ReportAlert(text=text, fired_at=at, time_text=_hms(at, zone), iso=_iso(at))
-        for text, at in ConferenceAlert.objects.filter(conference__sid=conference_sid)
+        ReportAlert(
+            text=text, fired_at=at, time_text=_hms(at, zone), iso=_iso(at), line=line if transcript_lines else ""
+        )
+        for text, line, at in ConferenceAlert.objects.filter(conference__sid=conference_sid)
         .order_by("fired_at", "id")
-        .values_list("text", "fired_at")
+        .values_list("text", "line", "fired_at")
     ]
 
     names = {s.call_sid: s.label or s.number or s.call_sid for s in sessions}
@@ -737,7 +749,7 @@ def _polled_items(sessions: list[_Session], names: dict[str, str], reported: set
 
 
 def _alert_item(alert: ReportAlert) -> ReportItem:
-    return ReportItem(at=alert.fired_at, text=f"Alert: {alert.text}", source="alert")
+    return ReportItem(at=alert.fired_at, text=f"Alert: {alert.text}", source="alert", detail=alert.line_text)
 
 
 def _timeline(events, actions, sessions, names, alerts=(), *, conference_sid: str = "") -> Timeline:

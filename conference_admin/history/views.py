@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from conference_admin.access.roles import VIEW, VIEW_AUDIT, VIEW_TRANSCRIPTS
+from conference_admin.http import vary_on_htmx
 from conference_admin.requestvalues import Refused, page_number, search_words, whole_number_or
 
 from . import exports, selectors
@@ -66,9 +67,12 @@ def history_search_export(request):
     return _csv(exports.search_csv(results), "history-search")
 
 
-def _report(conference_sid: str) -> selectors.ConferenceReport:
+def _report(request, conference_sid: str) -> selectors.ConferenceReport:
+    """The report as this user may read it: a phrase alert's line only with VIEW_TRANSCRIPTS."""
     try:
-        return selectors.conference_report(conference_sid=conference_sid)
+        return selectors.conference_report(
+            conference_sid=conference_sid, transcript_lines=request.user.has_perm(VIEW_TRANSCRIPTS)
+        )
     except selectors.HistoryNotFound:
         raise Http404("No history for this conference.") from None
 
@@ -94,8 +98,9 @@ def _timeline_slice(request, report, conference_sid: str) -> dict:
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def history_report(request, conference_sid: str):
-    report = _report(conference_sid)
+    report = _report(request, conference_sid)
     timeline = _timeline_slice(request, report, conference_sid)
     if request.htmx and "from" in request.GET:
         return render(request, "history/report.html#timeline-items", timeline)
@@ -112,7 +117,7 @@ def history_report(request, conference_sid: str):
 @require_GET
 @permission_required(EXPORT, raise_exception=True)
 def history_report_export(request, conference_sid: str):
-    return _csv(exports.report_csv(_report(conference_sid)), f"history-{conference_sid}")
+    return _csv(exports.report_csv(_report(request, conference_sid)), f"history-{conference_sid}")
 
 
 @require_GET

@@ -1,12 +1,9 @@
-"""Who is who in a conference, and what a supervisor should look at now.
+"""What a supervisor should look at now: a conference's alerts.
 
-The one owner of two facts every page shows:
-
-- a participant's role (customer, agent or supervisor), read from its label's prefix as
-  configured by the single setting PARTICIPANT_ROLE_PREFIXES;
-- a conference's alerts, computed from one roster snapshot. The conferences list and the
-  conference page call the same `conference_alerts`, so they show the same alerts; an alert
-  with a `call_sid` belongs to that participant's row.
+The one owner of the alerts every page shows, computed from one roster snapshot. The
+conferences list and the conference page call the same `conference_alerts`, so they show the
+same alerts; an alert with a `call_sid` belongs to that participant's row. A read: nothing
+here writes (the page's caller hands what fired to history). Roles are `participants.py`.
 """
 
 from __future__ import annotations
@@ -17,69 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Q
 
-from conference_admin.history.recorder import history_alerts_fired
+from conference_admin.clock import clock_text
 
 from . import roster as rosters
 from .models import ConferenceEvent
-from .recordings import RecordingState
+from .participants import AGENT, PENDING_STATUSES, is_staff, participant_role
 from .roster import Roster, RosterEntry
-
-if TYPE_CHECKING:
-    from .phrases import PhraseHit
-
-CUSTOMER, AGENT, SUPERVISOR = "customer", "agent", "supervisor"
-STAFF = (AGENT, SUPERVISOR)
-PENDING_STATUSES = ("queued", "connecting", "ringing")
-
-
-# --- roles --------------------------------------------------------------------------------
-
-
-def participant_role(label: str | None) -> str:
-    """customer | agent | supervisor, from the label's prefix (case-insensitive)."""
-    text = (label or "").casefold()
-    for role in (SUPERVISOR, AGENT):  # "supervisor:" is checked first: it is the more specific
-        if any(text.startswith(prefix.casefold()) for prefix in settings.PARTICIPANT_ROLE_PREFIXES.get(role, ())):
-            return role
-    return CUSTOMER
-
-
-def is_staff(label: str | None) -> bool:
-    return participant_role(label) in STAFF
-
-
-def supervisor_prefix() -> str:
-    """The prefix of a supervisor's own leg label (`supervisor:<username>`)."""
-    return settings.PARTICIPANT_ROLE_PREFIXES[SUPERVISOR][0]
-
-
-def supervisor_label(username: str) -> str:
-    return f"{supervisor_prefix()}{username}"
-
-
-def supervisor_username(label: str | None) -> str | None:
-    """The username in a supervisor leg's label; None when the label is not one."""
-    label = label or ""
-    prefix = supervisor_prefix()
-    return label[len(prefix) :] if label.casefold().startswith(prefix.casefold()) else None
-
-
-# --- clock --------------------------------------------------------------------------------
-
-
-def clock_text(delta: timedelta) -> str:
-    """A duration as m:ss, or h:mm:ss from an hour on."""
-    seconds = max(0, int(delta.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
+from .roster.model import PhraseHit, RecordingState
 
 # --- alerts -------------------------------------------------------------------------------
 
@@ -244,5 +190,4 @@ def conferences_alerts(
     for sid in sids:
         roster = known_rosters.get(sid) or rosters.load(sid)
         alerts[sid] = conference_alerts(roster=roster, now=now, dropped_agents=dropped[sid]) if roster else []
-    history_alerts_fired(alerts, at=now)  # writes only an alert this process has not recorded yet
     return alerts

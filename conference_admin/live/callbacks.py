@@ -9,25 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 
-from conference_admin.history.recorder import history_callback
 from conference_admin.requestvalues import Refused, whole_number
+from conference_admin.sids import CALL_SID, CONFERENCE_SID, RECORDING_SID
 from conference_admin.twilio.resources import parse_rfc2822
 from conference_admin.twilio.signature import signed_content
 
 from . import recordings, roster
 from .models import ConferenceEvent
+from .signals import callback_stored
 
 log = logging.getLogger(__name__)
 
-CONFERENCE_SID = re.compile(r"^CF[0-9a-fA-F]{32}$")
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
-RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
 # What Twilio reports of a recording (RecordingStatusCallbackEvent): others are stored only.
 RECORDING_STATUSES = {"in-progress", "paused", "stopped", "completed", "absent", "failed"}
 MAX_SEQUENCE_NUMBER = 2**31 - 1
@@ -126,7 +123,7 @@ def _store(conference_sid: str, event: str, params, *, call_sid: str = "") -> bo
             )
     except IntegrityError:
         return False
-    history_callback(stored)
+    callback_stored.send(None, event=stored)
     return True
 
 

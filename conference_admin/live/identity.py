@@ -15,7 +15,7 @@ Shared by every viewer and every process through the cache, per call SID:
 
 The fetch never blocks a row: `learn` only hands the call SIDs to a small pool of background
 threads (WORKERS at most per process) and returns; until the identity arrives, the row shows
-the call SID. Its arrival is one roster write (`transitions.record_identity`), so every page's
+the call SID. Its arrival is one roster write (`record`), so every page's
 next poll gets the row with the number.
 
 Tests replace the pool with `deferred()`, whose tasks run only when the test says so.
@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
@@ -37,8 +37,9 @@ from django.core.cache import cache
 from conference_admin.offthread import closing_connections
 from conference_admin.twilio import Call, TwilioApiError
 
-from .roster import transitions
-from .roster.model import CallIdentity
+from .roster.model import CallIdentity, Roster
+from .roster.store import mutate
+from .signals import identities_known
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +195,38 @@ def _learn_one(conference_sid: str, call_sid: str) -> None:
             finally:
                 cache.delete(key(call_sid, "claim"))
         if identity is not None:
-            transitions.record_identity(conference_sid, {call_sid: identity})
+            record(conference_sid, {call_sid: identity})
     except Exception:  # a background thread has nobody to tell: log, a later reconcile retries
         log.exception("Finding the identity of call %s failed", call_sid)
+
+
+# --- into the roster (the roster's transitions call `learn`, `remember` and `announce`) -----------
+
+
+def record(conference_sid: str, identities: Mapping[str, CallIdentity]) -> Roster:
+    """Who is on these calls (live/identity.py found out): each row shows it from now on."""
+
+    applied: dict[str, CallIdentity] = {}
+
+    def change(roster: Roster, version: int) -> bool:
+        for call_sid, identity in identities.items():
+            entry = roster.entries.get(call_sid)
+            if entry is not None and entry.identity != identity:
+                entry.identity = identity
+                entry.changed_version = version
+                applied[call_sid] = identity
+        return bool(applied)
+
+    recorded = mutate(conference_sid, change)
+    announce(conference_sid, applied)
+    return recorded
+
+
+def announce(conference_sid: str, identities: Mapping[str, CallIdentity]) -> None:
+    """Tell whoever listens (history) who is on these calls, once they are in the roster."""
+    if identities:
+        known = {sid: (identity.number, identity.direction or "") for sid, identity in identities.items()}
+        identities_known.send(None, conference_sid=conference_sid, identities=known)
 
 
 def _fetch(call_sid: str, failed: tuple[int, float] | None) -> CallIdentity | None:

@@ -70,6 +70,21 @@ class TranscriptLine(models.Model):
         return f"{self.speaker or self.track}: {self.text[:60]}"
 
 
+class TranscriptCursor(models.Model):
+    """A conference's transcript cursor: the version of its newest line write.
+
+    A line write takes the next value in its own transaction (`live/transcripts.line_heard`), so
+    the row stays locked until that line commits: the next write waits, and cursors become
+    readable in the order they were given. A reader that sees version V therefore sees every
+    line below V too, and `value` is always a committed cursor."""
+
+    conference_sid = models.CharField(max_length=34, primary_key=True)
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.conference_sid}: {self.value}"
+
+
 class PhraseRule(models.Model):
     """Words or phrases a call center watches for in live transcripts (kept in Django admin).
 

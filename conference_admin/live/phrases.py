@@ -19,9 +19,10 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models.signals import post_delete, post_save
 
-from .alerts import AGENT, CUSTOMER, SUPERVISOR, participant_role
 from .models import PhraseRule
+from .participants import AGENT, CUSTOMER, SUPERVISOR, participant_role
 from .roster import Roster, mutate
+from .roster.model import PhraseHit
 
 RULES_KEY = "phrase-rules"
 RULES_CACHE_SECONDS = 30
@@ -42,18 +43,6 @@ class Rule:
             words = r"\s+".join(re.escape(word) for word in phrase.split())
             parts.append(rf"(?<!\w){words}(?!\w)" if self.match == "word" else words)
         return re.compile("|".join(parts), re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class PhraseHit:
-    """The newest watched phrase a participant said: which rule, what matched, the whole line."""
-
-    rule: str
-    severity: str
-    phrase: str
-    line: str
-    at: datetime
-    line_id: int
 
 
 def rules() -> list[Rule]:

@@ -16,51 +16,20 @@ pages poll (`refresh`, single-flight through its own lease).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
 
-from conference_admin.history.recorder import history_recording_changed
 from conference_admin.twilio import Recording
 
 from .roster import Roster, load, mutate
+from .roster.model import ACTIVE, RecordingState
 from .roster.store import key
+from .signals import recording_changed
 
-ACTIVE = ("in-progress", "paused")
 # Statuses a recording ends in; none of them ever changes again.
 ENDED = ("stopped", "processing", "completed", "absent", "failed")
-
-
-@dataclass(frozen=True)
-class RecordingState:
-    """One recording as the dashboard last knew it. `since`: when it entered this status (for a
-    pause, when it was paused); `exact` when the dashboard itself made the change, otherwise
-    Twilio's `date_updated` (or the callback's arrival) is the best estimate."""
-
-    sid: str
-    status: str
-    since: datetime | None = None
-    exact: bool = False
-    pause_behavior: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-    @property
-    def paused(self) -> bool:
-        return self.status == "paused"
-
-    @property
-    def kind(self) -> str:
-        """recording | paused | stopped: what a supervisor is told."""
-        if self.status == "in-progress":
-            return "recording"
-        if self.status == "paused":
-            return "paused"
-        return "stopped"
 
 
 def _now() -> datetime:
@@ -109,7 +78,7 @@ def record_conference_recording(conference_sid: str, state: RecordingState | Non
 
     recorded = mutate(conference_sid, change)
     if changed and state is not None:
-        history_recording_changed(conference_sid, state.status)
+        recording_changed.send(None, conference_sid=conference_sid, status=state.status)
     return recorded
 
 
@@ -170,7 +139,7 @@ def recording_reported(conference_sid: str, *, call_sid: str, recording_sid: str
 
     recorded = mutate(conference_sid, change)
     if conference_changed:
-        history_recording_changed(conference_sid, status)
+        recording_changed.send(None, conference_sid=conference_sid, status=status)
     return recorded
 
 

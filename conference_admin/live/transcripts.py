@@ -10,49 +10,37 @@ line's unique (transcription, sequence)).
 Whether a participant is being transcribed is row state, so it lives on the roster entry
 (`RosterEntry.transcription`) and moves the roster's version like a recording does; the lines
 themselves never touch the roster (a 50-person room sends about 100 results a second). They
-move the conference's **transcript cursor** instead: a counter in the cache, stamped on every
-line written, so a page showing cursor C needs only the lines with `version > C`.
+move the conference's **transcript cursor** instead: a counter in the database, taken in the
+line's own transaction and stamped on every line written, so a page showing cursor C needs only
+the lines with `version > C`, and cursors become readable in order (see below).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 from conference_admin.audit.recorder import audit_attempt
-from conference_admin.push import notifier
+from conference_admin.sids import CALL_SID, CONFERENCE_SID, TRANSCRIPTION_SID
 
 from . import phrases
-from .callbacks import CALL_SID, CONFERENCE_SID, InvalidCallback
-from .models import TranscriptLine
+from .callbacks import InvalidCallback
+from .models import TranscriptCursor, TranscriptLine
 from .roster import Roster, load, mutate
-from .roster.store import key
+from .roster.model import TranscriptionState
+from .signals import transcript_written
 
 log = logging.getLogger(__name__)
 
-TRANSCRIPTION_SID = re.compile(r"^GT[0-9a-fA-F]{32}$")
 TRACKS = ("inbound_track", "outbound_track")
 EVENTS = ("transcription-started", "transcription-content", "transcription-stopped", "transcription-error")
 MAX_TEXT = 4000
-
-
-@dataclass(frozen=True)
-class TranscriptionState:
-    """A transcription of one participant's call, as the dashboard last knew it. `sid` is empty
-    until Twilio answered (a create whose outcome is unknown is stopped by name)."""
-
-    sid: str
-    since: datetime
-    speaker: str = ""
-    error: str = ""
 
 
 def _now() -> datetime:
@@ -109,18 +97,26 @@ def transcription_reported(conference_sid: str, *, call_sid: str, sid: str, even
 
 
 # --- the transcript cursor --------------------------------------------------------------------
+#
+# One row per conference (`TranscriptCursor`), bumped by the line write's own transaction: the
+# row's lock is held until that line commits, so the next write of the conference waits for it
+# and cursors become readable in the order they were given. A reader that sees a line at V sees
+# every line below V; `current_cursor` is never a line that cannot be read yet. (A counter taken
+# before the commit let a reader move past a line still being written, and miss it for good.)
 
-
-def cursor_key(conference_sid: str) -> str:
-    return key(conference_sid, "transcript")
+_BUMP_SQL = """
+INSERT INTO {cursors} (conference_sid, value)
+VALUES (%s, COALESCE((SELECT MAX(version) FROM {lines} WHERE conference_sid = %s), 0) + 1)
+ON CONFLICT (conference_sid) DO UPDATE SET value = {cursors}.value + 1
+RETURNING value
+"""
 
 
 def current_cursor(conference_sid: str) -> int:
-    """The newest transcript version of the conference (0: no line yet)."""
-    found = cache.get(cursor_key(conference_sid))
-    if found is None:
-        found = _stored_cursor(conference_sid)
-    return int(found)
+    """The conference's newest committed transcript version (0: no line yet). Read it BEFORE the
+    lines it stands for: every line up to it is readable then."""
+    found = TranscriptCursor.objects.filter(conference_sid=conference_sid).values_list("value", flat=True).first()
+    return found if found is not None else _stored_cursor(conference_sid)
 
 
 def _stored_cursor(conference_sid: str) -> int:
@@ -128,14 +124,14 @@ def _stored_cursor(conference_sid: str) -> int:
 
 
 def _next_cursor(conference_sid: str) -> int:
-    """The next version; after a cache loss it starts again above the newest stored one, so it
-    never goes back."""
-    name = cursor_key(conference_sid)
-    try:
-        return int(cache.incr(name))
-    except ValueError:
-        cache.add(name, _stored_cursor(conference_sid), timeout=None)
-        return int(cache.incr(name))
+    """The next version, taken inside the caller's transaction (which must then write its line
+    and commit soon: the conference's other line writes wait for it). The first one starts above
+    the newest stored line, so a cursor never goes back."""
+    quote = connection.ops.quote_name
+    sql = _BUMP_SQL.format(cursors=quote(TranscriptCursor._meta.db_table), lines=quote(TranscriptLine._meta.db_table))
+    with connection.cursor() as db:
+        db.execute(sql, [conference_sid, conference_sid])
+        return int(db.fetchone()[0])
 
 
 # --- lines ------------------------------------------------------------------------------------
@@ -207,21 +203,27 @@ def _timestamp(params) -> datetime:
 def line_heard(heard: Heard) -> TranscriptLine | None:
     """Store one result: a partial or final one updates the open line of its transcription and
     track, or opens a new line. Returns the line written, None when it changed nothing (a
-    duplicate, or a partial older than what the line already shows)."""
-    open_line = (
-        TranscriptLine.objects.filter(transcription_sid=heard.transcription_sid, track=heard.track, final=False)
-        .order_by("-sequence")
-        .first()
-    )
+    duplicate, or a partial older than what the line already shows).
+
+    The cursor is taken first: it serializes the conference's line writes, so the open line is
+    read while no other result of this conference can change it (results of one transcription
+    may arrive at once)."""
     try:
         with transaction.atomic():
+            version = _next_cursor(heard.conference_sid)
+            open_line = (
+                TranscriptLine.objects.filter(transcription_sid=heard.transcription_sid, track=heard.track, final=False)
+                .order_by("-sequence")
+                .first()
+            )
             if open_line is not None and open_line.sequence < heard.sequence:
                 open_line.text, open_line.final = heard.text, heard.final
                 open_line.confidence, open_line.sequence = heard.confidence, heard.sequence
-                open_line.version = _next_cursor(heard.conference_sid)
+                open_line.version = version
                 open_line.save(update_fields=["text", "final", "confidence", "sequence", "version"])
                 return open_line
             if open_line is not None and not heard.final:
+                transaction.set_rollback(True)  # nothing written: the cursor stays where it was
                 return None  # an older partial than the one shown
             # A new utterance (or a late final whose partial was overtaken: its own line).
             return TranscriptLine.objects.create(
@@ -235,7 +237,7 @@ def line_heard(heard: Heard) -> TranscriptLine | None:
                 confidence=heard.confidence,
                 sequence=heard.sequence,
                 spoken_at=heard.spoken_at,
-                version=_next_cursor(heard.conference_sid),
+                version=version,
             )
     except IntegrityError:
         return None  # delivered twice
@@ -257,7 +259,7 @@ def receive_transcription_callback(params, conference_sid: str, speaker: str) ->
             return None  # said while the recording was paused (a card number): never stored
         line = line_heard(heard)
         if line is not None:
-            notifier.transcript_changed(conference_sid, line.version)  # the open pages' streams
+            transcript_written.send(None, conference_sid=conference_sid, cursor=line.version)  # the open pages' streams
             if line.final:
                 phrases.phrase_heard(
                     conference_sid,

@@ -5,3 +5,12 @@ class PushConfig(AppConfig):
     name = "conference_admin.push"
     label = "push"
     verbose_name = "Live push"
+
+    def ready(self) -> None:
+        from conference_admin.live import signals as live
+
+        from . import notifier
+
+        # The roster store and the transcript lines announce their writes; the streams hear them.
+        live.roster_written.connect(notifier.on_roster_written, dispatch_uid="push-roster-written")
+        live.transcript_written.connect(notifier.on_transcript_written, dispatch_uid="push-transcript-written")

@@ -1,7 +1,8 @@
 """Change notification: "conference CF is at version V".
 
-`roster_changed` is the one public call; the roster store makes it after every write that
-moved a conference's version (a roster write or an in-flight mark). Who hears it:
+`roster_changed` is the one public call; it is made after every write that moved a
+conference's version (a roster write or an in-flight mark: the store's `live.signals.roster_written`,
+connected to `on_roster_written` in PushConfig.ready). Who hears it:
 
 - production profile (REDIS_URL set): a Redis pub/sub channel, so a change made in any
   dashboard process or host reaches the event streams served by every other one;
@@ -96,9 +97,19 @@ TRANSCRIPT_SUFFIX = "/transcript"
 
 
 def transcript_changed(conference_sid: str, cursor: int) -> None:
-    """Say that `conference_sid`'s transcript cursor is now `cursor` (live/transcripts.py calls
-    this after every line written): the streams that show the transcript send the new lines."""
+    """Say that `conference_sid`'s transcript cursor is now `cursor` (after every line
+    live/transcripts.py writes): the streams that show the transcript send the new lines."""
     roster_changed(conference_sid + TRANSCRIPT_SUFFIX, cursor)
+
+
+def on_roster_written(sender, *, conference_sid: str, version: int, **kwargs) -> None:
+    """Receiver of `live.signals.roster_written` (connected in PushConfig.ready)."""
+    roster_changed(conference_sid, version)
+
+
+def on_transcript_written(sender, *, conference_sid: str, cursor: int, **kwargs) -> None:
+    """Receiver of `live.signals.transcript_written` (connected in PushConfig.ready)."""
+    transcript_changed(conference_sid, cursor)
 
 
 def split(conference_sid: str) -> tuple[str, bool]:

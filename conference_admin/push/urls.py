@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conference_admin.dashboard import converters  # noqa: F401  (registers <conference_sid:>)
+from conference_admin import converters  # noqa: F401  (registers <conference_sid:>)
 
 from . import views
 

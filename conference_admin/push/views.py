@@ -126,12 +126,13 @@ async def _stream(
                         yield event("closed", "signed out or no longer allowed")
                     return
                 if transcript is not None and watch.transcript_past(transcript):
+                    heard = watch.transcript  # before the render: a line written during it is not skipped
                     cursor, lines = await render_transcript(request, conference_sid, transcript)
                     if cursor > transcript:
                         yield event("transcript", lines)
                         transcript = cursor  # a batch may stop short: the next wake sends the rest
                     else:
-                        transcript = watch.transcript  # nothing stored past it (a duplicate's number)
+                        transcript = heard  # nothing readable past it: do not wake for it again
                 if watch.version is None or (known is not None and watch.version <= known):
                     if not woke:
                         yield ": heartbeat\n\n"

@@ -4,9 +4,14 @@
 for it (the conference's `ConferenceStatusCallback` and event groups, the participant's own
 `StatusCallback` and events, or the configured default URLs), builds exactly Twilio's parameters
 (CONTRACT.md section 11, and Twilio's call-progress callbacks), signs them like Twilio
-(section 12) and queues them. One background thread sends the queue in order, so callbacks of
-a conference arrive in the order they happened; an API request never waits for a delivery.
-A failed delivery is logged and counted, never retried (Twilio does not retry these either).
+(section 12) and queues them. A few background threads send them (`SENDERS`, each with its own
+kept-alive connection, closed whenever it has nothing to send): every callback goes to the
+thread its **order key** names, so the callbacks of one conference (conference, call and
+recording events) arrive in the order they happened, and so do those of one transcription
+(started, its results in `SequenceId` order, stopped), while the transcriptions of a big room
+are sent side by side (a 50-participant room sends about 100 results a second). An API request
+never waits for a delivery. A failed delivery is logged and counted, never retried (Twilio does
+not retry these either).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 import threading
 import time
 import uuid
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -39,6 +45,7 @@ logger = logging.getLogger(__name__)
 API_VERSION = "2010-04-01"
 USER_AGENT = "TwilioProxy/1.1"
 DEFAULT_TIMEOUT = 5.0
+SENDERS = 4  # sending threads; one conference's (or transcription's) callbacks all use the same one
 CONFERENCE_STATUS_PATH = "/webhooks/twilio/conference-status"
 CALL_STATUS_PATH = "/webhooks/twilio/call-status?conference={conference_sid}"
 
@@ -105,6 +112,14 @@ class _Queued:
 
 
 @dataclass
+class _Lane:
+    """One sending thread's queue: the callbacks whose order key falls to it, in order."""
+
+    queue: deque[_Queued] = field(default_factory=deque)
+    thread: threading.Thread | None = None
+
+
+@dataclass
 class _Stats:
     delivered: int = 0
     failed: int = 0
@@ -118,7 +133,7 @@ def dashboard_callback_urls(base_url: str) -> tuple[str, str]:
 
 
 class CallbackSender:
-    """Turns simulator events into signed HTTP callbacks sent by one background thread."""
+    """Turns simulator events into signed HTTP callbacks sent by `senders` background threads."""
 
     def __init__(
         self,
@@ -127,6 +142,7 @@ class CallbackSender:
         default_conference_url: str | None = None,
         default_call_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        senders: int = SENDERS,
     ) -> None:
         """`default_call_url` may contain `{conference_sid}`; defaults subscribe to every event."""
         self._auth_token_for = auth_token_for
@@ -134,14 +150,13 @@ class CallbackSender:
         self.default_call_url = default_call_url
         self.timeout = timeout
         self._condition = threading.Condition()
-        self._queue: deque[_Queued] = deque()
+        self._lanes = [_Lane() for _ in range(max(1, senders))]
         self._in_flight = 0
         self._generation = 0
         self._log: list[Delivery] = []
         self._stats = _Stats()
         self._conference_sequence: Counter[str] = Counter()
         self._call_sequence: Counter[str] = Counter()
-        self._thread: threading.Thread | None = None
         self._closed = False
 
     # --- configuration and inspection -------------------------------------------------------
@@ -172,7 +187,7 @@ class CallbackSender:
         """Wait until every queued callback has been sent; False if `timeout` ran out first."""
         deadline = time.monotonic() + timeout
         with self._condition:
-            while self._queue or self._in_flight:
+            while self._queued() or self._in_flight:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -183,7 +198,8 @@ class CallbackSender:
         """Drop queued callbacks, the log, the counters and the sequence numbers."""
         with self._condition:
             self._generation += 1
-            self._queue.clear()
+            for lane in self._lanes:
+                lane.queue.clear()
             self._log.clear()
             self._stats = _Stats()
             self._conference_sequence.clear()
@@ -191,7 +207,7 @@ class CallbackSender:
             self._condition.notify_all()
 
     def close(self) -> None:
-        """Stop the sender thread once the queue is empty."""
+        """Stop the sending threads once their queues are empty."""
         with self._condition:
             self._closed = True
             self._condition.notify_all()
@@ -226,7 +242,7 @@ class CallbackSender:
             self._conference_sequence[event.conference_sid] += 1
             sequence = self._conference_sequence[event.conference_sid]
         params = conference_params(event, sequence)
-        self._enqueue("conference", event.name, method, url, params, event.account_sid)
+        self._enqueue("conference", event.name, method, url, params, event.account_sid, order=event.conference_sid)
 
     def _call_callback(self, event: SimulatorEvent, participant: Participant) -> None:
         if participant.status_callback:
@@ -250,7 +266,7 @@ class CallbackSender:
             sequence = self._call_sequence[participant.call_sid]
             self._call_sequence[participant.call_sid] += 1
         params = call_params(event, participant, sequence)
-        self._enqueue("call", params["CallStatus"], method, url, params, event.account_sid)
+        self._enqueue("call", params["CallStatus"], method, url, params, event.account_sid, order=event.conference_sid)
 
     def _recording_callback(self, event: SimulatorEvent, recording: Recording) -> None:
         """Only to the recording's own RecordingStatusCallback (or the conference's
@@ -259,7 +275,13 @@ class CallbackSender:
             return
         params = recording_params(event, recording)
         self._enqueue(
-            "recording", event.name, recording.callback_method, recording.callback_url, params, event.account_sid
+            "recording",
+            event.name,
+            recording.callback_method,
+            recording.callback_url,
+            params,
+            event.account_sid,
+            order=recording.conference_sid or recording.call_sid or "",
         )
 
     def _transcription_callback(self, event: SimulatorEvent, transcription: Transcription) -> None:
@@ -274,36 +296,48 @@ class CallbackSender:
             transcription.callback_url,
             params,
             event.account_sid,
+            order=transcription.sid,
         )
 
-    def _enqueue(self, kind: str, name: str, method: str, url: str, params: dict[str, str], account_sid: str) -> None:
+    def _enqueue(
+        self, kind: str, name: str, method: str, url: str, params: dict[str, str], account_sid: str, *, order: str
+    ) -> None:
+        """Queue one callback on the thread of its order key (callbacks with the same key are
+        sent one after the other, in the order queued)."""
         token = self._auth_token_for(account_sid)
+        lane = self._lanes[zlib.crc32(order.encode()) % len(self._lanes)]
         with self._condition:
             if self._closed:
                 return
-            self._queue.append(_Queued(self._generation, kind, name, method.upper(), url, params, token))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, daemon=True, name="simulator-callbacks")
-                self._thread.start()
+            lane.queue.append(_Queued(self._generation, kind, name, method.upper(), url, params, token))
+            if lane.thread is None:
+                number = self._lanes.index(lane)
+                lane.thread = threading.Thread(
+                    target=self._run, args=(lane,), daemon=True, name=f"simulator-callbacks-{number}"
+                )
+                lane.thread.start()
             self._condition.notify_all()
 
-    # --- the sender thread -------------------------------------------------------------------
+    def _queued(self) -> bool:
+        return any(lane.queue for lane in self._lanes)
 
-    def _run(self) -> None:
+    # --- the sending threads -----------------------------------------------------------------
+
+    def _run(self, lane: _Lane) -> None:
         session = requests.Session()
         while True:
             with self._condition:
-                if not self._queue:
+                if not lane.queue:
                     # Idle: hold no connection open to the receiver (a kept-alive socket keeps a
                     # server's worker thread, and whatever it holds, waiting for the next request).
                     session.close()
                     session = requests.Session()
-                while not self._queue and not self._closed:
+                while not lane.queue and not self._closed:
                     self._condition.wait()
-                if not self._queue:
+                if not lane.queue:
                     session.close()
                     return
-                item = self._queue.popleft()
+                item = lane.queue.popleft()
                 self._in_flight += 1
             try:
                 delivery = self._send(session, item)

@@ -382,19 +382,15 @@ class Simulator:
         **details: str,
     ) -> None:
         self._conference_sequence[conference.sid] += 1
-        self._outbox.append(
-            SimulatorEvent(
-                kind="conference",
-                name=name,
-                account_sid=conference.account_sid,
-                conference_sid=conference.sid,
-                friendly_name=conference.friendly_name,
-                sequence_number=self._conference_sequence[conference.sid],
-                timestamp=at,
-                conference=copy.copy(conference),
-                participant=copy.copy(participant) if participant else None,
-                details=details,
-            )
+        self._emit(
+            "conference",
+            name,
+            conference.account_sid,
+            conference,
+            self._conference_sequence[conference.sid],
+            at,
+            participant=copy.copy(participant) if participant else None,
+            details=details,
         )
         if name == "conference-start":
             self._start_conference_recording(conference, at)  # ConferenceRecord starts with the conference
@@ -404,18 +400,46 @@ class Simulator:
             return  # a dial-in's progress belongs to its phone number's callbacks, not to this API
         conference = self._conferences[participant.conference_sid]
         self._call_sequence[participant.call_sid] += 1
+        self._emit(
+            "call",
+            name,
+            participant.account_sid,
+            conference,
+            self._call_sequence[participant.call_sid],
+            at,
+            participant=copy.copy(participant),
+            details={"call_status": call_status},
+        )
+
+    def _emit(
+        self,
+        kind: str,
+        name: str,
+        account_sid: str,
+        conference: Conference,
+        sequence_number: int,
+        at: datetime,
+        *,
+        participant: Participant | None = None,
+        details: Mapping[str, str] | None = None,
+        recording: Recording | None = None,
+        transcription: Transcription | None = None,
+    ) -> None:
+        """Queue one event in `conference` for the subscribers (`_flush_events` sends it after the lock)."""
         self._outbox.append(
             SimulatorEvent(
-                kind="call",
+                kind=kind,
                 name=name,
-                account_sid=participant.account_sid,
-                conference_sid=participant.conference_sid,
+                account_sid=account_sid,
+                conference_sid=conference.sid,
                 friendly_name=conference.friendly_name,
-                sequence_number=self._call_sequence[participant.call_sid],
+                sequence_number=sequence_number,
                 timestamp=at,
                 conference=copy.copy(conference),
-                participant=copy.copy(participant),
-                details={"call_status": call_status},
+                participant=participant,
+                details=details or {},
+                recording=recording,
+                transcription=transcription,
             )
         )
 
@@ -1373,19 +1397,7 @@ class Simulator:
             conference = self._conferences[
                 self._calls.get(recording.account_sid, str(recording.call_sid)).conference_sid
             ]
-        self._outbox.append(
-            SimulatorEvent(
-                kind="recording",
-                name=name,
-                account_sid=recording.account_sid,
-                conference_sid=conference.sid,
-                friendly_name=conference.friendly_name,
-                sequence_number=0,
-                timestamp=at,
-                conference=copy.copy(conference),
-                recording=snapshot(recording, at),
-            )
-        )
+        self._emit("recording", name, recording.account_sid, conference, 0, at, recording=snapshot(recording, at))
 
     def _listed(self, recordings: Sequence[Recording], dates: Sequence[DateFilter]) -> list[Recording]:
         now = self.clock.now()
@@ -1483,19 +1495,15 @@ class Simulator:
     ) -> None:
         transcription.sequence += 1
         conference = self._conferences[transcription.conference_sid]
-        self._outbox.append(
-            SimulatorEvent(
-                kind="transcription",
-                name=name,
-                account_sid=transcription.account_sid,
-                conference_sid=conference.sid,
-                friendly_name=conference.friendly_name,
-                sequence_number=transcription.sequence,
-                timestamp=at,
-                conference=copy.copy(conference),
-                details={**(details or {}), "sequence_id": str(transcription.sequence)},
-                transcription=transcriptions.snapshot(transcription),
-            )
+        self._emit(
+            "transcription",
+            name,
+            transcription.account_sid,
+            conference,
+            transcription.sequence,
+            at,
+            details={**(details or {}), "sequence_id": str(transcription.sequence)},
+            transcription=transcriptions.snapshot(transcription),
         )
 
 

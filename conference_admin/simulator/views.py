@@ -11,7 +11,7 @@ import binascii
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import TypeVar
 from urllib.parse import parse_qsl, unquote
@@ -24,7 +24,9 @@ from .clock import ManualClock
 from .engine import Simulator
 from .errors import SimulatorError
 from .faults import Fault
+from .recordings import Recording
 from .request import SimulatorRequest, simulator_request
+from .validation import DateFilter
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 # Labels may hold characters a decoded PATH_INFO loses (%2F), so re-read them from the raw path.
@@ -305,12 +307,9 @@ def call_recording_list(request: HttpRequest, account_sid: str, call_sid: str) -
     if request.method == "POST":
         recording = simulator.create_call_recording(account_sid, call_sid, form_params(request))
         return json_response(serialization.recording_json(recording), 201)
-    page_request = paging.parse_page_request(query_pairs(request))
-    dates = validation.parse_recording_dates(query_params(request))
     return recording_page(
         request,
-        simulator.list_call_recordings(account_sid, call_sid, dates),
-        page_request,
+        lambda dates: simulator.list_call_recordings(account_sid, call_sid, dates),
         serialization.call_recordings_uri(account_sid, call_sid),
     )
 
@@ -328,12 +327,9 @@ def call_recording_detail(request: HttpRequest, account_sid: str, call_sid: str,
 @twilio_endpoint({"GET": "ListConferenceRecording"})
 def conference_recording_list(request: HttpRequest, account_sid: str, conference_sid: str) -> HttpResponse:
     simulator = simulator_of(request)
-    page_request = paging.parse_page_request(query_pairs(request))
-    dates = validation.parse_recording_dates(query_params(request))
     return recording_page(
         request,
-        simulator.list_conference_recordings(account_sid, conference_sid, dates),
-        page_request,
+        lambda dates: simulator.list_conference_recordings(account_sid, conference_sid, dates),
         serialization.conference_recordings_uri(account_sid, conference_sid),
     )
 
@@ -353,10 +349,13 @@ def conference_recording_detail(
 
 
 def recording_page(
-    request: HttpRequest, recordings: list, page_request: paging.PageRequest, base_uri: str
+    request: HttpRequest, list_recordings: Callable[[Sequence[DateFilter]], list[Recording]], base_uri: str
 ) -> HttpResponse:
+    """One page of the recordings `list_recordings` gives for the request's date filters."""
+    page_request = paging.parse_page_request(query_pairs(request))
+    dates = validation.parse_recording_dates(query_params(request))
     page = paging.paginate(
-        recordings,
+        list_recordings(dates),
         page_request,
         base_uri=base_uri,
         sid_of=lambda recording: recording.sid,

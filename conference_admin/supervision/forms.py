@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from conference_admin.dashboard.forms import CALL_SID_RE, CLIENT_RE, E164_RE
+from conference_admin.dashboard.forms import CLIENT_RE, E164_RE
+from conference_admin.sids import CALL_SID
 
 from .models import SupervisorProfile
 from .services import BULK_TITLES
@@ -35,7 +36,7 @@ class WhisperForm(forms.Form):
 
     def clean_call_sid_to_coach(self) -> str:
         value = self.cleaned_data["call_sid_to_coach"].strip()
-        if not CALL_SID_RE.match(value):
+        if not CALL_SID.match(value):
             raise forms.ValidationError("Pick a participant (a call SID: CA followed by 32 hex digits).")
         return value
 

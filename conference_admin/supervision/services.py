@@ -25,7 +25,7 @@ from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.client import get_twilio_client
 from conference_admin.dashboard.errors import describe_error
 from conference_admin.dashboard.models import pick_lists
-from conference_admin.live import alerts
+from conference_admin.live import participants
 from conference_admin.live import roster as rosters
 from conference_admin.live.roster import Roster, RosterEntry
 from conference_admin.offthread import closing_connections
@@ -52,7 +52,7 @@ def _username(actor) -> str:
 
 
 def supervisor_label(actor) -> str:
-    return alerts.supervisor_label(_username(actor))
+    return participants.supervisor_label(_username(actor))
 
 
 def caller_id() -> str:
@@ -202,7 +202,7 @@ def _line_state(entry: RosterEntry | None, names: dict[str, str], username: str 
     if entry is None:
         return LineState("off", MODE_TEXT["off"], username=username)
     p = entry.participant
-    if p.status in alerts.PENDING_STATUSES:
+    if p.status in participants.PENDING_STATUSES:
         mode = "dialling"
     elif p.coaching:
         mode = "whispering"
@@ -226,7 +226,7 @@ def supervisors_on_line(*, roster: Roster, exclude_username: str = "") -> list[L
     names = roster.names()
     states = []
     for entry in roster.entries.values():
-        username = alerts.supervisor_username(entry.participant.label)
+        username = participants.supervisor_username(entry.participant.label)
         if username is None or username == exclude_username:
             continue
         states.append(_line_state(entry, names, username))
@@ -240,9 +240,9 @@ def whisper_targets(roster: Roster, actor) -> list[tuple[str, str]]:
         for e in roster.entries.values()
         if e.participant.status == "connected"
         and not e.participant.hold
-        and alerts.participant_role(e.participant.label) != alerts.SUPERVISOR
+        and participants.participant_role(e.participant.label) != participants.SUPERVISOR
     ]
-    entries.sort(key=lambda p: alerts.participant_role(p.label) != alerts.AGENT)
+    entries.sort(key=lambda p: participants.participant_role(p.label) != participants.AGENT)
     return [(p.call_sid, p.identifier) for p in entries]
 
 
@@ -294,7 +294,7 @@ BULK: dict[str, BulkSpec] = {
     "mute-customers": BulkSpec(
         "Mute all except agents and supervisors",
         "mute",
-        lambda p: _live(p) and not p.muted and not alerts.is_staff(p.label),
+        lambda p: _live(p) and not p.muted and not participants.is_staff(p.label),
         {"muted": True},
         done="muted",
     ),
@@ -302,7 +302,7 @@ BULK: dict[str, BulkSpec] = {
         # Supervisors' own legs stay muted: unmuting them would be a barge nobody asked for.
         "Unmute all",
         "unmute",
-        lambda p: _live(p) and bool(p.muted) and alerts.participant_role(p.label) != alerts.SUPERVISOR,
+        lambda p: _live(p) and bool(p.muted) and participants.participant_role(p.label) != participants.SUPERVISOR,
         {"muted": False},
         done="unmuted",
     ),
@@ -313,7 +313,7 @@ BULK: dict[str, BulkSpec] = {
         # Agents stay, and so do supervisors' legs (they leave their own line themselves).
         "Remove everyone but the agents",
         "kick",
-        lambda p: not alerts.is_staff(p.label),
+        lambda p: not participants.is_staff(p.label),
         {},
         destructive=True,
         kick=True,

@@ -17,7 +17,7 @@ from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from conference_admin.access.roles import BULK, MODERATE, VIEW
 from conference_admin.dashboard import forms as dashboard_forms
@@ -25,7 +25,7 @@ from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.errors import describe_error
 from conference_admin.dashboard.rows import Note, build_rows, gone_row, row_after_write
 from conference_admin.dashboard.views import ROW, page_options, within_twilio_budget
-from conference_admin.http import HtmxHttpRequest
+from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 from conference_admin.twilio import TwilioApiError, TwilioError
 
 from . import presence, services
@@ -91,6 +91,7 @@ def _panel_context(request: HtmxHttpRequest, conference_sid: str, note: Note | N
 
 @require_GET
 @permission_required(VIEW, raise_exception=True)
+@vary_on_htmx
 def panel(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """The supervision panel; polled every few seconds, so: cache reads only, no upstream call."""
     presence.presence_touch(conference_sid=conference_sid, username=request.user.get_username())
@@ -103,7 +104,10 @@ def _panel_answer(request: HtmxHttpRequest, conference_sid: str, note: Note) -> 
     if not request.htmx:
         (messages.error if note.kind == "error" else messages.success)(request, note.text)
         return _back(conference_sid)
-    return _announce(render(request, PANEL, _panel_context(request, conference_sid, note)), note.text)
+    # The panel names itself as the target: a row's "Listen in" (conferences/_transcript.html#listen-in)
+    # posts here from inside the participant table.
+    panel = render(request, PANEL, _panel_context(request, conference_sid, note))
+    return _announce(reswap(retarget(panel, "#supervision-panel"), "outerHTML"), note.text)
 
 
 @require_POST

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from conference_admin.sids import CALL_SID
+
 TWIML_MAX_LENGTH = 4000
 ROOM_NAME_MAX_LENGTH = 128
 LABEL_MAX_LENGTH = 128
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
 LABEL_LOOKS_LIKE_CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
 # Characters XML 1.0 cannot hold (https://www.w3.org/TR/xml/#charsets).
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

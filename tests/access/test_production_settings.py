@@ -68,6 +68,14 @@ def test_the_replaced_trusted_proxies_variable_stops_start_up_naming_its_success
     assert result.returncode != 0 and "TRUSTED_PROXY_COUNT" in result.stderr.strip().splitlines()[-1]
 
 
+def test_the_replaced_agent_prefix_variable_stops_start_up_naming_its_successor():
+    result = run(
+        ["-c", "import django; django.setup()"],
+        production_env(SUPERVISION_AGENT_LABEL_PREFIX="agent", DJANGO_SETTINGS_MODULE="conference_admin.settings"),
+    )
+    assert result.returncode != 0 and "PARTICIPANT_ROLE_PREFIXES" in result.stderr.strip().splitlines()[-1]
+
+
 @pytest.mark.parametrize("name", REQUIRED)
 def test_a_missing_required_variable_stops_start_up_naming_it(name):
     result = run(

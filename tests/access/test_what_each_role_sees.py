@@ -77,7 +77,7 @@ def controls(conference_sid: str, call_sid: str) -> list[Control]:
     return [
         # a row's one form (mute, hold, coach, announce, more, kick)
         Control("mute", MODERATE, ROWS, r'name="action" value="(?:un)?mute"'),
-        Control("hold", MODERATE, ROWS, r'name="action" value="(?:hold|resume)"|aria-label="Hold… '),
+        Control("hold", MODERATE, ROWS, r'name="action" value="(?:hold|resume)"|data-picker="hold"'),
         Control("coach", MODERATE, ROWS, r'data-picker="coach"|value="stop-coaching"'),
         Control("announce", MODERATE, ROWS, r'data-picker="announce"'),
         Control("more", MODERATE, ROWS, r'data-picker="more"'),

@@ -49,3 +49,10 @@ def test_trigger_refuses_rewriting_who_acted_on_a_pending_record(pending):
         _raw_update("UPDATE {table} SET outcome = 'ok', actor_username = 'x' WHERE id = %s", pending)
     with pytest.raises((IntegrityError, InternalError)):
         _raw_update("UPDATE {table} SET action = 'unmute' WHERE id = %s", pending)
+
+
+@pytest.mark.django_db
+def test_a_misspelled_field_is_refused_not_left_unrecorded():
+    with pytest.raises(TypeError, match="participant_sidd"):
+        audit_begin(actor=None, action="mute", conference_sid="CF" + "0" * 32, participant_sidd="CA" + "1" * 32)
+    assert not AuditRecord.objects.exists()

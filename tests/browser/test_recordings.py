@@ -64,7 +64,7 @@ def test_a_participants_call_recording_from_the_row_menu(logged_in, simulator, d
     page.goto(f"/conferences/{conference.sid}/")
     expect(page.locator("#recording-status")).to_have_text("Not recording")
     carol = row(page, simulator, conference.sid, "agent:carol")
-    carol.get_by_label("More agent:carol").click()
+    carol.get_by_text("More…").click()
     carol.get_by_role("button", name="Start call recording of agent:carol").click()
     expect(carol.locator(".rec-flag")).to_have_text("Rec")
     call_sid = simulator.fetch_participant(simulator.account_sid, conference.sid, "agent:carol").call_sid

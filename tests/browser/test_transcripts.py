@@ -72,7 +72,8 @@ def test_a_transcript_goes_live_raises_a_phrase_alert_and_stops(
     speak(simulator, 90)  # every scripted customer line comes round: the watched ones too
     expect(page.locator("#transcript-lines .tline-speaker", has_text=label).first).to_be_visible(timeout=10_000)
     expect(customer.locator(".row-warning")).to_contain_text("said “", timeout=10_000)
-    expect(customer.get_by_role("button", name=f"Listen in on {label}")).to_be_visible()
+    # One click to listen in, beside the alert in the status line.
+    expect(page.locator("#roster-status-line").get_by_role("button", name=f"Listen in: {label} said")).to_be_visible()
     # Partials were replaced in place: the page shows each utterance once.
     shown = page.locator("#transcript-lines li").count()
     assert shown == TranscriptLine.objects.filter(conference_sid=conference.sid).count()

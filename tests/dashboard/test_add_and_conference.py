@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from conference_admin.access.roles import OBSERVER, assign_role
+
 from .conftest import ESCALATION, SALES, upstream
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -287,3 +289,32 @@ def test_end_conference_plain_post_and_the_ended_page(supervisor_client, demo):
     assert "Ended Sales: renewal." in html
     assert "This conference has ended." in html
     assert "Add participant" not in html
+
+
+def test_the_dial_out_form_comes_after_the_page_and_opens_on_its_own_page_without_javascript(supervisor_client, demo):
+    sid = demo.sid(ESCALATION)
+    add_url = reverse("participant-add", args=[sid])
+    page = supervisor_client.get(reverse("conference-detail", args=[sid])).content.decode()
+    # The page carries the place for the form and a link to it, not the form's fields.
+    assert 'id="add-participant"' in page and f'hx-get="{add_url}"' in page and f'href="{add_url}"' in page
+    assert 'name="to"' not in page and 'id="caller-ids"' not in page
+    # htmx fetches the section (the form, the room's names to coach) once the page is up.
+    section = supervisor_client.get(add_url, **HTMX).content.decode()
+    assert section.lstrip().startswith('<section id="add-participant"')
+    assert 'name="to"' in section and "agent:carol" in section and "<html" not in section
+    # Without JavaScript the link opens the same form on a page of its own.
+    own_page = supervisor_client.get(add_url)
+    assert own_page.status_code == 200
+    html = own_page.content.decode()
+    assert "<html" in html and 'name="to"' in html and 'name="csrfmiddlewaretoken"' in html
+
+
+def test_an_observer_gets_no_dial_out_form(client, django_user_model, demo):
+    observer = django_user_model.objects.create_user("observer")
+    assign_role(observer, OBSERVER)
+    client.force_login(observer)
+    observer_client = client
+    sid = demo.sid(ESCALATION)
+    page = observer_client.get(reverse("conference-detail", args=[sid])).content.decode()
+    assert 'id="add-participant"' not in page
+    assert observer_client.get(reverse("participant-add", args=[sid])).status_code == 403

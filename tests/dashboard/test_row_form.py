@@ -28,14 +28,11 @@ def test_every_row_is_one_form_within_the_byte_budget(supervisor_client, demo, s
         row = row_html(html, participant.call_sid)
         assert row.count("<form") == 1, participant.label
         assert row.count("csrfmiddlewaretoken") <= 1, participant.label
-        size = len(row.encode())
-        # A participant whose exit ends the conference carries the safe-hold choice inline.
-        if participant.end_conference_on_exit:
-            assert size <= ROW_BUDGET + 1024, (participant.label, size)
-        else:
-            assert size <= ROW_BUDGET + 256, (participant.label, size)  # long labels, hold timers
-            sizes.append(size)
-    assert sizes and sum(sizes) / len(sizes) <= ROW_BUDGET, sizes
+        # Every row, the one whose exit ends the conference included (its safe-hold choice is a
+        # picker loaded when opened): tests/dashboard/test_row_sizes.py measures every kind.
+        sizes.append(len(row.encode()))
+        assert sizes[-1] <= ROW_BUDGET, (participant.label, sizes[-1])
+    assert sizes
     assert html.count('hx-headers=\'{"x-csrftoken": "') == 1  # CSRF for htmx once, on <body>
 
 

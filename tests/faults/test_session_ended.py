@@ -83,3 +83,22 @@ def test_a_first_visit_gets_the_login_page_without_the_note(db):
 def test_a_signed_in_visitor_is_not_told_their_session_ended(supervisor_client):
     page = supervisor_client.get(reverse("login") + "?session=ended")
     assert SESSION_ENDED_NOTE not in page.content.decode()
+
+
+def test_every_request_of_an_ended_session_is_told_so_not_only_the_first(supervisor_client, demo, seen):
+    """The page's requests race: one answered "ended" must not take the cookie away from the next
+    (else the next, a poll or the reload, lands on a login page that does not say why)."""
+    page = seen(ESCALATION).request["PATH_INFO"]
+    end_session(supervisor_client)
+    table = reverse("participant-table", args=[demo.sid(ESCALATION)])
+    first = supervisor_client.get(table, HTTP_HX_CURRENT_URL=f"http://testserver{page}", **HTMX)
+    assert "session=ended" in first["HX-Redirect"]
+    assert settings.SESSION_COOKIE_NAME not in first.cookies  # neither set nor deleted
+    reload = supervisor_client.get(page)
+    path, query = login_target(reload["Location"])
+    assert path == reverse("login") and query["session"] == ["ended"]
+
+
+def test_signing_out_still_deletes_the_cookie(supervisor_client, demo):
+    response = supervisor_client.post(reverse("logout"))
+    assert response.cookies[settings.SESSION_COOKIE_NAME].value == ""  # deleted

@@ -9,10 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from conference_admin.dashboard.services import alerts_shown as conferences_alerts
 from conference_admin.history.models import ConferenceAlert, ConferenceRecord
 from conference_admin.history.recorder import forget_recorded_alerts, history_conference_ended
+from conference_admin.live import alerts as live_alerts
 from conference_admin.live import roster as rosters
-from conference_admin.live.alerts import conferences_alerts
 from conference_admin.live.models import ConferenceEvent
 from conference_admin.twilio import Participant
 from tests.dashboard.conftest import SALES, demo, seen, supervisor_client  # noqa: F401  (shared fixtures)
@@ -65,6 +66,15 @@ def test_an_alert_is_recorded_once_as_it_read_when_it_first_fired(settings):
     forget_recorded_alerts()
     conferences_alerts(conference_sids=[CONF], now=T0 + timedelta(seconds=200), known_rosters=known)
     assert list(ConferenceAlert.objects.values_list("text", flat=True)) == ["customer:Dana on hold 2:00"]
+
+
+def test_computing_alerts_writes_nothing(settings):
+    """A read has no side effect: live/alerts.py computes; the page's caller hands them to history."""
+    settings.SUPERVISION_ALERT_HOLD_SECONDS = 0
+    known = {CONF: roster_of(person(1, "agent:bob"), person(2, "customer:Dana", hold=True))}
+    found = live_alerts.conferences_alerts(conference_sids=[CONF], now=T0 + timedelta(seconds=5), known_rosters=known)
+    assert [a.kind for a in found[CONF]] == ["hold"]
+    assert not ConferenceAlert.objects.exists() and not ConferenceRecord.objects.exists()
 
 
 def test_each_participant_and_each_dropped_agent_is_its_own_alert():

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from conference_admin.live import alerts
+from conference_admin.live import alerts, participants
 from conference_admin.live import roster as rosters
 from conference_admin.twilio import Participant
 
@@ -35,15 +35,15 @@ def kinds(found) -> list[str]:
 
 
 def test_one_setting_classifies_every_participant(settings):
-    assert alerts.participant_role("supervisor:sam") == "supervisor"
-    assert alerts.participant_role("Agent:Bob") == "agent"
-    assert alerts.participant_role("customer:Dana") == "customer"
-    assert alerts.participant_role(None) == "customer"
+    assert participants.participant_role("supervisor:sam") == "supervisor"
+    assert participants.participant_role("Agent:Bob") == "agent"
+    assert participants.participant_role("customer:Dana") == "customer"
+    assert participants.participant_role(None) == "customer"
     settings.PARTICIPANT_ROLE_PREFIXES = {"agent": ("rep-", "staff:"), "supervisor": ("boss:",)}
-    assert alerts.participant_role("staff:kim") == "agent"
-    assert alerts.participant_role("agent:bob") == "customer"
-    assert alerts.supervisor_label("sam") == "boss:sam"
-    assert alerts.supervisor_username("boss:sam") == "sam"
+    assert participants.participant_role("staff:kim") == "agent"
+    assert participants.participant_role("agent:bob") == "customer"
+    assert participants.supervisor_label("sam") == "boss:sam"
+    assert participants.supervisor_username("boss:sam") == "sam"
 
 
 def test_a_held_agent_does_not_attend_the_customer():

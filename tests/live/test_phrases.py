@@ -11,10 +11,11 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 
+from conference_admin.dashboard.services import alerts_shown
 from conference_admin.history.models import ConferenceAlert
 from conference_admin.history.recorder import forget_recorded_alerts
 from conference_admin.live import phrases, roster
-from conference_admin.live.alerts import conference_alerts, conferences_alerts
+from conference_admin.live.alerts import conference_alerts
 from conference_admin.live.models import PhraseRule
 
 from .callback_helpers import ALICE, BOB, CONFERENCE, PUBLIC, conference_event, post_signed
@@ -106,11 +107,11 @@ def test_a_final_line_raises_the_rows_alert_and_history_records_the_line(anonymo
     later = now + timedelta(seconds=301)
     assert not [a for a in conference_alerts(roster=roster.load(CONFERENCE), now=later) if a.kind == "phrase"]
 
-    conferences_alerts(conference_sids=[CONFERENCE], now=now)
+    alerts_shown(conference_sids=[CONFERENCE], now=now)  # the page hands them to history
     say(anonymous, ALICE, "customer:Dana", 4, "Seriously, cancel my account.")
-    conferences_alerts(conference_sids=[CONFERENCE], now=now)
-    recorded = list(ConferenceAlert.objects.filter(kind="phrase").values_list("text", flat=True))
-    assert len(recorded) == 2 and "today." in recorded[0] and "Seriously" in recorded[1]
+    alerts_shown(conference_sids=[CONFERENCE], now=now)
+    recorded = list(ConferenceAlert.objects.filter(kind="phrase").values_list("line", flat=True))
+    assert recorded == ["I want to cancel my account today.", "Seriously, cancel my account."]
 
 
 def test_whose_side_counts(anonymous):

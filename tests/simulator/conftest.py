@@ -121,16 +121,21 @@ class CallbackReceiver:
         self.status = 204
         self.delay = 0.0
         self.open_connections = 0  # kept-alive sockets the sender still holds open
+        self.in_flight = 0  # requests being answered now
+        self.most_in_flight = 0  # the most answered at once (the sender's threads send side by side)
+        counting = threading.Lock()  # the server answers each connection on its own thread
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def setup(self) -> None:
                 super().setup()
-                receiver.open_connections += 1
+                with counting:
+                    receiver.open_connections += 1
 
             def finish(self) -> None:
-                receiver.open_connections -= 1
+                with counting:
+                    receiver.open_connections -= 1
                 super().finish()
 
             def log_message(self, *args: object) -> None:
@@ -141,11 +146,16 @@ class CallbackReceiver:
 
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                with counting:
+                    receiver.in_flight += 1
+                    receiver.most_in_flight = max(receiver.most_in_flight, receiver.in_flight)
                 if receiver.delay:
                     time.sleep(receiver.delay)
-                receiver.requests.append(
-                    Received(self.command, receiver.base_url + self.path, dict(self.headers), body)
-                )
+                with counting:
+                    receiver.in_flight -= 1
+                    receiver.requests.append(
+                        Received(self.command, receiver.base_url + self.path, dict(self.headers), body)
+                    )
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -279,6 +279,35 @@ def test_both_tracks_take_turns_and_without_partials_only_finals(
     assert all(s in speech.CUSTOMER_LINES for s, t in zip(said, tracks, strict=True) if t == "outbound_track")
 
 
+def test_a_big_room_is_sent_side_by_side_each_transcription_in_order(
+    api: Api, sim: Simulator, clock: ManualClock, receiver: CallbackReceiver
+) -> None:
+    """Many transcriptions at once (a 50-participant room sends about 100 results a second):
+    their callbacks are sent by several threads side by side, yet each transcription's arrive in
+    its SequenceId order, started first and stopped last."""
+    customer = api.dial("Big room", Label="customer:Dana")
+    calls = [customer["call_sid"]] + [
+        api.dial(customer["conference_sid"], To=f"client:agent{n}", Label=f"agent:{n}")["call_sid"] for n in range(7)
+    ]
+    clock.advance(3)
+    receiver.delay = 0.01  # a receiver that takes a moment per callback, as the dashboard does
+    created = [start(api, call, StatusCallbackUrl=receiver.base_url + "/t", PartialResults="true") for call in calls]
+    clock.advance(20)
+    for call, transcription in zip(calls, created, strict=True):
+        stop(api, call, transcription["sid"])
+    assert sim.callbacks.flush(30)
+    by_transcription: dict[str, list[Received]] = {}
+    for request in receiver.requests:
+        by_transcription.setdefault(request.form["TranscriptionSid"], []).append(request)
+    assert set(by_transcription) == {transcription["sid"] for transcription in created}
+    for requests in by_transcription.values():
+        assert [int(r.form["SequenceId"]) for r in requests] == list(range(1, len(requests) + 1))
+        events = [r.form["TranscriptionEvent"] for r in requests]
+        assert events[0] == "transcription-started" and events[-1] == "transcription-stopped"
+        assert "transcription-content" in events
+    assert receiver.most_in_flight > 1  # not one callback at a time
+
+
 def test_watched_phrases_are_said(sim: Simulator, api: Api, clock: ManualClock, receiver: CallbackReceiver) -> None:
     customer, _ = room(api, clock)
     start(api, customer["call_sid"], StatusCallbackUrl=receiver.base_url + "/t", Track="inbound_track")

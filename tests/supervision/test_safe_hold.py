@@ -19,11 +19,31 @@ def hold(client, demo, label, data=None, conference=BILLING):
 def test_the_row_offers_the_confirm_step_for_end_on_exit(supervisor_client, demo, seen):
     body = seen(BILLING).content.decode()
     alice = demo.call_sid(BILLING, "agent:alice")
-    assert 'aria-label="Clear end-on-exit and hold agent:alice"' in body
-    assert 'aria-label="Hold agent:alice anyway"' in body
-    assert f"/supervision/participants/{alice}/safe-hold/" in body
+    # The row's "Hold…" opens a picker, loaded when opened, with the two ways to hold.
+    assert '<details data-picker="hold"><summary>Hold…</summary></details>' in body
+    assert "Clear end-on-exit and hold" not in body
+    url = reverse("participant", args=[demo.sid(BILLING), alice])
+    demo.simulator.reset_request_log()
+    picker = supervisor_client.get(url, {"picker": "hold"}, **HTMX).content.decode()
+    assert "agent:alice ends the conference on exit" in picker
+    assert 'aria-label="Clear end-on-exit and hold agent:alice"' in picker
+    assert 'aria-label="Hold agent:alice anyway"' in picker and 'name="confirm" value="anyway"' in picker
+    assert f'formaction="/conferences/{demo.sid(BILLING)}/supervision/participants/{alice}/safe-hold/"' in picker
+    assert "<form" not in picker  # its buttons join the row's one form
+    assert demo.simulator.request_log == []  # from the shared roster
     # Others keep the plain one-click Hold.
     assert 'aria-label="Hold customer:+14155550101">Hold</button>' in body
+
+
+def test_without_javascript_the_participant_page_offers_the_safe_hold(supervisor_client, demo, seen):
+    seen(BILLING)
+    alice = demo.call_sid(BILLING, "agent:alice")
+    html = supervisor_client.get(reverse("participant", args=[demo.sid(BILLING), alice])).content.decode()
+    assert "<h2>Hold</h2>" in html and 'aria-label="Clear end-on-exit and hold agent:alice"' in html
+    carol = demo.call_sid(ESCALATION, "agent:carol")
+    seen(ESCALATION)
+    html = supervisor_client.get(reverse("participant", args=[demo.sid(ESCALATION), carol])).content.decode()
+    assert "<h2>Hold</h2>" not in html  # only for someone whose exit ends the conference
 
 
 def test_hold_without_confirm_asks_and_calls_nobody(supervisor_client, demo, seen):

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from ._moderation import moderation_options
+
 
 class Migration(migrations.Migration):
     initial = True
@@ -14,16 +16,6 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
             ],
-            options={
-                "permissions": [
-                    ("view_conferences", "See live conferences and their participants"),
-                    ("moderate_participants", "Mute, hold, coach, announce to and remove participants"),
-                    ("add_participants", "Add participants (dial out)"),
-                    ("end_conferences", "End a conference or announce to all of it"),
-                    ("bulk_actions", "Act on many participants at once"),
-                ],
-                "managed": False,
-                "default_permissions": (),
-            },
+            options=moderation_options(through="0001"),
         ),
     ]

@@ -7,6 +7,8 @@ Supervisor pauses and resumes, Lead and Admin also start and stop.
 
 from django.db import migrations
 
+from ._moderation import moderation_options
+
 
 class Migration(migrations.Migration):
     dependencies = [("access", "0001_initial")]
@@ -14,18 +16,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name="moderation",
-            options={
-                "default_permissions": (),
-                "managed": False,
-                "permissions": [
-                    ("view_conferences", "See live conferences and their participants"),
-                    ("moderate_participants", "Mute, hold, coach, announce to and remove participants"),
-                    ("add_participants", "Add participants (dial out)"),
-                    ("end_conferences", "End a conference or announce to all of it"),
-                    ("bulk_actions", "Act on many participants at once"),
-                    ("pause_recordings", "Pause and resume recordings"),
-                    ("control_recordings", "Start and stop recordings"),
-                ],
-            },
+            options=moderation_options(through="0002"),
         ),
     ]

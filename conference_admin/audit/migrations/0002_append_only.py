@@ -9,39 +9,12 @@ The trigger refuses every UPDATE and DELETE on the audit table, with two excepti
 
 from django.db import migrations
 
-FUNCTION = "audit_auditrecord_append_only"
+from . import _sql
 
-CREATE = f"""
-CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'DELETE' AND current_setting('conference_admin.audit_prune', true) = 'on' THEN
-        RETURN OLD;
-    END IF;
-    IF TG_OP = 'UPDATE' AND OLD.actor_id IS NOT NULL AND NEW.actor_id IS NULL
-       AND (to_jsonb(NEW) - 'actor_id') = (to_jsonb(OLD) - 'actor_id') THEN
-        RETURN NEW;
-    END IF;
-    RAISE EXCEPTION 'audit records are append-only: % refused (retention is manage.py prune_audit)', TG_OP
-        USING ERRCODE = 'restrict_violation';
-END;
-$$;
-DROP TRIGGER IF EXISTS {FUNCTION} ON audit_auditrecord;
-CREATE TRIGGER {FUNCTION} BEFORE UPDATE OR DELETE ON audit_auditrecord
-    FOR EACH ROW EXECUTE FUNCTION {FUNCTION}();
-"""
-
-DROP = f"""
-DROP TRIGGER IF EXISTS {FUNCTION} ON audit_auditrecord;
-DROP FUNCTION IF EXISTS {FUNCTION}();
-"""
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
+CREATE = _sql.trigger_function(
+    _sql.APPEND_ONLY, _sql.IF_PRUNE_SWITCH_ON + _sql.IF_ACTOR_DELETED + _sql.REFUSE
+) + _sql.trigger(_sql.APPEND_ONLY, when="BEFORE UPDATE OR DELETE", each="ROW")
+DROP = _sql.drop_trigger(_sql.APPEND_ONLY)
 
 
 def drop_hand_edit_permissions(apps, schema_editor):
@@ -66,5 +39,5 @@ class Migration(migrations.Migration):
             options={"default_permissions": ("view",), "ordering": ["-created_at", "-id"]},
         ),
         migrations.RunPython(drop_hand_edit_permissions, migrations.RunPython.noop),
-        migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP)),
+        migrations.RunPython(_sql.on_postgresql(CREATE), _sql.on_postgresql(DROP)),
     ]

@@ -9,35 +9,20 @@ with TRUNCATE, disables this one trigger in its own test database (tests/conftes
 
 from django.db import migrations
 
+from . import _sql
+
 FUNCTION = "audit_auditrecord_no_truncate"
 
-CREATE = f"""
-CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+REFUSE_TRUNCATE = """
     RAISE EXCEPTION 'audit records are append-only: TRUNCATE refused (retention is manage.py prune_audit)'
-        USING ERRCODE = 'restrict_violation';
-END;
-$$;
-DROP TRIGGER IF EXISTS {FUNCTION} ON audit_auditrecord;
-CREATE TRIGGER {FUNCTION} BEFORE TRUNCATE ON audit_auditrecord
-    FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}();
-"""
-
-DROP = f"""
-DROP TRIGGER IF EXISTS {FUNCTION} ON audit_auditrecord;
-DROP FUNCTION IF EXISTS {FUNCTION}();
-"""
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
+        USING ERRCODE = 'restrict_violation';"""
+CREATE = _sql.trigger_function(FUNCTION, REFUSE_TRUNCATE) + _sql.trigger(
+    FUNCTION, when="BEFORE TRUNCATE", each="STATEMENT"
+)
+DROP = _sql.drop_trigger(FUNCTION)
 
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0004_request_id")]
 
-    operations = [migrations.RunPython(_on_postgresql(CREATE), _on_postgresql(DROP))]
+    operations = [migrations.RunPython(_sql.on_postgresql(CREATE), _sql.on_postgresql(DROP))]

@@ -20,35 +20,24 @@ unchanged, and so is the TRUNCATE trigger (0005).
 
 from django.db import migrations
 
-TRIGGER_FUNCTION = "audit_auditrecord_append_only"
+from . import _sql
+
 PRUNE_FUNCTION = "audit_auditrecord_prune"
 PRUNE_SIGNATURE = "timestamp with time zone,bigint[],text,jsonb"
-SETTLED = ("outcome", "error_code", "error_message", "twilio_request_id", "participant_sid", "participant_label")
-SETTLED_KEYS = " - ".join(f"'{name}'" for name in SETTLED)
 
 
 def _trigger(*, delete_allowed_by: str) -> str:
-    return f"""
-CREATE OR REPLACE FUNCTION {TRIGGER_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    stack text;
-BEGIN
+    allowed = f"""
     IF TG_OP = 'DELETE' THEN
         {delete_allowed_by}
-    END IF;
-    IF TG_OP = 'UPDATE' AND OLD.actor_id IS NOT NULL AND NEW.actor_id IS NULL
-       AND (to_jsonb(NEW) - 'actor_id') = (to_jsonb(OLD) - 'actor_id') THEN
-        RETURN NEW;
-    END IF;
-    IF TG_OP = 'UPDATE' AND OLD.outcome = 'pending' AND NEW.outcome <> 'pending'
-       AND (to_jsonb(NEW) - {SETTLED_KEYS}) = (to_jsonb(OLD) - {SETTLED_KEYS}) THEN
-        RETURN NEW;
-    END IF;
-    RAISE EXCEPTION 'audit records are append-only: % refused (retention is manage.py prune_audit)', TG_OP
-        USING ERRCODE = 'restrict_violation';
-END;
-$$;
-"""
+    END IF;"""
+    return _sql.trigger_function(
+        _sql.APPEND_ONLY,
+        allowed + _sql.IF_ACTOR_DELETED + _sql.IF_PENDING_SETTLED + _sql.REFUSE,
+        declare="""
+DECLARE
+    stack text;""",
+    )
 
 
 # The DELETE must be the prune function's own statement: the stack's first line is this trigger,

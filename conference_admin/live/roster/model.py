@@ -13,14 +13,68 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from conference_admin.twilio import Call, Conference, Participant
 
-if TYPE_CHECKING:
-    from conference_admin.live.phrases import PhraseHit
-    from conference_admin.live.recordings import RecordingState
-    from conference_admin.live.transcripts import TranscriptionState
+# --- what a row carries besides the participant (owned by recordings.py, transcripts.py,
+# phrases.py, which write it; defined here so the roster imports none of them) ---------
+
+# Recording statuses in which a recording is going on.
+ACTIVE = ("in-progress", "paused")
+
+
+@dataclass(frozen=True)
+class RecordingState:
+    """One recording as the dashboard last knew it. `since`: when it entered this status (for a
+    pause, when it was paused); `exact` when the dashboard itself made the change, otherwise
+    Twilio's `date_updated` (or the callback's arrival) is the best estimate."""
+
+    sid: str
+    status: str
+    since: datetime | None = None
+    exact: bool = False
+    pause_behavior: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def paused(self) -> bool:
+        return self.status == "paused"
+
+    @property
+    def kind(self) -> str:
+        """recording | paused | stopped: what a supervisor is told."""
+        if self.status == "in-progress":
+            return "recording"
+        if self.status == "paused":
+            return "paused"
+        return "stopped"
+
+
+@dataclass(frozen=True)
+class TranscriptionState:
+    """A transcription of one participant's call, as the dashboard last knew it. `sid` is empty
+    until Twilio answered (a create whose outcome is unknown is stopped by name)."""
+
+    sid: str
+    since: datetime
+    speaker: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PhraseHit:
+    """The newest watched phrase a participant said: which rule, what matched, the whole line."""
+
+    rule: str
+    severity: str
+    phrase: str
+    line: str
+    at: datetime
+    line_id: int
+
 
 # Participant fields whose change a supervisor sees; others (uri, account) never matter.
 VISIBLE_FIELDS = (
@@ -66,10 +120,6 @@ class CallIdentity:
         """The far end as a supervisor knows it: the caller of an inbound call, else whom it dialled
         (a number, or a client:/sip: identity)."""
         return (self.from_ if self.inbound else self.to) or ""
-
-    @property
-    def number_formatted(self) -> str:
-        return (self.from_formatted if self.inbound else self.to_formatted) or self.number
 
 
 @dataclass

@@ -16,7 +16,8 @@ both this process's own (conference_admin/cache.py): the same guarantee, per pro
 
 Every write takes the next number on one version line shared by the roster and its marks,
 and rewrites meta with it, so a poll learns of either kind of change from meta alone; once
-written, the new version is announced to the event streams (`push.notifier.roster_changed`).
+written, the new version is announced (`live.signals.roster_written`, which the push app
+hands to the event streams).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from django.conf import settings
 from django.core.cache import cache, caches
 
 from conference_admin.cache import Bucket, LockLost, LockUnavailable, exclusive
+from conference_admin.live.signals import roster_written
 from conference_admin.outage import TemporarilyUnavailable
-from conference_admin.push import notifier
 
 from .model import TOMBSTONE_LIMIT, InFlight, Marks, Roster, RosterMeta, Snapshot
 
@@ -160,7 +161,7 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
         conference_sid, write, reads=[key(conference_sid), key(conference_sid, "marks")]
     )
     if meta.version == next_version:
-        notifier.roster_changed(conference_sid, next_version)
+        roster_written.send(None, conference_sid=conference_sid, version=next_version)
     return roster
 
 
@@ -223,7 +224,7 @@ def marks_step(
     taken: list[float | None] = [None]
     read, version = _locked_write(conference_sid, step, reads=reads, bucket=bucket)
     if version is not None:
-        notifier.roster_changed(conference_sid, version)
+        roster_written.send(None, conference_sid=conference_sid, version=version)
     return MarksStep(read, version, found, taken[0])
 
 

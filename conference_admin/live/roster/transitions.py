@@ -12,13 +12,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from conference_admin.history.recorder import (
-    history_conference_seen,
-    history_identity_known,
-    history_roster_changed,
-)
 from conference_admin.live import identity as call_identity
-from conference_admin.live.signals import roster_reconciled
+from conference_admin.live.signals import conference_seen, participants_changed, roster_reconciled
 from conference_admin.twilio import Conference, Participant
 
 from .model import VISIBLE_FIELDS, CallIdentity, Roster, RosterEntry, with_fields
@@ -130,36 +125,11 @@ def record_participant(
         call_identity.remember(participant.call_sid, identity)
     recorded = mutate(conference_sid, change, settles=participant.call_sid)
     if arrived:  # a dial-out the roster did not have: history learns of it now
-        history_roster_changed(conference_sid, joined=[participant])
+        participants_changed.send(None, conference_sid=conference_sid, joined=[participant])
         if identity is not None:
-            _history_identities(conference_sid, {participant.call_sid: identity})
+            call_identity.announce(conference_sid, {participant.call_sid: identity})
         _learn_identities(recorded, [participant.call_sid])
     return recorded
-
-
-def record_identity(conference_sid: str, identities: Mapping[str, CallIdentity]) -> Roster:
-    """Who is on these calls (live/identity.py found out): each row shows it from now on."""
-
-    applied: dict[str, CallIdentity] = {}
-
-    def change(roster: Roster, version: int) -> bool:
-        for call_sid, identity in identities.items():
-            entry = roster.entries.get(call_sid)
-            if entry is not None and entry.identity != identity:
-                entry.identity = identity
-                entry.changed_version = version
-                applied[call_sid] = identity
-        return bool(applied)
-
-    recorded = mutate(conference_sid, change)
-    _history_identities(conference_sid, applied)
-    return recorded
-
-
-def _history_identities(conference_sid: str, identities: Mapping[str, CallIdentity]) -> None:
-    if identities:
-        known = {sid: (identity.number, identity.direction or "") for sid, identity in identities.items()}
-        history_identity_known(conference_sid, known)
 
 
 def _learn_identities(roster: Roster, call_sids: Iterable[str]) -> None:
@@ -192,7 +162,7 @@ def record_conference(conference: Conference) -> Roster:
 
     recorded = mutate(conference.sid, change)
     if status_changed:
-        history_conference_seen(conference)
+        conference_seen.send(None, conference=conference)
     return recorded
 
 
@@ -242,7 +212,7 @@ def reconcile(
 
     reconciled = mutate(conference_sid, change)
     roster_reconciled.send(None, conference_sid=conference_sid, lag_seconds=lag.get("seconds"))
-    history_roster_changed(conference_sid, **diff, approximate=True)
+    participants_changed.send(None, conference_sid=conference_sid, **diff, approximate=True)
     # New participants, and any whose identity an earlier attempt failed to find (retried here,
     # once per interval at most, with the backoff and limit of live/identity.py).
     _learn_identities(reconciled, list(reconciled.entries))
