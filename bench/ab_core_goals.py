@@ -2,7 +2,8 @@
 
 Two gunicorns (gunicorn.conf.py, gthread, production profile: PostgreSQL, Redis), one serving this
 checkout and one serving `--before PATH` (a `git worktree` of an earlier commit), both pointed at
-one simulator, one database and one Redis. Rounds alternate between the two servers, so both see
+one simulator and one database, each with a Redis database of its own (BENCH_REDIS_URL's and the
+next one). Rounds alternate between the two servers, so both see
 the same machine. Per server:
 
 - **mute**: a row action (Mute / Unmute alternately, htmx) on a 50-participant conference of its
@@ -189,8 +190,12 @@ def run(before: Path, quick: bool, append: bool) -> common.Report:
         direct = common.twilio_client(sim)
         room = big_room(sim)
         with contextlib.ExitStack() as stack:
+            # Each checkout keeps its cache in a Redis database of its own (what one writes, the
+            # other may not read); sessions are read through to PostgreSQL, which both share.
+            before_redis = common.REDIS.rsplit("/", 1)[0] + "/" + str(int(common.REDIS.rsplit("/", 1)[1]) + 1)
+            common.flush_redis(before_redis)
             servers = {
-                "before": stack.enter_context(common.dashboard(sim, root=before)),
+                "before": stack.enter_context(common.dashboard(sim, root=before, REDIS_URL=before_redis)),
                 "after": stack.enter_context(common.dashboard(sim)),
             }
             sides = [Side(name, server, sim, login) for name, server in servers.items()]

@@ -103,6 +103,17 @@ def clear_cache() -> None:
     cache.clear()
 
 
+def flush_redis(url: str) -> None:
+    """Empty another Redis database (a second server's cache in a before/after run)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
 # --- the simulator ---------------------------------------------------------------------------
 
 
