@@ -112,6 +112,7 @@ class UnchangedPollMiddleware:
             return None
         if match.url_name != POLL_URL_NAME:
             return None
+        request.resolver_match = match  # the request's metrics name its view from it (ops/middleware.py)
         conference_sid = match.kwargs["conference_sid"]
         keys = [session_cache_key, _grant_key(session_key), EPOCH_KEY, rosters.key(conference_sid, "meta")]
         lease = rosters.key(conference_sid, "lease")
