@@ -20,6 +20,7 @@ the dashboard's metrics and request log listen there. A failing observer never f
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import threading
@@ -387,6 +388,12 @@ class TwilioClient:
             session = requests.Session()
             session.auth = self._auth
             session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+            # The environment's proxy (HTTPS_PROXY, NO_PROXY) and CA bundle (REQUESTS_CA_BUNDLE,
+            # CURL_CA_BUNDLE) are read once for this session, not on every request (a fifth of
+            # requests' own time per call); the process's environment does not change.
+            session.proxies = requests.utils.get_environ_proxies(self.base_url)
+            session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            session.trust_env = False
             self._local.session = session
         return session
 

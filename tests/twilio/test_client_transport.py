@@ -519,3 +519,23 @@ def test_the_dashboards_client_takes_its_page_limit_from_settings(server, settin
     with pytest.raises(TwilioInvalidResponse, match="past 3 pages"):
         get_twilio_client().list_participants(CONFERENCE)
     assert len(server.seen) == 3
+
+
+def test_the_environments_proxy_carries_the_requests_and_no_proxy_is_honoured(server, sleeps, monkeypatch):
+    """A company's egress proxy (HTTP(S)_PROXY) is used, read once per session; NO_PROXY names a
+    host that is reached directly."""
+    server.otherwise = Reply(body=participant_json())
+    monkeypatch.setenv("HTTP_PROXY", server.base_url)  # the scripted server plays the proxy
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    proxied = TwilioClient(account_sid=ACCOUNT, auth_token="secret-token", base_url="http://twilio.invalid", sleep=sleeps)
+    proxied.fetch_participant(CONFERENCE, CALL)
+    proxied.fetch_participant(CONFERENCE, CALL)
+    assert [seen.path for seen in server.seen] == [
+        f"http://twilio.invalid/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants/{CALL}.json"
+    ] * 2  # the absolute URI: a request made through the proxy
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    direct = TwilioClient(account_sid=ACCOUNT, auth_token="secret-token", base_url=server.base_url, sleep=sleeps)
+    direct.fetch_participant(CONFERENCE, CALL)
+    assert server.seen[-1].path.startswith("/2010-04-01/")  # reached directly, not through the proxy
