@@ -528,7 +528,9 @@ def test_the_environments_proxy_carries_the_requests_and_no_proxy_is_honoured(se
     monkeypatch.setenv("HTTP_PROXY", server.base_url)  # the scripted server plays the proxy
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    proxied = TwilioClient(account_sid=ACCOUNT, auth_token="secret-token", base_url="http://twilio.invalid", sleep=sleeps)
+    proxied = TwilioClient(
+        account_sid=ACCOUNT, auth_token="secret-token", base_url="http://twilio.invalid", sleep=sleeps
+    )
     proxied.fetch_participant(CONFERENCE, CALL)
     proxied.fetch_participant(CONFERENCE, CALL)
     assert [seen.path for seen in server.seen] == [
