@@ -134,17 +134,8 @@ class Side:
             self.samples["poll cpu"].append((common.cpu_seconds(pids) - cpu) / count)
 
     def open_room(self, browser, login: common.Login, room: str, record: bool) -> None:
-        from django.conf import settings
-
-        base_url = self.server.base_url.replace("127.0.0.1", "localhost")
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=base_url)
+        context = common.signed_in_context(browser, self.server, login)
         try:
-            context.add_cookies(
-                [
-                    {"name": settings.SESSION_COOKIE_NAME, "value": login.session, "url": base_url},
-                    {"name": settings.CSRF_COOKIE_NAME, "value": login.csrf, "url": base_url},
-                ]
-            )
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))

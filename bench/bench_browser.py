@@ -70,19 +70,8 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
         call_sid = calls[1]
         rows = []
         with common.dashboard(sim) as server, sync_playwright() as playwright:
-            from django.conf import settings
-
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            base_url = server.base_url.replace(
-                "127.0.0.1", "localhost"
-            )  # a secure context: Secure cookies work on http
-            context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=base_url)
-            context.add_cookies(
-                [
-                    {"name": settings.SESSION_COOKIE_NAME, "value": login.session, "url": base_url},
-                    {"name": settings.CSRF_COOKIE_NAME, "value": login.csrf, "url": base_url},
-                ]
-            )
+            context = common.signed_in_context(browser, server, login, width=1360)
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))

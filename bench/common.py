@@ -251,6 +251,22 @@ def collectstatic_in(root: Path) -> None:
     )
 
 
+def signed_in_context(browser, server: Dashboard, login: Login, *, width: int = 1440, height: int = 900):
+    """A Chromium context signed in as `login` on `server` (localhost: a secure context, so
+    Secure cookies work on plain http)."""
+    from django.conf import settings
+
+    base_url = server.base_url.replace("127.0.0.1", "localhost")
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=base_url)
+    context.add_cookies(
+        [
+            {"name": settings.SESSION_COOKIE_NAME, "value": login.session, "url": base_url},
+            {"name": settings.CSRF_COOKIE_NAME, "value": login.csrf, "url": base_url},
+        ]
+    )
+    return context
+
+
 def _wait_until_up(server: Dashboard, timeout: float = 30.0) -> None:
     import requests
 
