@@ -68,6 +68,9 @@ def test_the_conference_page_offers_what_admin_configured(client_as, demo):
     # Hold music is offered by a row's More… picker, which loads when opened.
     picker = reverse("participant", args=[demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")])
     html += client.get(picker, {"picker": "more"}, HTTP_HX_REQUEST="true").content.decode()
+    # Caller IDs are offered by the dial-out form, which loads once the page is up.
+    add = reverse("participant-add", args=[demo.sid(ESCALATION)])
+    html += client.get(add, HTTP_HX_REQUEST="true").content.decode()
     assert "Lo-fi beats" in html and "https://example.com/lofi.mp3" in html
     assert "+14155550123" in html and "+15005550006" not in html
 

@@ -2,7 +2,7 @@
 
 The URL matrix (test_url_permissions.py) proves a refused request answers 403; this proves the
 pages do not offer it. Every place a conference's controls are drawn is read as each role sees
-it: the page (header, rows, add form), the participant table a poll gets, the live stream's
+it: the page (header, rows), the dial-out form it loads, the participant table a poll gets, the live stream's
 event, the header's recording state, a row's menus (pickers), the supervision panel and the
 timeline. Each control belongs to one permission (CONTROLS); a role must be shown the controls
 of the permissions it holds and none of the others. On top of that, every link, form or htmx
@@ -47,12 +47,13 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the stream's threads rea
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 # Where controls are drawn.
-PAGE, TABLE, STREAM, RECORDING, MENU, PANEL, TIMELINE = (
+PAGE, TABLE, STREAM, RECORDING, MENU, DIAL_OUT, PANEL, TIMELINE = (
     "page",
     "table",
     "stream",
     "recording",
     "menu",
+    "dial-out form",
     "panel",
     "timeline",
 )
@@ -101,7 +102,8 @@ def controls(conference_sid: str, call_sid: str) -> list[Control]:
         Control("announce to all", END, (PAGE,), _url("conference-announce", conference_sid)),
         Control("end conference", END, (PAGE,), _url("conference-end", conference_sid)),
         Control("add participant", ADD, (PAGE,), _url("participant-add", conference_sid)),
-        Control("warm transfer", MOVE, (PAGE,), r'class="warm-transfer"'),
+        Control("dial out", ADD, (DIAL_OUT,), r'name="to"'),
+        Control("warm transfer", MOVE, (DIAL_OUT,), r'class="warm-transfer"'),
         Control("live transcript", VIEW_TRANSCRIPTS, (PAGE,), r'id="transcript-panel"'),
         Control("transcribe everyone", START_TRANSCRIPTS, (PAGE,), r'class="transcript-form"'),
         Control(
@@ -146,6 +148,10 @@ def surfaces(client: Client, demo, conference_sid: str, call_sid: str) -> dict[s
     statuses = {response.status_code for response in menus}
     assert statuses == {200} or statuses == {403}
     texts[MENU] = "".join(response.content.decode() for response in menus if response.status_code == 200)
+    # The dial-out form, which the page loads once it is up: the ADD permission's own URL.
+    dial_out = client.get(reverse("participant-add", args=[conference_sid]), **HTMX)
+    assert dial_out.status_code in (200, 403)
+    texts[DIAL_OUT] = dial_out.content.decode() if dial_out.status_code == 200 else ""
     stream = read_stream(
         client, reverse("conference-events", args=[conference_sid]), until=lambda s: bool(roster_events(s))
     )
