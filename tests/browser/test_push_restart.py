@@ -21,31 +21,13 @@ push_page = test_push.push_page  # the fixture, on this module's `dashboard`
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 
-def environment(url: str) -> dict[str, str]:
-    """As tests/browser/test_push.py: reconciles and the streams' own checks minutes apart, so a
-    change that reaches the page within seconds came by push; the banner's refresh out of the way."""
-    return {
-        "TWILIO_API_BASE_URL": settings.TWILIO_API_BASE_URL,
-        "TWILIO_ACCOUNT_SID": settings.TWILIO_ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": settings.TWILIO_AUTH_TOKEN,
-        "PUBLIC_BASE_URL": url,
-        "DASHBOARD_POLL_SECONDS": "1",
-        "ROSTER_CALLBACK_INTERVAL_SECONDS": "300",
-        "PUSH_CHECK_SECONDS": "300",
-        "PUSH_HEARTBEAT_SECONDS": "1",
-        "PUSH_RETRY_MILLISECONDS": "300",
-        "DEPENDENCY_STATUS_SECONDS": "300",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-    }
-
-
 class Restartable:
     """uvicorn on a fixed port behind the proxy the browser uses; `restart()` sends SIGTERM,
     waits for the exit and starts a new process on the same port."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.env = environment(f"http://127.0.0.1:{port}")
+        self.env = test_push.environment(f"http://127.0.0.1:{port}")
         self.proxy = CuttableProxy(port)
         self.url = self.proxy.url
         self._servers: list = []
