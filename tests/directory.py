@@ -78,6 +78,25 @@ def _wait_for_port(port: int, process: subprocess.Popen[str], what: str, timeout
     raise RuntimeError(f"{what} did not listen on port {port} within {timeout:g} s")
 
 
+class _Server:
+    """A server the test owns: a child process on `port` with its files in `workdir`."""
+
+    port: int
+    workdir: Path
+    process: subprocess.Popen[str] | None
+
+    def _launch(self, args: list[str], what: str, cwd: Path | None = None) -> None:
+        self.process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        _wait_for_port(self.port, self.process, what)
+
+    def stop(self) -> None:
+        try:
+            if self.process is not None:
+                stop(self.process, (signal.SIGTERM,), timeout=10)
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
 # --- LDAP ---------------------------------------------------------------------------------
 
 
@@ -157,7 +176,7 @@ access to * by * read
 
 
 @dataclass
-class LdapDirectory:
+class LdapDirectory(_Server):
     port: int
     root_password: str
     workdir: Path
@@ -189,24 +208,11 @@ class LdapDirectory:
                 timeout=30,
             )
             # -d 0: in the foreground (a child the test owns), logging nothing.
-            directory.process = subprocess.Popen(
-                [str(SLAPD), "-f", str(conf), "-h", directory.url, "-d", "0"],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            _wait_for_port(directory.port, directory.process, "slapd")
+            directory._launch([str(SLAPD), "-f", str(conf), "-h", directory.url, "-d", "0"], "slapd")
         except BaseException:
             directory.stop()
             raise
         return directory
-
-    def stop(self) -> None:
-        try:
-            if self.process is not None:
-                stop(self.process, (signal.SIGTERM,), timeout=10)
-        finally:
-            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def modify(self, ldif: str) -> None:
         subprocess.run(
@@ -267,7 +273,7 @@ OIDC_USERS = (
 
 
 @dataclass
-class OpenIdProvider:
+class OpenIdProvider(_Server):
     port: int
     workdir: Path
     client_id: str
@@ -371,22 +377,10 @@ class OpenIdProvider:
                 ],
             }
             (workdir / "config.json").write_text(json.dumps(config))
-            provider.process = subprocess.Popen(
-                [NODE, str(IDP_DIR / "provider.js"), str(workdir / "config.json")],
-                cwd=IDP_DIR,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
+            provider._launch(
+                [NODE, str(IDP_DIR / "provider.js"), str(workdir / "config.json")], "the OpenID provider", IDP_DIR
             )
-            _wait_for_port(provider.port, provider.process, "the OpenID provider")
         except BaseException:
             provider.stop()
             raise
         return provider
-
-    def stop(self) -> None:
-        try:
-            if self.process is not None:
-                stop(self.process, (signal.SIGTERM,), timeout=10)
-        finally:
-            shutil.rmtree(self.workdir, ignore_errors=True)
