@@ -190,6 +190,19 @@ class LdapDirectory(_Server):
     def user(self, uid: str) -> LdapUser:
         return next(user for user in self.users if user.uid == uid)
 
+    def dashboard_settings(self) -> dict[str, str]:
+        """What the dashboard is told to sign in against this directory (setting and variable
+        names alike)."""
+        return {
+            "AUTH_LDAP_SERVER_URI": self.url,
+            "AUTH_LDAP_BIND_DN": ROOT_DN,
+            "AUTH_LDAP_BIND_PASSWORD": self.root_password,
+            "AUTH_LDAP_USER_SEARCH_BASE": PEOPLE,
+            # A locked account (password policy) is not found: the re-check treats it as gone.
+            "AUTH_LDAP_USER_SEARCH_FILTER": "(&(uid=%(user)s)(!(pwdAccountLockedTime=*)))",
+            "AUTH_LDAP_GROUP_SEARCH_BASE": GROUPS,
+        }
+
     @classmethod
     def start(cls) -> LdapDirectory:
         workdir = Path(tempfile.mkdtemp(prefix="ca-slapd-"))

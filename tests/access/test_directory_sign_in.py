@@ -24,7 +24,7 @@ from conference_admin.access.roles import ADMIN, MODERATE, OBSERVER, SUPERVISOR,
 from conference_admin.audit.models import AuditRecord
 
 from ..dashboard.conftest import ESCALATION
-from ..directory import GROUPS, PEOPLE, ROOT_DN, group_dn
+from ..directory import group_dn
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -58,13 +58,8 @@ def oidc_settings(settings, oidc):
 @pytest.fixture
 def ldap_settings(settings, ldap):
     settings.LDAP_ENABLED = True
-    settings.AUTH_LDAP_SERVER_URI = ldap.url
-    settings.AUTH_LDAP_BIND_DN = ROOT_DN
-    settings.AUTH_LDAP_BIND_PASSWORD = ldap.root_password
-    settings.AUTH_LDAP_USER_SEARCH_BASE = PEOPLE
-    # A locked account (password policy) is not found: the re-check treats it as gone.
-    settings.AUTH_LDAP_USER_SEARCH_FILTER = "(&(uid=%(user)s)(!(pwdAccountLockedTime=*)))"
-    settings.AUTH_LDAP_GROUP_SEARCH_BASE = GROUPS
+    for name, value in ldap.dashboard_settings().items():
+        setattr(settings, name, value)
     settings.AUTH_LDAP_GROUP_SEARCH_FILTER = "(objectClass=groupOfNames)"
     settings.AUTH_LDAP_GROUP_TYPE_NAME = "GroupOfNamesType"
     settings.DIRECTORY_GROUP_ROLES = GROUP_ROLES

@@ -19,7 +19,7 @@ from conference_admin.access import directory, directory_oidc
 from conference_admin.access.roles import OBSERVER, SUPERVISOR
 
 from ..access.test_directory_sign_in import GROUP_ROLES
-from ..directory import GROUPS, PEOPLE, ROOT_DN, OpenIdProvider, skip_unless_installed
+from ..directory import OpenIdProvider, skip_unless_installed
 from .conftest import row
 
 pytestmark = pytest.mark.browser
@@ -49,12 +49,8 @@ def directory_settings(settings, browser_provider, ldap, live_server, transactio
     settings.OIDC_RP_SCOPES = "openid email profile groups"
     settings.OIDC_PROVIDER_NAME = "Test directory"
     settings.LDAP_ENABLED = True
-    settings.AUTH_LDAP_SERVER_URI = ldap.url
-    settings.AUTH_LDAP_BIND_DN = ROOT_DN
-    settings.AUTH_LDAP_BIND_PASSWORD = ldap.root_password
-    settings.AUTH_LDAP_USER_SEARCH_BASE = PEOPLE
-    settings.AUTH_LDAP_USER_SEARCH_FILTER = "(&(uid=%(user)s)(!(pwdAccountLockedTime=*)))"
-    settings.AUTH_LDAP_GROUP_SEARCH_BASE = GROUPS
+    for name, value in ldap.dashboard_settings().items():
+        setattr(settings, name, value)
     settings.DIRECTORY_GROUP_ROLES = GROUP_ROLES
     settings.DIRECTORY_RECHECK_SECONDS = RECHECK_SECONDS
     directory_oidc._discovered.clear()
@@ -179,12 +175,7 @@ def pushed_dashboard(simulator, ldap, transactional_db):
         "PUSH_HEARTBEAT_SECONDS": "1",
         "PUSH_RETRY_MILLISECONDS": "300",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "AUTH_LDAP_SERVER_URI": ldap.url,
-        "AUTH_LDAP_BIND_DN": ROOT_DN,
-        "AUTH_LDAP_BIND_PASSWORD": ldap.root_password,
-        "AUTH_LDAP_USER_SEARCH_BASE": PEOPLE,
-        "AUTH_LDAP_USER_SEARCH_FILTER": "(&(uid=%(user)s)(!(pwdAccountLockedTime=*)))",
-        "AUTH_LDAP_GROUP_SEARCH_BASE": GROUPS,
+        **ldap.dashboard_settings(),
         "DIRECTORY_GROUP_ROLES": GROUP_ROLES,
         "DIRECTORY_RECHECK_SECONDS": str(RECHECK_SECONDS),
     }
