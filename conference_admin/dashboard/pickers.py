@@ -2,12 +2,14 @@
 
 The conference page renders each participant row as one `<form>` posting here; its buttons carry
 `name="action" value="mute"` (and so on), and this view hands the request to the participant
-action view with that action. A picker (coach, announce, more, kick; and hold, the safe-hold
-choice of someone whose exit ends the conference) loads its fields when opened: `GET
-?picker=<name>` with htmx answers just that picker's fields, which join the row's form. Without
-JavaScript, GET answers a small page with every picker as a form of its own (reached from the
-conference's "Participant pages", shown only without JavaScript), and every POST redirects back to
-the conference page.
+action view (`views.participant_action`), which reads the action from the POST: this URL is the
+only one a participant action has (a button that carries one more field says it after the
+action's name, `beep-on-exit?beep_on_exit=true`: see `views.pressed`). A picker (coach,
+announce, more, kick; and hold, the safe-hold choice of someone whose exit ends the conference)
+loads its fields when opened: `GET ?picker=<name>` with htmx answers just that picker's fields,
+which join the row's form. Without JavaScript, GET answers a small page with every picker as a
+form of its own (reached from the conference's "Participant pages", shown only without
+JavaScript), and every POST redirects back to the conference page.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ PICKERS = ("coach", "announce", "more", "hold", "kick")
 @permission_required(MODERATE, raise_exception=True)
 @vary_on_htmx
 def participant(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
-    if request.method == "POST":
-        return _act(request, conference_sid, call_sid)
+    if request.method == "POST":  # the action the pressed button names (403 if not the user's, 404 if unknown)
+        return views.participant_action(request, conference_sid, call_sid)
     picker = request.GET.get("picker", "")
     if request.htmx and picker not in PICKERS:
         raise Http404("No such picker")
@@ -62,14 +64,6 @@ def participant(request: HtmxHttpRequest, conference_sid: str, call_sid: str) ->
         context["destinations"] = services.move_destinations(conference_sid=conference_sid)
     template = f"{PAGE}#picker-{picker}" if request.htmx else PAGE
     return render(request, template, context)
-
-
-def _act(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
-    """The action the pressed button names, by the participant action view (same answers)."""
-    action = request.POST.get("action", "")
-    if action not in views.ACTIONS:
-        raise Http404("No such action")
-    return views.participant_action(request, conference_sid, call_sid, action)
 
 
 @require_GET

@@ -32,11 +32,6 @@ urlpatterns = [
         name="participant",
     ),
     path(
-        "conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/<slug:action>/",
-        views.participant_action,
-        name="participant-action",
-    ),
-    path(
         "conferences/<conference_sid:conference_sid>/announce/", views.conference_announce, name="conference-announce"
     ),
     path("conferences/<conference_sid:conference_sid>/end/", views.conference_end, name="conference-end"),

@@ -16,8 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -432,21 +432,21 @@ def ask_first(rule: AskRule, answer: AskAnswer) -> None:
         _ASK_FIRST.append((rule, answer))
 
 
-@require_POST
-@permission_required(MODERATE, raise_exception=True)
-def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: str, action: str) -> HttpResponse:
-    """One click: the form, then ONE roster step that takes the user's Twilio budget token,
-    reads the participant and marks the action in flight (`rosters.begin`), ONE audited
-    upstream call whose roster write records the result and clears the mark; the answer (row,
-    alerts, message) is built from that write."""
+def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> HttpResponse:
+    """A POST to the participant's URL (`pickers.participant`, which requires MODERATE): the
+    action the pressed button names (`pressed`), the form, then ONE roster step that takes the
+    user's Twilio budget token, reads the participant and marks the action in flight
+    (`rosters.begin`), ONE audited upstream call whose roster write records the result and
+    clears the mark; the answer (row, alerts, message) is built from that write."""
+    action, data = pressed(request)
     spec = _action_spec(request, action)
-    form = spec.form(request.POST, call_sid=call_sid)
+    form = spec.form(data, call_sid=call_sid)
     if not form.is_valid():
         return _invalid_action(
             request, form, conference_sid=conference_sid, call_sid=call_sid, action=action, spec=spec
         )
-    confirmed = bool(request.POST.get("confirm"))
-    check = partial(_ask_first, call_sid=call_sid, action=action, confirmed=confirmed)
+    confirmed = bool(data.get("confirm"))
+    check = partial(_ask_first, call_sid=call_sid, action=action, confirmed=confirmed, data=data)
     budget = services.user_budget(actor=request.user)  # as `within_twilio_budget`, in begin's round trip
     try:
         flight = rosters.begin(
@@ -487,6 +487,25 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
     return _row_answer(request, conference_sid, row, message)
 
 
+def pressed(request: HtmxHttpRequest) -> tuple[str, QueryDict]:
+    """The action the POST names (`action=mute`: the pressed button's name and value, or a field
+    of the form or picker), and the data to act on. A button that must carry one more field
+    than the action's name says it as a query string after the name,
+    `beep-on-exit?beep_on_exit=true`, and that field joins the data (the row's one form cannot
+    hold a field for a single button). A POST that names two actions is refused: which one
+    was meant cannot be told."""
+    names = request.POST.getlist("action")
+    if len(names) > 1:
+        raise BadRequest("More than one action")
+    action, _, extra = (names[0] if names else "").partition("?")
+    if not extra:
+        return action, request.POST
+    data = request.POST.copy()
+    for key, values in QueryDict(extra).lists():
+        data.setlist(key, values)
+    return action, data
+
+
 def _action_spec(request: HtmxHttpRequest, action: str) -> Action:
     spec = ACTIONS.get(action)
     if spec is None:
@@ -496,7 +515,7 @@ def _action_spec(request: HtmxHttpRequest, action: str) -> Action:
     return spec
 
 
-def _ask_first(snapshot: Snapshot, *, call_sid: str, action: str, confirmed: bool) -> AskAnswer | None:
+def _ask_first(snapshot: Snapshot, *, call_sid: str, action: str, confirmed: bool, data: QueryDict) -> AskAnswer | None:
     """Inside `begin`, on what it read: the answer to give instead of acting, if any."""
     entry = snapshot.roster.entries.get(call_sid)
     for rule, answer in _ASK_FIRST:
@@ -505,7 +524,7 @@ def _ask_first(snapshot: Snapshot, *, call_sid: str, action: str, confirmed: boo
     if action in MOVES and not confirmed:
         warning = moves.move_warning(snapshot.roster, call_sid)
         if warning:
-            return partial(_confirm_move, action=action, text=warning)
+            return partial(_confirm_move, action=action, text=warning, data=data)
     return None
 
 
@@ -561,7 +580,7 @@ MOVE_FIELDS = ("move_room", "move_new_room", "move_arrive", "move_coach", "move_
 
 
 def _confirm_move(
-    request, *, conference_sid: str, call_sid: str, action: str, text: str, name: str = ""
+    request, *, conference_sid: str, call_sid: str, action: str, text: str, data: QueryDict, name: str = ""
 ) -> HttpResponse:
     """What the move will do to this room, and a button that moves anyway (as safe hold asks first)."""
     context = {
@@ -569,7 +588,7 @@ def _confirm_move(
         "call_sid": call_sid,
         "action": action,
         "text": text,
-        "fields": [(key, request.POST[key]) for key in MOVE_FIELDS if request.POST.get(key)],
+        "fields": [(key, data[key]) for key in MOVE_FIELDS if data.get(key)],
     }
     if not request.htmx:
         messages.warning(request, text)

@@ -267,9 +267,9 @@ def test_open_page_reloads_and_actions_are_refused_after_the_directory_moves_a_s
     assert answer.status_code == 200 and answer["HX-Refresh"] == "true"
     assert _role("sso-supervisor") == OBSERVER
 
-    action = reverse("participant-action", args=[sid, demo.call_sid(ESCALATION, "agent:carol"), "mute"])
+    action = reverse("participant", args=[sid, demo.call_sid(ESCALATION, "agent:carol")])
     demo.simulator.reset_request_log()
-    assert client.post(action, {}, **HTMX).status_code == 403
+    assert client.post(action, {"action": "mute"}, **HTMX).status_code == 403
     assert demo.simulator.request_log == []  # nothing reached Twilio
     page = client.get(reverse("conference-detail", args=[sid])).content.decode()
     assert re.search(r'data-rights="([0-9a-f]+)"', page).group(1) != page_rights

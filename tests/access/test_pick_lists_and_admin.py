@@ -77,10 +77,10 @@ def test_the_conference_page_offers_what_admin_configured(client_as, demo):
 
 def test_a_row_render_costs_no_pick_list_query(client_as, demo):
     client = client_as(LEAD)
-    url = reverse("participant-action", args=[demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol"), "mute"])
-    client.post(url, HTTP_HX_REQUEST="true")  # warm everything
+    url = reverse("participant", args=[demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")])
+    client.post(url, {"action": "mute"}, HTTP_HX_REQUEST="true")  # warm everything
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(url, HTTP_HX_REQUEST="true")
+        response = client.post(url, {"action": "mute"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "Lo-fi" not in response.content.decode()
     # The audit record's INSERT (pending, before Twilio) and its settling UPDATE, nothing else
     # (the savepoints around them exist only inside the test's transaction).

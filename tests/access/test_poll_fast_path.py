@@ -58,7 +58,7 @@ def test_a_changed_roster_still_gets_its_rows(client_as, demo):
     poll(supervisor_client, demo, version)
     carol = demo.call_sid(ESCALATION, "agent:carol")
     supervisor_client.post(
-        reverse("participant-action", args=[demo.sid(ESCALATION), carol, "mute"]), {}, HTTP_HX_REQUEST="true"
+        reverse("participant", args=[demo.sid(ESCALATION), carol]), {"action": "mute"}, HTTP_HX_REQUEST="true"
     )
     response = poll(supervisor_client, demo, version)
     assert response.status_code == 200 and f'id="participant-{carol}"' in response.content.decode()

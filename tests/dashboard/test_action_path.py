@@ -21,7 +21,7 @@ def test_a_mute_reads_the_roster_once_and_writes_it_once(supervisor_client, demo
     seen(ESCALATION)
     sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
     cache_log.clear()
-    response = supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), {}, **HTMX)
+    response = supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX)
     assert response.status_code == 200 and "Unmute agent:carol" in response.content.decode()
     blob = rosters.key(sid)
     # Read as the mark is written (name, hold guard), and by the read-modify-write of the result.

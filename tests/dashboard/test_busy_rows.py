@@ -21,7 +21,7 @@ def test_a_row_kept_behind_is_resent_until_taken(supervisor_client, demo, seen):
     sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
     url = reverse("participant-table", args=[sid])
     version = supervisor_client.get(url, **HTMX)["X-Roster-Version"]
-    supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), {}, **HTMX)
+    supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX)
     changed = supervisor_client.get(url, {"version": version}, **HTMX)
     assert changed.status_code == 200 and rows_in(changed) == {carol}
     newest = changed["X-Roster-Version"]  # the page advances although carol's row was busy

@@ -65,7 +65,7 @@ def test_an_open_page_gets_the_numbers_on_its_next_poll_and_polls_and_actions_ne
     newest = changed["X-Roster-Version"]
     assert supervisor_client.get(url, {"version": newest}, **HTMX).status_code == 204
     alice = demo.call_sid(BILLING, "agent:alice")
-    supervisor_client.post(reverse("participant-action", args=[sid, alice, "mute"]), {}, **HTMX)
+    supervisor_client.post(reverse("participant", args=[sid, alice]), {"action": "mute"}, **HTMX)
     supervisor_client.get(url, {"version": newest}, **HTMX)
     call_identity.run()
     assert fetch_calls(demo.simulator) == 0

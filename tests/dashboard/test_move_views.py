@@ -16,9 +16,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def move(client, demo, conference: str, label: str, action: str = "move", **data: str):
-    url = reverse("participant-action", args=[demo.sid(conference), demo.call_sid(conference, label), action])
+    url = reverse("participant", args=[demo.sid(conference), demo.call_sid(conference, label)])
     demo.simulator.reset_request_log()
-    return client.post(url, data, **HTMX)
+    return client.post(url, {"action": action, **data}, **HTMX)
 
 
 def room_sid(demo, name: str) -> str:
@@ -58,13 +58,13 @@ def test_bring_back_returns_them_to_the_room_they_came_from(supervisor_client, d
     move(supervisor_client, demo, ESCALATION, "agent:carol", move_new_room="Side room 3")
     side = room_sid(demo, "Side room 3")
     supervisor_client.get(reverse("conference-detail", args=[side]))
-    url = reverse("participant-action", args=[side, _sid(demo, side), "move"])
+    url = reverse("participant", args=[side, _sid(demo, side)])
     demo.simulator.reset_request_log()
     # Alone in the side room: bringing them back ends it, so the page asks first and sends nothing.
-    asked = supervisor_client.post(url.replace("/move/", "/bring-back/"), {}, **HTMX).content.decode()
+    asked = supervisor_client.post(url, {"action": "bring-back"}, **HTMX).content.decode()
     assert "the last one here" in asked and "Bring back anyway" in asked
     assert upstream(demo.simulator) == []
-    done = supervisor_client.post(url.replace("/move/", "/bring-back/"), {"confirm": "anyway"}, **HTMX)
+    done = supervisor_client.post(url, {"action": "bring-back", "confirm": "anyway"}, **HTMX)
     assert "Brought agent:carol back to Escalation: outage #4471." in done.content.decode()
     assert [r.operation for r in upstream(demo.simulator)] == ["UpdateCall"]
     assert demo.participant(ESCALATION, "agent:carol").status == "connected"
@@ -150,10 +150,10 @@ def test_the_more_menu_offers_the_live_conferences_to_a_lead(supervisor_client, 
 
 def test_without_javascript_a_move_redirects_back_and_a_confirmation_is_a_page(supervisor_client, demo, seen) -> None:
     seen(BILLING)
-    url = reverse("participant-action", args=[demo.sid(BILLING), demo.call_sid(BILLING, "agent:alice"), "move"])
-    asked = supervisor_client.post(url, {"move_new_room": "Side"})
+    url = reverse("participant", args=[demo.sid(BILLING), demo.call_sid(BILLING, "agent:alice")])
+    asked = supervisor_client.post(url, {"action": "move", "move_new_room": "Side"})
     assert asked.status_code == 200 and "<html" in asked.content.decode() and "Move anyway" in asked.content.decode()
-    done = supervisor_client.post(url, {"move_new_room": "Side", "confirm": "anyway"})
+    done = supervisor_client.post(url, {"action": "move", "move_new_room": "Side", "confirm": "anyway"})
     assert done.status_code == 302 and done["Location"] == reverse("conference-detail", args=[demo.sid(BILLING)])
 
 

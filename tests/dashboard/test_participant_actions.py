@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.conf import settings
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from conference_admin.live import roster as rosters
 from conference_admin.simulator.errors import SimulatorError
@@ -19,14 +19,15 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 DEFAULT_HOLD = settings.DASHBOARD_HOLD_MUSIC[0]
 
 
-def action_url(demo, conference: str, label: str, action: str) -> str:
-    return reverse("participant-action", args=[demo.sid(conference), demo.call_sid(conference, label), action])
+def participant_url(demo, conference: str, label: str) -> str:
+    """A participant action's one URL: the participant's, the action named in the POST's body."""
+    return reverse("participant", args=[demo.sid(conference), demo.call_sid(conference, label)])
 
 
 def post_action(client, demo, conference, label, action, data=None, **extra):
-    url = action_url(demo, conference, label, action)
+    url = participant_url(demo, conference, label)
     demo.simulator.reset_request_log()
-    return client.post(url, data or {}, **{**HTMX, **extra})
+    return client.post(url, {"action": action, **(data or {})}, **{**HTMX, **extra})
 
 
 def the_one_request(demo, conference, label):
@@ -303,26 +304,47 @@ def test_coach_cannot_coach_themselves(supervisor_client, demo, seen):
 
 
 @pytest.mark.parametrize(
-    "path",
+    "path,action",
     [
-        "/conferences/CFnothex{}/participants/CA{}/mute/".format("0" * 26, "0" * 32),
-        "/conferences/CF{}/participants/CA123/mute/".format("0" * 32),
-        "/conferences/CF{}/participants/CA{}/launch-missiles/".format("a" * 32, "b" * 32),
-        "/conferences/XX{}/".format("0" * 32),
-        "/conferences/CF{}/participants/".format("0" * 31),
+        ("/conferences/CFnothex{}/participants/CA{}/".format("0" * 26, "0" * 32), "mute"),
+        ("/conferences/CF{}/participants/CA123/".format("0" * 32), "mute"),
+        ("/conferences/CF{}/participants/CA{}/".format("a" * 32, "b" * 32), "launch-missiles"),
+        ("/conferences/XX{}/".format("0" * 32), None),
+        ("/conferences/CF{}/participants/".format("0" * 31), None),
     ],
 )
-def test_malformed_path_is_404_without_upstream_call(supervisor_client, demo, path):
-    method = supervisor_client.post if path.endswith(("mute/", "missiles/")) else supervisor_client.get
-    response = method(path, **HTMX)
+def test_malformed_path_is_404_without_upstream_call(supervisor_client, demo, path, action):
+    if action:
+        response = supervisor_client.post(path, {"action": action}, **HTMX)
+    else:
+        response = supervisor_client.get(path, **HTMX)
     assert response.status_code == 404
     assert upstream(demo.simulator) == []
 
 
-def test_actions_only_accept_post(supervisor_client, demo):
-    response = supervisor_client.get(action_url(demo, ESCALATION, "agent:carol", "mute"))
-    assert response.status_code == 405
+@pytest.mark.parametrize("action", ["mute", "kick", "end-on-exit"])
+def test_the_old_per_action_url_is_gone(supervisor_client, demo, seen, action):
+    """A participant action has one URL, the participant's: `.../<CA>/<action>/` resolves nothing."""
+    seen(ESCALATION)
+    old = participant_url(demo, ESCALATION, "agent:carol") + f"{action}/"
+    with pytest.raises(Resolver404):
+        resolve(old)
+    demo.simulator.reset_request_log()
+    assert supervisor_client.post(old, {"action": action}, **HTMX).status_code == 404
     assert upstream(demo.simulator) == []
+    assert demo.participant(ESCALATION, "agent:carol").status == "connected"
+
+
+def test_actions_only_act_on_post(supervisor_client, demo, seen):
+    """GET shows the participant's pickers (nothing is done, whatever the query says); other methods: 405."""
+    seen(ESCALATION)
+    url = participant_url(demo, ESCALATION, "agent:carol")
+    response = supervisor_client.get(url, {"action": "mute"})
+    assert response.status_code == 200 and "Start coaching" in response.content.decode()
+    for method in (supervisor_client.put, supervisor_client.delete, supervisor_client.patch):
+        assert method(url, {"action": "mute"}).status_code == 405
+    assert [r for r in upstream(demo.simulator) if r.method != "GET"] == []
+    assert demo.participant(ESCALATION, "agent:carol").muted is False
 
 
 # --- Twilio says no ----------------------------------------------------------------------
@@ -333,9 +355,9 @@ def test_participant_gone_meanwhile_shows_a_note_and_drops_the_row(supervisor_cl
     call_sid = demo.call_sid(ESCALATION, "agent:carol")
     demo.simulator.hang_up(demo.simulator.account_sid, demo.sid(ESCALATION), call_sid)
 
-    url = reverse("participant-action", args=[demo.sid(ESCALATION), call_sid, "mute"])
+    url = reverse("participant", args=[demo.sid(ESCALATION), call_sid])
     demo.simulator.reset_request_log()
-    response = supervisor_client.post(url, **HTMX)
+    response = supervisor_client.post(url, {"action": "mute"}, **HTMX)
 
     assert response.status_code == 200
     assert [r.status for r in upstream(demo.simulator)] == [404]
@@ -385,7 +407,7 @@ def test_twilio_unreachable_says_so(supervisor_client, demo, seen, settings):
     settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"  # discard port: connection refused
     settings.TWILIO_TOTAL_TIMEOUT = 2
     response = supervisor_client.post(
-        reverse("participant-action", args=[demo.sid(ESCALATION), call_sid, "mute"]), **HTMX
+        reverse("participant", args=[demo.sid(ESCALATION), call_sid]), {"action": "mute"}, **HTMX
     )
     assert response.status_code == 200
     assert response["HX-Retarget"] == f"#note-{call_sid}"
@@ -397,8 +419,8 @@ def test_twilio_unreachable_says_so(supervisor_client, demo, seen, settings):
 
 def test_plain_post_redirects_back_with_a_message(supervisor_client, demo, seen):
     seen(ESCALATION)
-    url = action_url(demo, ESCALATION, "agent:carol", "mute")
-    response = supervisor_client.post(url, follow=True)
+    url = participant_url(demo, ESCALATION, "agent:carol")
+    response = supervisor_client.post(url, {"action": "mute"}, follow=True)
     assert response.redirect_chain == [(reverse("conference-detail", args=[demo.sid(ESCALATION)]), 302)]
     assert "Muted agent:carol." in response.content.decode()
     assert demo.participant(ESCALATION, "agent:carol").muted
@@ -407,7 +429,9 @@ def test_plain_post_redirects_back_with_a_message(supervisor_client, demo, seen)
 def test_plain_post_with_bad_input_redirects_with_the_error(supervisor_client, demo, seen):
     seen(ESCALATION)
     demo.simulator.reset_request_log()
-    response = supervisor_client.post(action_url(demo, ESCALATION, "agent:carol", "coach"), follow=True)
+    response = supervisor_client.post(
+        participant_url(demo, ESCALATION, "agent:carol"), {"action": "coach"}, follow=True
+    )
     assert "Choose whom to coach." in response.content.decode()
     assert [r.operation for r in upstream(demo.simulator) if r.method == "POST"] == []
 
@@ -416,7 +440,7 @@ def test_plain_post_error_uses_django_messages(supervisor_client, demo, seen):
     seen(SALES)
     dana = demo.call_sid(SALES, "customer:Dana Whitfield")
     response = supervisor_client.post(
-        action_url(demo, SALES, "agent:bob", "coach"), {"call_sid_to_coach": dana}, follow=True
+        participant_url(demo, SALES, "agent:bob"), {"action": "coach", "call_sid_to_coach": dana}, follow=True
     )
     assert response.status_code == 200
     assert "(16027)" in response.content.decode()

@@ -365,7 +365,7 @@ def test_the_poll_sends_the_header_only_when_the_recording_changed(supervisor_cl
 
     _, after_mute = poll()
     supervisor_client.post(
-        reverse("participant-action", args=[sid, demo.call_sid(BILLING, "agent:alice"), "mute"]), {}, **HTMX
+        reverse("participant", args=[sid, demo.call_sid(BILLING, "agent:alice")]), {"action": "mute"}, **HTMX
     )
     body = after_mute().content.decode()
     assert "chip--muted" in body and 'id="recording-state"' not in body  # an open "Stop…" stays open

@@ -90,8 +90,8 @@ def test_actions_past_the_users_share_send_nothing_and_say_so(supervisor_client,
     seen(ESCALATION)
     call_sid = demo.call_sid(ESCALATION, "agent:carol")
     demo.simulator.reset_request_log()
-    url = reverse("participant-action", args=[demo.sid(ESCALATION), call_sid, "mute"])
-    answers = [supervisor_client.post(url, {}, **HTMX) for _ in range(3)]
+    url = reverse("participant", args=[demo.sid(ESCALATION), call_sid])
+    answers = [supervisor_client.post(url, {"action": "mute"}, **HTMX) for _ in range(3)]
     assert [r.operation for r in upstream(demo.simulator)] == ["UpdateParticipant"] * 2
     refused = answers[2]
     assert refused.status_code == 200 and refused["HX-Retarget"] == f"#note-{call_sid}"

@@ -26,8 +26,10 @@ def post(client, demo, url, data=None):
     return client.post(url, data or {}, **HTMX)
 
 
-def mute_url(demo, label="agent:carol", conference=ESCALATION):
-    return reverse("participant-action", args=[demo.sid(conference), demo.call_sid(conference, label), "mute"])
+def mute(client, demo, label="agent:carol", conference=ESCALATION):
+    """Mute as the row's form does: the action named in the POST to the participant's URL."""
+    url = reverse("participant", args=[demo.sid(conference), demo.call_sid(conference, label)])
+    return post(client, demo, url, {"action": "mute"})
 
 
 # --- the recorder --------------------------------------------------------------------------
@@ -67,7 +69,7 @@ def test_no_record_no_call(db):
 def test_row_action_sends_nothing_without_its_record(supervisor_client, demo, seen):
     seen(ESCALATION)
     with database_down(AUDIT_WRITES) as down:
-        response = post(supervisor_client, demo, mute_url(demo))
+        response = mute(supervisor_client, demo)
     assert down.refused
     assert response.status_code == 200
     assert AUDIT_UNAVAILABLE in response.content.decode() and AUDIT_UNAVAILABLE in announced(response)
@@ -79,9 +81,9 @@ def test_row_action_sends_nothing_without_its_record(supervisor_client, demo, se
 def test_row_action_survives_the_whole_database_being_down(supervisor_client, demo, seen):
     """Session, user, roster and marks are in the cache: only the record needs the database."""
     seen(ESCALATION)
-    url = mute_url(demo)
+    url = reverse("participant", args=[demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")])
     with database_down():
-        response = post(supervisor_client, demo, url)
+        response = post(supervisor_client, demo, url, {"action": "mute"})
     assert response.status_code == 200
     assert AUDIT_UNAVAILABLE in response.content.decode()
     assert upstream(demo.simulator) == []
@@ -155,7 +157,7 @@ def test_supervisor_line_sends_nothing_without_its_record(supervisor_client, dem
 def test_a_record_that_cannot_be_settled_stays_pending_and_the_answer_comes(supervisor_client, demo, seen):
     seen(ESCALATION)
     with database_down(AUDIT_SETTLING) as down:
-        response = post(supervisor_client, demo, mute_url(demo))
+        response = mute(supervisor_client, demo)
     assert down.refused
     assert response.status_code == 200
     assert [r.operation for r in upstream(demo.simulator)] == ["UpdateParticipant"]

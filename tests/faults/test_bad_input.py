@@ -103,7 +103,7 @@ def test_every_participant_action_form(supervisor_client, watched, action):
     spec = ACTIONS[action]
     demo = watched
     call_sid = demo.call_sid(ESCALATION, "agent:carol")
-    url = reverse("participant-action", args=[demo.sid(ESCALATION), call_sid, action])
+    url = reverse("participant", args=[demo.sid(ESCALATION), call_sid])
 
     @SETTINGS
     @given(data=form_data(list(spec.form.base_fields)))
@@ -112,7 +112,7 @@ def test_every_participant_action_form(supervisor_client, watched, action):
             data = {**data, "junk": "x"}  # valid input would hang up carol: only invalid-shaped extras
         valid = spec.form(as_querydict(data), call_sid=call_sid).is_valid()
         demo.simulator.reset_request_log()
-        response = supervisor_client.post(url, data, **HTMX)
+        response = supervisor_client.post(url, {**data, "action": action}, **HTMX)
         assert_sane(response)
         calls = len(upstream(demo.simulator))
         if valid:
@@ -126,8 +126,8 @@ def test_every_participant_action_form(supervisor_client, watched, action):
         demo.simulator.reset_request_log()
         assert_sane(
             supervisor_client.post(
-                reverse("participant-action", args=[demo.sid(ESCALATION), "CA" + "f" * 32, "kick"]),
-                {"junk": "\x00<b>"},
+                reverse("participant", args=[demo.sid(ESCALATION), "CA" + "f" * 32]),
+                {"action": "kick", "junk": "\x00<b>"},
                 **HTMX,
             )
         )
@@ -150,8 +150,10 @@ def test_invalid_sids_and_actions_in_urls_are_404_without_upstream_calls(
 ):
     demo = watched
     demo.simulator.reset_request_log()
-    path = f"/conferences/{quote(conference, safe='')}/participants/{quote(call, safe='')}/{quote(action, safe='')}/"
-    response = supervisor_client.post(path, {}, **HTMX)
+    path = f"/conferences/{quote(conference, safe='')}/participants/{quote(call, safe='')}/"
+    response = supervisor_client.post(path, {"action": action}, **HTMX)
+    assert response.status_code in (400, 404, 405)
+    response = supervisor_client.post(f"{path}{quote(action, safe='')}/", {}, **HTMX)  # no per-action URL
     assert response.status_code in (400, 404, 405)
     for other in (
         f"/conferences/{quote(conference, safe='')}/",
@@ -438,6 +440,6 @@ def test_the_add_form_round_trips_a_unicode_label_with_spaces_and_percent(superv
     assert placed.label == label and f'id="participant-{placed.call_sid}"' in response.content.decode()
     due(demo.sid(ESCALATION))
     mute = supervisor_client.post(
-        reverse("participant-action", args=[demo.sid(ESCALATION), placed.call_sid, "mute"]), {}, **HTMX
+        reverse("participant", args=[demo.sid(ESCALATION), placed.call_sid]), {"action": "mute"}, **HTMX
     )
     assert mute.status_code == 200 and demo.participant(ESCALATION, label).muted is True

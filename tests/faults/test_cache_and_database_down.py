@@ -64,7 +64,7 @@ def test_pages_polls_and_actions_work_while_redis_is_down(supervisor_client, dem
         assert table.status_code in (200, 204)
         carol = demo.call_sid(ESCALATION, "agent:carol")
         demo.simulator.reset_request_log()
-        response = supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), **HTMX)
+        response = supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX)
         assert response.status_code == 200, response.content
         assert "muted" in announced(response).lower()
         assert [r.operation for r in upstream(demo.simulator)] == ["UpdateParticipant"]

@@ -44,8 +44,8 @@ def test_two_supervisors_act_on_the_same_participant_at_once(simulator, django_u
 
     def act(index):
         start.wait()
-        url = reverse("participant-action", args=[conference, carol, actions[index]])
-        responses[index] = clients[index].post(url, {}, **HTMX)
+        url = reverse("participant", args=[conference, carol])
+        responses[index] = clients[index].post(url, {"action": actions[index]}, **HTMX)
 
     threads = [threading.Thread(target=act, args=(i,), daemon=True) for i in range(2)]
     for thread in threads:

@@ -48,7 +48,7 @@ def test_every_page_and_partial_escapes_twilio_text(supervisor_client, demo, evi
     # Row partials from actions, their live-region message, and the kick's "gone" row.
     for action in ("mute", "hold", "kick"):
         response = supervisor_client.post(
-            reverse("participant-action", args=[conference, caller.call_sid, action]), {}, **HTMX
+            reverse("participant", args=[conference, caller.call_sid]), {"action": action}, **HTMX
         )
         assert ESCAPED in assert_escaped(response)
         # The live-region message is JSON in a header; the page's script sets it as text.
@@ -56,8 +56,8 @@ def test_every_page_and_partial_escapes_twilio_text(supervisor_client, demo, evi
     # An invalid coach pick echoes nothing raw.
     assert_escaped(
         supervisor_client.post(
-            reverse("participant-action", args=[conference, demo.call_sid(ESCALATION, "agent:carol"), "coach"]),
-            {"call_sid_to_coach": EVIL},
+            reverse("participant", args=[conference, demo.call_sid(ESCALATION, "agent:carol")]),
+            {"action": "coach", "call_sid_to_coach": EVIL},
             **HTMX,
         )
     )

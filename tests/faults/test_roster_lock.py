@@ -176,7 +176,7 @@ def test_an_action_while_the_roster_stays_locked_sends_nothing_and_says_so(super
     seen(ESCALATION)
     sid, carol = demo.sid(ESCALATION), demo.call_sid(ESCALATION, "agent:carol")
     busy(sid).taken.wait()
-    response = supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), **HTMX)
+    response = supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX)
     assert response.status_code == 200
     assert "live state is busy: nothing was sent to Twilio" in html.unescape(response.content.decode())
     assert demo.participant(ESCALATION, "agent:carol").muted is False
@@ -205,7 +205,7 @@ def test_an_action_whose_result_cannot_be_written_says_it_was_sent(supervisor_cl
             return answer
 
     monkeypatch.setattr(services, "get_twilio_client", LockedAfterTheCall)
-    response = supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), **HTMX)
+    response = supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX)
     assert response.status_code == 200
     text = html.unescape(response.content.decode())
     assert "Sent to Twilio (see the audit trail), but this conference's live state is busy" in text

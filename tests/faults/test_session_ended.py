@@ -54,7 +54,9 @@ def test_a_row_action_lands_on_login_and_sends_nothing(supervisor_client, demo, 
     end_session(supervisor_client)
     carol = demo.call_sid(ESCALATION, "agent:carol")
     demo.simulator.reset_request_log()
-    response = supervisor_client.post(reverse("participant-action", args=[demo.sid(ESCALATION), carol, "mute"]), **HTMX)
+    response = supervisor_client.post(
+        reverse("participant", args=[demo.sid(ESCALATION), carol]), {"action": "mute"}, **HTMX
+    )
     assert response.status_code == 200 and "HX-Redirect" in response
     assert "session=ended" in response["HX-Redirect"]
     assert upstream(demo.simulator) == []

@@ -21,9 +21,9 @@ TABLE = "participant-table"
 
 
 def action(client, demo, label, name, data=None, conference=ESCALATION):
-    url = reverse("participant-action", args=[demo.sid(conference), demo.call_sid(conference, label), name])
+    url = reverse("participant", args=[demo.sid(conference), demo.call_sid(conference, label)])
     demo.simulator.reset_request_log()
-    return client.post(url, data or {}, **HTMX)
+    return client.post(url, {"action": name, **(data or {})}, **HTMX)
 
 
 def add(client, demo, data, conference=ESCALATION):
@@ -312,8 +312,8 @@ def test_participant_left_between_render_and_click(supervisor_client, demo, seen
     seen(ESCALATION)
     call_sid = demo.call_sid(ESCALATION, "agent:carol")
     demo.simulator.hang_up(demo.simulator.account_sid, demo.sid(ESCALATION), call_sid)
-    url = reverse("participant-action", args=[demo.sid(ESCALATION), call_sid, name])
-    response = supervisor_client.post(url, {}, **HTMX)
+    url = reverse("participant", args=[demo.sid(ESCALATION), call_sid])
+    response = supervisor_client.post(url, {"action": name}, **HTMX)
     body = response.content.decode()
     assert response.status_code == 200
     assert "row--gone" in body and "no longer in the conference" in body

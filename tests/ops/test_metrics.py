@@ -56,7 +56,7 @@ def test_a_mute_through_the_dashboard_moves_the_counters(supervisor_client, demo
     seen(ESCALATION)
     before = scrape()
 
-    response = supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), **HTMX)
+    response = supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX)
     assert response.status_code == 200
 
     after = scrape()
@@ -68,8 +68,8 @@ def test_a_mute_through_the_dashboard_moves_the_counters(supervisor_client, demo
     assert moved("conference_admin_twilio_requests_total", operation="UpdateParticipant", outcome="ok", code="") == 1
     assert moved("conference_admin_twilio_request_duration_seconds_count", operation="UpdateParticipant") == 1
     assert moved("conference_admin_twilio_request_duration_seconds_sum", operation="UpdateParticipant") > 0
-    assert moved("conference_admin_http_requests_total", view="participant-action", method="POST", status="200") == 1
-    assert moved("conference_admin_http_request_duration_seconds_count", view="participant-action") == 1
+    assert moved("conference_admin_http_requests_total", view="participant", method="POST", status="200") == 1
+    assert moved("conference_admin_http_request_duration_seconds_count", view="participant") == 1
     # The first scrape itself was counted by the time of the second.
     assert moved("conference_admin_http_requests_total", view="metrics", method="GET", status="200") == 1
 
@@ -81,7 +81,7 @@ def test_twilio_errors_are_counted_with_their_code(supervisor_client, demo, seen
     earlier = scrape()  # counters are the process's: other tests may have counted the same labels
     demo.simulator.faults.inject(kind="error", status=503, operation="UpdateParticipant", count=1)
     try:
-        supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), **HTMX)
+        supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX)
     finally:
         demo.simulator.faults.clear()
     record = AuditRecord.objects.get(action="mute", resolves=None)

@@ -25,7 +25,7 @@ TWILIO_LOG = "conference_admin.twilio.requests"
 def _mute(supervisor_client, demo, **headers):
     sid = demo.sid(ESCALATION)
     carol = demo.call_sid(ESCALATION, "agent:carol")
-    return supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), **HTMX, **headers)
+    return supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX, **headers)
 
 
 def _twilio_lines(caplog, operation: str) -> list[logging.LogRecord]:

@@ -43,9 +43,9 @@ def setup(transactional_db, simulator, simulator_server, django_user_model):
     return conference, user, env
 
 
-def _action_url(simulator, conference, label: str, action: str) -> str:
+def _participant_url(simulator, conference, label: str) -> str:
     call_sid = simulator.fetch_participant(simulator.account_sid, conference.sid, label).call_sid
-    return reverse("participant-action", args=[conference.sid, call_sid, action])
+    return reverse("participant", args=[conference.sid, call_sid])
 
 
 def test_sigterm_lets_an_action_waiting_on_twilio_finish(setup, simulator):
@@ -54,11 +54,15 @@ def test_sigterm_lets_an_action_waiting_on_twilio_finish(setup, simulator):
     with gunicorn(env, workers=2) as dashboard:
         browser, token = signed_in(dashboard, user, reverse("conference-detail", args=[conference.sid]))
         simulator.faults.inject(kind="latency", latency_ms=2000, operation="UpdateParticipant", count=1)
-        url = dashboard.base_url + _action_url(simulator, conference, "agent:carol", "mute")
+        url = dashboard.base_url + _participant_url(simulator, conference, "agent:carol")
 
         def click():
             try:
-                answers.append(browser.post(url, headers={"X-CSRFToken": token, "HX-Request": "true"}, timeout=15))
+                answers.append(
+                    browser.post(
+                        url, {"action": "mute"}, headers={"X-CSRFToken": token, "HX-Request": "true"}, timeout=15
+                    )
+                )
             except requests.RequestException as error:
                 answers.append(error)
 
@@ -95,17 +99,17 @@ def test_a_reload_replaces_the_workers_without_dropping_a_request_or_an_action(s
     with gunicorn(env, workers=2) as dashboard:
         browser, token = signed_in(dashboard, user, reverse("conference-detail", args=[conference.sid]))
         simulator.faults.inject(kind="latency", latency_ms=300, operation="UpdateParticipant")
-        urls = [
-            dashboard.base_url + _action_url(simulator, conference, "agent:carol", action)
-            for action in ("mute", "unmute")
-        ]
+        url = dashboard.base_url + _participant_url(simulator, conference, "agent:carol")
+        names = ("mute", "unmute")
         old_workers = set(_children(dashboard.process.pid))
 
         def act():
             n = 0
             while not stop.is_set():
                 try:
-                    answer = browser.post(urls[n % 2], headers={"X-CSRFToken": token, "HX-Request": "true"}, timeout=15)
+                    answer = browser.post(
+                        url, {"action": names[n % 2]}, headers={"X-CSRFToken": token, "HX-Request": "true"}, timeout=15
+                    )
                     if answer.status_code != 200:
                         failures.append(f"action {answer.status_code}")
                     actions.append(answer.status_code)

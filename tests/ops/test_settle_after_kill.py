@@ -77,7 +77,8 @@ def test_a_worker_killed_mid_action_has_its_record_settled_and_the_mark_cleared(
             try:
                 answers.append(
                     browser.post(
-                        dashboard.base_url + reverse("participant-action", args=[conference.sid, carol, "mute"]),
+                        dashboard.base_url + reverse("participant", args=[conference.sid, carol]),
+                        {"action": "mute"},
                         headers={"X-CSRFToken": token, "HX-Request": "true"},
                         timeout=15,
                     )

@@ -88,7 +88,7 @@ def test_the_dashboard_row_action_is_marked_for_the_duration_of_the_upstream_cal
         lambda event: seen_during_call.append(rosters.load_marks(sid).live(time.time()))
     )
     try:
-        response = supervisor_client.post(reverse("participant-action", args=[sid, carol, "mute"]), {}, **HTMX)
+        response = supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX)
     finally:
         unsubscribe()
     assert response.status_code == 200

@@ -12,8 +12,8 @@ from .helpers import HTMX, flat
 
 def hold(client, demo, label, data=None, conference=BILLING):
     demo.simulator.reset_request_log()
-    url = reverse("participant-action", args=[demo.sid(conference), demo.call_sid(conference, label), "hold"])
-    return client.post(url, data or {}, **HTMX)
+    url = reverse("participant", args=[demo.sid(conference), demo.call_sid(conference, label)])
+    return client.post(url, {"action": "hold", **(data or {})}, **HTMX)
 
 
 def test_the_row_offers_the_confirm_step_for_end_on_exit(supervisor_client, demo, seen):
@@ -99,7 +99,7 @@ def test_participants_without_end_on_exit_hold_at_once(supervisor_client, demo, 
 
 def test_without_htmx_the_confirm_step_is_a_page(supervisor_client, demo, seen):
     seen(BILLING)
-    url = reverse("participant-action", args=[demo.sid(BILLING), demo.call_sid(BILLING, "agent:alice"), "hold"])
-    response = supervisor_client.post(url, {})
+    url = reverse("participant", args=[demo.sid(BILLING), demo.call_sid(BILLING, "agent:alice")])
+    response = supervisor_client.post(url, {"action": "hold"})
     assert response.status_code == 200 and "Hold agent:alice?" in response.content.decode()
     assert demo.simulator.request_log == []
