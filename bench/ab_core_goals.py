@@ -92,11 +92,11 @@ class Side:
         for _ in range(count):
             self.muted = not self.muted
             action = "mute" if self.muted else "unmute"
-            url = self.server.base_url + common.action_path(self.cf, self.target, action)
+            url = self.server.base_url + common.action_path(self.cf, self.target)
 
             def via_dashboard(url: str = url, action: str = action) -> float:
                 start = time.perf_counter()
-                response = self.http.post(url, timeout=30, allow_redirects=False)
+                response = self.http.post(url, common.action_data(action), timeout=30, allow_redirects=False)
                 elapsed = time.perf_counter() - start
                 if response.status_code != 200 or "HX-Retarget" in response.headers:
                     raise RuntimeError(f"{self.name} {action}: {response.status_code} {response.text[:300]}")

@@ -1,7 +1,8 @@
 """2. Action overhead: a dashboard row action over HTTP minus the same update made directly.
 
 gunicorn (gunicorn.conf.py: gthread, 2 workers, production profile: PostgreSQL audit trail,
-Redis roster and sessions) serves POST .../mute/ and .../unmute/ (alternating, htmx). In the
+Redis roster and sessions) serves POST .../participants/<CA>/ with action=mute and action=unmute
+(alternating, htmx). In the
 same loop, in random order within each pair, `TwilioClient.update_participant(muted=...)`
 makes the same update on another participant. Overhead = action time - direct time, per pair.
 """
@@ -61,11 +62,11 @@ def run(quick: bool = False, append: bool = True, latencies: list[int] | None = 
                 for index in common.bounded(seconds=600, count=warmup + runs):
                     muted = not muted
                     action = "mute" if muted else "unmute"
-                    url = server.base_url + common.action_path(cf, via_dashboard, action)
+                    url = server.base_url + common.action_path(cf, via_dashboard)
 
                     def do_action(url: str, action: str) -> float:
                         start = time.perf_counter()
-                        response = http.post(url, timeout=30, allow_redirects=False)
+                        response = http.post(url, common.action_data(action), timeout=30, allow_redirects=False)
                         elapsed = time.perf_counter() - start
                         if response.status_code == 302 and lost["count"] < 3:
                             # The session vanished from Redis (something flushed db 13): log in again, retry.

@@ -52,7 +52,8 @@ def measure(repeat: int) -> dict[str, tuple[float, float]]:
 
         def action():
             state["muted"] = not state["muted"]
-            response = client.post(common.action_path(cf, calls[2], "mute" if state["muted"] else "unmute"))
+            name = "mute" if state["muted"] else "unmute"
+            response = client.post(common.action_path(cf, calls[2]), common.action_data(name))
             assert response.status_code == 200, response.status_code
 
         def direct_update():

@@ -182,7 +182,8 @@ def chromium_figures(sim, a_url: str, b_url: str, login, conference, rounds: int
                 def act(index: int) -> None:
                     action = "mute" if index % 2 == 0 else "unmute"
                     response = requests.post(
-                        a_url + common.action_path(conference.sid, dave, action),
+                        a_url + common.action_path(conference.sid, dave),
+                        common.action_data(action),
                         headers=login.headers(post=True),
                         timeout=20,
                     )

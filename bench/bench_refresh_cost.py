@@ -82,7 +82,8 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
                 cf, calls = sim.conference(f"Bench refresh {size}", size)
                 assert client.get(f"/conferences/{cf}/", HTTP_HX_REQUEST="").status_code == 200
                 # One visible change: the dashboard mutes one participant (version V; the page had V-1).
-                assert client.post(common.action_path(cf, calls[size // 2], "mute")).status_code == 200
+                muted = client.post(common.action_path(cf, calls[size // 2]), common.action_data("mute"))
+                assert muted.status_code == 200
                 version = int(client.get(common.table_path(cf)).headers["X-Roster-Version"])
                 kinds = {
                     "unchanged refresh": (common.table_path(cf, version), True),

@@ -83,8 +83,8 @@ def run(quick: bool = False, append: bool = True) -> common.Report:
             ("kick", target, {}),
         ]
         for action, call_sid, data in actions:
-            path = common.action_path(cf, call_sid, action)
-            measure(f"action {action}", lambda path=path, data=data: client.post(path, data), "1", lambda n: n == 1)
+            path, body = common.action_path(cf, call_sid), common.action_data(action, data)
+            measure(f"action {action}", lambda path=path, body=body: client.post(path, body), "1", lambda n: n == 1)
         add = {
             "to": "+14155550199",
             "from_": common.CALLER_ID,

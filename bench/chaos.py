@@ -303,10 +303,17 @@ def supervisor_loop(
                 continue
             call_sid = rng.choice(rows)
             action = rng.choice(["resume" if call_sid in held else "hold", "mute", "unmute"])
-            method, url = "POST", f"{base_url}{common.action_path(conference_sid, call_sid, action)}"
+            method, url = "POST", f"{base_url}{common.action_path(conference_sid, call_sid)}"
             headers = login.headers(post=True)
         try:
-            response = session.request(method, url, headers=headers, timeout=REQUEST_TIMEOUT, allow_redirects=False)
+            response = session.request(
+                method,
+                url,
+                data=common.action_data(action) if kind == "action" else None,
+                headers=headers,
+                timeout=REQUEST_TIMEOUT,
+                allow_redirects=False,
+            )
         except requests.RequestException as error:
             ended = time.monotonic()
             run.add(Answer(kind, started - began, ended - began, 0, True, False, type(error).__name__))

@@ -336,8 +336,16 @@ def test_client(user=None):
     return client
 
 
-def action_path(conference_sid: str, call_sid: str, action: str) -> str:
-    return f"/conferences/{conference_sid}/participants/{call_sid}/{action}/"
+def action_path(conference_sid: str, call_sid: str) -> str:
+    """A participant action's one URL, the participant's: POST `action_data(action)` to it. An
+    older checkout (`ab_core_goals.py --before`) answers there the same way: its row form posts
+    `action=<name>` to this URL too."""
+    return f"/conferences/{conference_sid}/participants/{call_sid}/"
+
+
+def action_data(action: str, fields: dict[str, str] | None = None) -> dict[str, str]:
+    """The body of a participant action's POST: the action's name and its form's fields."""
+    return {"action": action, **(fields or {})}
 
 
 def table_path(conference_sid: str, version: int | None = None) -> str:

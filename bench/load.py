@@ -110,10 +110,12 @@ def run_load(
             if pause > 0:
                 time.sleep(pause)
             muted = not muted
-            url = f"{base_url}{common.action_path(conference_sid, call_sid, 'mute' if muted else 'unmute')}"
+            url = f"{base_url}{common.action_path(conference_sid, call_sid)}"
             started = time.perf_counter()
             try:
-                response = session.post(url, timeout=30, allow_redirects=False)
+                response = session.post(
+                    url, common.action_data("mute" if muted else "unmute"), timeout=30, allow_redirects=False
+                )
                 elapsed = time.perf_counter() - started
                 ok = response.status_code == 200 and "HX-Retarget" not in response.headers
                 record("action", elapsed, response.status_code, None if ok else f"action HTTP {response.status_code}")

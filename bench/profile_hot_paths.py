@@ -28,13 +28,13 @@ def run(quick: bool = False, participants: int = 50) -> dict[str, str]:
         client = common.test_client()
         cf, calls = sim.conference(f"Bench profile {participants}", participants)
         assert client.get(common.table_path(cf)).status_code == 200  # loads the roster
-        assert client.post(common.action_path(cf, calls[1], "mute")).status_code == 200
+        assert client.post(common.action_path(cf, calls[1]), common.action_data("mute")).status_code == 200
         version = int(client.get(common.table_path(cf)).headers["X-Roster-Version"])
         state = {"muted": True}
 
         def action():
             state["muted"] = not state["muted"]
-            client.post(common.action_path(cf, calls[2], "mute" if state["muted"] else "unmute"))
+            client.post(common.action_path(cf, calls[2]), common.action_data("mute" if state["muted"] else "unmute"))
 
         paths = {
             "action": action,

@@ -184,11 +184,11 @@ class Supervisor:
         if not candidates:
             return
         call_sid = rng.choice(candidates)
-        data = {"csrfmiddlewaretoken": self.csrf}
+        data = {"csrfmiddlewaretoken": self.csrf, "action": action}
         if action == "announce":
             data["choice"] = announce_url
         response = self.request(
-            "POST", f"/conferences/{self.conference}/participants/{call_sid}/{action}/", data=data, headers=headers
+            "POST", f"/conferences/{self.conference}/participants/{call_sid}/", data=data, headers=headers
         )
         if "confirm how to hold them" in response.headers.get("HX-Trigger", ""):
             return  # the page asked first (hold on someone who ends the conference): nothing was sent
