@@ -7,6 +7,7 @@ failures become an inline note with Twilio's code, answered 200 so htmx shows th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any, cast
@@ -14,6 +15,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
+from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,6 +45,11 @@ def _announce(response: HttpResponse, message: str) -> HttpResponse:
 
 def _back(conference_sid: str) -> HttpResponse:
     return redirect("conference-detail", conference_sid=conference_sid)
+
+
+def _errors(form: Form) -> str:
+    """A form's errors, in one sentence for a note or the live region."""
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
 
 
 # --- profile ------------------------------------------------------------------------------
@@ -141,12 +148,23 @@ def _line_answer(request: HtmxHttpRequest, conference_sid: str, change, done: st
     return _panel_answer(request, conference_sid, Note(done, "info"))
 
 
-@require_POST
-@permission_required(MODERATE, raise_exception=True)
-@within_twilio_budget
-def line_listen(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
-    change = partial(services.supervisor_line_listen, actor=request.user, conference_sid=conference_sid)
-    return _line_answer(request, conference_sid, change, "Back to listening: nobody hears you.")
+def _line_view(service: Callable[..., Any], done: str) -> Callable[..., HttpResponse]:
+    """The view of a line change that needs nothing but the user (listen, barge, leave): ONE
+    `service` call, then the panel saying `done`."""
+
+    @require_POST
+    @permission_required(MODERATE, raise_exception=True)
+    @within_twilio_budget
+    def line_change(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
+        change = partial(service, actor=request.user, conference_sid=conference_sid)
+        return _line_answer(request, conference_sid, change, done)
+
+    return line_change
+
+
+line_listen = _line_view(services.supervisor_line_listen, "Back to listening: nobody hears you.")
+line_barge = _line_view(services.supervisor_line_barge, "Barged in: everyone hears you.")
+line_leave = _line_view(services.supervisor_line_leave, "You left the conference.")
 
 
 @require_POST
@@ -155,30 +173,13 @@ def line_listen(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
 def line_whisper(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     form = WhisperForm(request.POST)
     if not form.is_valid():
-        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _panel_answer(request, conference_sid, Note(errors, "error"))
+        return _panel_answer(request, conference_sid, Note(_errors(form), "error"))
     target = form.cleaned_data["call_sid_to_coach"]
     change = partial(
         services.supervisor_line_whisper, actor=request.user, conference_sid=conference_sid, call_sid_to_coach=target
     )
     name = dashboard.participant_name(conference_sid=conference_sid, call_sid=target)
     return _line_answer(request, conference_sid, change, f"Whispering to {name}: only they hear you.")
-
-
-@require_POST
-@permission_required(MODERATE, raise_exception=True)
-@within_twilio_budget
-def line_barge(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
-    change = partial(services.supervisor_line_barge, actor=request.user, conference_sid=conference_sid)
-    return _line_answer(request, conference_sid, change, "Barged in: everyone hears you.")
-
-
-@require_POST
-@permission_required(MODERATE, raise_exception=True)
-@within_twilio_budget
-def line_leave(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
-    change = partial(services.supervisor_line_leave, actor=request.user, conference_sid=conference_sid)
-    return _line_answer(request, conference_sid, change, "You left the conference.")
 
 
 # --- bulk actions -------------------------------------------------------------------------
@@ -204,7 +205,7 @@ def _result_rows(conference_sid: str, outcome: services.BulkOutcome) -> list:
 def bulk(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     form = BulkForm(request.POST)
     if not form.is_valid():
-        text = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        text = _errors(form)
         if not request.htmx:
             messages.error(request, text)
             return _back(conference_sid)
@@ -243,7 +244,7 @@ def safe_hold(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> H
     name = entry.participant.identifier if entry else call_sid
     form = dashboard_forms.HoldForm(request.POST, call_sid=call_sid)
     if not form.is_valid():
-        note = Note(" ".join(str(e) for errs in form.errors.values() for e in errs), "error")
+        note = Note(_errors(form), "error")
     else:
         try:
             recorded = services.participant_safe_hold(
