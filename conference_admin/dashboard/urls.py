@@ -1,84 +1,82 @@
+from collections.abc import Callable
+
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.http import HttpResponse
+from django.urls import URLPattern, path
 
 from conference_admin import converters  # noqa: F401  (registers <conference_sid:>, <call_sid:>)
 from conference_admin.access import login
 
 from . import pickers, recording_views, transcript_views, views
 
+CONFERENCE = "conferences/<conference_sid:conference_sid>/"
+PARTICIPANT = f"{CONFERENCE}participants/<call_sid:call_sid>/"
+
+
+def _verbs(route: str, view: Callable[..., HttpResponse], name: str, verbs: tuple[str, ...]) -> list[URLPattern]:
+    """One URL per verb for a view that takes the verb: `<route><verb>/`, named `<name>-<verb>`."""
+    return [path(f"{route}{verb}/", view, {"verb": verb}, name=f"{name}-{verb}") for verb in verbs]
+
+
 urlpatterns = [
     path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.conference_list, name="conference-list"),
-    path("conferences/<conference_sid:conference_sid>/", views.conference_detail, name="conference-detail"),
+    path(CONFERENCE, views.conference_detail, name="conference-detail"),
     path(
-        "conferences/<conference_sid:conference_sid>/participants/",
+        f"{CONFERENCE}participants/",
         views.participant_table,
         name="participant-table",
     ),
     path(
-        "conferences/<conference_sid:conference_sid>/participants/add/",
+        f"{CONFERENCE}participants/add/",
         views.participant_add,
         name="participant-add",
     ),
     path(
-        "conferences/<conference_sid:conference_sid>/participants/pages/",
+        f"{CONFERENCE}participants/pages/",
         pickers.participant_pages,
         name="participant-pages",
     ),
     path(
-        "conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/",
+        PARTICIPANT,
         pickers.participant,
         name="participant",
     ),
+    path(f"{CONFERENCE}announce/", views.conference_announce, name="conference-announce"),
+    path(f"{CONFERENCE}end/", views.conference_end, name="conference-end"),
     path(
-        "conferences/<conference_sid:conference_sid>/announce/", views.conference_announce, name="conference-announce"
-    ),
-    path("conferences/<conference_sid:conference_sid>/end/", views.conference_end, name="conference-end"),
-    path(
-        "conferences/<conference_sid:conference_sid>/recording/",
+        f"{CONFERENCE}recording/",
         recording_views.conference_recording,
         name="conference-recording",
     ),
-    *(
-        path(
-            f"conferences/<conference_sid:conference_sid>/recording/{verb}/",
-            recording_views.conference_recording_action,
-            {"verb": verb},
-            name=f"conference-recording-{verb}",
-        )
-        for verb in ("pause", "resume", "stop")
+    *_verbs(
+        f"{CONFERENCE}recording/",
+        recording_views.conference_recording_action,
+        "conference-recording",
+        ("pause", "resume", "stop"),
     ),
-    *(
-        path(
-            f"conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/recording/{verb}/",
-            recording_views.participant_recording_action,
-            {"verb": verb},
-            name=f"participant-recording-{verb}",
-        )
-        for verb in ("start", "pause", "resume", "stop")
+    *_verbs(
+        f"{PARTICIPANT}recording/",
+        recording_views.participant_recording_action,
+        "participant-recording",
+        ("start", "pause", "resume", "stop"),
     ),
     path(
-        "conferences/<conference_sid:conference_sid>/transcript/",
+        f"{CONFERENCE}transcript/",
         transcript_views.conference_transcript,
         name="conference-transcript",
     ),
-    *(
-        path(
-            f"conferences/<conference_sid:conference_sid>/transcript/{verb}/",
-            transcript_views.conference_transcript_action,
-            {"verb": verb},
-            name=f"conference-transcript-{verb}",
-        )
-        for verb in ("start", "stop")
+    *_verbs(
+        f"{CONFERENCE}transcript/",
+        transcript_views.conference_transcript_action,
+        "conference-transcript",
+        ("start", "stop"),
     ),
-    *(
-        path(
-            f"conferences/<conference_sid:conference_sid>/participants/<call_sid:call_sid>/transcript/{verb}/",
-            transcript_views.participant_transcript_action,
-            {"verb": verb},
-            name=f"participant-transcript-{verb}",
-        )
-        for verb in ("start", "stop")
+    *_verbs(
+        f"{PARTICIPANT}transcript/",
+        transcript_views.participant_transcript_action,
+        "participant-transcript",
+        ("start", "stop"),
     ),
 ]
