@@ -24,8 +24,6 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from email.utils import format_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -34,6 +32,7 @@ import requests
 from conference_admin.twilio.signature import compute_signature
 
 from . import transcriptions
+from .clock import rfc2822
 
 if TYPE_CHECKING:
     from .engine import Participant, SimulatorEvent
@@ -388,10 +387,6 @@ class CallbackSender:
 
 
 # --- parameters (pure functions, tested directly) ---------------------------------------------
-
-
-def rfc2822(moment: datetime) -> str:
-    return format_datetime(moment.astimezone(UTC).replace(microsecond=0))
 
 
 def _flag(value: bool) -> str:
