@@ -33,6 +33,7 @@ from conference_admin.twilio.signature import compute_signature
 
 from . import transcriptions
 from .clock import rfc2822
+from .validation import CALL_EVENTS, CONFERENCE_EVENTS
 
 if TYPE_CHECKING:
     from .engine import Participant, SimulatorEvent
@@ -64,8 +65,6 @@ EVENT_GROUPS: dict[str, str] = {
     "announcement-end": "announcement",
     "announcement-fail": "announcement",
 }
-ALL_CONFERENCE_GROUPS = ("start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement")
-ALL_CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 
 # Human-readable `Reason` Twilio sends next to ReasonConferenceEnded.
 END_REASONS = {
@@ -232,7 +231,7 @@ class CallbackSender:
                 conference.status_callback_events,
             )
         elif self.default_conference_url:
-            url, method, groups = self.default_conference_url, "POST", ALL_CONFERENCE_GROUPS
+            url, method, groups = self.default_conference_url, "POST", CONFERENCE_EVENTS
         else:
             return
         if EVENT_GROUPS.get(event.name) not in groups:
@@ -254,7 +253,7 @@ class CallbackSender:
             url, method, wanted = (
                 self.default_call_url.replace("{conference_sid}", event.conference_sid),
                 "POST",
-                ALL_CALL_EVENTS,
+                CALL_EVENTS,
             )
         else:
             return
