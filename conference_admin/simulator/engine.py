@@ -792,12 +792,7 @@ class Simulator:
 
     def delete_participant(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> None:
         """Kick the participant (Twilio's DELETE): its call ends and the resource is gone."""
-        self.tick()
-        with self._lock:
-            participant = self._participant(account_sid, conference_sid, call_sid_or_label)
-            call_status = "completed" if participant.status == "connected" else "canceled"
-            self._depart(participant, self.clock.now(), call_status, "participant_updated_via_api", kicked=True)
-        self._flush_events()
+        self._leave_now(account_sid, conference_sid, call_sid_or_label, "participant_updated_via_api", kicked=True)
 
     def answer(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> Participant:
         """Simulate the far end picking up now, whatever its number (for demos and tests)."""
@@ -822,11 +817,17 @@ class Simulator:
 
     def hang_up(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> None:
         """Simulate the far end hanging up (not an API operation; for tests and demos)."""
+        self._leave_now(account_sid, conference_sid, call_sid_or_label, "participant_hung_up", kicked=False)
+
+    def _leave_now(
+        self, account_sid: str, conference_sid: str, call_sid_or_label: str, reason_left: str, *, kicked: bool
+    ) -> None:
+        """The participant's call ends now (completed once connected, else canceled) and it leaves."""
         self.tick()
         with self._lock:
             participant = self._participant(account_sid, conference_sid, call_sid_or_label)
             call_status = "completed" if participant.status == "connected" else "canceled"
-            self._depart(participant, self.clock.now(), call_status, "participant_hung_up", kicked=False)
+            self._depart(participant, self.clock.now(), call_status, reason_left, kicked=kicked)
         self._flush_events()
 
     # --- simulated people (no audio, no phones: tests and the live demo drive these) -------------
