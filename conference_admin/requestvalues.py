@@ -165,3 +165,11 @@ class MomentField(forms.DateTimeField):
         if isinstance(value, datetime) or value is None:
             return super().to_python(value)
         return super().to_python(_form_value(moment, str(value), name=str(self.label or "date and time")))
+
+
+def check_range(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """A form's `since`/`until` pair (days or moments): the end may not come before the start
+    (the error stands on `until`)."""
+    since, until = cleaned.get("since"), cleaned.get("until")
+    if since and until and since > until:
+        form.add_error("until", "The end of the range is before its start.")
