@@ -425,7 +425,7 @@ class RedisHeld:
         if not self.reads and self.bucket is None:
             return bool(lock.acquire())
         backend = self.backend
-        token = uuid.uuid1().hex.encode()
+        token = uuid.uuid4().hex.encode()  # unique, as redis-py's own (uuid1 costs a locked clock read)
         keys = [lock.name, *(backend.make_and_validate_key(key) for key in self.reads)]
         args: list[Any] = [token, int(self.ttl * 1000)]
         deadline = time.monotonic() + self.wait
