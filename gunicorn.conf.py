@@ -17,6 +17,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
+# Requests are parsed by gunicorn's C parser (gunicorn_h1c, pinned in requirements.txt): about a
+# tenth of an unchanged poll's CPU (docs/PERFORMANCE.md). Refuses to start without it.
+http_parser = "fast"
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"

@@ -37,6 +37,7 @@ import common  # noqa: E402  (bench/ is put on sys.path above)
 COMMAND = ".venv/bin/python bench/ab_core_goals.py --before <checkout>"
 ROOM = 250
 SMALL = 50
+PYTHON_PARSER = {"GUNICORN_CMD_ARGS": "--http-parser python"}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 ON_SCREEN = f"""
@@ -185,8 +186,11 @@ def run(before: Path, quick: bool, append: bool) -> common.Report:
             # other may not read); sessions are read through to PostgreSQL, which both share.
             before_redis = common.REDIS.rsplit("/", 1)[0] + "/" + str(int(common.REDIS.rsplit("/", 1)[1]) + 1)
             common.flush_redis(before_redis)
+            # One virtualenv serves both: a checkout whose gunicorn.conf.py does not choose the C
+            # HTTP parser gets gunicorn's Python parser, as it had when it was written.
+            parser = {} if "http_parser" in (before / "gunicorn.conf.py").read_text() else PYTHON_PARSER
             servers = {
-                "before": stack.enter_context(common.dashboard(sim, root=before, REDIS_URL=before_redis)),
+                "before": stack.enter_context(common.dashboard(sim, root=before, REDIS_URL=before_redis, **parser)),
                 "after": stack.enter_context(common.dashboard(sim)),
             }
             sides = [Side(name, server, sim, login) for name, server in servers.items()]

@@ -322,10 +322,19 @@ class ProcessHeld:
     def get_many(self, keys: list[str]) -> dict[str, Any]:
         return self.backend.get_many(keys)
 
-    def set_many(self, data: dict[str, Any], timeout: int | None, *, release: bool = False) -> None:
+    def set_many(
+        self,
+        data: dict[str, Any],
+        timeout: int | None,
+        *,
+        release: bool = False,
+        publish: tuple[str, str] | None = None,
+    ) -> bool:
+        """As RedisHeld's; nothing is published here (returns False: the caller announces)."""
         self.backend.set_many(data, timeout=timeout)
         if release:
             self.release()
+        return False
 
     def release(self) -> None:
         """Leave the section now (its last write is done)."""
@@ -336,6 +345,8 @@ class ProcessHeld:
 
 # Write every key only if the lock (KEYS[1]) still holds this holder's token (ARGV[1]): a
 # holder whose lock expired while it worked writes nothing (a later holder may have written).
+# Two more arguments after the values: a pub/sub channel and a message, published once written
+# (the change's announcement travels in the write's own round trip).
 _WRITE_IF_OWNER = """
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 local ttl = tonumber(ARGV[2])
@@ -343,6 +354,7 @@ for i = 2, #KEYS do
   if ttl > 0 then redis.call('set', KEYS[i], ARGV[i + 1], 'EX', ttl)
   else redis.call('set', KEYS[i], ARGV[i + 1]) end
 end
+if #ARGV == #KEYS + 3 then redis.call('publish', ARGV[#ARGV - 1], ARGV[#ARGV]) end
 return 1
 """
 
@@ -413,7 +425,7 @@ class RedisHeld:
         if not self.reads and self.bucket is None:
             return bool(lock.acquire())
         backend = self.backend
-        token = uuid.uuid1().hex.encode()
+        token = uuid.uuid4().hex.encode()  # unique, as redis-py's own (uuid1 costs a locked clock read)
         keys = [lock.name, *(backend.make_and_validate_key(key) for key in self.reads)]
         args: list[Any] = [token, int(self.ttl * 1000)]
         deadline = time.monotonic() + self.wait
@@ -468,17 +480,27 @@ class RedisHeld:
         loads = self.backend.serializer.loads
         return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
 
-    def set_many(self, data: dict[str, Any], timeout: int | None, *, release: bool = False) -> None:
+    def set_many(
+        self,
+        data: dict[str, Any],
+        timeout: int | None,
+        *,
+        release: bool = False,
+        publish: tuple[str, str] | None = None,
+    ) -> bool:
         """Write every key while the lock is still ours (else nothing: `LockLost`); `release`:
-        this is the last write, and the lock is released in the same round trip."""
+        this is the last write, and the lock is released in the same round trip; `publish`:
+        a pub/sub (channel, message) sent by Redis once the keys are written, in that round trip
+        too. Returns whether it was published (not while this process answers from its memory)."""
         if self.local is not None:
-            self.local.set_many(data, timeout, release=release)
-            return
+            return self.local.set_many(data, timeout, release=release)
         backend = self.backend
         dumps = backend.serializer.dumps
         seconds = backend.get_backend_timeout(timeout)
         keys = [self.lock.name, *(backend.make_and_validate_key(key) for key in data)]
         args = [self.lock.local.token, seconds or 0, *(dumps(value) for value in data.values())]
+        if publish is not None:
+            args.extend(publish)
         try:
             written = backend._write_if_owner(keys=keys, args=args, client=self.client, release=release)
         except RedisError as error:
@@ -487,6 +509,7 @@ class RedisHeld:
         if not written:
             raise LockLost(self.name)
         self.released = release
+        return publish is not None
 
 
 def exclusive(

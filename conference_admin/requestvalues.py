@@ -16,8 +16,9 @@ Imports nothing of the project's own: any layer may use it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -134,33 +135,41 @@ def moment(raw: str | None, *, name: str) -> datetime | None:
 
 # Form fields: a form's numbers and dates parsed here too (Django's own accept any Unicode digit).
 
+_Parsed = TypeVar("_Parsed")
+
+
+def _form_value(parse: Callable[..., _Parsed | None], text: str, *, name: str) -> _Parsed | None:
+    """A form field's text through its parser above; what the parser refuses is the field's error."""
+    try:
+        return parse(text, name=name)
+    except Refused as refused:
+        raise ValidationError(refused.reason, code="invalid") from None
+
 
 class WholeNumberField(forms.IntegerField):
     def to_python(self, value: Any) -> int | None:
         if isinstance(value, int) or value is None:
             return value
-        try:
-            return whole_number(str(value).strip(), name=str(self.label or "number"))
-        except Refused as refused:
-            raise ValidationError(refused.reason, code="invalid") from None
+        return _form_value(whole_number, str(value).strip(), name=str(self.label or "number"))
 
 
 class DayField(forms.DateField):
     def to_python(self, value: Any) -> date | None:
         if isinstance(value, date) or value is None:
             return super().to_python(value)
-        try:
-            return day(str(value), name=str(self.label or "date"))
-        except Refused as refused:
-            raise ValidationError(refused.reason, code="invalid") from None
+        return _form_value(day, str(value), name=str(self.label or "date"))
 
 
 class MomentField(forms.DateTimeField):
     def to_python(self, value: Any) -> datetime | None:
         if isinstance(value, datetime) or value is None:
             return super().to_python(value)
-        try:
-            parsed = moment(str(value), name=str(self.label or "date and time"))
-        except Refused as refused:
-            raise ValidationError(refused.reason, code="invalid") from None
-        return super().to_python(parsed)
+        return super().to_python(_form_value(moment, str(value), name=str(self.label or "date and time")))
+
+
+def check_range(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """A form's `since`/`until` pair (days or moments): the end may not come before the start
+    (the error stands on `until`)."""
+    since, until = cleaned.get("since"), cleaned.get("until")
+    if since and until and since > until:
+        form.add_error("until", "The end of the range is before its start.")

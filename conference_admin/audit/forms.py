@@ -2,7 +2,7 @@ from typing import Any
 
 from django import forms
 
-from conference_admin.requestvalues import MomentField
+from conference_admin.requestvalues import MomentField, check_range
 
 from .models import AuditRecord
 
@@ -18,9 +18,7 @@ class AuditFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", "The end of the range is before its start.")
+        check_range(self, cleaned)
         return cleaned
 
     def filter(self, records):

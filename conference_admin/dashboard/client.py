@@ -1,14 +1,16 @@
-"""The one place the dashboard builds its Twilio client from settings."""
+"""The one place the dashboard builds its Twilio client from settings, and sends a write with
+it audited (`audited`)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar, Unpack
 
 from django.conf import settings
 
+from conference_admin.audit.recorder import AttemptFields, audit_attempt
 from conference_admin.twilio import Exchange, Observer, TwilioClient, TwilioError
 
 _SETTING_NAMES = (
@@ -103,3 +105,20 @@ def _build() -> TwilioClient:
         max_pages=int(settings.TWILIO_MAX_PAGES),
         **{"observe": _tell_observers, **_overrides},
     )
+
+
+class _Answered(Protocol):
+    @property
+    def request_id(self) -> str | None: ...
+
+
+Answer = TypeVar("Answer", bound=_Answered)
+
+
+def audited(send: Callable[[], Answer], **attempt: Unpack[AttemptFields]) -> Answer:
+    """ONE Twilio call, `send()`, audited: the record is written before it is sent and settled
+    with Twilio's request id, or with the error it raised. Returns what Twilio answered."""
+    with audit_attempt(**attempt) as audit:
+        answer = send()
+        audit.succeeded(request_id=answer.request_id)
+    return answer

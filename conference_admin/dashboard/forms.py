@@ -43,6 +43,11 @@ def method_field(label: str) -> forms.ChoiceField:
     return forms.ChoiceField(label=label, choices=OPTIONAL_METHOD_CHOICES, required=False)
 
 
+def picked_field(label: str) -> forms.ChoiceField:
+    """A choice from a pick list; the form fills its choices when it is made (the lists change)."""
+    return forms.ChoiceField(label=label, required=False, choices=())
+
+
 def events_field(label: str, events: list[str]) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
         label=label, choices=[(e, e) for e in events], required=False, widget=forms.CheckboxSelectMultiple
@@ -106,7 +111,7 @@ class NoInputForm(ActionForm):
 
 
 class HoldForm(ActionForm):
-    hold_url = forms.ChoiceField(label="Hold music", required=False, choices=())
+    hold_url = picked_field("Hold music")
     hold_method = method_field("Hold music method")
 
     def __init__(self, *args, **kwargs):
@@ -142,6 +147,14 @@ class _PickedOrTypedUrlForm(ActionForm):
     url_name = ""
     method_name = ""
 
+    choice = picked_field("")  # each form names it
+    custom_url = http_url_field("or URL")
+    method = method_field("Method")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["choice"]).choices = [("", "—"), *_choices(self.entries())]
+
     def entries(self) -> list[dict[str, str]]:
         return pick_lists()[self.pick_list]
 
@@ -162,26 +175,14 @@ class AnnounceForm(_PickedOrTypedUrlForm):
     pick_list = "announcements"
     url_name, method_name = "announce_url", "announce_method"
 
-    choice = forms.ChoiceField(label="Announcement", required=False, choices=())
-    custom_url = http_url_field("or URL")
-    method = method_field("Method")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["choice"]).choices = [("", "—"), *_choices(self.entries())]
+    choice = picked_field("Announcement")
 
 
 class WaitMusicForm(_PickedOrTypedUrlForm):
     pick_list = "wait_music"
     url_name, method_name = "wait_url", "wait_method"
 
-    choice = forms.ChoiceField(label="Wait music", required=False, choices=())
-    custom_url = http_url_field("or URL")
-    method = method_field("Method")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["choice"]).choices = [("", "—"), *_choices(self.entries())]
+    choice = picked_field("Wait music")
 
 
 def _to_bool(value: str) -> bool:

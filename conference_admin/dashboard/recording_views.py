@@ -14,14 +14,12 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
 
 from conference_admin.access.roles import CONTROL_RECORDINGS, PAUSE_RECORDINGS, VIEW
 from conference_admin.http import HtmxHttpRequest, vary_on_htmx
@@ -30,7 +28,8 @@ from conference_admin.twilio import TwilioApiError, TwilioError
 
 from . import recordings, services, views
 from .errors import describe_error
-from .rows import Note, row_after_write
+from .noted import back, noted, row_noted
+from .rows import Note
 
 RECORDING = "conferences/_recording.html#recording-state"
 # The permission each verb needs.
@@ -57,10 +56,6 @@ def _allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         return view(request, conference_sid, *args, verb=verb, **kwargs)
 
     return checked
-
-
-def _back(conference_sid: str) -> HttpResponse:
-    return redirect("conference-detail", conference_sid=conference_sid)
 
 
 def _header(request: HtmxHttpRequest, roster: Roster, note: Note | None = None) -> HttpResponse:
@@ -97,7 +92,7 @@ def conference_recording(request: HtmxHttpRequest, conference_sid: str) -> HttpR
     roster = services.roster_snapshot(conference_sid=conference_sid)
     recordings.conference_recording_refresh(conference_sid=conference_sid, force=not roster.recording_read)
     if not request.htmx:
-        return _back(conference_sid)
+        return back(conference_sid)
     return _header(request, services.roster_snapshot(conference_sid=conference_sid))
 
 
@@ -122,10 +117,7 @@ def conference_recording_action(request: HtmxHttpRequest, conference_sid: str, *
     else:
         state = roster.recording
         note = Note(DONE[verb].format(behavior=state.pause_behavior if state else ""), "info")
-    if not request.htmx:
-        (messages.error if note.kind == "error" else messages.success)(request, note.text)
-        return _back(conference_sid)
-    return _announce(_header(request, roster, note), note.text)
+    return noted(request, conference_sid, note, lambda: _header(request, roster, note))
 
 
 def _failed(error: TwilioError, *, conference_sid: str, call_sid: str = "", verb: str) -> Note:
@@ -174,13 +166,4 @@ def participant_recording_action(
         found = roster.entries.get(call_sid)
         behavior = found.recording.pause_behavior if found is not None and found.recording else ""
         note = Note(f"{name}: {DONE[verb].format(behavior=behavior)}", "info")
-    if not request.htmx:
-        (messages.error if note.kind == "error" else messages.success)(request, note.text)
-        return _back(conference_sid)
-    row = row_after_write(roster, call_sid, name=name, note=note)
-    response = render(request, views.ROW, {"row": row, **views.page_options(request)})
-    return _announce(response, note.text)
-
-
-def _announce(response: HttpResponse, message: str) -> HttpResponse:
-    return trigger_client_event(response, views.ANNOUNCE_EVENT, {"message": message})
+    return row_noted(request, conference_sid, call_sid, roster=roster, name=name, note=note)

@@ -17,22 +17,23 @@ What Twilio's API cannot do, and what the dashboard offers instead (docs/RECORDI
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from conference_admin.audit.recorder import audit_attempt, audit_resolution
+from conference_admin.audit.recorder import AttemptFields, audit_resolution
 from conference_admin.live import recordings as live
 from conference_admin.live.recordings import RecordingState
 from conference_admin.live.roster import Roster
-from conference_admin.twilio import CURRENT_RECORDING, TwilioError
+from conference_admin.twilio import CURRENT_RECORDING, Recording, TwilioError
 from conference_admin.twilio.params import CreateCallRecordingParams
 
-from .client import get_twilio_client
+from .client import audited, get_twilio_client
 from .errors import describe_read_error
 
 PAUSE_BEHAVIORS = ("silence", "skip")
@@ -160,22 +161,40 @@ def _with_behavior(state: RecordingState, verb: str, params: dict[str, str]) -> 
     return RecordingState(state.sid, state.status, state.since, state.exact, params.get("pause_behavior"))
 
 
+# An update as it reaches Twilio: (recording SID, its parameters: Status, PauseBehavior) -> Twilio's answer.
+Update = Callable[[str, dict[str, str]], Recording]
+
+
+def _recording_update(
+    update: Update,
+    *,
+    verb: str,
+    known: RecordingState | None,
+    pause_behavior: str | None,
+    **attempt: Unpack[AttemptFields],
+) -> RecordingState:
+    """ONE audited update (`verb`) of the recording the dashboard knows is active, else of Twilio's
+    current one: the state Twilio answered, with the pause behaviour it was asked for."""
+    params = _params(verb, pause_behavior)
+    target = _target(known)
+    attempt["parameters"] = {"recording": target, **params}
+    recording = audited(lambda: update(target, params), **attempt)
+    return _with_behavior(live.state_of(recording, exact=True), verb, params)
+
+
 def conference_recording_update(
     *, actor, conference_sid: str, verb: str, known: RecordingState | None, pause_behavior: str | None = None
 ) -> Roster:
     """Pause (skip or silence), resume or stop the conference's recording: one audited call."""
-    params = _params(verb, pause_behavior)
-    target = _target(known)
-    with audit_attempt(
+    state = _recording_update(
+        lambda recording, params: get_twilio_client().update_conference_recording(conference_sid, recording, **params),
+        verb=verb,
+        known=known,
+        pause_behavior=pause_behavior,
         actor=actor,
         action=f"recording-{verb}",
         conference_sid=conference_sid,
-        parameters={"recording": target, **params},
-    ) as attempt:
-        status = params.pop("status")
-        recording = get_twilio_client().update_conference_recording(conference_sid, target, status=status, **params)
-        attempt.succeeded(request_id=recording.request_id)
-    state = _with_behavior(live.state_of(recording, exact=True), verb, params)
+    )
     return live.record_conference_recording(conference_sid, state, read=True)
 
 
@@ -190,20 +209,17 @@ def call_recording_update(
     pause_behavior: str | None = None,
 ) -> Roster:
     """Pause, resume or stop one participant's call recording: one audited call."""
-    params = _params(verb, pause_behavior)
-    target = _target(known)
-    with audit_attempt(
+    state = _recording_update(
+        lambda recording, params: get_twilio_client().update_call_recording(call_sid, recording, **params),
+        verb=verb,
+        known=known,
+        pause_behavior=pause_behavior,
         actor=actor,
         action=f"call-recording-{verb}",
         conference_sid=conference_sid,
         participant_sid=call_sid,
         participant_label=label,
-        parameters={"recording": target, **params},
-    ) as attempt:
-        status = params.pop("status")
-        recording = get_twilio_client().update_call_recording(call_sid, target, status=status, **params)
-        attempt.succeeded(request_id=recording.request_id)
-    state = _with_behavior(live.state_of(recording, exact=True), verb, params)
+    )
     return live.record_call_recording(conference_sid, call_sid, state)
 
 
@@ -214,16 +230,15 @@ def call_recording_start(*, actor, conference_sid: str, call_sid: str, label: st
     if url:
         params["recording_status_callback"] = url
         params["recording_status_callback_event"] = CALL_RECORDING_EVENTS
-    with audit_attempt(
+    recording = audited(
+        lambda: get_twilio_client().create_call_recording(call_sid, **params),
         actor=actor,
         action="call-recording-start",
         conference_sid=conference_sid,
         participant_sid=call_sid,
         participant_label=label,
         parameters=dict(params),
-    ) as attempt:
-        recording = get_twilio_client().create_call_recording(call_sid, **params)
-        attempt.succeeded(request_id=recording.request_id)
+    )
     return live.record_call_recording(conference_sid, call_sid, live.state_of(recording, exact=True))
 
 

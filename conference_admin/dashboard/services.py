@@ -32,7 +32,7 @@ from conference_admin.twilio import Call, Conference, Participant, TwilioApiErro
 from conference_admin.twilio.params import CreateParticipantParams, UpdateConferenceParams
 from conference_admin.twilio.twiml import conference_twiml
 
-from .client import get_twilio_client
+from .client import audited, get_twilio_client
 from .errors import describe_read_error
 from .moves import Arrival, arrival_of, forget_arrival, remember_arrival
 from .recordings import conference_recording_refresh, with_recording_callbacks
@@ -278,16 +278,15 @@ def participant_move(
         "twiml": twiml,
         "returning": returning,
     }
-    with audit_attempt(
+    call = audited(
+        lambda: get_twilio_client().update_call(call_sid, twiml=twiml),
         actor=actor,
         action=MOVE,
         conference_sid=conference_sid,
         participant_sid=call_sid,
         participant_label=label,
         parameters=parameters,
-    ) as attempt:
-        call = get_twilio_client().update_call(call_sid, twiml=twiml)
-        attempt.succeeded(request_id=call.request_id)
+    )
     if returning:
         forget_arrival(call_sid)
     else:
@@ -532,11 +531,13 @@ def participant_reread_after_unknown(
 
 
 def conference_end(*, actor, conference_sid: str) -> Conference:
-    with audit_attempt(
-        actor=actor, action="end-conference", conference_sid=conference_sid, parameters={"status": "completed"}
-    ) as attempt:
-        conference = get_twilio_client().update_conference(conference_sid, status="completed")
-        attempt.succeeded(request_id=conference.request_id)
+    conference = audited(
+        lambda: get_twilio_client().update_conference(conference_sid, status="completed"),
+        actor=actor,
+        action="end-conference",
+        conference_sid=conference_sid,
+        parameters={"status": "completed"},
+    )
     rosters.record_conference(conference)
     return conference
 
@@ -544,16 +545,16 @@ def conference_end(*, actor, conference_sid: str) -> Conference:
 def conference_announce(
     *, actor, conference_sid: str, announce_url: str, announce_method: str | None = None
 ) -> Conference:
-    audited = {"announce_url": announce_url, "announce_method": announce_method}
     params: UpdateConferenceParams = {"announce_url": announce_url}
     if announce_method:
         params["announce_method"] = announce_method
-    with audit_attempt(
-        actor=actor, action="announce-all", conference_sid=conference_sid, parameters=audited
-    ) as attempt:
-        conference = get_twilio_client().update_conference(conference_sid, **params)
-        attempt.succeeded(request_id=conference.request_id)
-    return conference
+    return audited(
+        lambda: get_twilio_client().update_conference(conference_sid, **params),
+        actor=actor,
+        action="announce-all",
+        conference_sid=conference_sid,
+        parameters={"announce_url": announce_url, "announce_method": announce_method},
+    )
 
 
 # --- selectors ----------------------------------------------------------------------------

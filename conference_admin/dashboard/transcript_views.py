@@ -9,13 +9,12 @@ Twilio error shows inline with its code; an unknown outcome says so (the row sho
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
+from django_htmx.http import HttpResponseClientRefresh
 
 from conference_admin.access.roles import START_TRANSCRIPTS, VIEW, VIEW_TRANSCRIPTS, rights
 from conference_admin.http import HtmxHttpRequest, vary_on_htmx
@@ -25,20 +24,13 @@ from conference_admin.twilio import TwilioError
 
 from . import services, transcripts, views
 from .errors import describe_error
-from .rows import Note, row_after_write
+from .noted import back, noted, row_noted
+from .rows import Note
 
 CONTROLS = "conferences/_transcript.html#transcript-controls"
 BATCH = "conferences/_transcript.html#transcript-batch"
 BATCH_LINES = 200
 DONE = {"start": "Transcript started.", "stop": "Transcript stopped."}
-
-
-def _back(conference_sid: str) -> HttpResponse:
-    return redirect("conference-detail", conference_sid=conference_sid)
-
-
-def _announce(response: HttpResponse, message: str) -> HttpResponse:
-    return trigger_client_event(response, views.ANNOUNCE_EVENT, {"message": message})
 
 
 def transcript_batch(request: HtmxHttpRequest, conference_sid: str, cursor: int) -> HttpResponse:
@@ -75,7 +67,7 @@ def conference_transcript(request: HtmxHttpRequest, conference_sid: str) -> Http
     if not request.user.has_perm(VIEW_TRANSCRIPTS):
         raise PermissionDenied
     if not request.htmx:
-        return _back(conference_sid)
+        return back(conference_sid)
     cursor = whole_number_or(request.GET.get("cursor"), 0, name="cursor")  # unreadable: from the start
     return transcript_batch(request, conference_sid, cursor)
 
@@ -98,12 +90,7 @@ def participant_transcript_action(
         roster = services.roster_snapshot(conference_sid=conference_sid)
     else:
         note = Note(f"{name}: {DONE[verb]}", "info")
-    if not request.htmx:
-        (messages.error if note.kind == "error" else messages.success)(request, note.text)
-        return _back(conference_sid)
-    row = row_after_write(roster, call_sid, name=name, note=note)
-    response = render(request, views.ROW, {"row": row, **views.page_options(request)})
-    return _announce(response, note.text)
+    return row_noted(request, conference_sid, call_sid, roster=roster, name=name, note=note)
 
 
 @require_POST
@@ -122,8 +109,9 @@ def conference_transcript_action(request: HtmxHttpRequest, conference_sid: str, 
     if many.failures:
         text += " Failed: " + "; ".join(many.failures)
     note = Note(text, "error" if many.failures else "info")
-    if not request.htmx:
-        (messages.error if note.kind == "error" else messages.success)(request, note.text)
-        return _back(conference_sid)
-    context = {"conference_sid": conference_sid, "live": True, "transcript_note": note, **views.page_options(request)}
-    return _announce(render(request, CONTROLS, context), note.text)
+
+    def controls() -> HttpResponse:
+        context = {"conference_sid": conference_sid, "live": True, "transcript_note": note}
+        return render(request, CONTROLS, {**context, **views.page_options(request)})
+
+    return noted(request, conference_sid, note, controls)

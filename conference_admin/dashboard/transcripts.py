@@ -29,7 +29,7 @@ from conference_admin.live.roster import Roster
 from conference_admin.twilio import TwilioApiError, TwilioError
 from conference_admin.twilio.params import CreateTranscriptionParams
 
-from .client import get_twilio_client
+from .client import audited, get_twilio_client
 from .errors import describe_error
 
 # The Name of every transcription the dashboard starts (stop by name: see the module docstring).
@@ -70,16 +70,15 @@ def transcript_start(*, actor, conference_sid: str, call_sid: str, label: str) -
     (a timeout) the row says "transcribing?" until Twilio's callback tells, and Stop still works."""
     params = _params(conference_sid, label)
     try:
-        with audit_attempt(
+        transcription = audited(
+            lambda: get_twilio_client().create_transcription(call_sid, **params),
             actor=actor,
             action="transcript-start",
             conference_sid=conference_sid,
             participant_sid=call_sid,
             participant_label=label,
             parameters=dict(params),
-        ) as attempt:
-            transcription = get_twilio_client().create_transcription(call_sid, **params)
-            attempt.succeeded(request_id=transcription.request_id)
+        )
     except TwilioError as error:
         if error.outcome_unknown:
             live.record_transcription(

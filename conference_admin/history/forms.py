@@ -1,6 +1,6 @@
 from django import forms
 
-from conference_admin.requestvalues import DayField
+from conference_admin.requestvalues import DayField, check_range
 
 from .selectors import SearchCriteria
 
@@ -13,9 +13,7 @@ class _Range(forms.Form):
 
     def clean(self):
         cleaned = super().clean() or {}
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", "The end of the range is before its start.")
+        check_range(self, cleaned)
         return cleaned
 
 

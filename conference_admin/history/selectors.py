@@ -29,7 +29,7 @@ from django.utils import timezone
 from conference_admin.audit.models import AuditRecord
 from conference_admin.clock import clock
 from conference_admin.live.models import ConferenceEvent, TranscriptLine
-from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS, moves_into
+from conference_admin.live.timeline import EVENT_TEXT, HIDDEN_EVENTS, audit_detail, moves_into
 from conference_admin.live.words import ENDED_REASONS, LEFT_REASONS, action_text, reason_text
 from conference_admin.sids import CALL_SID
 
@@ -716,18 +716,13 @@ def _event_item(event: _Event, names: dict[str, str]) -> ReportItem:
 
 def _action_item(record: AuditRecord, names: dict[str, str], here: str = "") -> ReportItem:
     who = record.participant_label or names.get(record.participant_sid, record.participant_sid)
-    detail = ""
-    if record.outcome == AuditRecord.Outcome.FAILED:
-        detail = f"{record.error_message} ({record.error_code})" if record.error_code else record.error_message
-    elif record.resolves_id:
-        detail = f"settles an unknown outcome: {record.error_message}"
     return ReportItem(
         at=record.created_at,
         text=action_text(record.action, who, record.parameters, here=record.conference_sid == here or not here),
         source="dashboard",
         actor=record.actor_username,
         outcome=record.outcome,
-        detail=detail,
+        detail=audit_detail(record),
     )
 
 

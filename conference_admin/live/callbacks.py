@@ -29,21 +29,8 @@ log = logging.getLogger(__name__)
 RECORDING_STATUSES = {"in-progress", "paused", "stopped", "completed", "absent", "failed"}
 MAX_SEQUENCE_NUMBER = 2**31 - 1
 
-CONFERENCE_EVENTS = {
-    "conference-start",
-    "conference-end",
-    "participant-join",
-    "participant-leave",
-    "participant-mute",
-    "participant-unmute",
-    "participant-hold",
-    "participant-unhold",
-    "participant-modify",
-    "participant-speech-start",
-    "participant-speech-stop",
-    "announcement-end",
-    "announcement-fail",
-}
+# The conference events that carry a participant's state (a join, a change); with the others, every
+# event the dashboard applies (any other is stored only).
 PARTICIPANT_STATE_EVENTS = {
     "participant-join",
     "participant-mute",
@@ -53,6 +40,13 @@ PARTICIPANT_STATE_EVENTS = {
     "participant-modify",
     "participant-speech-start",
     "participant-speech-stop",
+}
+CONFERENCE_EVENTS = PARTICIPANT_STATE_EVENTS | {
+    "conference-start",
+    "conference-end",
+    "participant-leave",
+    "announcement-end",
+    "announcement-fail",
 }
 # Call progress, in the order a dial-out moves through it.
 CALL_PROGRESS = {"queued": ("queued", 0), "initiated": ("connecting", 1), "ringing": ("ringing", 2)}

@@ -10,11 +10,25 @@ STAFF = (AGENT, SUPERVISOR)
 PENDING_STATUSES = ("queued", "connecting", "ringing")
 
 
+# The setting's prefixes, case-folded, per role (supervisor first: it is the more specific), with
+# the setting's value they were made from (a row asks this of every participant).
+_folded: tuple[object, tuple[tuple[str, tuple[str, ...]], ...]] = (None, ())
+
+
+def _prefixes() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    global _folded
+    configured = settings.PARTICIPANT_ROLE_PREFIXES
+    if _folded[0] is not configured:
+        roles = tuple((role, tuple(p.casefold() for p in configured.get(role, ()))) for role in (SUPERVISOR, AGENT))
+        _folded = (configured, roles)
+    return _folded[1]
+
+
 def participant_role(label: str | None) -> str:
     """customer | agent | supervisor, from the label's prefix (case-insensitive)."""
     text = (label or "").casefold()
-    for role in (SUPERVISOR, AGENT):  # "supervisor:" is checked first: it is the more specific
-        if any(text.startswith(prefix.casefold()) for prefix in settings.PARTICIPANT_ROLE_PREFIXES.get(role, ())):
+    for role, prefixes in _prefixes():
+        if text.startswith(prefixes):
             return role
     return CUSTOMER
 

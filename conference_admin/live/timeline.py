@@ -88,21 +88,26 @@ def moves_into(friendly_name: str, *, since: datetime | None = None, until: date
     return records
 
 
+def audit_detail(record: AuditRecord) -> str:
+    """What a supervisor action's line adds to its text: why it failed, or which unknown outcome it
+    settles (the conference timeline and the history report alike)."""
+    if record.outcome == AuditRecord.Outcome.FAILED:
+        return f"{record.error_message} ({record.error_code})" if record.error_code else record.error_message
+    if record.resolves_id:
+        return f"settles an unknown outcome: {record.error_message}"
+    return ""
+
+
 def _audit_item(record: AuditRecord, here: str = "") -> TimelineItem:
     who = record.participant_label or record.participant_sid
     text = action_text(record.action, who, record.parameters, here=record.conference_sid == here or not here)
-    detail = ""
-    if record.outcome == AuditRecord.Outcome.FAILED:
-        detail = f"{record.error_message} ({record.error_code})" if record.error_code else record.error_message
-    elif record.resolves_id:
-        detail = f"settles an unknown outcome: {record.error_message}"
     return TimelineItem(
         at=record.created_at,
         text=text,
         source="dashboard",
         actor=record.actor_username,
         outcome=record.outcome,
-        detail=detail,
+        detail=audit_detail(record),
     )
 
 

@@ -7,10 +7,11 @@ used, which behind a TLS-terminating proxy differs from what Django sees.
 
 import logging
 from collections.abc import Callable
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -44,53 +45,44 @@ def _signed_by_twilio(request) -> bool:
     return False
 
 
-def _receive(request, handle: Callable[[], object]) -> HttpResponse:
-    """403 unless Twilio signed it; 400 with the reason if it is malformed; else 204."""
-    if not _signed_by_twilio(request):
-        return HttpResponseForbidden("Invalid signature")
-    try:
-        handle()
-    except callbacks.InvalidCallback as exc:
-        return HttpResponseBadRequest(str(exc))
-    return HttpResponse(status=204)
+def twilio_webhook(handle: Callable[[HttpRequest], object]) -> Callable[[HttpRequest], HttpResponse]:
+    """An endpoint Twilio posts to: no login, no CSRF token, POST only; 403 unless Twilio signed
+    it, 400 with the reason if it is malformed (`InvalidCallback`), else 204."""
+
+    @wraps(handle)
+    def receive(request: HttpRequest) -> HttpResponse:
+        if not _signed_by_twilio(request):
+            return HttpResponseForbidden("Invalid signature")
+        try:
+            handle(request)
+        except callbacks.InvalidCallback as exc:
+            return HttpResponseBadRequest(str(exc))
+        return HttpResponse(status=204)
+
+    return csrf_exempt(login_not_required(require_POST(receive)))
 
 
-@csrf_exempt
-@login_not_required
-@require_POST
+@twilio_webhook
 def conference_status(request):
-    return _receive(request, lambda: callbacks.receive_conference_callback(request.POST))
+    callbacks.receive_conference_callback(request.POST)
 
 
-@csrf_exempt
-@login_not_required
-@require_POST
+@twilio_webhook
 def call_status(request):
-    return _receive(
-        request, lambda: callbacks.receive_call_status_callback(request.POST, request.GET.get("conference", ""))
-    )
+    callbacks.receive_call_status_callback(request.POST, request.GET.get("conference", ""))
 
 
-@csrf_exempt
-@login_not_required
-@require_POST
+@twilio_webhook
 def recording_status(request):
     """A recording's status (in-progress, completed, absent): the conference's recording, or a
     participant's call recording (`?conference=` names the conference, as for call status)."""
-    return _receive(
-        request, lambda: callbacks.receive_recording_status_callback(request.POST, request.GET.get("conference", ""))
-    )
+    callbacks.receive_recording_status_callback(request.POST, request.GET.get("conference", ""))
 
 
-@csrf_exempt
-@login_not_required
-@require_POST
+@twilio_webhook
 def transcription_status(request):
     """A real-time transcription's callback (started, content, stopped, error). The dashboard put
     the conference and the speaker's name in the URL it gave Twilio, so they are signed too."""
-    return _receive(
-        request,
-        lambda: transcripts.receive_transcription_callback(
-            request.POST, request.GET.get("conference", ""), request.GET.get("speaker", "")
-        ),
+    transcripts.receive_transcription_callback(
+        request.POST, request.GET.get("conference", ""), request.GET.get("speaker", "")
     )

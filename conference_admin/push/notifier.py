@@ -2,7 +2,9 @@
 
 `roster_changed` is the one public call; it is made after every write that moved a
 conference's version (a roster write or an in-flight mark: the store's `live.signals.roster_written`,
-connected to `on_roster_written` in PushConfig.ready). Who hears it:
+connected to `on_roster_written` in PushConfig.ready), unless that write published the change
+itself (on Redis the store's write carries `announcement`'s message in its own round trip). Who
+hears it:
 
 - production profile (REDIS_URL set): a Redis pub/sub channel, so a change made in any
   dashboard process or host reaches the event streams served by every other one;
@@ -16,6 +18,7 @@ the streams' periodic check (and a page falls back to polling anyway).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -45,7 +48,12 @@ def uses_redis() -> bool:
 
 def channel() -> str:
     """Pub/sub channels are global to a Redis server, not per database: name the database."""
-    database = urlsplit(settings.REDIS_URL).path.strip("/") or "0"
+    return _channel_of(settings.REDIS_URL)
+
+
+@functools.lru_cache(maxsize=4)
+def _channel_of(redis_url: str) -> str:
+    database = urlsplit(redis_url).path.strip("/") or "0"
     return f"conference-admin:db{database}:roster-changed"
 
 
@@ -102,9 +110,18 @@ def transcript_changed(conference_sid: str, cursor: int) -> None:
     roster_changed(conference_sid + TRANSCRIPT_SUFFIX, cursor)
 
 
-def on_roster_written(sender, *, conference_sid: str, version: int, **kwargs) -> None:
-    """Receiver of `live.signals.roster_written` (connected in PushConfig.ready)."""
-    roster_changed(conference_sid, version)
+def announcement(conference_sid: str, version: int) -> tuple[str, str] | None:
+    """The channel and message that say `conference_sid` is at `version`, for a roster write to
+    publish in its own Redis round trip (`live.signals.announce_in_write`, set in
+    PushConfig.ready); None without Redis (this process's listeners hear `roster_written`)."""
+    return (channel(), _encode(conference_sid, version)) if uses_redis() else None
+
+
+def on_roster_written(sender, *, conference_sid: str, version: int, published: bool = False, **kwargs) -> None:
+    """Receiver of `live.signals.roster_written` (connected in PushConfig.ready): announces the
+    version unless the write already published it."""
+    if not published:
+        roster_changed(conference_sid, version)
 
 
 def on_transcript_written(sender, *, conference_sid: str, cursor: int, **kwargs) -> None:

@@ -24,8 +24,6 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from email.utils import format_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -34,6 +32,8 @@ import requests
 from conference_admin.twilio.signature import compute_signature
 
 from . import transcriptions
+from .clock import rfc2822
+from .validation import CALL_EVENTS, CONFERENCE_EVENTS
 
 if TYPE_CHECKING:
     from .engine import Participant, SimulatorEvent
@@ -65,8 +65,6 @@ EVENT_GROUPS: dict[str, str] = {
     "announcement-end": "announcement",
     "announcement-fail": "announcement",
 }
-ALL_CONFERENCE_GROUPS = ("start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement")
-ALL_CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 
 # Human-readable `Reason` Twilio sends next to ReasonConferenceEnded.
 END_REASONS = {
@@ -233,7 +231,7 @@ class CallbackSender:
                 conference.status_callback_events,
             )
         elif self.default_conference_url:
-            url, method, groups = self.default_conference_url, "POST", ALL_CONFERENCE_GROUPS
+            url, method, groups = self.default_conference_url, "POST", CONFERENCE_EVENTS
         else:
             return
         if EVENT_GROUPS.get(event.name) not in groups:
@@ -255,7 +253,7 @@ class CallbackSender:
             url, method, wanted = (
                 self.default_call_url.replace("{conference_sid}", event.conference_sid),
                 "POST",
-                ALL_CALL_EVENTS,
+                CALL_EVENTS,
             )
         else:
             return
@@ -388,10 +386,6 @@ class CallbackSender:
 
 
 # --- parameters (pure functions, tested directly) ---------------------------------------------
-
-
-def rfc2822(moment: datetime) -> str:
-    return format_datetime(moment.astimezone(UTC).replace(microsecond=0))
 
 
 def _flag(value: bool) -> str:

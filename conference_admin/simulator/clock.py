@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Protocol
 
 # A fixed, recognisable start for manual clocks so test output is stable.
@@ -46,3 +47,9 @@ class ManualClock:
         with self._lock:
             self._now += timedelta(seconds=seconds)
             return self._now
+
+
+def rfc2822(moment: datetime) -> str:
+    """`Fri, 18 Feb 2011 21:07:19 +0000`: every date of the 2010 API (resources and callbacks), as
+    the SDK parses it."""
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0))

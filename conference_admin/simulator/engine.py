@@ -792,12 +792,7 @@ class Simulator:
 
     def delete_participant(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> None:
         """Kick the participant (Twilio's DELETE): its call ends and the resource is gone."""
-        self.tick()
-        with self._lock:
-            participant = self._participant(account_sid, conference_sid, call_sid_or_label)
-            call_status = "completed" if participant.status == "connected" else "canceled"
-            self._depart(participant, self.clock.now(), call_status, "participant_updated_via_api", kicked=True)
-        self._flush_events()
+        self._leave_now(account_sid, conference_sid, call_sid_or_label, "participant_updated_via_api", kicked=True)
 
     def answer(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> Participant:
         """Simulate the far end picking up now, whatever its number (for demos and tests)."""
@@ -822,11 +817,17 @@ class Simulator:
 
     def hang_up(self, account_sid: str, conference_sid: str, call_sid_or_label: str) -> None:
         """Simulate the far end hanging up (not an API operation; for tests and demos)."""
+        self._leave_now(account_sid, conference_sid, call_sid_or_label, "participant_hung_up", kicked=False)
+
+    def _leave_now(
+        self, account_sid: str, conference_sid: str, call_sid_or_label: str, reason_left: str, *, kicked: bool
+    ) -> None:
+        """The participant's call ends now (completed once connected, else canceled) and it leaves."""
         self.tick()
         with self._lock:
             participant = self._participant(account_sid, conference_sid, call_sid_or_label)
             call_status = "completed" if participant.status == "connected" else "canceled"
-            self._depart(participant, self.clock.now(), call_status, "participant_hung_up", kicked=False)
+            self._depart(participant, self.clock.now(), call_status, reason_left, kicked=kicked)
         self._flush_events()
 
     # --- simulated people (no audio, no phones: tests and the live demo drive these) -------------
@@ -1265,24 +1266,11 @@ class Simulator:
             return self._listed(self._recordings.of(call_sid), dates)
 
     def fetch_call_recording(self, account_sid: str, call_sid: str, recording_sid: str) -> Recording:
-        self.tick()
-        with self._lock:
-            self._calls.get(account_sid, call_sid)
-            path = f"/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Recordings/{recording_sid}.json"
-            found = self._recordings.find(call_sid, recording_sid, missing=path, current=False)
-            return snapshot(found, self.clock.now())
+        return self._fetch_recording(account_sid, "Calls", call_sid, recording_sid)
 
     def update_call_recording(self, account_sid: str, call_sid: str, recording_sid: str, params: Params) -> Recording:
         """Pause, resume or stop a call recording (`recording_sid` may be Twilio.CURRENT)."""
-        request = validation.parse_update_recording(params)
-        self.tick()
-        with self._lock:
-            self._calls.get(account_sid, call_sid)
-            path = f"/2010-04-01/Accounts/{account_sid}/Calls/{call_sid}/Recordings/{recording_sid}.json"
-            recording = self._recordings.find(call_sid, recording_sid, missing=path, current=True)
-            updated = self._update_recording(recording, request)
-        self._flush_events()
-        return updated
+        return self._update_owned_recording(account_sid, "Calls", call_sid, recording_sid, params)
 
     def list_conference_recordings(
         self, account_sid: str, conference_sid: str, dates: Sequence[DateFilter] = ()
@@ -1294,23 +1282,41 @@ class Simulator:
             return self._listed(self._recordings.of(conference_sid), dates)
 
     def fetch_conference_recording(self, account_sid: str, conference_sid: str, recording_sid: str) -> Recording:
-        self.tick()
-        with self._lock:
-            self._conference(account_sid, conference_sid)
-            path = f"/2010-04-01/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings/{recording_sid}.json"
-            found = self._recordings.find(conference_sid, recording_sid, missing=path, current=False)
-            return snapshot(found, self.clock.now())
+        return self._fetch_recording(account_sid, "Conferences", conference_sid, recording_sid)
 
     def update_conference_recording(
         self, account_sid: str, conference_sid: str, recording_sid: str, params: Params
     ) -> Recording:
         """Pause, resume or stop the conference's recording (`recording_sid` may be Twilio.CURRENT)."""
+        return self._update_owned_recording(account_sid, "Conferences", conference_sid, recording_sid, params)
+
+    # A call's recordings and a conference's are one resource under two owners ("Calls" or
+    # "Conferences", as in the path): fetched and updated the same way.
+
+    def _owned_recording(
+        self, account_sid: str, owner: str, owner_sid: str, recording_sid: str, *, current: bool
+    ) -> Recording:
+        """(Under the lock.) 20404 for an unknown call or conference, then as `RecordingLedger.find`."""
+        if owner == "Calls":
+            self._calls.get(account_sid, owner_sid)
+        else:
+            self._conference(account_sid, owner_sid)
+        path = f"/2010-04-01/Accounts/{account_sid}/{owner}/{owner_sid}/Recordings/{recording_sid}.json"
+        return self._recordings.find(owner_sid, recording_sid, missing=path, current=current)
+
+    def _fetch_recording(self, account_sid: str, owner: str, owner_sid: str, recording_sid: str) -> Recording:
+        self.tick()
+        with self._lock:
+            found = self._owned_recording(account_sid, owner, owner_sid, recording_sid, current=False)
+            return snapshot(found, self.clock.now())
+
+    def _update_owned_recording(
+        self, account_sid: str, owner: str, owner_sid: str, recording_sid: str, params: Params
+    ) -> Recording:
         request = validation.parse_update_recording(params)
         self.tick()
         with self._lock:
-            self._conference(account_sid, conference_sid)
-            path = f"/2010-04-01/Accounts/{account_sid}/Conferences/{conference_sid}/Recordings/{recording_sid}.json"
-            recording = self._recordings.find(conference_sid, recording_sid, missing=path, current=True)
+            recording = self._owned_recording(account_sid, owner, owner_sid, recording_sid, current=True)
             updated = self._update_recording(recording, request)
         self._flush_events()
         return updated

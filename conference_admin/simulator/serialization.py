@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import datetime
 
 from .calls import Call, formatted
+from .clock import rfc2822
 from .engine import Conference, Participant
 from .recordings import Recording
 
 API_VERSION = "2010-04-01"
 API_PREFIX = f"/{API_VERSION}/Accounts"
-
-
-def rfc2822(moment: datetime) -> str:
-    """`Fri, 18 Feb 2011 21:07:19 +0000`, the format the SDK parses."""
-    return format_datetime(moment.astimezone(UTC).replace(microsecond=0))
 
 
 def conference_uri(account_sid: str, conference_sid: str) -> str:
@@ -67,7 +62,7 @@ def conference_json(conference: Conference) -> dict[str, object]:
         "uri": conference_uri(conference.account_sid, conference.sid),
         "subresource_uris": {
             "participants": participants_uri(conference.account_sid, conference.sid),
-            "recordings": f"{API_PREFIX}/{conference.account_sid}/Conferences/{conference.sid}/Recordings.json",
+            "recordings": conference_recordings_uri(conference.account_sid, conference.sid),
         },
         "reason_conference_ended": conference.reason_conference_ended,
         "call_sid_ending_conference": conference.call_sid_ending_conference,

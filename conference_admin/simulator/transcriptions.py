@@ -24,10 +24,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from typing import Any
 
 from . import errors, speech
+from .clock import rfc2822
 from .errors import SimulatorError
 from .validation import Params, Rule, Validated, apply_rules, boolean, choice, http_method, normalize, text, url
 
@@ -280,6 +280,6 @@ def resource_json(transcription: Transcription) -> dict[str, object]:
         "call_sid": transcription.call_sid,
         "name": transcription.name,
         "status": transcription.status,
-        "date_updated": format_datetime(transcription.date_updated.astimezone(UTC).replace(microsecond=0)),
+        "date_updated": rfc2822(transcription.date_updated),
         "uri": resource_uri(transcription),
     }

@@ -15,7 +15,6 @@ half-runs).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, ParseError
 
@@ -23,12 +22,11 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from .errors import SimulatorError
+from .validation import CALL_SID, CONFERENCE_EVENTS
 
 DOCUMENT_PARSE_FAILURE = 12100
 SCHEMA_VALIDATION = 12200
 
-CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
-CONFERENCE_EVENTS = ("start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement")
 # Every verb TwiML for Voice defines; anything else is not TwiML.
 VERBS = (
     "Connect",

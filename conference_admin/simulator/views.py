@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import errors, faults, paging, serialization, validation
-from .clock import ManualClock
+from .clock import ManualClock, rfc2822
 from .engine import Simulator
 from .errors import SimulatorError
 from .faults import Fault
@@ -403,7 +403,7 @@ def control_advance_clock(request: HttpRequest, account_sid: str) -> HttpRespons
         raise errors.invalid("Seconds must not be negative")
     now = simulator.clock.advance(amount)
     simulator.tick()
-    return json_response({"now": serialization.rfc2822(now)})
+    return json_response({"now": rfc2822(now)})
 
 
 @twilio_endpoint({"POST": "ControlReset"})

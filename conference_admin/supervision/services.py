@@ -109,11 +109,17 @@ def _own_leg(roster: Roster, actor) -> RosterEntry | None:
     return next((e for e in roster.entries.values() if e.participant.label == label), None)
 
 
-def _line_update(actor, conference_sid: str, action: str, **params) -> Participant:
-    """ONE update on the supervisor's own leg, addressed by call SID when known, else label."""
+def _own_address(actor, conference_sid: str) -> tuple[RosterEntry | None, str, str]:
+    """The supervisor's own leg as the roster has it (None: not there), their label, and how
+    Twilio is told which participant: by call SID when known, else by label."""
     entry = _own_leg(dashboard.roster_snapshot(conference_sid=conference_sid), actor)
     label = supervisor_label(actor)
-    address = entry.participant.call_sid if entry else label
+    return entry, label, entry.participant.call_sid if entry else label
+
+
+def _line_update(actor, conference_sid: str, action: str, **params) -> Participant:
+    """ONE update on the supervisor's own leg (see `_own_address`)."""
+    entry, label, address = _own_address(actor, conference_sid)
     flight = rosters.begin(conference_sid, address, actor=_username(actor), action=action)
     recorded = False
     try:
@@ -157,9 +163,7 @@ def supervisor_line_barge(*, actor, conference_sid: str) -> Participant:
 
 
 def supervisor_line_leave(*, actor, conference_sid: str) -> None:
-    entry = _own_leg(dashboard.roster_snapshot(conference_sid=conference_sid), actor)
-    label = supervisor_label(actor)
-    address = entry.participant.call_sid if entry else label
+    entry, label, address = _own_address(actor, conference_sid)
     flight = rosters.begin(conference_sid, address, actor=_username(actor), action="leave")
     try:
         with audit_attempt(

@@ -261,9 +261,7 @@ class TwilioClient:
         return list(self._iterate(first, Recording, "recordings", limit))
 
     def page_call_recordings(self, call_sid: str, **filters: Unpack[ListRecordingsParams]) -> Page[Recording]:
-        query = encode(ListRecordingsParams, filters)
-        payload, _ = self._request("GET", self._call_path(call_sid, "/Recordings.json"), params=query)
-        return _page(payload, Recording, "recordings")
+        return self._recordings_page(self._call_path(call_sid, "/Recordings.json"), filters)
 
     def fetch_call_recording(self, call_sid: str, recording_sid: str) -> Recording:
         return self._one(Recording, "GET", self._call_recording_path(call_sid, recording_sid))
@@ -272,8 +270,7 @@ class TwilioClient:
         self, call_sid: str, recording_sid: str, *, status: str, **params: Unpack[UpdateRecordingParams]
     ) -> Recording:
         """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
-        body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
-        return self._one(Recording, "POST", self._call_recording_path(call_sid, recording_sid), data=body)
+        return self._update_recording(self._call_recording_path(call_sid, recording_sid), status, params)
 
     def list_conference_recordings(
         self, conference_sid: str, *, limit: int | None = None, **filters: Unpack[ListRecordingsParams]
@@ -284,9 +281,7 @@ class TwilioClient:
     def page_conference_recordings(
         self, conference_sid: str, **filters: Unpack[ListRecordingsParams]
     ) -> Page[Recording]:
-        query = encode(ListRecordingsParams, filters)
-        payload, _ = self._request("GET", self._conference_path(conference_sid, "/Recordings.json"), params=query)
-        return _page(payload, Recording, "recordings")
+        return self._recordings_page(self._conference_path(conference_sid, "/Recordings.json"), filters)
 
     def fetch_conference_recording(self, conference_sid: str, recording_sid: str) -> Recording:
         return self._one(Recording, "GET", self._conference_recording_path(conference_sid, recording_sid))
@@ -295,8 +290,18 @@ class TwilioClient:
         self, conference_sid: str, recording_sid: str, *, status: str, **params: Unpack[UpdateRecordingParams]
     ) -> Recording:
         """`status`: paused, in-progress (resume) or stopped; `pause_behavior`: skip or silence."""
+        return self._update_recording(self._conference_recording_path(conference_sid, recording_sid), status, params)
+
+    # A call's recordings and a conference's are the same resource under two owners: listed and
+    # updated the same way, at the owner's path.
+
+    def _recordings_page(self, path: str, filters: ListRecordingsParams) -> Page[Recording]:
+        payload, _ = self._request("GET", path, params=encode(ListRecordingsParams, filters))
+        return _page(payload, Recording, "recordings")
+
+    def _update_recording(self, path: str, status: str, params: UpdateRecordingParams) -> Recording:
         body = [("Status", _required_str("status", status)), *encode(UpdateRecordingParams, params)]
-        return self._one(Recording, "POST", self._conference_recording_path(conference_sid, recording_sid), data=body)
+        return self._one(Recording, "POST", path, data=body)
 
     # --- real-time transcriptions (CreateRealtimeTranscription, UpdateRealtimeTranscription) ---
 

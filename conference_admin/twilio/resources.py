@@ -7,6 +7,8 @@ never breaks the dashboard.
 from __future__ import annotations
 
 import dataclasses
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -24,6 +26,8 @@ def parse_rfc2822(value: str | None) -> datetime | None:
 
 # Field names per resource class, computed once (dataclasses.fields() walks the class each call).
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+# Per resource class: its field names and one C-level getter of all their values (for pickling).
+_FIELD_VALUES: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -31,6 +35,15 @@ def _field_names(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
     return names
+
+
+def _field_values(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    found = _FIELD_VALUES.get(cls)
+    if found is None:
+        names = _field_names(cls)
+        getter = operator.attrgetter(*names)
+        found = _FIELD_VALUES[cls] = (names, getter if len(names) > 1 else lambda obj: (getter(obj),))
+    return found
 
 
 def _restore(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
@@ -61,8 +74,8 @@ class _FromApi:
     def __reduce__(self) -> tuple[Any, ...]:
         # Rosters keep these in the cache and are (un)pickled on every dashboard request; the
         # generated __init__ is several times faster than dataclasses' per-field __setstate__.
-        names = _field_names(type(self))
-        return (_restore, (type(self), names, tuple(getattr(self, name) for name in names)))
+        names, values = _field_values(type(self))
+        return (_restore, (type(self), names, values(self)))
 
 
 @dataclass(frozen=True, slots=True)

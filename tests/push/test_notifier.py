@@ -83,9 +83,19 @@ def test_the_channel_names_the_redis_database(settings) -> None:
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="production profile only (Redis)")
 
 
+class Down:
+    def publish(self, *args):
+        raise ConnectionError("redis is down")
+
+
 @needs_redis
-def test_over_redis_another_process_hears_the_change(settings) -> None:
-    """A subscriber on its own connection (as a stream process has) receives the announcement."""
+@pytest.mark.parametrize("separate_publish", ["works", "fails"])
+def test_over_redis_another_process_hears_the_change(settings, monkeypatch, separate_publish) -> None:
+    """A subscriber on its own connection (as a stream process has) receives the announcement.
+    The roster's writes publish it themselves, in their own round trip: it arrives even when
+    the notifier's separate publishing connection fails."""
+    if separate_publish == "fails":
+        monkeypatch.setattr(notifier, "_redis", lambda: Down())
 
     async def scenario() -> list[tuple[str, int]]:
         subscribed = asyncio.Event()
@@ -111,11 +121,25 @@ def test_over_redis_another_process_hears_the_change(settings) -> None:
 
 
 @needs_redis
-def test_over_redis_a_publish_failure_does_not_fail_the_write(settings, monkeypatch) -> None:
-    class Down:
-        def publish(self, *args):
-            raise ConnectionError("redis is down")
-
+def test_over_redis_a_publish_failure_is_not_raised(settings, monkeypatch) -> None:
+    """What the notifier publishes itself (a transcript line, a write made while the cache
+    answered from memory) is a hint: its failure never fails the write it follows."""
     monkeypatch.setattr(notifier, "_redis", lambda: Down())
-    roster = rosters.mutate(CF, _touch)
-    assert rosters.current_version(CF) == roster.version
+    notifier.transcript_changed(CF, 3)
+    notifier.on_roster_written(None, conference_sid=CF, version=4)
+
+
+@needs_redis
+def test_over_redis_a_write_in_fallback_memory_is_announced_by_the_notifier(settings, monkeypatch) -> None:
+    """When the write could not carry the announcement (Redis failed: the process's own memory),
+    the notifier publishes it separately (and it is heard once Redis answers again)."""
+    sent: list[tuple[str, str]] = []
+
+    class Recording:
+        def publish(self, channel, message):
+            sent.append((channel, message))
+
+    monkeypatch.setattr(notifier, "_redis", lambda: Recording())
+    notifier.on_roster_written(None, conference_sid=CF, version=7, published=False)
+    notifier.on_roster_written(None, conference_sid=CF, version=8, published=True)
+    assert sent == [(notifier.channel(), f"{CF} 7")]

@@ -9,8 +9,9 @@ from email.utils import parsedate_to_datetime
 import pytest
 from twilio.request_validator import RequestValidator
 
-from conference_admin.simulator.callbacks import ALL_CONFERENCE_GROUPS, dashboard_callback_urls
+from conference_admin.simulator.callbacks import dashboard_callback_urls
 from conference_admin.simulator.engine import BUSY_NUMBER, ManualClock, Simulator
+from conference_admin.simulator.validation import CONFERENCE_EVENTS
 
 from .conftest import ACCOUNT, CALLER, TOKEN, Api, CallbackReceiver, Received
 
@@ -58,7 +59,7 @@ def dial_all_events(api: Api, receiver: CallbackReceiver, conference: str = "Roo
         conference,
         Label="agent:alice",
         ConferenceStatusCallback=receiver.base_url + "/conference?room=1",
-        ConferenceStatusCallbackEvent=" ".join(ALL_CONFERENCE_GROUPS),
+        ConferenceStatusCallbackEvent=" ".join(CONFERENCE_EVENTS),
         **params,
     )
 

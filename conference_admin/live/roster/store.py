@@ -17,7 +17,8 @@ both this process's own (conference_admin/cache.py): the same guarantee, per pro
 Every write takes the next number on one version line shared by the roster and its marks,
 and rewrites meta with it, so a poll learns of either kind of change from meta alone; once
 written, the new version is announced (`live.signals.roster_written`, which the push app
-hands to the event streams).
+hands to the event streams); on Redis the write publishes that announcement itself, in its own
+round trip (`live.signals.in_write_announcement`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 
 from conference_admin.cache import Bucket, LockLost, LockUnavailable, exclusive
-from conference_admin.live.signals import roster_written
+from conference_admin.live.signals import in_write_announcement, roster_written
 from conference_admin.outage import TemporarilyUnavailable
 
 from .model import TOMBSTONE_LIMIT, InFlight, Marks, Roster, RosterMeta, Snapshot
@@ -140,7 +141,7 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
     cleared in the same write (the row now shows the result, not the action in flight).
     """
 
-    def write(held) -> tuple[Roster, int, RosterMeta]:
+    def write(held) -> tuple[Roster, int, bool, bool]:
         found = held.found
         roster = found.get(key(conference_sid)) or Roster(conference_sid=conference_sid)
         marks = found.get(key(conference_sid, "marks")) or Marks()
@@ -154,14 +155,16 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
             writes[key(conference_sid, "marks")] = marks
         meta = meta_of(roster, marks)
         writes[key(conference_sid, "meta")] = meta
-        held.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS, release=True)
-        return roster, next_version, meta
+        moved = meta.version == next_version
+        announcement = in_write_announcement(conference_sid, next_version) if moved else None
+        published = held.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS, release=True, publish=announcement)
+        return roster, next_version, moved, published
 
-    roster, next_version, meta = _locked_write(
+    roster, next_version, moved, published = _locked_write(
         conference_sid, write, reads=[key(conference_sid), key(conference_sid, "marks")]
     )
-    if meta.version == next_version:
-        roster_written.send(None, conference_sid=conference_sid, version=next_version)
+    if moved:
+        roster_written.send(None, conference_sid=conference_sid, version=next_version, published=published)
     return roster
 
 
@@ -194,7 +197,7 @@ def marks_step(
     keys = [key(conference_sid), key(conference_sid, "marks"), key(conference_sid, "meta")]
     reads = [*(keys if read_roster else keys[1:]), *also]
 
-    def write(held) -> tuple[Snapshot, int | None]:
+    def write(held) -> tuple[Snapshot, int | None, bool]:
         found: dict[str, Any] = held.found
         roster = found.get(keys[0]) or Roster(conference_sid=conference_sid)
         marks = found.get(keys[1]) or Marks()
@@ -203,28 +206,33 @@ def marks_step(
         changes = change(read) if held.tokens is None or held.tokens >= 1 else None
         if not changes:
             held.release()
-            return read, None
+            return read, None, False
         version = max(meta.version if meta else 0, roster.version, marks.version) + 1
         for call_sid, items in changes.items():
             marks.set(call_sid, items, version)
         writes: dict[str, object] = {keys[1]: marks}
         if meta is not None:  # nobody has loaded the roster yet: its first load writes meta
             writes[keys[2]] = RosterMeta(version, meta.interval, meta.ended)
-        held.set_many(writes, timeout=settings.ROSTER_CACHE_SECONDS, release=True)
-        return read, version
+        published = held.set_many(
+            writes,
+            timeout=settings.ROSTER_CACHE_SECONDS,
+            release=True,
+            publish=in_write_announcement(conference_sid, version),
+        )
+        return read, version, published
 
     found: dict[str, Any] = {}
 
-    def step(held) -> tuple[Snapshot, int | None]:
+    def step(held) -> tuple[Snapshot, int | None, bool]:
         found.clear()
         found.update((k, v) for k, v in held.found.items() if k in also)
         taken[:] = [held.tokens]
         return write(held)
 
     taken: list[float | None] = [None]
-    read, version = _locked_write(conference_sid, step, reads=reads, bucket=bucket)
+    read, version, published = _locked_write(conference_sid, step, reads=reads, bucket=bucket)
     if version is not None:
-        roster_written.send(None, conference_sid=conference_sid, version=version)
+        roster_written.send(None, conference_sid=conference_sid, version=version, published=published)
     return MarksStep(read, version, found, taken[0])
 
 
