@@ -25,8 +25,9 @@ from conference_admin.access.roles import BULK, MODERATE, VIEW
 from conference_admin.dashboard import forms as dashboard_forms
 from conference_admin.dashboard import services as dashboard
 from conference_admin.dashboard.errors import describe_error
-from conference_admin.dashboard.rows import Note, build_rows, gone_row, row_after_write
-from conference_admin.dashboard.views import ROW, page_options, within_twilio_budget
+from conference_admin.dashboard.noted import announce, back, noted, row_noted
+from conference_admin.dashboard.rows import Note, build_rows, gone_row
+from conference_admin.dashboard.views import page_options, within_twilio_budget
 from conference_admin.http import HtmxHttpRequest, vary_on_htmx
 from conference_admin.twilio import TwilioApiError, TwilioError
 
@@ -36,15 +37,6 @@ from .models import SupervisorProfile
 
 PANEL = "supervision/_panel.html"
 BULK_RESULT = "supervision/_bulk_result.html"
-ANNOUNCE_EVENT = "dashboard:announce"
-
-
-def _announce(response: HttpResponse, message: str) -> HttpResponse:
-    return trigger_client_event(response, ANNOUNCE_EVENT, {"message": message})
-
-
-def _back(conference_sid: str) -> HttpResponse:
-    return redirect("conference-detail", conference_sid=conference_sid)
 
 
 def _errors(form: Form) -> str:
@@ -103,18 +95,18 @@ def panel(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     """The supervision panel; polled every few seconds, so: cache reads only, no upstream call."""
     presence.presence_touch(conference_sid=conference_sid, username=request.user.get_username())
     if not request.htmx:
-        return _back(conference_sid)
+        return back(conference_sid)
     return render(request, PANEL, _panel_context(request, conference_sid))
 
 
 def _panel_answer(request: HtmxHttpRequest, conference_sid: str, note: Note) -> HttpResponse:
-    if not request.htmx:
-        (messages.error if note.kind == "error" else messages.success)(request, note.text)
-        return _back(conference_sid)
-    # The panel names itself as the target: a row's "Listen in" (conferences/_transcript.html#listen-in)
-    # posts here from inside the participant table.
-    panel = render(request, PANEL, _panel_context(request, conference_sid, note))
-    return _announce(reswap(retarget(panel, "#supervision-panel"), "outerHTML"), note.text)
+    def panel() -> HttpResponse:
+        # The panel names itself as the target: a row's "Listen in" (conferences/_transcript.html#listen-in)
+        # posts here from inside the participant table.
+        answer = render(request, PANEL, _panel_context(request, conference_sid, note))
+        return reswap(retarget(answer, "#supervision-panel"), "outerHTML")
+
+    return noted(request, conference_sid, note, panel)
 
 
 @require_POST
@@ -208,16 +200,16 @@ def bulk(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
         text = _errors(form)
         if not request.htmx:
             messages.error(request, text)
-            return _back(conference_sid)
+            return back(conference_sid)
         response = render(request, BULK_RESULT, {"error": text}, status=200)
-        return _announce(response, text)
+        return announce(response, text)
     name = form.cleaned_data["action"]
     outcome = services.conference_bulk(actor=request.user, conference_sid=conference_sid, name=name)
     if not request.htmx:
         (messages.warning if outcome.failed else messages.success)(request, outcome.summary)
         for failure in outcome.failed:
             messages.error(request, f"{failure.name}: {failure.message}")
-        return _back(conference_sid)
+        return back(conference_sid)
     ended = name == services.BULK_END
     context = {
         "outcome": outcome,
@@ -228,7 +220,7 @@ def bulk(request: HtmxHttpRequest, conference_sid: str) -> HttpResponse:
     response = render(request, BULK_RESULT, context)
     if ended and not outcome.failed:
         trigger_client_event(response, "conference-ended", {})
-    return _announce(response, outcome.summary)
+    return announce(response, outcome.summary)
 
 
 # --- safe hold ----------------------------------------------------------------------------
@@ -264,9 +256,4 @@ def safe_hold(request: HtmxHttpRequest, conference_sid: str, call_sid: str) -> H
                 f"Cleared end-on-exit and put {name} on hold: their exit no longer ends the conference.", "info"
             )
             roster = recorded.roster
-    if not request.htmx:
-        (messages.error if note.kind == "error" else messages.success)(request, note.text)
-        return _back(conference_sid)
-    row = row_after_write(roster, call_sid, name=name, note=note)
-    response = render(request, ROW, {"row": row, **page_options(request)})
-    return _announce(response, note.text)
+    return row_noted(request, conference_sid, call_sid, roster=roster, name=name, note=note)
