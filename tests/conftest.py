@@ -157,3 +157,23 @@ def oidc(openid_provider):
     """The session's provider for one test; its users put back as they were afterwards."""
     yield openid_provider
     openid_provider.reset_users()
+
+
+@pytest.fixture
+def audit_writes_refused(monkeypatch):
+    """The database refuses every new audit record (a locked table, a database that is down), as
+    its driver would: whatever writes the record, the statement fails."""
+    from django.db import DatabaseError
+    from django.db.backends.utils import CursorWrapper
+
+    from conference_admin.audit.models import AuditRecord
+
+    table = AuditRecord._meta.db_table
+    execute = CursorWrapper.execute
+
+    def refusing(self, sql, params=None):
+        if sql.lstrip().upper().startswith("INSERT INTO") and table in sql.split("(", 1)[0]:
+            raise DatabaseError("audit table locked")
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", refusing)

@@ -145,7 +145,7 @@ def audit_begin_many(attempts: list[AttemptFields]) -> list[AuditRecord]:
     try:
         with _contained():
             if len(records) == 1:
-                records[0].save(force_insert=True)
+                AuditRecord.objects.add(records[0])
             else:
                 records = AuditRecord.objects.bulk_create(records)
     except DatabaseError as error:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from defusedxml.ElementTree import fromstring
-from django.db import DatabaseError
 
 from conference_admin.audit.models import AuditRecord
 from conference_admin.audit.recorder import AuditUnavailable
@@ -47,14 +46,10 @@ def test_one_update_call_moves_the_customer_keeping_their_label(demo, lead, seen
 
 
 def test_the_audit_record_is_written_before_the_call_and_without_it_nothing_is_sent(
-    demo, lead, seen, monkeypatch
+    demo, lead, seen, audit_writes_refused
 ) -> None:
     seen(ESCALATION)
 
-    def refuse(self, *args, **kwargs):
-        raise DatabaseError("database is down")
-
-    monkeypatch.setattr(AuditRecord, "save", refuse)
     with pytest.raises(AuditUnavailable):
         services.participant_move(
             actor=lead,

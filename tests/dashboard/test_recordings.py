@@ -334,7 +334,8 @@ def test_a_dial_out_that_records_asks_for_recording_status_callbacks(supervisor_
         **HTMX,
     )
     assert response.status_code == 200
-    [create] = upstream(demo.simulator)
+    # The new call's identity is fetched in the background (FetchCall), at a time of its own.
+    [create] = [r for r in upstream(demo.simulator) if r.method == "POST" and r.path.endswith("/Participants.json")]
     url = f"https://dash.example.com/webhooks/twilio/recording-status?conference={demo.sid(ESCALATION)}"
     assert create.params["RecordingStatusCallback"] == [url]
     assert create.params["RecordingStatusCallbackEvent"] == ["in-progress", "completed", "absent"]

@@ -9,7 +9,6 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import DatabaseError
 from django.urls import reverse
 
 from conference_admin.audit.models import AuditRecord
@@ -98,13 +97,9 @@ def test_an_unknown_outcome_says_so_and_stop_still_works(supervisor_client, demo
     assert "Transcript stopped." in html and running(demo, call_sid) == []  # stopped by name
 
 
-def test_nothing_is_sent_when_the_audit_trail_is_unavailable(supervisor_client, demo, seen, monkeypatch):
+def test_nothing_is_sent_when_the_audit_trail_is_unavailable(supervisor_client, demo, seen, audit_writes_refused):
     seen(ESCALATION)
 
-    def refuse(*args, **kwargs):
-        raise DatabaseError("audit table locked")
-
-    monkeypatch.setattr(AuditRecord, "save", refuse)
     html = post(supervisor_client, demo, "participant-transcript-start", ESCALATION, label=LABEL).content.decode()
     assert "audit trail is unavailable" in html
     assert upstream(demo.simulator) == []
