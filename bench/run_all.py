@@ -34,6 +34,7 @@ def benchmarks():
     import bench_transcripts
     import bench_upstream_calls
     import bench_viewers
+    import mute_cpu_split
 
     return {
         1: lambda quick, append: bench_upstream_calls.run(quick, append),
@@ -47,6 +48,7 @@ def benchmarks():
         13: lambda quick, append: bench_fetchcall_budget.run(quick, append),
         15: lambda quick, append: bench_push.run(quick, append),
         16: lambda quick, append: bench_transcripts.run(quick, append),
+        17: lambda quick, append: mute_cpu_split.run(quick, append),
     }
 
 
