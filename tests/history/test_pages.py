@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -96,9 +96,11 @@ def test_the_list_shows_ended_conferences_of_the_period_newest_first(supervisor,
     from django.utils import timezone
 
     now = timezone.now()
-    make_conference(1, start=now - timedelta(days=30), name="Alpha call")
+    # Whatever the time of day the test runs at: Charlie started today, Alpha at noon 30 days ago.
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
+    make_conference(1, start=midnight - timedelta(days=30) + timedelta(hours=12), name="Alpha call")
     make_conference(2, start=now - timedelta(days=3), name="Bravo call")
-    make_conference(3, start=now - timedelta(minutes=30), name="Charlie call")
+    make_conference(3, start=midnight + (now - midnight) / 2, name="Charlie call")
     make_conference(4, start=now - timedelta(minutes=20), name="Delta call", ended=False)
     everything = supervisor.get(reverse("history-list")).content.decode()
     assert everything.index("Charlie call") < everything.index("Bravo call") < everything.index("Alpha call")
@@ -107,7 +109,7 @@ def test_the_list_shows_ended_conferences_of_the_period_newest_first(supervisor,
     assert "Charlie call" in today and "Bravo call" not in today
     week = supervisor.get(reverse("history-list"), {"period": "week"}).content.decode()
     assert "Bravo call" in week and "Alpha call" not in week
-    day = (now - timedelta(days=30)).date().isoformat()
+    day = (midnight - timedelta(days=30)).date().isoformat()
     ranged = supervisor.get(reverse("history-list"), {"since": day, "until": day}).content.decode()
     assert "Alpha call" in ranged and "Charlie call" not in ranged
 
