@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-from conference_admin.live.alerts import Alert, by_row, conference_alerts, live_phrase
+from conference_admin.live.alerts import Alert, by_row, live_phrase, row_alerts
 from conference_admin.live.participants import PENDING_STATUSES, participant_role
 from conference_admin.live.roster import CallIdentity, InFlight, Marks, Roster, RosterEntry
 from conference_admin.twilio import Participant
@@ -256,11 +256,14 @@ def build_rows(
     are not shown to them); `found`: cache values read already (the rows' arrivals), so
     none is read again."""
     now = now or timezone.now()
-    names = roster.names()
-    warnings = by_row(conference_alerts(roster=roster, now=now) if alerts is None else alerts)
+    chosen = list(roster.entries.values() if entries is None else entries)
+    # Only what these rows show: their own alerts and the names of whom they coach (one row
+    # answered after an action reads one participant, not the whole room).
+    warnings = by_row(row_alerts(roster=roster, entries=chosen, now=now) if alerts is None else alerts)
+    coached = {e.participant.call_sid_to_coach for e in chosen if e.participant.coaching}
+    names = {sid: roster.name_of(sid) for sid in coached if sid}
     live = marks.live(now.timestamp()) if marks is not None else {}
     touched = marks.touched if marks is not None else {}
-    chosen = list(roster.entries.values() if entries is None else entries)
     # Who was moved here from another room (one cache round trip for all the rows).
     here = roster.conference.friendly_name if roster.conference is not None else None
     arrived = {

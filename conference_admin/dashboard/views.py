@@ -61,19 +61,27 @@ ANNOUNCE_EVENT = "dashboard:announce"
 MAX_BEHIND = 250  # Twilio's largest conference
 
 
+# What a template may offer, by the permission it needs.
+ABILITIES = {
+    "can_moderate": MODERATE,
+    "can_add": ADD,
+    "can_end": END,
+    "can_pause_recordings": PAUSE_RECORDINGS,
+    "can_control_recordings": CONTROL_RECORDINGS,
+    "can_view_transcripts": VIEW_TRANSCRIPTS,
+    "can_start_transcripts": START_TRANSCRIPTS,
+    "can_move": MOVE,
+}
+
+
 def _abilities(request: HtmxHttpRequest) -> dict[str, bool]:
     """What this user may do, decided here so templates only show what is allowed."""
     user = request.user
-    return {
-        "can_moderate": user.has_perm(MODERATE),
-        "can_add": user.has_perm(ADD),
-        "can_end": user.has_perm(END),
-        "can_pause_recordings": user.has_perm(PAUSE_RECORDINGS),
-        "can_control_recordings": user.has_perm(CONTROL_RECORDINGS),
-        "can_view_transcripts": user.has_perm(VIEW_TRANSCRIPTS),
-        "can_start_transcripts": user.has_perm(START_TRANSCRIPTS),
-        "can_move": user.has_perm(MOVE),
-    }
+    # The user's permissions asked of the backends once, not once per ability (each `has_perm`
+    # instantiates every backend); an active superuser has them all, as `has_perm` says.
+    everything = user.is_active and user.is_superuser
+    granted = set() if everything else user.get_all_permissions()
+    return {ability: everything or permission in granted for ability, permission in ABILITIES.items()}
 
 
 def page_options(request: HtmxHttpRequest) -> dict[str, Any]:
@@ -480,9 +488,9 @@ def participant_action(request: HtmxHttpRequest, conference_sid: str, call_sid: 
         if sent.already:
             message = f"{name} was already removed from the conference (Twilio's first answer was lost)."
         return _gone(request, conference_sid, call_sid, name, message, "info")
-    names = sent.roster.names()
+    roster = sent.roster
     target = form.cleaned_data.get("call_sid_to_coach", "")
-    message = spec.done.format(name=names.get(call_sid, name), target=names.get(target, target) if target else "")
+    message = spec.done.format(name=roster.name_of(call_sid, name), target=roster.name_of(target) if target else "")
     row = row_after_write(sent.roster, call_sid, name=name, found=flight.found)
     return _row_answer(request, conference_sid, row, message)
 

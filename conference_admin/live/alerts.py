@@ -50,6 +50,66 @@ def _elapsed(now: datetime, since: datetime) -> timedelta:
     return max(timedelta(0), now - since)
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """The alert settings, read once per call (not once per participant)."""
+
+    hold: timedelta
+    ringing: timedelta
+    paused: timedelta
+
+    @classmethod
+    def configured(cls) -> _Limits:
+        return cls(
+            timedelta(seconds=settings.SUPERVISION_ALERT_HOLD_SECONDS),
+            timedelta(seconds=settings.SUPERVISION_ALERT_RINGING_SECONDS),
+            timedelta(seconds=settings.RECORDING_ALERT_PAUSED_SECONDS),
+        )
+
+
+def _entry_alerts(entry: RosterEntry, now: datetime, limits: _Limits) -> list[Alert]:
+    """The alerts that belong to one participant's row."""
+    alerts: list[Alert] = []
+    p = entry.participant
+    hit = live_phrase(entry, now)
+    if hit is not None:
+        text = f"{p.identifier} said “{hit.phrase}” ({hit.rule})"
+        alerts.append(Alert("phrase", text, p.call_sid, hit.severity, detail=hit.line))
+    if _paused_long(entry.recording, now, limits.paused):
+        alerts.append(
+            Alert(
+                "recording-paused",
+                f"{p.identifier}: call recording paused {_minutes(entry.recording, now)} min: resume?",
+                p.call_sid,
+            )
+        )
+    if p.status == "connected" and p.hold and entry.hold_since and _elapsed(now, entry.hold_since) >= limits.hold:
+        held = clock_text(_elapsed(now, entry.hold_since))
+        alerts.append(Alert("hold", f"{p.identifier} on hold {held}", p.call_sid))
+    if p.status in PENDING_STATUSES and p.date_created and _elapsed(now, p.date_created) >= limits.ringing:
+        ringing = clock_text(_elapsed(now, p.date_created))
+        alerts.append(Alert("ringing", f"{p.identifier} ringing {ringing}", p.call_sid))
+    if p.status == "connected" and p.hold and p.end_conference_on_exit:
+        alerts.append(
+            Alert(
+                "hold-ends-conference",
+                f"{p.identifier} is on hold and ends the conference on exit: if they hang up, "
+                "everyone is disconnected.",
+                p.call_sid,
+            )
+        )
+    return alerts
+
+
+def row_alerts(*, roster: Roster, entries: Iterable[RosterEntry], now: datetime) -> list[Alert]:
+    """The alerts of these participants' rows, as `conference_alerts` gives them, without
+    reading anyone else: a row answered after an action costs one participant, not the room."""
+    if roster.ended:
+        return []
+    limits = _Limits.configured()
+    return [alert for entry in entries for alert in _entry_alerts(entry, now, limits)]
+
+
 def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable[str] = ()) -> list[Alert]:
     """What a supervisor should look at in this conference, from one roster snapshot at `now`.
 
@@ -59,43 +119,14 @@ def conference_alerts(*, roster: Roster, now: datetime, dropped_agents: Iterable
     """
     if roster.ended:
         return []
-    hold_limit = timedelta(seconds=settings.SUPERVISION_ALERT_HOLD_SECONDS)
-    ring_limit = timedelta(seconds=settings.SUPERVISION_ALERT_RINGING_SECONDS)
+    limits = _Limits.configured()
     wait_limit = timedelta(seconds=settings.SUPERVISION_ALERT_WAITING_TO_START_SECONDS)
     entries = list(roster.entries.values())
     alerts: list[Alert] = []
-    paused_limit = timedelta(seconds=settings.RECORDING_ALERT_PAUSED_SECONDS)
-    if _paused_long(roster.recording, now, paused_limit):
+    if _paused_long(roster.recording, now, limits.paused):
         alerts.append(Alert("recording-paused", f"Recording paused {_minutes(roster.recording, now)} min: resume?"))
     for entry in entries:
-        p = entry.participant
-        hit = live_phrase(entry, now)
-        if hit is not None:
-            text = f"{p.identifier} said “{hit.phrase}” ({hit.rule})"
-            alerts.append(Alert("phrase", text, p.call_sid, hit.severity, detail=hit.line))
-        if _paused_long(entry.recording, now, paused_limit):
-            alerts.append(
-                Alert(
-                    "recording-paused",
-                    f"{p.identifier}: call recording paused {_minutes(entry.recording, now)} min: resume?",
-                    p.call_sid,
-                )
-            )
-        if p.status == "connected" and p.hold and entry.hold_since and _elapsed(now, entry.hold_since) >= hold_limit:
-            held = clock_text(_elapsed(now, entry.hold_since))
-            alerts.append(Alert("hold", f"{p.identifier} on hold {held}", p.call_sid))
-        if p.status in PENDING_STATUSES and p.date_created and _elapsed(now, p.date_created) >= ring_limit:
-            ringing = clock_text(_elapsed(now, p.date_created))
-            alerts.append(Alert("ringing", f"{p.identifier} ringing {ringing}", p.call_sid))
-        if p.status == "connected" and p.hold and p.end_conference_on_exit:
-            alerts.append(
-                Alert(
-                    "hold-ends-conference",
-                    f"{p.identifier} is on hold and ends the conference on exit: if they hang up, "
-                    "everyone is disconnected.",
-                    p.call_sid,
-                )
-            )
+        alerts.extend(_entry_alerts(entry, now, limits))
     connected = [e.participant for e in entries if e.participant.status == "connected"]
     customers = [p for p in connected if not is_staff(p.label)]
     lone = connected[0] if len(connected) == 1 else None

@@ -94,3 +94,29 @@ def test_a_time_a_little_ahead_of_our_clock_counts_as_just_now(settings):
     texts = {a.kind: a.text for a in found}
     assert texts["hold"] == "customer:Dana on hold 0:00"
     assert texts["ringing"] == "agent:bob ringing 0:00"
+
+
+def test_a_rows_alerts_alone_are_the_conference_alerts_of_that_row():
+    """A row answered after an action reads only its own alerts (`row_alerts`): each row's are
+    exactly those `conference_alerts` gives it, and no conference-wide alert is among them."""
+    later = T0 + timedelta(minutes=5)
+    roster = roster_of(
+        person(1, "customer:Dana", hold=True, end_conference_on_exit=True),  # held long, ends the room
+        person(2, "customer:Acme", status="ringing"),  # ringing long
+        person(3, "agent:bob", hold=True),
+        person(4, "customer:Eve"),  # nothing of its own
+    )
+    everything = alerts.conference_alerts(roster=roster, now=later)
+    assert "alone" in kinds(everything)  # a conference alert the rows must not carry
+    for entry in roster.entries.values():
+        sid = entry.participant.call_sid
+        own = alerts.row_alerts(roster=roster, entries=[entry], now=later)
+        assert own == [a for a in everything if a.call_sid == sid]
+    assert kinds(alerts.row_alerts(roster=roster, entries=roster.entries.values(), now=later)) == [
+        "hold",
+        "hold-ends-conference",
+        "ringing",
+        "hold",
+    ]
+    ended = roster_of(person(1, "customer:Dana", hold=True), status="completed")
+    assert alerts.row_alerts(roster=ended, entries=ended.entries.values(), now=later) == []

@@ -226,6 +226,13 @@ class Roster:
         """How supervisors know each participant (label, else number, else call SID), by call SID."""
         return {call_sid: entry.display_name for call_sid, entry in self.entries.items()}
 
+    def name_of(self, call_sid: str, default: str | None = None) -> str:
+        """How supervisors know this participant; `default` (else the call SID) when not here."""
+        entry = self.entries.get(call_sid)
+        if entry is not None:
+            return entry.display_name
+        return call_sid if default is None else default
+
     def changes_since(
         self, version: int, marks: Marks | None = None, behind: frozenset[str] = frozenset()
     ) -> tuple[list[RosterEntry], list[str]] | None:
