@@ -16,6 +16,7 @@ exactly as wide as the memory it guards.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -296,11 +297,13 @@ class ProcessHeld:
     """An exclusive section among this process's threads, over a cache of this process (the
     embedded default's local memory, or Redis's fallback while Redis is down). The lock never
     expires, so a holder always owns it when it writes; across processes it guarantees nothing,
-    and needs to: each process has its own memory."""
+    and needs to: each process has its own memory. Every read value is read in full: no
+    `digests` are kept, so nothing is ever `UNCHANGED`."""
 
     def __init__(self, backend: Any, name: str, wait: float, reads=(), bucket: Bucket | None = None) -> None:
         self.backend, self.name, self.wait = backend, name, wait
         self.reads: list[str] = list(reads)
+        self.digests: dict[str, str] = {}
         self.found: dict[str, Any] = {}
         self.bucket = bucket
         self.tokens: float | None = None
@@ -362,14 +365,32 @@ return 1
 _WRITE_AND_RELEASE = _WRITE_IF_OWNER.replace("return 1\n", "redis.call('del', KEYS[1])\nreturn 1\n")
 
 # Take the lock (KEYS[1], token ARGV[1], expiring after ARGV[2] ms) as redis-py's `Lock.acquire`
-# does, and read KEYS[2..] in the same round trip; nothing is read when it is held.
+# does, and read KEYS[2..] in the same round trip; nothing is read when it is held. ARGV[3..],
+# when given: the SHA-1 of the value the caller already holds of each read key ('' for none);
+# a value still with that digest is not sent back (_UNCHANGED_REPLY in its place).
 _ACQUIRE_AND_READ = """
 if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
 if #KEYS < 2 then return {1} end
 local values = redis.call('mget', unpack(KEYS, 2))
+for i = 3, #ARGV do
+  if ARGV[i] ~= '' and values[i - 2] and redis.sha1hex(values[i - 2]) == ARGV[i] then values[i - 2] = '=' end
+end
 table.insert(values, 1, 1)
 return values
 """
+# What the script sends for a value the caller holds already: no serialized value is one byte
+# (a pickle starts with its protocol opcode, an integer with a digit or a sign).
+_UNCHANGED_REPLY = b"="
+
+
+class _Unchanged:
+    """`found[key]` for a read key whose value is still the one the caller holds (`known`)."""
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Any = _Unchanged()
 
 
 class RedisHeld:
@@ -383,13 +404,27 @@ class RedisHeld:
     `reads`: keys read in the same round trip as the lock is taken (`found`), and a write
     with `release=True` releases the lock in its own round trip: a read-modify-write is then
     two round trips, not four. `bucket`: a token is taken from it in that same first round
-    trip too (`tokens`: how many there were; below 1, none was taken)."""
+    trip too (`tokens`: how many there were; below 1, none was taken).
+
+    `digest`: read keys whose value's SHA-1 is kept (`digests`), so a later section can name
+    it in `known` ({key: digest}): a value still with that digest is not sent again, and
+    `found[key]` is `UNCHANGED` (the caller uses the copy it holds)."""
 
     def __init__(
-        self, backend: ResilientRedisCache, name: str, ttl: float, wait: float, reads=(), bucket: Bucket | None = None
+        self,
+        backend: ResilientRedisCache,
+        name: str,
+        ttl: float,
+        wait: float,
+        reads=(),
+        bucket: Bucket | None = None,
+        digest=(),
+        known: dict[str, str] | None = None,
     ) -> None:
         self.backend, self.name, self.ttl, self.wait = backend, name, ttl, wait
         self.reads: list[str] = list(reads)
+        self.digest, self.known = frozenset(digest), known or {}
+        self.digests: dict[str, str] = {}
         self.found: dict[str, Any] = {}
         self.bucket = bucket
         self.tokens: float | None = None
@@ -428,6 +463,9 @@ class RedisHeld:
         token = uuid.uuid4().hex.encode()  # unique, as redis-py's own (uuid1 costs a locked clock read)
         keys = [lock.name, *(backend.make_and_validate_key(key) for key in self.reads)]
         args: list[Any] = [token, int(self.ttl * 1000)]
+        known = self.known
+        if known:
+            args.extend(known.get(key, "") for key in self.reads)
         deadline = time.monotonic() + self.wait
         bucket = self.bucket
         while True:
@@ -447,7 +485,17 @@ class RedisHeld:
             time.sleep(lock.sleep)
         lock.local.token = token  # redis-py's own release (compare-and-delete) works from here
         loads = backend.serializer.loads
-        self.found = {key: loads(value) for key, value in zip(self.reads, answer[1:], strict=True) if value is not None}
+        found: dict[str, Any] = {}
+        for key, value in zip(self.reads, answer[1:], strict=True):
+            if value is None:
+                continue
+            if value == _UNCHANGED_REPLY and key in known:
+                found[key] = UNCHANGED
+                continue
+            if key in self.digest:
+                self.digests[key] = hashlib.sha1(value, usedforsecurity=False).hexdigest()
+            found[key] = loads(value)
+        self.found = found
         return True
 
     def __exit__(self, *exc: object) -> None:
@@ -513,13 +561,22 @@ class RedisHeld:
 
 
 def exclusive(
-    backend: Any, name: str, *, ttl: float, wait: float, reads=(), bucket: Bucket | None = None
+    backend: Any,
+    name: str,
+    *,
+    ttl: float,
+    wait: float,
+    reads=(),
+    bucket: Bucket | None = None,
+    digest=(),
+    known: dict[str, str] | None = None,
 ) -> ProcessHeld | RedisHeld:
     """`with exclusive(cache, "roster:CF:lock", ttl=5, wait=6) as held: held.get_many(...);
     held.set_many(...)`: one writer at a time. Raises `LockUnavailable` when the wait ends,
-    `LockLost` from `set_many` when the lock was lost before the write (nothing written)."""
+    `LockLost` from `set_many` when the lock was lost before the write (nothing written).
+    `digest` and `known`: see `RedisHeld` (on Redis only: elsewhere every value is read)."""
     if isinstance(backend, ResilientRedisCache):
-        return RedisHeld(backend, name, ttl, wait, reads, bucket)
+        return RedisHeld(backend, name, ttl, wait, reads, bucket, digest, known)
     if isinstance(backend, RedisCache):
         raise TypeError("exclusive sections need conference_admin.cache.ResilientRedisCache, not RedisCache")
     return ProcessHeld(backend, name, wait, reads, bucket)

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from django.core.cache import caches
 
-from conference_admin.cache import RedisHeld
+from conference_admin.cache import UNCHANGED, RedisHeld
 
 
 @pytest.fixture
@@ -48,9 +48,11 @@ def cache_log(monkeypatch):
     original_acquire = RedisHeld._acquire
 
     def acquire(self, lock, _original=original_acquire):
+        acquired = _original(self, lock)
         for key in self.reads:
-            log[("read", key)] += 1
-        return _original(self, lock)
+            # A value the holder named as known and Redis found unchanged is not sent: not a read.
+            log[("unchanged" if self.found.get(key) is UNCHANGED else "read", key)] += 1
+        return acquired
 
     monkeypatch.setattr(RedisHeld, "_acquire", acquire)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from dataclasses import replace
 
 import pytest
 from django.test import override_settings
@@ -24,8 +26,10 @@ def test_a_mute_reads_the_roster_once_and_writes_it_once(supervisor_client, demo
     response = supervisor_client.post(reverse("participant", args=[sid, carol]), {"action": "mute"}, **HTMX)
     assert response.status_code == 200 and "Unmute agent:carol" in response.content.decode()
     blob = rosters.key(sid)
-    # Read as the mark is written (name, hold guard), and by the read-modify-write of the result.
-    assert cache_log[("read", blob)] == 2
+    # Read as the mark is written (name, hold guard), and by the read-modify-write of the
+    # result, which on Redis is sent the roster again only if it changed since (it did not).
+    assert cache_log[("read", blob)] == (1 if REDIS else 2)
+    assert cache_log[("unchanged", blob)] == (1 if REDIS else 0)
     assert cache_log[("write", blob)] == 1
     # The in-flight mark is its own small key: set at the start, cleared by the action's own
     # write; it never costs a roster write.
@@ -47,7 +51,56 @@ def test_a_mark_takes_a_version_without_a_roster_write(supervisor_client, demo, 
     assert rosters.load(sid).version <= before  # the roster itself was not rewritten
 
 
-needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="production profile only (Redis)")
+REDIS = bool(os.environ.get("REDIS_URL"))
+needs_redis = pytest.mark.skipif(not REDIS, reason="production profile only (Redis)")
+
+
+def _meanwhile(write) -> None:
+    """`write` done by another request (its own thread) while this one's action is in flight."""
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join()
+
+
+@needs_redis
+@pytest.mark.parametrize("changed_meanwhile", [False, True], ids=["unchanged", "changed"])
+def test_a_result_write_starts_from_the_begin_read_only_while_the_roster_is_unchanged(
+    demo, seen, cache_log, changed_meanwhile
+):
+    """The result's write is not sent the roster `begin` read already; when another write
+    changed it in between, it is sent the new roster, and both changes are kept."""
+    seen(ESCALATION)
+    sid, carol, dave = (demo.sid(ESCALATION), *(demo.call_sid(ESCALATION, a) for a in ("agent:carol", "agent:dave")))
+    flight = rosters.begin(sid, carol, actor="kim", action="mute")
+    if changed_meanwhile:  # a callback: dave was unmuted
+        dave_then = rosters.load(sid).entries[dave].participant
+        _meanwhile(lambda: rosters.record_participant(sid, replace(dave_then, muted=False)))
+    cache_log.clear()
+    carol_then = flight.entry.participant
+    recorded = rosters.record_participant(sid, replace(carol_then, muted=True), held_now=False)
+    rosters.settle(flight, recorded=True)
+    blob = rosters.key(sid)
+    assert cache_log[("unchanged", blob)] == (0 if changed_meanwhile else 1)
+    assert cache_log[("read", blob)] == (1 if changed_meanwhile else 0)
+    stored = rosters.load(sid)
+    for roster in (recorded, stored):
+        assert roster.entries[carol].participant.muted is True
+        assert roster.entries[dave].participant.muted is (not changed_meanwhile)
+    assert stored.version == recorded.version and not rosters.load_marks(sid).by_call.get(carol)
+
+
+@needs_redis
+def test_a_begin_read_is_offered_to_its_own_participants_result_only(demo, seen, cache_log):
+    """An offer names its participant: another participant's write reads the roster whole."""
+    seen(ESCALATION)
+    sid, carol, dave = (demo.sid(ESCALATION), *(demo.call_sid(ESCALATION, a) for a in ("agent:carol", "agent:dave")))
+    flight = rosters.begin(sid, carol, actor="kim", action="mute")
+    cache_log.clear()
+    dave_then = rosters.load(sid).entries[dave].participant
+    rosters.record_participant(sid, replace(dave_then, muted=False))
+    assert cache_log[("unchanged", rosters.key(sid))] == 0
+    rosters.settle(flight)
+    assert rosters.load(sid).entries[dave].participant.muted is False
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ The roster package owns the whole life of one:
   confirmed). The view builds its answer from the snapshot it returns: no other read.
 - the result: the action's own roster write (`transitions.record_*`, `store.mutate(...,
   settles=call_sid)`) records the participant as Twilio returned it and clears the marks on
-  that participant in that same write;
+  that participant in that same write; it starts from the roster `begin` read (offered to it,
+  `store.offer_read`) unless the roster changed since, so Redis does not send it twice;
 - `settle`: after the upstream call. When the action recorded no result (it failed), ONE
   locked step clears this flight's mark (only if it is still there). When two actions on one
   participant overlapped, the order of Twilio's answers says nothing about the final state:
@@ -30,7 +31,7 @@ from typing import Any
 from conference_admin.cache import Bucket
 
 from .model import MARK_STALE_SECONDS, InFlight, RosterEntry, Snapshot
-from .store import marks_step, release_reconcile
+from .store import marks_step, offer_read, release_reconcile, withdraw_read
 
 __all__ = ["Flight", "Spent", "begin", "begin_many", "settle"]
 
@@ -103,10 +104,13 @@ def begin(
             return None
         return {call_sid: (*others, marker)}
 
+    withdraw_read()
     step = marks_step(conference_sid, change, also=also, bucket=bucket)
     if flight is None:  # the bucket was empty: `change` was not asked
         flight = Flight(conference_sid, call_sid, marker, step.snapshot, answered=Spent(step.tokens or 0.0))
     flight.found, flight.tokens = step.found, step.tokens
+    if flight.marked:  # its result write starts from this read unless the roster changed since
+        offer_read(conference_sid, call_sid, step.snapshot)
     return flight
 
 
@@ -135,6 +139,7 @@ def settle(flight: Flight, *, recorded: bool = False) -> None:
     and cleared the mark in that write: nothing more to read or write. Otherwise ONE locked
     step clears this flight's mark if it is still there. Either way the reconcile lease is
     released if another action on the participant overlapped this one."""
+    withdraw_read()
     if flight.settled or not flight.marked:
         return
     flight.settled = True

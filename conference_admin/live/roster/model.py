@@ -308,6 +308,9 @@ class Snapshot:
 
     roster: Roster
     marks: Marks
+    # The SHA-1 of the roster as it was read from Redis ("": not known), so the action's result
+    # write can have it again only if it changed (store.offer_read).
+    digest: str = ""
 
     @property
     def version(self) -> int:

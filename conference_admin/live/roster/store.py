@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache, caches
 
-from conference_admin.cache import Bucket, LockLost, LockUnavailable, exclusive
+from conference_admin.cache import UNCHANGED, Bucket, LockLost, LockUnavailable, exclusive
 from conference_admin.live.signals import in_write_announcement, roster_written
 from conference_admin.outage import TemporarilyUnavailable
 
@@ -98,18 +99,35 @@ def snapshot(conference_sid: str) -> Snapshot:
 
 
 def _locked_write(
-    conference_sid: str, write: Callable[[Any], T], *, reads: Sequence[str] = (), bucket: Bucket | None = None
+    conference_sid: str,
+    write: Callable[[Any], T],
+    *,
+    reads: Sequence[str] = (),
+    bucket: Bucket | None = None,
+    digest: Sequence[str] = (),
+    known: dict[str, str] | None = None,
 ) -> T:
     """Run `write(held)` holding the conference's lock; again from the start if the lock was
     lost before its write (nothing of that attempt was written). `reads`: the keys read as
     the lock is taken (`held.found`, the same round trip); `write` ends with
     `held.set_many(..., release=True)` (the write releases the lock in its round trip).
-    `bucket`: a token is taken from it in that first round trip, once (`held.tokens`)."""
+    `bucket`: a token is taken from it in that first round trip, once (`held.tokens`).
+    `digest`, `known`: see `conference_admin.cache.RedisHeld`; `known` holds for the first
+    attempt only (a later one reads everything: the first may have changed what it held)."""
     tokens = None
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             lock = key(conference_sid, "lock")
-            with exclusive(caches["default"], lock, ttl=LOCK_TTL, wait=LOCK_WAIT, reads=reads, bucket=bucket) as held:
+            with exclusive(
+                caches["default"],
+                lock,
+                ttl=LOCK_TTL,
+                wait=LOCK_WAIT,
+                reads=reads,
+                bucket=bucket,
+                digest=digest,
+                known=known if attempt == 1 else None,
+            ) as held:
                 if bucket is not None:
                     tokens, bucket = held.tokens, None  # taken once, whatever this attempt comes to
                 held.tokens = tokens
@@ -141,9 +159,15 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
     cleared in the same write (the row now shows the result, not the action in flight).
     """
 
+    offered = _take_offer(conference_sid, settles)
+
     def write(held) -> tuple[Roster, int, bool, bool]:
         found = held.found
-        roster = found.get(key(conference_sid)) or Roster(conference_sid=conference_sid)
+        roster = found.get(key(conference_sid))
+        if roster is UNCHANGED:  # as the action's begin read it: that copy, not a second unpickling
+            assert offered is not None
+            roster = offered.roster
+        roster = roster or Roster(conference_sid=conference_sid)
         marks = found.get(key(conference_sid, "marks")) or Marks()
         next_version = max(roster.version, marks.version) + 1
         if change(roster, next_version):
@@ -161,7 +185,10 @@ def mutate(conference_sid: str, change: Callable[[Roster, int], bool], *, settle
         return roster, next_version, moved, published
 
     roster, next_version, moved, published = _locked_write(
-        conference_sid, write, reads=[key(conference_sid), key(conference_sid, "marks")]
+        conference_sid,
+        write,
+        reads=[key(conference_sid), key(conference_sid, "marks")],
+        known={key(conference_sid): offered.digest} if offered is not None else None,
     )
     if moved:
         roster_written.send(None, conference_sid=conference_sid, version=next_version, published=published)
@@ -202,7 +229,8 @@ def marks_step(
         roster = found.get(keys[0]) or Roster(conference_sid=conference_sid)
         marks = found.get(keys[1]) or Marks()
         meta: RosterMeta | None = found.get(keys[2])
-        read = Snapshot(roster, Marks(marks.version, dict(marks.by_call), dict(marks.touched)))
+        marks_read = Marks(marks.version, dict(marks.by_call), dict(marks.touched))
+        read = Snapshot(roster, marks_read, held.digests.get(keys[0], ""))
         changes = change(read) if held.tokens is None or held.tokens >= 1 else None
         if not changes:
             held.release()
@@ -230,10 +258,42 @@ def marks_step(
         return write(held)
 
     taken: list[float | None] = [None]
-    read, version, published = _locked_write(conference_sid, step, reads=reads, bucket=bucket)
+    digest = keys[:1] if read_roster else ()
+    read, version, published = _locked_write(conference_sid, step, reads=reads, bucket=bucket, digest=digest)
     if version is not None:
         roster_written.send(None, conference_sid=conference_sid, version=version, published=published)
     return MarksStep(read, version, found, taken[0])
+
+
+class _Offer(NamedTuple):
+    conference_sid: str
+    call_sid: str
+    roster: Roster
+    digest: str
+
+
+# The roster an action's begin read (actions.begin), offered to that action's result write
+# (`mutate(..., settles=call_sid)`, in the same request): Redis sends the roster again only if
+# it changed since, else the write starts from this copy (one unpickling per action, not two).
+# Per thread (a request's context); used once; withdrawn when the action settles.
+_offer: ContextVar[_Offer | None] = ContextVar("roster_offer", default=None)
+
+
+def offer_read(conference_sid: str, call_sid: str, snapshot: Snapshot) -> None:
+    """Offer what `snapshot` read to the result write of the action on `call_sid` (its begin's)."""
+    _offer.set(_Offer(conference_sid, call_sid, snapshot.roster, snapshot.digest) if snapshot.digest else None)
+
+
+def withdraw_read() -> None:
+    _offer.set(None)
+
+
+def _take_offer(conference_sid: str, settles: str | None) -> _Offer | None:
+    offered = _offer.get()
+    if offered is None or settles is None:
+        return None
+    _offer.set(None)  # once: the write may change the copy it starts from
+    return offered if (offered.conference_sid, offered.call_sid) == (conference_sid, settles) else None
 
 
 def release_reconcile(conference_sid: str) -> None:
