@@ -11,8 +11,11 @@ it), on the same version line: a page's version is `max(roster.version, marks.ve
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from conference_admin.twilio import Call, Conference, Participant
 
@@ -157,6 +160,75 @@ class RosterEntry:
         return self.participant.label or (self.identity.number if self.identity else "") or self.participant.call_sid
 
 
+# An entry as stored inside its roster: (changed_version, created_version, the pickled entry).
+Stored = tuple[int, int, bytes]
+
+
+class Entries(MutableMapping[str, RosterEntry]):
+    """A stored roster's participants by call SID, each unpickled only when it is read.
+
+    A roster is stored as one value (`store.py`), with every entry pickled on its own
+    (`Roster.__getstate__`): an action or a callback on one participant of fifty unpickles
+    that one entry, and writes the other forty-nine back as the bytes they were read as. Each
+    entry's versions are kept beside its bytes, so a refresh's `changes_since` finds the
+    changed rows without unpickling the rest. An entry once read is pickled again when the
+    roster is (it may have been changed in place)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, RosterEntry | Stored] | None = None) -> None:
+        self._items: dict[str, RosterEntry | Stored] = dict(items or {})
+
+    def __getitem__(self, call_sid: str) -> RosterEntry:
+        value = self._items[call_sid]
+        if isinstance(value, tuple):
+            entry: RosterEntry = pickle.loads(value[2])
+            self._items[call_sid] = entry
+            return entry
+        return value
+
+    def __setitem__(self, call_sid: str, entry: RosterEntry) -> None:
+        self._items[call_sid] = entry
+
+    def __delitem__(self, call_sid: str) -> None:
+        del self._items[call_sid]
+
+    def __contains__(self, call_sid: object) -> bool:
+        return call_sid in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Entries({len(self._items)})"
+
+    def versions(self) -> Iterator[tuple[str, int, int]]:
+        """(call SID, changed_version, created_version) of every entry, none unpickled."""
+        for call_sid, value in self._items.items():
+            if isinstance(value, tuple):
+                yield call_sid, value[0], value[1]
+            else:
+                yield call_sid, value.changed_version, value.created_version
+
+    def stored(self) -> dict[str, Stored]:
+        """Every entry as stored: those never read as they were read, the others pickled anew."""
+        return {sid: value if isinstance(value, tuple) else _stored(value) for sid, value in self._items.items()}
+
+
+def _stored(entry: RosterEntry) -> Stored:
+    return entry.changed_version, entry.created_version, pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
+
+
+def entry_versions(entries: Mapping[str, RosterEntry]) -> Iterator[tuple[str, int, int]]:
+    """(call SID, changed_version, created_version) of each entry, unpickling none it need not."""
+    if isinstance(entries, Entries):
+        return entries.versions()
+    return ((sid, entry.changed_version, entry.created_version) for sid, entry in entries.items())
+
+
 @dataclass(frozen=True)
 class InFlight:
     """One supervisor's action on one participant, while its upstream call runs."""
@@ -193,7 +265,8 @@ class Marks:
 class Roster:
     conference_sid: str
     version: int = 0
-    entries: dict[str, RosterEntry] = field(default_factory=dict)
+    # A plain dict as built; `Entries` (unpickled entry by entry, when read) as loaded.
+    entries: MutableMapping[str, RosterEntry] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     # SequenceNumber of the leave callback per departed call, so a late event cannot revive it.
     left_at_sequence: dict[str, int] = field(default_factory=dict)
@@ -213,6 +286,20 @@ class Roster:
     recording: RecordingState | None = None
     recording_read: bool = False
     recording_version: int = 0  # the version at which `recording` last changed
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Stored with each entry pickled on its own (see `Entries`)."""
+        state = self.__dict__.copy()
+        entries = state.pop("entries")
+        stored = entries.stored() if isinstance(entries, Entries) else {s: _stored(e) for s, e in entries.items()}
+        state["stored_entries"] = stored
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        stored = state.pop("stored_entries", None)
+        if stored is not None:  # else a roster stored before entries were pickled one by one
+            state["entries"] = Entries(stored)
+        self.__dict__.update(state)
 
     @property
     def ended(self) -> bool:
@@ -247,9 +334,9 @@ class Roster:
         if len(self.removed) >= TOMBSTONE_LIMIT and version < min(self.removed.values()):
             return None
         changed = [
-            entry
-            for sid, entry in self.entries.items()
-            if entry.changed_version > version or touched.get(sid, 0) > version or sid in behind
+            self.entries[sid]
+            for sid, changed_version, _ in entry_versions(self.entries)
+            if changed_version > version or touched.get(sid, 0) > version or sid in behind
         ]
         gone = [call_sid for call_sid, removed_at in self.removed.items() if removed_at > version or call_sid in behind]
         return changed, gone
