@@ -6,6 +6,10 @@ import time
 from datetime import UTC
 
 import pytest
+import requests
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from conference_admin.twilio import (
     RetryPolicy,
@@ -541,3 +545,169 @@ def test_the_environments_proxy_carries_the_requests_and_no_proxy_is_honoured(se
     direct = TwilioClient(account_sid=ACCOUNT, auth_token="secret-token", base_url=server.base_url, sleep=sleeps)
     direct.fetch_participant(CONFERENCE, CALL)
     assert server.seen[-1].path.startswith("/2010-04-01/")  # reached directly, not through the proxy
+
+
+# --- the request the client prepares is the one requests' Session.request() prepared ---------------
+# The client builds its PreparedRequest itself (TwilioClient._prepared) instead of letting requests
+# merge the session's settings into every call; it must come out as requests' own did.
+
+FORM = [
+    ("StatusCallbackEvent", "ringing"),
+    ("StatusCallbackEvent", "answered"),
+    ("AnnounceUrl", "https://example.com/a b.mp3?x=1&y=2+3"),
+    ("Label", "ünïcødé agent #1 100% a=b&c"),
+    ("Muted", "true"),
+]
+QUERY = [("Status", "in-progress"), ("FriendlyName", "Sales & Support = 1+1 ü"), ("DateCreated<", "2026-01-01")]
+
+
+def requests_own(client, method, url, params=None, data=None):
+    """What `Session.request()` prepares for this call with the client's session (the client's way before)."""
+    return client._session.prepare_request(requests.Request(method, url, params=params or {}, data=data or {}))
+
+
+def _cookies(prepared):
+    return [(c.name, c.value, c.domain, c.path) for c in prepared._cookies]
+
+
+def assert_prepared_as_requests_does(client, method, url, params=None, data=None):
+    theirs = requests_own(client, method, url, params, data)
+    mine = client._prepared(client._session, method, url, params, data)
+    body = theirs.body.encode() if isinstance(theirs.body, str) else theirs.body  # the same bytes on the wire
+    assert (mine.method, mine.url, mine.body) == (theirs.method, theirs.url, body)
+    assert dict(mine.headers) == dict(theirs.headers)  # every header, by name and value
+    assert mine.hooks == theirs.hooks
+    assert _cookies(mine) == _cookies(theirs)  # the jar a redirect reads
+    return mine
+
+
+@pytest.mark.parametrize(
+    ("method", "where", "params", "data"),
+    [
+        ("POST", "participant", None, FORM),
+        ("POST", "participant", None, [("Muted", "true")]),
+        ("POST", "participant", None, []),  # an update with nothing to change
+        ("GET", "conferences", QUERY, None),
+        ("GET", "conferences", [], None),
+        ("GET", "next page", None, None),  # a query of its own: prepared by requests itself
+        ("GET", "dot segment", None, None),  # "..": requests removes it, so it prepares it itself
+        ("GET", "escaped unreserved", None, None),  # requests unescapes "%7E" and "%2E"
+        ("DELETE", "participant", None, None),
+    ],
+)
+def test_the_prepared_request_is_what_requests_prepared(client, method, where, params, data):
+    url = {
+        "participant": client._participant_path(CONFERENCE, "agent alice #1 100% é/x+y=z&w"),
+        "conferences": client._account_path("Conferences.json"),
+        "next page": client._account_path("Conferences.json?PageSize=1&Page=1&PageToken=PA%7E1 x"),
+        "dot segment": client._conference_path("..", "/Participants.json"),
+        "escaped unreserved": client._account_path("Conferences/CF%7E1%2E%2e.json"),
+    }[where]
+    prepared = assert_prepared_as_requests_does(client, method, url, params, data)
+    if data:
+        assert prepared.headers["Content-Type"] == "application/x-www-form-urlencoded"
+        assert prepared.headers["Content-Length"] == str(len(prepared.body))
+    assert "Cookie" not in prepared.headers
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.twilio.com",
+        "https://proxy.example.com/twilio/",  # a path of its own
+        "HTTPS://API.Twilio.COM:0443",  # requests rewrites it: every URL is prepared by requests
+        "http://[::1]:8080",
+        "https://bücher.example",
+    ],
+)
+def test_any_base_url_is_prepared_as_requests_did(base_url):
+    client = TwilioClient(account_sid=ACCOUNT, auth_token="secret-token", base_url=base_url)
+    assert_prepared_as_requests_does(client, "POST", client._participant_path(CONFERENCE, CALL), data=FORM)
+    assert_prepared_as_requests_does(client, "GET", client._account_path("Conferences.json"), params=QUERY)
+
+
+def test_the_usual_urls_are_not_prepared_again(client):
+    # The point of TwilioClient._prepared: its own paths skip requests' URL parsing.
+    assert client._plain_prefix == client.base_url + "/"
+    assert TwilioClient(account_sid=ACCOUNT, auth_token="t")._plain_prefix == "https://api.twilio.com/"
+
+
+# What a URL's path may hold, requests' rewrites included: dot segments, escapes of unreserved
+# characters (unescaped), lower-case escapes (upper-cased), bare "%", characters to escape, a query.
+URL_PIECES = [*"aZ09-._~!$&'()*+,;=:@/%?# é\\", "..", "/./", "%2E", "%7E", "%7e", "%41", "%2F", "%25", "%C3%A9", "%zz"]
+
+
+@hypothesis_settings(max_examples=500, deadline=None)
+@given(label=st.text(), tail=st.lists(st.sampled_from(URL_PIECES)).map("".join))
+def test_any_label_or_path_is_prepared_as_requests_did(label, tail):
+    client = TwilioClient(account_sid=ACCOUNT, auth_token="secret-token", base_url="http://127.0.0.1:8000")
+    if label:
+        assert_prepared_as_requests_does(client, "POST", client._participant_path(CONFERENCE, label), data=FORM)
+    url = client.base_url + "/" + tail
+    try:
+        theirs = requests_own(client, "GET", url, QUERY)
+    except (requests.exceptions.RequestException, ValueError) as refused:
+        with pytest.raises(type(refused)):
+            client._prepared(client._session, "GET", url, QUERY, None)
+    else:
+        assert client._prepared(client._session, "GET", url, QUERY, None).url == theirs.url
+
+
+def test_a_cookie_an_answer_set_is_sent_back_as_requests_did(client):
+    client._session.cookies.set("lb", "node-7", domain="127.0.0.1", path="/")
+    prepared = assert_prepared_as_requests_does(client, "POST", client._participant_path(CONFERENCE, CALL), data=FORM)
+    assert prepared.headers["Cookie"] == "lb=node-7"
+
+
+def _both_ways(server, call):
+    """What the server saw of `call(send)` sent by the client, then by requests' Session.request()
+    with the same session settings (what the client did before)."""
+    seen = []
+    for way in ("client", "requests"):
+        client = TwilioClient(account_sid=ACCOUNT, auth_token="secret-token", base_url=server.base_url)
+
+        def send(method, url, params=None, data=None, client=client, way=way):
+            if way == "client":
+                client._request(method, url, params=params, data=data)
+            else:
+                client._session.request(method, url, params=params, data=data, timeout=5)
+
+        server.seen.clear()
+        try:
+            call(client, send)
+        finally:
+            client.close()
+        seen.append([(s.method, s.path, s.form, s.headers) for s in server.seen])
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "data"),
+    [("POST", None, FORM), ("POST", None, None), ("GET", QUERY, None), ("DELETE", None, None)],
+)
+def test_on_the_wire_a_call_is_what_requests_sent(server, method, params, data):
+    server.otherwise = Reply(body=participant_json(), headers={"Set-Cookie": "lb=node-7; Path=/"})
+
+    def call(client, send):
+        url = client._participant_path(CONFERENCE, "agent alice #1 ü")
+        send(method, url, params, data)
+        send(method, url, params, data)  # with the cookie the first answer set
+
+    by_client, by_requests = _both_ways(server, call)
+    assert by_client == by_requests
+    assert by_client[1][3]["Cookie"] == "lb=node-7"
+    if data:
+        assert by_client[0][3]["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+def test_a_redirect_is_followed_as_requests_did(server):
+    moved = f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{CONFERENCE}/Participants/{CALL}.json"
+
+    def call(client, send):
+        server.script = [Reply(status=307, headers={"Location": moved}), Reply(body=participant_json())]
+        send("POST", client._participant_path(CONFERENCE, "agent alice"), None, FORM)
+
+    by_client, by_requests = _both_ways(server, call)
+    assert by_client == by_requests
+    assert by_client[1][:2] == ("POST", moved)
+    assert by_client[1][2] == FORM and by_client[1][3]["Authorization"].startswith("Basic ")
