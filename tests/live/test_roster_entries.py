@@ -85,3 +85,18 @@ def test_the_store_writes_one_participant_without_touching_the_others():
     assert isinstance(recorded.entries, Entries)
     assert unread(recorded.entries) == {person(n).call_sid for n in range(1, 11) if n != 4}
     assert rosters.load(CONFERENCE).entries[person(4).call_sid].participant.muted is True
+
+
+def test_entries_read_but_unchanged_are_stored_as_read_and_changed_ones_anew():
+    loaded = pickle.loads(pickle.dumps(room(6)))
+    before = loaded.entries.stored()
+    for entry in loaded.entries.values():  # a reconcile reads everyone
+        entry.participant = replace(entry.participant)  # an equal answer from Twilio's list
+    fourth, fifth = person(4).call_sid, person(5).call_sid
+    loaded.entries[fourth].fresh_at = 12.5  # changed in place
+    loaded.entries[fifth] = replace(loaded.entries[fifth], speaking=True)  # replaced
+    after = loaded.entries.stored()
+    assert {sid for sid in after if after[sid][2] is not before[sid][2]} == {fourth, fifth}
+    again = pickle.loads(pickle.dumps(loaded))
+    assert again.entries[fourth].fresh_at == 12.5 and again.entries[fifth].speaking is True
+    assert again == loaded

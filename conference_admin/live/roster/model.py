@@ -171,27 +171,33 @@ class Entries(MutableMapping[str, RosterEntry]):
     (`Roster.__getstate__`): an action or a callback on one participant of fifty unpickles
     that one entry, and writes the other forty-nine back as the bytes they were read as. Each
     entry's versions are kept beside its bytes, so a refresh's `changes_since` finds the
-    changed rows without unpickling the rest. An entry once read is pickled again when the
-    roster is (it may have been changed in place)."""
+    changed rows without unpickling the rest. An entry read is pickled again only if it was
+    changed: its fields are compared with those it was read with (every field's value is
+    immutable, so a change in place is a new value; a Participant compares without its
+    request_id, which no reader of a roster uses)."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_items", "_read")
 
     def __init__(self, items: Mapping[str, RosterEntry | Stored] | None = None) -> None:
         self._items: dict[str, RosterEntry | Stored] = dict(items or {})
+        self._read: dict[str, tuple[Stored, dict[str, Any]]] = {}  # as stored, and the fields read
 
     def __getitem__(self, call_sid: str) -> RosterEntry:
         value = self._items[call_sid]
         if isinstance(value, tuple):
             entry: RosterEntry = pickle.loads(value[2])
             self._items[call_sid] = entry
+            self._read[call_sid] = (value, entry.__dict__.copy())
             return entry
         return value
 
     def __setitem__(self, call_sid: str, entry: RosterEntry) -> None:
         self._items[call_sid] = entry
+        self._read.pop(call_sid, None)
 
     def __delitem__(self, call_sid: str) -> None:
         del self._items[call_sid]
+        self._read.pop(call_sid, None)
 
     def __contains__(self, call_sid: object) -> bool:
         return call_sid in self._items
@@ -214,8 +220,15 @@ class Entries(MutableMapping[str, RosterEntry]):
                 yield call_sid, value.changed_version, value.created_version
 
     def stored(self) -> dict[str, Stored]:
-        """Every entry as stored: those never read as they were read, the others pickled anew."""
-        return {sid: value if isinstance(value, tuple) else _stored(value) for sid, value in self._items.items()}
+        """Every entry as stored: unchanged ones as they were read, the others pickled anew."""
+        stored: dict[str, Stored] = {}
+        for call_sid, value in self._items.items():
+            if isinstance(value, tuple):
+                stored[call_sid] = value
+                continue
+            read = self._read.get(call_sid)
+            stored[call_sid] = read[0] if read is not None and read[1] == value.__dict__ else _stored(value)
+        return stored
 
 
 def _stored(entry: RosterEntry) -> Stored:
