@@ -561,22 +561,14 @@ class RedisHeld:
 
 
 def exclusive(
-    backend: Any,
-    name: str,
-    *,
-    ttl: float,
-    wait: float,
-    reads=(),
-    bucket: Bucket | None = None,
-    digest=(),
-    known: dict[str, str] | None = None,
+    backend: Any, name: str, *, ttl: float, wait: float, reads=(), bucket: Bucket | None = None, **on_redis: Any
 ) -> ProcessHeld | RedisHeld:
     """`with exclusive(cache, "roster:CF:lock", ttl=5, wait=6) as held: held.get_many(...);
     held.set_many(...)`: one writer at a time. Raises `LockUnavailable` when the wait ends,
     `LockLost` from `set_many` when the lock was lost before the write (nothing written).
-    `digest` and `known`: see `RedisHeld` (on Redis only: elsewhere every value is read)."""
+    `on_redis`: `digest` and `known`, see `RedisHeld` (on Redis only: elsewhere every value is read)."""
     if isinstance(backend, ResilientRedisCache):
-        return RedisHeld(backend, name, ttl, wait, reads, bucket, digest, known)
+        return RedisHeld(backend, name, ttl, wait, reads, bucket, **on_redis)
     if isinstance(backend, RedisCache):
         raise TypeError("exclusive sections need conference_admin.cache.ResilientRedisCache, not RedisCache")
     return ProcessHeld(backend, name, wait, reads, bucket)
